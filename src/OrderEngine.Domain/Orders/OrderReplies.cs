@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+
+namespace OrderEngine.Domain.Orders;
+
+public enum OrderRejectionCode
+{
+    /// <summary>The command itself is malformed (see the field errors).</summary>
+    Invalid,
+    NotFound,
+    /// <summary>The same order id (idempotency key) was used for a different request.</summary>
+    IdempotencyConflict,
+    /// <summary>The order's status does not allow the command.</summary>
+    InvalidState,
+    /// <summary>A payment does not match the order's total or currency.</summary>
+    PaymentMismatch,
+    /// <summary>The order's hold time passed before the command arrived.</summary>
+    HoldExpired,
+}
+
+/// <summary>One invalid field of a command, named by its JSON path (lines[1].quantity).</summary>
+public sealed record FieldError(string Field, string Message);
+
+/// <summary>Why an order command was refused; a refusal changes nothing.</summary>
+public sealed record OrderRejection(OrderRejectionCode Code, string Message, ImmutableArray<FieldError> Errors)
+{
+    public static OrderRejection Of(OrderRejectionCode code, string message) => new(code, message, []);
+}
+
+/// <summary>An order entity's answer.</summary>
+public interface IOrderReply : IOrderMessage;
+
+/// <summary>The command took effect (or had already) and is durable; the order as it now stands.</summary>
+public sealed record OrderAccepted(string OrderId, OrderView View) : IOrderReply;
+
+/// <summary>The command was refused and changed nothing.</summary>
+public sealed record OrderRefused(string OrderId, OrderRejection Rejection) : IOrderReply;

@@ -1,0 +1,35 @@
+using System.Collections.Immutable;
+
+namespace OrderEngine.Domain.Orders;
+
+/// <summary>A line as shown to clients, with the reason it was refused if it was.</summary>
+public sealed record OrderLineView(string Sku, int Quantity, decimal UnitPrice, decimal LineTotal, string? RejectionCode, string? RejectionReason);
+
+/// <summary>An order as shown to clients (the HTTP API's order body).</summary>
+public sealed record OrderView(
+    string Id,
+    OrderStatus Status,
+    string Channel,
+    string CustomerId,
+    string Currency,
+    ImmutableArray<OrderLineView> Lines,
+    decimal Total,
+    Address? ShippingAddress,
+    DateTimeOffset PlacedAt,
+    DateTimeOffset ExpiresAt,
+    PaymentRecord? Payment,
+    bool StockSettled,
+    ImmutableArray<StatusChange> History)
+{
+    public static OrderView From(OrderState s)
+    {
+        var p = s.Placement ?? throw new InvalidOperationException($"order {s.OrderId} was never placed");
+        var lines = p.Lines.Select(l =>
+        {
+            var r = s.Rejections.FirstOrDefault(x => x.Sku == l.Sku);
+            return new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.LineTotal, r?.Code, r?.Reason);
+        }).ToImmutableArray();
+        return new OrderView(s.OrderId, s.Status, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
+            p.At, p.ExpiresAt, s.Payment, s.StockSettled, s.History);
+    }
+}

@@ -1,0 +1,40 @@
+namespace OrderEngine.Domain.Stock;
+
+/// <summary>A message addressed to one SKU's stock entity.</summary>
+public interface IStockMessage : IOrderEngineMessage
+{
+    string Sku { get; }
+}
+
+/// <summary>A command the stock entity decides on.</summary>
+public interface IStockCommand : IStockMessage;
+
+/// <summary>Why stock on hand changed outside of sales.</summary>
+public enum AdjustmentReason
+{
+    Received,
+    Damaged,
+    Correction,
+    Returned,
+}
+
+/// <summary>Sets the absolute count on hand, as reported by a warehouse system; a report older than the last one applied is refused.</summary>
+public sealed record SetOnHand(string Sku, long OnHand, long Version) : IStockCommand;
+
+/// <summary>Changes the count on hand by a delta; the adjustment id makes a retried adjustment count once.</summary>
+public sealed record AdjustOnHand(string Sku, string AdjustmentId, long Delta, AdjustmentReason Reason, string? Note = null) : IStockCommand;
+
+/// <summary>Holds units for an order until it is paid (commit), given up (release) or the hold lapses (expiry).</summary>
+public sealed record ReserveStock(string Sku, string OrderId, int Quantity, DateTimeOffset ExpiresAt) : IStockCommand;
+
+/// <summary>Turns an order's reserved units into sold units.</summary>
+public sealed record CommitReservation(string Sku, string OrderId) : IStockCommand;
+
+/// <summary>Returns an order's reserved units to the available pool.</summary>
+public sealed record ReleaseReservation(string Sku, string OrderId) : IStockCommand;
+
+/// <summary>Releases every reservation whose expiry lies more than <see cref="Grace"/> in the past.</summary>
+public sealed record ExpireDueReservations(string Sku, TimeSpan Grace) : IStockCommand;
+
+/// <summary>Asks for the current stock figures of a SKU.</summary>
+public sealed record GetStock(string Sku) : IStockMessage;

@@ -1,0 +1,187 @@
+using System.Collections.Immutable;
+
+namespace OrderEngine.Domain.Stock;
+
+/// <summary>The rules of one SKU's stock: decide a command against the state, evolve the state by an event.</summary>
+public static class StockDecider
+{
+    /// <summary>The largest quantity a single reservation may hold.</summary>
+    public const int MaxReservationQuantity = 1_000_000;
+
+    /// <summary>The largest absolute count or delta accepted, far above any real warehouse and far below overflow.</summary>
+    public const long MaxUnits = 1_000_000_000_000;
+
+    public static Decision<IStockEvent, StockRejection> Decide(StockState state, IStockCommand command, DateTimeOffset now) =>
+        command switch
+        {
+            SetOnHand c => DecideSet(state, c, now),
+            AdjustOnHand c => DecideAdjust(state, c, now),
+            ReserveStock c => DecideReserve(state, c, now),
+            CommitReservation c => DecideCommit(state, c, now),
+            ReleaseReservation c => DecideRelease(state, c, now),
+            ExpireDueReservations c => DecideExpire(state, c, now),
+            _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown stock command"),
+        };
+
+    private static Decision<IStockEvent, StockRejection> Reject(StockRejectionCode code, string message) =>
+        Decision<IStockEvent, StockRejection>.Reject(new StockRejection(code, message));
+
+    private static Decision<IStockEvent, StockRejection> DecideSet(StockState s, SetOnHand c, DateTimeOffset now)
+    {
+        if (c.OnHand is < 0 or > MaxUnits) return Reject(StockRejectionCode.Invalid, $"onHand must be between 0 and {MaxUnits}");
+        if (c.Version < 1) return Reject(StockRejectionCode.Invalid, "version must be 1 or more");
+        if (c.Version < s.Version)
+            return Reject(StockRejectionCode.StaleVersion, $"version {c.Version} is older than the current version {s.Version}; the update is ignored");
+        if (c.Version == s.Version)
+        {
+            return c.OnHand == s.LastSetOnHand
+                ? Decision<IStockEvent, StockRejection>.AlreadyDone
+                : Reject(StockRejectionCode.VersionConflict, $"version {c.Version} was already applied with onHand {s.LastSetOnHand}");
+        }
+        if (c.OnHand < s.Reserved + s.Sold)
+            return Reject(StockRejectionCode.WouldBreakInvariant,
+                $"onHand {c.OnHand} is below the {s.Reserved} reserved and {s.Sold} sold units; release or ship them first");
+        return Decision<IStockEvent, StockRejection>.Accept(new OnHandSet(s.Sku, c.OnHand, c.Version, now));
+    }
+
+    private static Decision<IStockEvent, StockRejection> DecideAdjust(StockState s, AdjustOnHand c, DateTimeOffset now)
+    {
+        if (!Identifiers.IsValidEntityId(c.AdjustmentId))
+            return Reject(StockRejectionCode.Invalid, "adjustment id must be " + Identifiers.EntityIdRule);
+        if (c.Delta == 0) return Reject(StockRejectionCode.Invalid, "delta must not be zero");
+        if (Math.Abs(c.Delta) > MaxUnits) return Reject(StockRejectionCode.Invalid, $"delta must be within ±{MaxUnits}");
+        if (!Enum.IsDefined(c.Reason)) return Reject(StockRejectionCode.Invalid, "unknown adjustment reason");
+        if (c.Note is { Length: > 500 }) return Reject(StockRejectionCode.Invalid, "note must be at most 500 characters");
+        if (s.Adjustments.TryGet(c.AdjustmentId, out var applied))
+        {
+            return applied.Delta == c.Delta && applied.Reason == c.Reason
+                ? Decision<IStockEvent, StockRejection>.AlreadyDone
+                : Reject(StockRejectionCode.AdjustmentConflict, $"adjustment {c.AdjustmentId} was already applied with delta {applied.Delta} ({applied.Reason})");
+        }
+        if (s.OnHand + c.Delta > MaxUnits) return Reject(StockRejectionCode.Invalid, $"onHand would exceed {MaxUnits}");
+        if (s.OnHand + c.Delta < s.Reserved + s.Sold)
+            return Reject(StockRejectionCode.WouldBreakInvariant,
+                $"onHand {s.OnHand} {c.Delta:+#;-#} would fall below the {s.Reserved} reserved and {s.Sold} sold units");
+        return Decision<IStockEvent, StockRejection>.Accept(new OnHandAdjusted(s.Sku, c.AdjustmentId, c.Delta, c.Reason, c.Note, now));
+    }
+
+    private static Decision<IStockEvent, StockRejection> DecideReserve(StockState s, ReserveStock c, DateTimeOffset now)
+    {
+        if (!Identifiers.IsValidEntityId(c.OrderId)) return Reject(StockRejectionCode.Invalid, "order id must be " + Identifiers.EntityIdRule);
+        if (c.Quantity is < 1 or > MaxReservationQuantity)
+            return Reject(StockRejectionCode.Invalid, $"quantity must be between 1 and {MaxReservationQuantity}");
+        if (s.Reservations.TryGetValue(c.OrderId, out var open))
+        {
+            return open.Quantity == c.Quantity
+                ? Decision<IStockEvent, StockRejection>.AlreadyDone
+                : Reject(StockRejectionCode.ReservationConflict, $"order {c.OrderId} already holds {open.Quantity} units, not {c.Quantity}");
+        }
+        if (s.SettledOrders.TryGet(c.OrderId, out var outcome))
+        {
+            return outcome == ReservationOutcome.Committed
+                ? Decision<IStockEvent, StockRejection>.AlreadyDone
+                : Reject(StockRejectionCode.ReservationClosed, $"the reservation of order {c.OrderId} was {outcome.ToString().ToLowerInvariant()}");
+        }
+        if (!s.Exists) return Reject(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
+        if (c.Quantity > s.Available)
+            return Reject(StockRejectionCode.InsufficientStock, $"requested {c.Quantity}, available {Math.Max(0, s.Available)}");
+        return Decision<IStockEvent, StockRejection>.Accept(new StockReserved(s.Sku, c.OrderId, c.Quantity, c.ExpiresAt, now));
+    }
+
+    private static Decision<IStockEvent, StockRejection> DecideCommit(StockState s, CommitReservation c, DateTimeOffset now)
+    {
+        if (s.Reservations.TryGetValue(c.OrderId, out var open))
+            return Decision<IStockEvent, StockRejection>.Accept(new ReservationCommitted(s.Sku, c.OrderId, open.Quantity, now));
+        if (s.SettledOrders.TryGet(c.OrderId, out var outcome))
+        {
+            return outcome == ReservationOutcome.Committed
+                ? Decision<IStockEvent, StockRejection>.AlreadyDone
+                : Reject(StockRejectionCode.ReservationClosed, $"the reservation of order {c.OrderId} was {outcome.ToString().ToLowerInvariant()}");
+        }
+        return Reject(StockRejectionCode.ReservationNotFound, $"order {c.OrderId} holds no reservation of SKU {s.Sku}");
+    }
+
+    private static Decision<IStockEvent, StockRejection> DecideRelease(StockState s, ReleaseReservation c, DateTimeOffset now)
+    {
+        if (s.Reservations.TryGetValue(c.OrderId, out var open))
+            return Decision<IStockEvent, StockRejection>.Accept(new ReservationReleased(s.Sku, c.OrderId, open.Quantity, now));
+        if (s.SettledOrders.TryGet(c.OrderId, out var outcome) && outcome == ReservationOutcome.Committed)
+            return Reject(StockRejectionCode.ReservationClosed, $"the units of order {c.OrderId} are already sold");
+        // Nothing held: releasing is already done. Not remembering it keeps refused orders out of the state.
+        return Decision<IStockEvent, StockRejection>.AlreadyDone;
+    }
+
+    private static Decision<IStockEvent, StockRejection> DecideExpire(StockState s, ExpireDueReservations c, DateTimeOffset now)
+    {
+        if (c.Grace < TimeSpan.Zero) return Reject(StockRejectionCode.Invalid, "grace must not be negative");
+        var cutoff = now - c.Grace;
+        var due = s.Reservations
+            .Where(kv => kv.Value.ExpiresAt <= cutoff)
+            .OrderBy(kv => kv.Value.ExpiresAt).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => new ExpiredReservation(kv.Key, kv.Value.Quantity))
+            .ToImmutableArray();
+        return due.IsEmpty
+            ? Decision<IStockEvent, StockRejection>.AlreadyDone
+            : Decision<IStockEvent, StockRejection>.Accept(new ReservationsExpired(s.Sku, due, now));
+    }
+
+    public static StockState Evolve(StockState s, IStockEvent e)
+    {
+        var forgetBefore = e.At - StockState.RecentRetention;
+        switch (e)
+        {
+            case OnHandSet x:
+                return s with { Exists = true, OnHand = x.OnHand, Version = x.Version, LastSetOnHand = x.OnHand };
+            case OnHandAdjusted x:
+                return s with
+                {
+                    Exists = true,
+                    OnHand = s.OnHand + x.Delta,
+                    Adjustments = s.Adjustments.Add(x.AdjustmentId, new AppliedAdjustment(x.Delta, x.Reason), x.At, forgetBefore),
+                };
+            case StockReserved x:
+                return s with
+                {
+                    Reserved = s.Reserved + x.Quantity,
+                    Reservations = s.Reservations.SetItem(x.OrderId, new Reservation(x.Quantity, x.ExpiresAt)),
+                };
+            case ReservationCommitted x:
+                return s with
+                {
+                    Reserved = s.Reserved - x.Quantity,
+                    Sold = s.Sold + x.Quantity,
+                    Reservations = s.Reservations.Remove(x.OrderId),
+                    SettledOrders = s.SettledOrders.Add(x.OrderId, ReservationOutcome.Committed, x.At, forgetBefore),
+                };
+            case ReservationReleased x:
+                return s with
+                {
+                    Reserved = s.Reserved - x.Quantity,
+                    Reservations = s.Reservations.Remove(x.OrderId),
+                    SettledOrders = s.SettledOrders.Add(x.OrderId, ReservationOutcome.Released, x.At, forgetBefore),
+                };
+            case ReservationsExpired x:
+            {
+                var reservations = s.Reservations;
+                var settled = s.SettledOrders;
+                long reserved = s.Reserved;
+                foreach (var r in x.Reservations)
+                {
+                    reservations = reservations.Remove(r.OrderId);
+                    reserved -= r.Quantity;
+                    settled = settled.Add(r.OrderId, ReservationOutcome.Expired, x.At, forgetBefore);
+                }
+                return s with { Reserved = reserved, Reservations = reservations, SettledOrders = settled };
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown stock event");
+        }
+    }
+
+    /// <summary>Folds events into a state, as recovery does.</summary>
+    public static StockState Fold(StockState s, IEnumerable<IStockEvent> events)
+    {
+        foreach (var e in events) s = Evolve(s, e);
+        return s;
+    }
+}

@@ -1,0 +1,24 @@
+using System.Collections.Immutable;
+
+namespace OrderEngine.Domain.Stock;
+
+/// <summary>A fact about one SKU's stock, persisted in its entity's journal.</summary>
+public interface IStockEvent : IStockMessage
+{
+    DateTimeOffset At { get; }
+}
+
+public sealed record OnHandSet(string Sku, long OnHand, long Version, DateTimeOffset At) : IStockEvent;
+
+public sealed record OnHandAdjusted(string Sku, string AdjustmentId, long Delta, AdjustmentReason Reason, string? Note, DateTimeOffset At) : IStockEvent;
+
+public sealed record StockReserved(string Sku, string OrderId, int Quantity, DateTimeOffset ExpiresAt, DateTimeOffset At) : IStockEvent;
+
+public sealed record ReservationCommitted(string Sku, string OrderId, int Quantity, DateTimeOffset At) : IStockEvent;
+
+public sealed record ReservationReleased(string Sku, string OrderId, int Quantity, DateTimeOffset At) : IStockEvent;
+
+public sealed record ReservationsExpired(string Sku, ImmutableArray<ExpiredReservation> Reservations, DateTimeOffset At) : IStockEvent;
+
+/// <summary>One reservation released by expiry.</summary>
+public sealed record ExpiredReservation(string OrderId, int Quantity);

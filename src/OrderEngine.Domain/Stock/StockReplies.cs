@@ -1,0 +1,48 @@
+namespace OrderEngine.Domain.Stock;
+
+/// <summary>Which stock command a reply answers.</summary>
+public enum StockOperation
+{
+    Get,
+    SetOnHand,
+    Adjust,
+    Reserve,
+    Commit,
+    Release,
+    Expire,
+}
+
+public enum StockRejectionCode
+{
+    Invalid,
+    UnknownSku,
+    InsufficientStock,
+    StaleVersion,
+    VersionConflict,
+    WouldBreakInvariant,
+    AdjustmentConflict,
+    ReservationConflict,
+    ReservationNotFound,
+    ReservationClosed,
+}
+
+/// <summary>Why a stock command was refused; a refusal changes nothing.</summary>
+public sealed record StockRejection(StockRejectionCode Code, string Message);
+
+/// <summary>The figures of one SKU: reserved + sold never exceed on hand.</summary>
+public sealed record StockView(string Sku, long OnHand, long Reserved, long Sold, long Available, long Version);
+
+/// <summary>A stock entity's answer to a command or query.</summary>
+public interface IStockReply : IStockMessage
+{
+    StockOperation Operation { get; }
+
+    /// <summary>The order id or adjustment id the command carried; empty for commands without one.</summary>
+    string Ref { get; }
+}
+
+/// <summary>The command took effect (or had already taken effect) and is durable.</summary>
+public sealed record StockAccepted(string Sku, StockOperation Operation, string Ref, StockView View) : IStockReply;
+
+/// <summary>The command was refused and changed nothing.</summary>
+public sealed record StockRefused(string Sku, StockOperation Operation, string Ref, StockRejection Rejection, StockView? View) : IStockReply;

@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+
+namespace OrderEngine.Domain.Stock;
+
+/// <summary>Units held for one order, until the order is paid, given up or the hold expires.</summary>
+public sealed record Reservation(int Quantity, DateTimeOffset ExpiresAt);
+
+/// <summary>How an order's reservation ended.</summary>
+public enum ReservationOutcome
+{
+    Committed,
+    Released,
+    Expired,
+}
+
+/// <summary>An adjustment already applied, kept to recognise its retries.</summary>
+public sealed record AppliedAdjustment(long Delta, AdjustmentReason Reason);
+
+/// <summary>
+/// The stock of one SKU. Invariant at every moment: Reserved + Sold &lt;= OnHand. It holds counters and open
+/// reservations, plus the ids settled in the last <see cref="RecentRetention"/> so retries are answered alike.
+/// </summary>
+public sealed record StockState(
+    string Sku,
+    bool Exists,
+    long OnHand,
+    long Sold,
+    long Reserved,
+    long Version,
+    long LastSetOnHand,
+    ImmutableDictionary<string, Reservation> Reservations,
+    RecentIds<ReservationOutcome> SettledOrders,
+    RecentIds<AppliedAdjustment> Adjustments)
+{
+    /// <summary>How long a settled order or applied adjustment is remembered for retries.</summary>
+    public static readonly TimeSpan RecentRetention = TimeSpan.FromDays(1);
+
+    public static StockState Initial(string sku) => new(
+        sku, false, 0, 0, 0, 0, 0,
+        ImmutableDictionary<string, Reservation>.Empty.WithComparers(StringComparer.Ordinal),
+        RecentIds<ReservationOutcome>.Empty,
+        RecentIds<AppliedAdjustment>.Empty);
+
+    public long Available => OnHand - Reserved - Sold;
+
+    /// <summary>True when the counters agree with each other and with the reservations.</summary>
+    public bool IsConsistent =>
+        OnHand >= 0 && Sold >= 0 && Reserved >= 0
+        && Reserved + Sold <= OnHand
+        && Reserved == Reservations.Values.Sum(r => (long)r.Quantity);
+
+    public StockView ToView() => new(Sku, OnHand, Reserved, Sold, Available, Version);
+
+    /// <summary>The earliest expiry among open reservations, if any.</summary>
+    public DateTimeOffset? NextExpiry => Reservations.IsEmpty ? null : Reservations.Values.Min(r => r.ExpiresAt);
+}
