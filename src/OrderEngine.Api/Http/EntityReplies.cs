@@ -1,0 +1,36 @@
+using Akka.Actor;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Stock;
+using OrderEngine.Engine.Hosting;
+
+namespace OrderEngine.Api.Http;
+
+/// <summary>Asks a shard region and maps entity refusals to problem details; no business rule lives here.</summary>
+public sealed class EntityGateway(IOptions<OrderEngineOptions> options)
+{
+    private readonly TimeSpan _timeout = options.Value.AskTimeout;
+
+    public Task<T> Ask<T>(IActorRef region, object message, CancellationToken ct) => region.Ask<T>(message, _timeout, ct);
+
+    public static ProblemHttpResult Problem(OrderRejection r) => r.Code switch
+    {
+        OrderRejectionCode.Invalid when !r.Errors.IsDefaultOrEmpty => Problems.Validation(r.Message,
+            r.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray())),
+        OrderRejectionCode.Invalid => Problems.Of(400, r.Code.ToString(), "The request is invalid", r.Message),
+        OrderRejectionCode.NotFound => Problems.Of(404, r.Code.ToString(), "No such order", r.Message),
+        OrderRejectionCode.IdempotencyConflict => Problems.Of(422, r.Code.ToString(), "Idempotency key reused with a different request", r.Message),
+        OrderRejectionCode.PaymentMismatch => Problems.Of(422, r.Code.ToString(), "The payment does not match the order", r.Message),
+        OrderRejectionCode.HoldExpired => Problems.Of(409, r.Code.ToString(), "The order's hold has expired", r.Message),
+        _ => Problems.Of(409, r.Code.ToString(), "The order's status does not allow this", r.Message),
+    };
+
+    public static ProblemHttpResult Problem(StockRejection r) => r.Code switch
+    {
+        StockRejectionCode.Invalid => Problems.Of(400, r.Code.ToString(), "The request is invalid", r.Message),
+        StockRejectionCode.UnknownSku => Problems.Of(404, r.Code.ToString(), "No such SKU", r.Message),
+        StockRejectionCode.AdjustmentConflict => Problems.Of(422, r.Code.ToString(), "Adjustment id reused with a different adjustment", r.Message),
+        _ => Problems.Of(409, r.Code.ToString(), "The stock does not allow this", r.Message),
+    };
+}

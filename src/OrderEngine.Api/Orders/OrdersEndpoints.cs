@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using OrderEngine.Api.Http;
+using OrderEngine.Domain;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.Sharding;
+
+namespace OrderEngine.Api.Orders;
+
+/// <summary>/api/orders: place, read, pay and cancel orders. Each handler maps HTTP to one entity message and back.</summary>
+public static class OrdersEndpoints
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    public static WebApplication MapOrdersApi(this WebApplication app)
+    {
+        var orders = app.MapGroup("/api/orders").WithTags("orders");
+        orders.MapPost("/", PlaceAsync)
+            .WithSummary("Place an order: 201 once every line is reserved, 409 naming the lines that could not be")
+            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
+        orders.MapGet("/{id}", GetAsync).WithSummary("Read an order").ProducesProblem(404);
+        orders.MapPost("/{id}/payment", PayAsync)
+            .WithSummary("Confirm the payment of an order; amount and currency must match its total")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+        orders.MapPost("/{id}/cancel", CancelAsync)
+            .WithSummary("Cancel an unpaid order and release its stock")
+            .ProducesProblem(404).ProducesProblem(409);
+        return app;
+    }
+
+    private static async Task<Results<Created<OrderView>, ProblemHttpResult>> PlaceAsync(
+        [FromBody] PlaceOrderRequest body,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        IRequiredActor<OrderRegion> region,
+        EntityGateway gateway,
+        CancellationToken ct)
+    {
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 255 || idempotencyKey.Any(char.IsControl)))
+            return Problems.Validation("the Idempotency-Key header is invalid", new Dictionary<string, string[]>
+            {
+                [IdempotencyKeyHeader] = ["1-255 printable characters"],
+            });
+        var orderId = body.Id
+            ?? (body.ExternalId is { Length: > 0 } ext ? Identifiers.OrderIdFromExternal(body.Channel ?? "", ext) : null)
+            ?? (idempotencyKey is not null ? Identifiers.OrderIdFromIdempotencyKey(idempotencyKey) : NewOrderId());
+        var command = new PlaceOrder(
+            orderId,
+            body.Channel ?? "",
+            body.CustomerId ?? "",
+            body.Currency ?? "",
+            body.Lines?.Select(l => l is null ? null! : new OrderLineRequest(l.Sku ?? "", l.Quantity, l.UnitPrice)).ToImmutableArray() ?? [],
+            body.ShippingAddress is { } addr ? new Address(addr.Name, addr.Line1, addr.Line2, addr.City, addr.Region, addr.PostalCode, addr.Country, addr.Phone) : null);
+        var reply = await gateway.Ask<IOrderReply>(region.ActorRef, command, ct);
+        return reply switch
+        {
+            OrderRefused r => EntityGateway.Problem(r.Rejection),
+            OrderAccepted { View.Status: OrderStatus.Rejected } a => Problems.Of(409, "InsufficientStock", "Some lines could not be reserved",
+                string.Join("; ", a.View.Lines.Where(l => l.RejectionCode is not null).Select(l => $"{l.Sku}: {l.RejectionReason}")),
+                new Dictionary<string, object?>
+                {
+                    ["orderId"] = a.OrderId,
+                    ["lines"] = a.View.Lines.Where(l => l.RejectionCode is not null)
+                        .Select(l => new { sku = l.Sku, code = l.RejectionCode, reason = l.RejectionReason }).ToArray(),
+                }),
+            OrderAccepted a => TypedResults.Created($"/api/orders/{a.OrderId}", a.View),
+            _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
+        };
+    }
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetAsync(
+        string id, IRequiredActor<OrderRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
+        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new GetOrder(id), ct));
+    }
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> PayAsync(
+        string id, [FromBody] PaymentRequest body, IRequiredActor<OrderRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
+        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new ConfirmPayment(id, body.Amount, body.Currency ?? "", body.Reference ?? ""), ct));
+    }
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> CancelAsync(
+        string id, [FromBody] CancelRequest? body, IRequiredActor<OrderRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
+        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new CancelOrder(id, body?.Reason ?? "cancelled by request"), ct));
+    }
+
+    private static Results<Ok<OrderView>, ProblemHttpResult> Map(IOrderReply reply) => reply switch
+    {
+        OrderAccepted a => TypedResults.Ok(a.View),
+        OrderRefused r => EntityGateway.Problem(r.Rejection),
+        _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
+    };
+
+    private static ProblemHttpResult NoSuchOrder(string id) =>
+        EntityGateway.Problem(OrderRejection.Of(OrderRejectionCode.NotFound, $"order {id} does not exist"));
+
+    /// <summary>A fresh id for a request that carries no idempotency key (such a request is not safe to retry).</summary>
+    private static string NewOrderId() => "o" + Guid.CreateVersion7().ToString("N");
+}

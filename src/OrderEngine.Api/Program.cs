@@ -1,0 +1,22 @@
+using OrderEngine.Api.Health;
+using OrderEngine.Api.Http;
+using OrderEngine.Api.Orders;
+using OrderEngine.Api.Stock;
+using OrderEngine.Engine.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddOrderEngine(builder.Configuration);
+builder.Services.AddOrderEngineHttp(builder.Configuration);
+builder.Services.AddOrderEngineHealth();
+builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
+
+var app = builder.Build();
+app.UseOrderEngineHttp();
+app.MapOrdersApi();
+app.MapStockApi();
+app.MapHealthApi();
+app.MapOpenApi();
+app.Run();
+
+/// <summary>The node's entry point (public so tests can host it with WebApplicationFactory).</summary>
+public partial class Program;

@@ -1,0 +1,69 @@
+using Akka.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using OrderEngine.Api.Http;
+using OrderEngine.Api.Orders;
+using OrderEngine.Domain;
+using OrderEngine.Domain.Stock;
+using OrderEngine.Engine.Sharding;
+
+namespace OrderEngine.Api.Stock;
+
+/// <summary>/api/stock: set, adjust and read one SKU's stock.</summary>
+public static class StockEndpoints
+{
+    public static WebApplication MapStockApi(this WebApplication app)
+    {
+        var stock = app.MapGroup("/api/stock").WithTags("stock");
+        stock.MapGet("/{sku}", GetAsync).WithSummary("Read a SKU's on hand, reserved, sold and available units").ProducesProblem(404);
+        stock.MapPut("/{sku}", SetAsync)
+            .WithSummary("Set the absolute count on hand (a warehouse count with a version; older versions are refused)")
+            .ProducesProblem(400).ProducesProblem(409);
+        stock.MapPost("/{sku}/adjustments", AdjustAsync)
+            .WithSummary("Change the count on hand by a delta with a reason; idempotent by adjustmentId or Idempotency-Key")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+        return app;
+    }
+
+    private static async Task<Results<Ok<StockView>, ProblemHttpResult>> GetAsync(
+        string sku, IRequiredActor<StockRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(sku)) return InvalidSku();
+        return Map(await gateway.Ask<IStockReply>(region.ActorRef, new GetStock(sku), ct));
+    }
+
+    private static async Task<Results<Ok<StockView>, ProblemHttpResult>> SetAsync(
+        string sku, [FromBody] SetStockRequest body, IRequiredActor<StockRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(sku)) return InvalidSku();
+        return Map(await gateway.Ask<IStockReply>(region.ActorRef, new SetOnHand(sku, body.OnHand, body.Version), ct));
+    }
+
+    private static async Task<Results<Ok<StockView>, ProblemHttpResult>> AdjustAsync(
+        string sku,
+        [FromBody] AdjustStockRequest body,
+        [FromHeader(Name = OrdersEndpoints.IdempotencyKeyHeader)] string? idempotencyKey,
+        IRequiredActor<StockRegion> region,
+        EntityGateway gateway,
+        CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(sku)) return InvalidSku();
+        if (!Enum.TryParse<AdjustmentReason>(body.Reason, ignoreCase: true, out var reason) || !Enum.IsDefined(reason) || int.TryParse(body.Reason, out _))
+            return Problems.Validation("unknown adjustment reason", new Dictionary<string, string[]>
+            {
+                ["reason"] = ["one of: received, damaged, correction, returned"],
+            });
+        var adjustmentId = body.AdjustmentId ?? idempotencyKey ?? "a" + Guid.CreateVersion7().ToString("N");
+        return Map(await gateway.Ask<IStockReply>(region.ActorRef, new AdjustOnHand(sku, adjustmentId, body.Delta, reason, body.Note), ct));
+    }
+
+    private static Results<Ok<StockView>, ProblemHttpResult> Map(IStockReply reply) => reply switch
+    {
+        StockAccepted a => TypedResults.Ok(a.View),
+        StockRefused r => EntityGateway.Problem(r.Rejection),
+        _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
+    };
+
+    private static ProblemHttpResult InvalidSku() =>
+        Problems.Validation("the SKU in the path is invalid", new Dictionary<string, string[]> { ["sku"] = ["sku must be " + Identifiers.EntityIdRule] });
+}

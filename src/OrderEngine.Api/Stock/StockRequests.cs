@@ -1,0 +1,7 @@
+namespace OrderEngine.Api.Stock;
+
+/// <summary>The body of PUT /api/stock/{sku}: an absolute count from a warehouse system with its version.</summary>
+public sealed record SetStockRequest(long OnHand, long Version);
+
+/// <summary>The body of POST /api/stock/{sku}/adjustments. Reason: received, damaged, correction or returned.</summary>
+public sealed record AdjustStockRequest(long Delta, string? Reason, string? Note, string? AdjustmentId);

@@ -1,0 +1,92 @@
+using OrderEngine.Domain.Orders;
+
+namespace OrderEngine.Engine.Hosting;
+
+/// <summary>Where the journal lives.</summary>
+public enum PersistenceProvider
+{
+    Sqlite,
+    PostgreSql,
+}
+
+/// <summary>The engine's configuration, bound from the "OrderEngine" section (environment: OrderEngine__Orders__HoldTime).</summary>
+public sealed class OrderEngineOptions
+{
+    public const string Section = "OrderEngine";
+
+    public PersistenceOptions Persistence { get; set; } = new();
+    public OrdersOptions Orders { get; set; } = new();
+    public StockOptions Stock { get; set; } = new();
+    public ClusterOptions Cluster { get; set; } = new();
+
+    /// <summary>How long an idle entity stays in memory before it passivates (it is recovered from the journal on its next message).</summary>
+    public TimeSpan EntityIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long an HTTP request waits for an entity's answer before it is answered 503 with Retry-After.</summary>
+    public TimeSpan AskTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Journal and snapshot store settings.</summary>
+public sealed class PersistenceOptions
+{
+    public PersistenceProvider Provider { get; set; } = PersistenceProvider.Sqlite;
+
+    /// <summary>A full connection string; when empty, SQLite uses <see cref="SqlitePath"/>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The embedded database file, relative to the working directory.</summary>
+    public string SqlitePath { get; set; } = "data/orderengine.db";
+
+    /// <summary>An entity saves a snapshot after this many events, so recovery replays at most that many.</summary>
+    public int SnapshotEvery { get; set; } = 500;
+}
+
+/// <summary>Order rules and saga timing.</summary>
+public sealed class OrdersOptions
+{
+    /// <summary>How long an unpaid order keeps its stock reserved.</summary>
+    public TimeSpan HoldTime { get; set; } = TimeSpan.FromMinutes(15);
+
+    public int MaxLines { get; set; } = 100;
+    public int MaxLineQuantity { get; set; } = 10_000;
+
+    /// <summary>First retry delay for a stock request that got no answer; doubles up to <see cref="MaxRetryInterval"/>.</summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan MaxRetryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public OrderRules ToRules() => new(HoldTime, MaxLines, MaxLineQuantity);
+}
+
+/// <summary>Stock entity timing.</summary>
+public sealed class StockOptions
+{
+    /// <summary>How often a stock entity with open reservations looks for expired ones.</summary>
+    public TimeSpan ExpiryCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often an expired reservation's order is asked again what becomes of it.</summary>
+    public TimeSpan DueNotifyInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// After this long past expiry without an answer from its order, a reservation is released regardless
+    /// (its order is unreachable or never existed).
+    /// </summary>
+    public TimeSpan OrphanGrace { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>Cluster membership. With no seed nodes the node forms a cluster of one by joining itself.</summary>
+public sealed class ClusterOptions
+{
+    public string SystemName { get; set; } = "orderengine";
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>0 picks a free port (fine for a single node).</summary>
+    public int Port { get; set; }
+
+    public string? PublicHostname { get; set; }
+    public string[] SeedNodes { get; set; } = [];
+    public string[] Roles { get; set; } = [];
+
+    /// <summary>Fixed for the cluster's life: about ten times the largest number of nodes.</summary>
+    public int ShardCount { get; set; } = 100;
+}

@@ -1,0 +1,84 @@
+using System.Collections.Frozen;
+using System.Text.Json.Serialization.Metadata;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Stock;
+using OrderEngine.Engine.Sharding;
+
+namespace OrderEngine.Engine.Serialization;
+
+/// <summary>
+/// The storage contract: each message type's stable manifest string. Stored events are read back by these names,
+/// so renaming a C# type is harmless but changing a manifest (or a field's meaning) is a migration.
+/// </summary>
+public static class MessageManifests
+{
+    private static readonly (Type Type, string Manifest, JsonTypeInfo Info)[] Entries = Build();
+
+    private static readonly FrozenDictionary<Type, (string Manifest, JsonTypeInfo Info)> ByType =
+        Entries.ToFrozenDictionary(e => e.Type, e => (e.Manifest, e.Info));
+
+    private static readonly FrozenDictionary<string, JsonTypeInfo> ByManifest =
+        Entries.ToFrozenDictionary(e => e.Manifest, e => e.Info, StringComparer.Ordinal);
+
+    /// <summary>Every type the serializer handles.</summary>
+    public static IReadOnlyCollection<Type> Types => ByType.Keys;
+
+    internal static bool TryGet(Type type, out string manifest, out JsonTypeInfo info)
+    {
+        if (ByType.TryGetValue(type, out var e))
+        {
+            (manifest, info) = e;
+            return true;
+        }
+        manifest = "";
+        info = null!;
+        return false;
+    }
+
+    internal static bool TryGet(string manifest, out JsonTypeInfo info) => ByManifest.TryGetValue(manifest, out info!);
+
+    public static string ManifestOf(Type type) => ByType[type].Manifest;
+
+    private static (Type, string, JsonTypeInfo)[] Build()
+    {
+        var c = OrderEngineJsonContext.Default;
+        return
+        [
+            (typeof(SetOnHand), "stock.set-on-hand", c.SetOnHand),
+            (typeof(AdjustOnHand), "stock.adjust-on-hand", c.AdjustOnHand),
+            (typeof(ReserveStock), "stock.reserve", c.ReserveStock),
+            (typeof(CommitReservation), "stock.commit", c.CommitReservation),
+            (typeof(ReleaseReservation), "stock.release", c.ReleaseReservation),
+            (typeof(ExpireDueReservations), "stock.expire-due", c.ExpireDueReservations),
+            (typeof(GetStock), "stock.get", c.GetStock),
+            (typeof(OnHandSet), "stock.on-hand-set", c.OnHandSet),
+            (typeof(OnHandAdjusted), "stock.on-hand-adjusted", c.OnHandAdjusted),
+            (typeof(StockReserved), "stock.reserved", c.StockReserved),
+            (typeof(ReservationCommitted), "stock.reservation-committed", c.ReservationCommitted),
+            (typeof(ReservationReleased), "stock.reservation-released", c.ReservationReleased),
+            (typeof(ReservationsExpired), "stock.reservations-expired", c.ReservationsExpired),
+            (typeof(StockAccepted), "stock.accepted", c.StockAccepted),
+            (typeof(StockRefused), "stock.refused", c.StockRefused),
+            (typeof(StockSnapshot), "stock.snapshot", c.StockSnapshot),
+            (typeof(PlaceOrder), "order.place", c.PlaceOrder),
+            (typeof(ConfirmPayment), "order.confirm-payment", c.ConfirmPayment),
+            (typeof(CancelOrder), "order.cancel", c.CancelOrder),
+            (typeof(GetOrder), "order.get", c.GetOrder),
+            (typeof(ReservationDue), "order.reservation-due", c.ReservationDue),
+            (typeof(CompleteReservation), "order.complete-reservation", c.CompleteReservation),
+            (typeof(ExpireOrder), "order.expire", c.ExpireOrder),
+            (typeof(MarkStockSettled), "order.mark-stock-settled", c.MarkStockSettled),
+            (typeof(OrderPlaced), "order.placed", c.OrderPlaced),
+            (typeof(OrderReserved), "order.reserved", c.OrderReserved),
+            (typeof(OrderRejected), "order.rejected", c.OrderRejected),
+            (typeof(PaymentConfirmed), "order.payment-confirmed", c.PaymentConfirmed),
+            (typeof(OrderCancelled), "order.cancelled", c.OrderCancelled),
+            (typeof(OrderExpired), "order.expired", c.OrderExpired),
+            (typeof(OrderStockSettled), "order.stock-settled", c.OrderStockSettled),
+            (typeof(OrderAccepted), "order.accepted", c.OrderAccepted),
+            (typeof(OrderRefused), "order.refused", c.OrderRefused),
+            (typeof(OrderSnapshot), "order.snapshot", c.OrderSnapshot),
+            (typeof(StopEntity), "entity.stop", c.StopEntity),
+        ];
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json.Serialization;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Stock;
+using OrderEngine.Engine.Sharding;
+
+namespace OrderEngine.Engine.Serialization;
+
+/// <summary>
+/// Source-generated System.Text.Json metadata for every message OrderEngine persists or sends: no reflection at
+/// run time, and enums stored by name so reordering an enum cannot change what stored events mean.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// stock
+[JsonSerializable(typeof(SetOnHand))]
+[JsonSerializable(typeof(AdjustOnHand))]
+[JsonSerializable(typeof(ReserveStock))]
+[JsonSerializable(typeof(CommitReservation))]
+[JsonSerializable(typeof(ReleaseReservation))]
+[JsonSerializable(typeof(ExpireDueReservations))]
+[JsonSerializable(typeof(GetStock))]
+[JsonSerializable(typeof(OnHandSet))]
+[JsonSerializable(typeof(OnHandAdjusted))]
+[JsonSerializable(typeof(StockReserved))]
+[JsonSerializable(typeof(ReservationCommitted))]
+[JsonSerializable(typeof(ReservationReleased))]
+[JsonSerializable(typeof(ReservationsExpired))]
+[JsonSerializable(typeof(StockAccepted))]
+[JsonSerializable(typeof(StockRefused))]
+[JsonSerializable(typeof(StockSnapshot))]
+// orders
+[JsonSerializable(typeof(PlaceOrder))]
+[JsonSerializable(typeof(ConfirmPayment))]
+[JsonSerializable(typeof(CancelOrder))]
+[JsonSerializable(typeof(GetOrder))]
+[JsonSerializable(typeof(ReservationDue))]
+[JsonSerializable(typeof(CompleteReservation))]
+[JsonSerializable(typeof(ExpireOrder))]
+[JsonSerializable(typeof(MarkStockSettled))]
+[JsonSerializable(typeof(OrderPlaced))]
+[JsonSerializable(typeof(OrderReserved))]
+[JsonSerializable(typeof(OrderRejected))]
+[JsonSerializable(typeof(PaymentConfirmed))]
+[JsonSerializable(typeof(OrderCancelled))]
+[JsonSerializable(typeof(OrderExpired))]
+[JsonSerializable(typeof(OrderStockSettled))]
+[JsonSerializable(typeof(OrderAccepted))]
+[JsonSerializable(typeof(OrderRefused))]
+[JsonSerializable(typeof(OrderSnapshot))]
+// entity lifecycle
+[JsonSerializable(typeof(StopEntity))]
+internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;

@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using OrderEngine.Domain;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Stock;
+
+namespace OrderEngine.Engine.Serialization;
+
+/// <summary>A stock entity's state as stored in a snapshot: flat lists, oldest settled ids first.</summary>
+public sealed record StockSnapshot(
+    string Sku,
+    bool Exists,
+    long OnHand,
+    long Sold,
+    long Version,
+    long LastSetOnHand,
+    ImmutableArray<OpenReservation> Reservations,
+    ImmutableArray<SettledOrder> SettledOrders,
+    ImmutableArray<RememberedAdjustment> Adjustments) : IOrderEngineMessage
+{
+    public static StockSnapshot From(StockState s) => new(
+        s.Sku, s.Exists, s.OnHand, s.Sold, s.Version, s.LastSetOnHand,
+        [.. s.Reservations.Select(kv => new OpenReservation(kv.Key, kv.Value.Quantity, kv.Value.ExpiresAt))],
+        [.. s.SettledOrders.Entries().Select(kv => new SettledOrder(kv.Key, kv.Value.Value, kv.Value.At))],
+        [.. s.Adjustments.Entries().Select(kv => new RememberedAdjustment(kv.Key, kv.Value.Value.Delta, kv.Value.Value.Reason, kv.Value.At))]);
+
+    public StockState ToState()
+    {
+        var reservations = Reservations.ToImmutableDictionary(r => r.OrderId, r => new Reservation(r.Quantity, r.ExpiresAt), StringComparer.Ordinal);
+        return new StockState(
+            Sku, Exists, OnHand, Sold, reservations.Values.Sum(r => (long)r.Quantity), Version, LastSetOnHand, reservations,
+            RecentIds<ReservationOutcome>.FromEntries(SettledOrders.Select(x =>
+                new KeyValuePair<string, RecentIds<ReservationOutcome>.Entry>(x.OrderId, new(x.Outcome, x.At)))),
+            RecentIds<AppliedAdjustment>.FromEntries(Adjustments.Select(x =>
+                new KeyValuePair<string, RecentIds<AppliedAdjustment>.Entry>(x.AdjustmentId, new(new AppliedAdjustment(x.Delta, x.Reason), x.At)))));
+    }
+}
+
+/// <summary>An open reservation in a stock snapshot.</summary>
+public sealed record OpenReservation(string OrderId, int Quantity, DateTimeOffset ExpiresAt);
+
+/// <summary>A recently settled reservation in a stock snapshot.</summary>
+public sealed record SettledOrder(string OrderId, ReservationOutcome Outcome, DateTimeOffset At);
+
+/// <summary>A recently applied adjustment in a stock snapshot.</summary>
+public sealed record RememberedAdjustment(string AdjustmentId, long Delta, AdjustmentReason Reason, DateTimeOffset At);
+
+/// <summary>An order entity's state as stored in a snapshot.</summary>
+public sealed record OrderSnapshot(OrderState State) : IOrderEngineMessage;

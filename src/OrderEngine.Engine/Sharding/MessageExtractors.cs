@@ -1,0 +1,31 @@
+using Akka.Cluster.Sharding;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Stock;
+
+namespace OrderEngine.Engine.Sharding;
+
+/// <summary>Routes order messages by order id. The shard count is fixed for a cluster's life: changing it re-homes every entity.</summary>
+public sealed class OrderMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) => message switch
+    {
+        IOrderMessage m => m.OrderId,
+        _ => null,
+    };
+}
+
+/// <summary>Routes stock messages by SKU.</summary>
+public sealed class StockMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) => message switch
+    {
+        IStockMessage m => m.Sku,
+        _ => null,
+    };
+}
+
+/// <summary>Registry key for the order shard region (inject <c>IRequiredActor&lt;OrderRegion&gt;</c>).</summary>
+public sealed class OrderRegion;
+
+/// <summary>Registry key for the stock shard region (inject <c>IRequiredActor&lt;StockRegion&gt;</c>).</summary>
+public sealed class StockRegion;

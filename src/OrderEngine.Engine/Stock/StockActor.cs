@@ -1,0 +1,217 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Stock;
+using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.Serialization;
+using OrderEngine.Engine.Sharding;
+
+namespace OrderEngine.Engine.Stock;
+
+/// <summary>
+/// The single writer of one SKU's stock: a thin shell over <see cref="StockDecider"/>. It decides each command against
+/// its in-memory state at once and persists with PersistAsync, so everything decided while a write is in flight goes
+/// to the journal as the next batch (group commit); each reply is sent only after its events are durable.
+/// </summary>
+public sealed class StockActor : UntypedPersistentActor, IWithTimers
+{
+    private const string ExpiryTimer = "expiry";
+
+    private readonly string _sku;
+    private readonly StockOptions _options;
+    private readonly int _snapshotEvery;
+    private readonly IActorRef _orders;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _idleTimeout;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, DateTimeOffset> _lastDueNotice = new(StringComparer.Ordinal);
+
+    // What commands are decided against: the journal's state plus every event whose write is still in flight.
+    private StockState _state;
+
+    // What the journal holds: snapshots and reads that must not show undurable figures use it.
+    private StockState _durable;
+    private int _eventsSinceSnapshot;
+
+    public StockActor(string sku, StockOptions options, int snapshotEvery, TimeSpan idleTimeout, IActorRef orders, TimeProvider clock)
+    {
+        _sku = sku;
+        _options = options;
+        _snapshotEvery = Math.Max(1, snapshotEvery);
+        _idleTimeout = idleTimeout;
+        _orders = orders;
+        _clock = clock;
+        _state = _durable = StockState.Initial(sku);
+    }
+
+    public static Props Props(string sku, StockOptions options, int snapshotEvery, TimeSpan idleTimeout, IActorRef orders, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new StockActor(sku, options, snapshotEvery, idleTimeout, orders, clock));
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public override string PersistenceId => "stock-" + _sku;
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Context.SetReceiveTimeout(_idleTimeout);
+    }
+
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case SnapshotOffer { Snapshot: StockSnapshot s }:
+                _state = s.ToState();
+                break;
+            case IStockEvent e:
+                _state = StockDecider.Evolve(_state, e);
+                break;
+            case RecoveryCompleted:
+                _durable = _state;
+                EnsureExpiryTimer();
+                break;
+        }
+    }
+
+    protected override void OnCommand(object message)
+    {
+        switch (message)
+        {
+            case IStockCommand command:
+                Handle(command, Sender);
+                break;
+            case GetStock:
+                ReplyWithDurableView(Sender);
+                break;
+            case ExpiryTick:
+                OnExpiryTick();
+                break;
+            case SaveSnapshotSuccess ok:
+                DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
+                break;
+            case SaveSnapshotFailure failed:
+                _log.Warning(failed.Cause, "stock {0}: snapshot failed; recovery will replay more events", _sku);
+                break;
+            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
+                break;
+            case ReceiveTimeout:
+                if (_state.Reservations.IsEmpty)
+                    Context.Parent.Tell(new Passivate(StopEntity.Instance));
+                break;
+            case StopEntity:
+                // Runs after every write still in flight has been confirmed and answered.
+                DeferAsync(StopEntity.Instance, _ => Context.Stop(Self));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Handle(IStockCommand command, IActorRef replyTo)
+    {
+        var (operation, reference) = Describe(command);
+        var decision = StockDecider.Decide(_state, command, _clock.GetUtcNow());
+        if (decision.Rejection is { } rejection)
+        {
+            // A refusal changes nothing, so it needs no write and is answered at once.
+            replyTo.Tell(new StockRefused(_sku, operation, reference, rejection, _state.Exists ? _state.ToView() : null));
+            return;
+        }
+        if (decision.Events.IsEmpty)
+        {
+            // A repeat: answer once the write that made it true (possibly still in flight) is durable.
+            DeferAsync(operation, _ => replyTo.Tell(new StockAccepted(_sku, operation, reference, _durable.ToView())));
+            return;
+        }
+        foreach (var e in decision.Events) _state = StockDecider.Evolve(_state, e);
+        var view = _state.ToView();
+        var remaining = decision.Events.Length;
+        PersistAllAsync(decision.Events, e =>
+        {
+            OnPersisted(e);
+            if (--remaining == 0) replyTo.Tell(new StockAccepted(_sku, operation, reference, view));
+        });
+        EnsureExpiryTimer();
+    }
+
+    private void OnPersisted(IStockEvent e)
+    {
+        _durable = StockDecider.Evolve(_durable, e);
+        if (++_eventsSinceSnapshot >= _snapshotEvery)
+        {
+            // LastSequenceNr is this event's number here, which is exactly what _durable reflects.
+            SaveSnapshot(StockSnapshot.From(_durable));
+            _eventsSinceSnapshot = 0;
+        }
+    }
+
+    private void ReplyWithDurableView(IActorRef replyTo) =>
+        DeferAsync(StockOperation.Get, _ => replyTo.Tell(_durable.Exists
+            ? new StockAccepted(_sku, StockOperation.Get, "", _durable.ToView())
+            : new StockRefused(_sku, StockOperation.Get, "", new StockRejection(StockRejectionCode.UnknownSku, $"SKU {_sku} is not stocked"), null)));
+
+    private void OnExpiryTick()
+    {
+        if (_state.Reservations.IsEmpty)
+        {
+            Timers.Cancel(ExpiryTimer);
+            _lastDueNotice.Clear();
+            return;
+        }
+        var now = _clock.GetUtcNow();
+
+        // Past expiry: the order decides (commit if it was paid, release otherwise); ask it, and again now and then.
+        foreach (var (orderId, reservation) in _state.Reservations)
+        {
+            if (reservation.ExpiresAt > now) continue;
+            if (_lastDueNotice.TryGetValue(orderId, out var last) && now - last < _options.DueNotifyInterval) continue;
+            _lastDueNotice[orderId] = now;
+            _orders.Tell(new ReservationDue(orderId, _sku));
+        }
+        if (_lastDueNotice.Count > _state.Reservations.Count)
+            foreach (var id in _lastDueNotice.Keys.Where(id => !_state.Reservations.ContainsKey(id)).ToList())
+                _lastDueNotice.Remove(id);
+
+        // Long past expiry with no answer: the order is gone or unreachable; the units come back regardless.
+        var orphans = StockDecider.Decide(_state, new ExpireDueReservations(_sku, _options.OrphanGrace), now);
+        if (!orphans.Events.IsEmpty)
+        {
+            _log.Warning("stock {0}: releasing {1} reservation(s) whose orders did not answer within {2}", _sku,
+                orphans.Events.OfType<ReservationsExpired>().Sum(e => e.Reservations.Length), _options.OrphanGrace);
+            Handle(new ExpireDueReservations(_sku, _options.OrphanGrace), ActorRefs.Nobody);
+        }
+    }
+
+    private void EnsureExpiryTimer()
+    {
+        if (!_state.Reservations.IsEmpty && !Timers.IsTimerActive(ExpiryTimer))
+            Timers.StartPeriodicTimer(ExpiryTimer, ExpiryTick.Instance, _options.ExpiryCheckInterval);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        // The in-memory state already holds the rejected event: restart and recover from the journal instead.
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        throw new InvalidOperationException($"stock {_sku}: the journal rejected event {sequenceNr}; restarting from the journal", cause);
+    }
+
+    private static (StockOperation, string) Describe(IStockCommand command) => command switch
+    {
+        SetOnHand c => (StockOperation.SetOnHand, c.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        AdjustOnHand c => (StockOperation.Adjust, c.AdjustmentId),
+        ReserveStock c => (StockOperation.Reserve, c.OrderId),
+        CommitReservation c => (StockOperation.Commit, c.OrderId),
+        ReleaseReservation c => (StockOperation.Release, c.OrderId),
+        ExpireDueReservations => (StockOperation.Expire, ""),
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown stock command"),
+    };
+
+    private sealed class ExpiryTick : INotInfluenceReceiveTimeout
+    {
+        public static readonly ExpiryTick Instance = new();
+    }
+}
