@@ -1,0 +1,242 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Stock;
+using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.Orders;
+using OrderEngine.Engine.Stock;
+
+namespace OrderEngine.Engine.Tests;
+
+public sealed class OrderActorTests() : TestKit(TestConfig.WithTestJournal)
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromMinutes(10);
+
+    private (IActorRef Orders, IActorRef Stock) Regions(OrdersOptions? orderOptions = null)
+    {
+        IActorRef orders = null!;
+        var stock = Sys.ActorOf(LocalRegion.Create(m => (m as IStockMessage)?.Sku,
+            sku => StockActor.Props(sku, TestConfig.FastStock(), 500, Idle, orders, TimeProvider.System)));
+        orders = Sys.ActorOf(LocalRegion.Create(m => (m as IOrderMessage)?.OrderId,
+            id => OrderActor.Props(id, orderOptions ?? TestConfig.FastOrders(), 500, Idle, stock, TimeProvider.System)));
+        return (orders, stock);
+    }
+
+    private IActorRef Order(string id, IActorRef stock, OrdersOptions? options = null) =>
+        Sys.ActorOf(OrderActor.Props(id, options ?? TestConfig.FastOrders(), 500, Idle, stock, TimeProvider.System));
+
+    private static PlaceOrder Place(string id, params (string Sku, int Qty)[] lines) =>
+        new(id, "web", "c-1", "EUR", [.. lines.Select(l => new OrderLineRequest(l.Sku, l.Qty, 2.50m))], null);
+
+    private static async Task<OrderView> Accepted(IActorRef target, IOrderMessage message) =>
+        await target.Ask<IOrderReply>(message, TimeSpan.FromSeconds(10)) switch
+        {
+            OrderAccepted a => a.View,
+            OrderRefused r => throw new InvalidOperationException($"{r.Rejection.Code}: {r.Rejection.Message}"),
+            var other => throw new InvalidOperationException(other.GetType().Name),
+        };
+
+    private static async Task<StockView> StockOf(IActorRef stock, string sku) =>
+        ((StockAccepted)await stock.Ask<IStockReply>(new GetStock(sku), TimeSpan.FromSeconds(10))).View;
+
+    private static async Task SetStock(IActorRef stock, string sku, long onHand) =>
+        Assert.IsType<StockAccepted>(await stock.Ask<IStockReply>(new SetOnHand(sku, onHand, 1), TimeSpan.FromSeconds(10)));
+
+    [Fact]
+    public async Task An_order_whose_lines_are_all_available_is_reserved()
+    {
+        var (orders, stock) = Regions();
+        await SetStock(stock, "a1", 10);
+        await SetStock(stock, "a2", 10);
+
+        var view = await Accepted(orders, Place("order-a", ("a1", 3), ("a2", 1)));
+
+        Assert.Equal(OrderStatus.Reserved, view.Status);
+        Assert.Equal(10.00m, view.Total);
+        Assert.Equal(3, (await StockOf(stock, "a1")).Reserved);
+        Assert.Equal(1, (await StockOf(stock, "a2")).Reserved);
+    }
+
+    [Fact]
+    public async Task One_refused_line_rejects_the_order_and_releases_the_other_lines()
+    {
+        var (orders, stock) = Regions();
+        await SetStock(stock, "b1", 10);
+        await SetStock(stock, "b2", 1);
+
+        var view = await Accepted(orders, Place("order-b", ("b1", 4), ("b2", 2), ("b3-unknown", 1)));
+
+        Assert.Equal(OrderStatus.Rejected, view.Status);
+        Assert.Null(view.Lines.Single(l => l.Sku == "b1").RejectionCode);
+        Assert.Equal("InsufficientStock", view.Lines.Single(l => l.Sku == "b2").RejectionCode);
+        Assert.Equal("UnknownSku", view.Lines.Single(l => l.Sku == "b3-unknown").RejectionCode);
+        await AwaitAssertAsync(async () =>
+        {
+            Assert.Equal(0, (await StockOf(stock, "b1")).Reserved);
+            Assert.True((await Accepted(orders, new GetOrder("order-b"))).StockSettled);
+        }, TimeSpan.FromSeconds(5));
+        Assert.Equal(10, (await StockOf(stock, "b1")).Available);
+    }
+
+    [Fact]
+    public async Task Payment_commits_the_reserved_units_as_sold()
+    {
+        var (orders, stock) = Regions();
+        await SetStock(stock, "c1", 10);
+        await Accepted(orders, Place("order-c", ("c1", 4)));
+
+        var paid = await Accepted(orders, new ConfirmPayment("order-c", 10.00m, "EUR", "psp-1"));
+
+        Assert.Equal(OrderStatus.Paid, paid.Status);
+        await AwaitAssertAsync(async () =>
+        {
+            var s = await StockOf(stock, "c1");
+            Assert.Equal((0L, 4L, 6L), (s.Reserved, s.Sold, s.Available));
+        }, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_mismatched_payment_changes_nothing()
+    {
+        var (orders, stock) = Regions();
+        await SetStock(stock, "m1", 10);
+        await Accepted(orders, Place("order-m", ("m1", 2)));
+
+        var reply = await orders.Ask<IOrderReply>(new ConfirmPayment("order-m", 4.99m, "EUR", "psp-1"), TimeSpan.FromSeconds(10));
+
+        Assert.Equal(OrderRejectionCode.PaymentMismatch, Assert.IsType<OrderRefused>(reply).Rejection.Code);
+        Assert.Equal(OrderStatus.Reserved, (await Accepted(orders, new GetOrder("order-m"))).Status);
+        Assert.Equal(2, (await StockOf(stock, "m1")).Reserved);
+    }
+
+    [Fact]
+    public async Task Cancelling_releases_the_reserved_units()
+    {
+        var (orders, stock) = Regions();
+        await SetStock(stock, "d1", 10);
+        await Accepted(orders, Place("order-d", ("d1", 5)));
+
+        var cancelled = await Accepted(orders, new CancelOrder("order-d", "customer request"));
+
+        Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
+        await AwaitAssertAsync(async () => Assert.Equal(0, (await StockOf(stock, "d1")).Reserved), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task An_unpaid_order_expires_after_its_hold_time_and_releases_its_units()
+    {
+        var (orders, stock) = Regions(TestConfig.FastOrders(hold: TimeSpan.FromMilliseconds(500)));
+        await SetStock(stock, "e1", 10);
+        await Accepted(orders, Place("order-e", ("e1", 5)));
+
+        await AwaitAssertAsync(async () =>
+        {
+            Assert.Equal(OrderStatus.Expired, (await Accepted(orders, new GetOrder("order-e"))).Status);
+            Assert.Equal(0, (await StockOf(stock, "e1")).Reserved);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+        var late = await orders.Ask<IOrderReply>(new ConfirmPayment("order-e", 12.50m, "EUR", "psp-late"), TimeSpan.FromSeconds(10));
+        Assert.Equal(OrderRejectionCode.InvalidState, Assert.IsType<OrderRefused>(late).Rejection.Code);
+    }
+
+    [Fact]
+    public async Task The_same_placement_twice_at_once_reserves_once_and_answers_both_alike()
+    {
+        var (orders, stock) = Regions();
+        await SetStock(stock, "f1", 10);
+
+        var first = Accepted(orders, Place("order-f", ("f1", 3)));
+        var second = Accepted(orders, Place("order-f", ("f1", 3)));
+        var views = await Task.WhenAll(first, second);
+
+        Assert.All(views, v => Assert.Equal(OrderStatus.Reserved, v.Status));
+        Assert.Equal(3, (await StockOf(stock, "f1")).Reserved);
+        var third = await Accepted(orders, Place("order-f", ("f1", 3)));
+        Assert.Equal(views[0].PlacedAt, third.PlacedAt);
+        Assert.Equal(3, (await StockOf(stock, "f1")).Reserved);
+    }
+
+    [Fact]
+    public void A_stock_entity_that_does_not_answer_is_asked_again()
+    {
+        var stock = CreateTestProbe();
+        var order = Order("order-g", stock.Ref);
+        order.Tell(Place("order-g", ("g1", 1)));
+
+        stock.ExpectMsg<ReserveStock>(r => r.Sku == "g1" && r.OrderId == "order-g");
+        var retried = stock.ExpectMsg<ReserveStock>(TimeSpan.FromSeconds(3));
+        Assert.Equal("g1", retried.Sku);
+        stock.Reply(new StockAccepted("g1", StockOperation.Reserve, "order-g", new StockView("g1", 5, 1, 0, 4, 1)));
+
+        Assert.Equal(OrderStatus.Reserved, ExpectMsg<OrderAccepted>().View.Status);
+    }
+
+    [Fact]
+    public async Task An_order_restarted_in_the_middle_of_reserving_finishes_the_saga()
+    {
+        var stock = CreateTestProbe();
+        var order = Order("order-h", stock.Ref, TestConfig.FastOrders());
+        order.Tell(Place("order-h", ("h1", 1), ("h2", 2)));
+        var asked = new[] { stock.ExpectMsg<ReserveStock>(), stock.ExpectMsg<ReserveStock>() };
+        Assert.Equal(["h1", "h2"], asked.Select(a => a.Sku).Order());
+        // Only one line answered, then the entity dies (its placement is durable, the answers are not).
+        stock.Reply(new StockAccepted("h1", StockOperation.Reserve, "order-h", new StockView("h1", 5, 1, 0, 4, 1)));
+        await order.GracefulStop(TimeSpan.FromSeconds(5));
+        stock.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m);
+
+        var restarted = Order("order-h", stock.Ref);
+
+        var resent = new[] { stock.ExpectMsg<ReserveStock>(TimeSpan.FromSeconds(3)), stock.ExpectMsg<ReserveStock>(TimeSpan.FromSeconds(3)) };
+        Assert.Equal(["h1", "h2"], resent.Select(a => a.Sku).Order());
+        foreach (var r in resent)
+            restarted.Tell(new StockAccepted(r.Sku, StockOperation.Reserve, "order-h", new StockView(r.Sku, 5, r.Quantity, 0, 5 - r.Quantity, 1)), stock.Ref);
+        await AwaitAssertAsync(async () =>
+            Assert.Equal(OrderStatus.Reserved, (await Accepted(restarted, new GetOrder("order-h"))).Status), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_paid_order_restarted_before_its_stock_confirmed_the_commit_commits_again()
+    {
+        var stock = CreateTestProbe();
+        var order = Order("order-i", stock.Ref);
+        order.Tell(Place("order-i", ("i1", 2)));
+        stock.ExpectMsg<ReserveStock>();
+        stock.Reply(new StockAccepted("i1", StockOperation.Reserve, "order-i", new StockView("i1", 5, 2, 0, 3, 1)));
+        ExpectMsg<OrderAccepted>();
+        order.Tell(new ConfirmPayment("order-i", 5.00m, "EUR", "psp-9"));
+        Assert.Equal(OrderStatus.Paid, ExpectMsg<OrderAccepted>().View.Status);
+        stock.ExpectMsg<CommitReservation>();
+        await order.GracefulStop(TimeSpan.FromSeconds(5));
+
+        var restarted = Order("order-i", stock.Ref);
+
+        var commit = stock.ExpectMsg<CommitReservation>(TimeSpan.FromSeconds(3));
+        Assert.Equal(("i1", "order-i"), (commit.Sku, commit.OrderId));
+        stock.Reply(new StockAccepted("i1", StockOperation.Commit, "order-i", new StockView("i1", 5, 0, 2, 3, 1)));
+        await AwaitAssertAsync(async () => Assert.True((await Accepted(restarted, new GetOrder("order-i"))).StockSettled), TimeSpan.FromSeconds(5));
+        stock.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
+    public async Task A_stock_entity_asking_about_an_expired_reservation_gets_commit_for_a_paid_order_and_release_otherwise()
+    {
+        var (orders, stock) = Regions();
+        await SetStock(stock, "j1", 10);
+        await Accepted(orders, Place("order-j-paid", ("j1", 1)));
+        await Accepted(orders, new ConfirmPayment("order-j-paid", 2.50m, "EUR", "p"));
+        await Accepted(orders, Place("order-j-cancelled", ("j1", 1)));
+        await Accepted(orders, new CancelOrder("order-j-cancelled", "x"));
+        var probe = CreateTestProbe();
+
+        orders.Tell(new ReservationDue("order-j-paid", "j1"), probe.Ref);
+        orders.Tell(new ReservationDue("order-j-cancelled", "j1"), probe.Ref);
+        orders.Tell(new ReservationDue("order-never-placed", "j1"), probe.Ref);
+
+        // The orders answer through the stock region; the stock ends with exactly the paid unit sold.
+        await AwaitAssertAsync(async () =>
+        {
+            var s = await StockOf(stock, "j1");
+            Assert.Equal((0L, 1L), (s.Reserved, s.Sold));
+        }, TimeSpan.FromSeconds(5));
+    }
+}

@@ -1,0 +1,169 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Stock;
+using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.Stock;
+
+namespace OrderEngine.Engine.Tests;
+
+public sealed class StockActorTests() : TestKit(TestConfig.WithTestJournal)
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromMinutes(10);
+
+    private IActorRef Stock(string sku, IActorRef orders, StockOptions? options = null, int snapshotEvery = 500) =>
+        Sys.ActorOf(StockActor.Props(sku, options ?? TestConfig.FastStock(), snapshotEvery, Idle, orders, TimeProvider.System));
+
+    private static Task<IStockReply> Reply(IActorRef stock, IStockMessage message, double seconds = 10) => stock.Ask<IStockReply>(message, TimeSpan.FromSeconds(seconds));
+
+    private async Task<StockView> Ask(IActorRef stock, IStockMessage message) =>
+        await Reply(stock, message) switch
+        {
+            StockAccepted a => a.View,
+            StockRefused r => throw new InvalidOperationException($"{r.Rejection.Code}: {r.Rejection.Message}"),
+            var other => throw new InvalidOperationException(other.GetType().Name),
+        };
+
+    private async Task<IActorRef> Restart(IActorRef stock, Func<IActorRef> create)
+    {
+        await stock.GracefulStop(TimeSpan.FromSeconds(5));
+        return create();
+    }
+
+    [Fact]
+    public async Task Reservations_commits_and_releases_survive_a_restart()
+    {
+        var orders = CreateTestProbe();
+        var stock = Stock("R-1", orders);
+        await Ask(stock, new SetOnHand("R-1", 10, 1));
+        await Ask(stock, new ReserveStock("R-1", "o1", 3, DateTimeOffset.UtcNow.AddMinutes(5)));
+        await Ask(stock, new ReserveStock("R-1", "o2", 2, DateTimeOffset.UtcNow.AddMinutes(5)));
+        await Ask(stock, new CommitReservation("R-1", "o1"));
+        await Ask(stock, new ReserveStock("R-1", "o3", 4, DateTimeOffset.UtcNow.AddMinutes(5)));
+        await Ask(stock, new ReleaseReservation("R-1", "o3"));
+
+        stock = await Restart(stock, () => Stock("R-1", orders));
+
+        var view = await Ask(stock, new GetStock("R-1"));
+        Assert.Equal(new StockView("R-1", 10, 2, 3, 5, 1), view);
+        // The recovered entity still recognises the settled orders.
+        var again = await Reply(stock, new CommitReservation("R-1", "o1"));
+        Assert.IsType<StockAccepted>(again);
+        Assert.Equal(3, ((StockAccepted)again).View.Sold);
+        var closed = await Reply(stock, new ReserveStock("R-1", "o3", 4, DateTimeOffset.UtcNow.AddMinutes(5)));
+        Assert.Equal(StockRejectionCode.ReservationClosed, Assert.IsType<StockRefused>(closed).Rejection.Code);
+    }
+
+    [Fact]
+    public async Task Recovery_from_snapshots_gives_the_same_figures_as_from_events()
+    {
+        var orders = CreateTestProbe();
+        var stock = Stock("S-1", orders, snapshotEvery: 3);
+        await Ask(stock, new SetOnHand("S-1", 100, 1));
+        for (var i = 0; i < 20; i++) await Ask(stock, new ReserveStock("S-1", $"o{i}", 2, DateTimeOffset.UtcNow.AddMinutes(5)));
+        for (var i = 0; i < 20; i += 2) await Ask(stock, new CommitReservation("S-1", $"o{i}"));
+        var before = await Ask(stock, new GetStock("S-1"));
+
+        stock = await Restart(stock, () => Stock("S-1", orders, snapshotEvery: 3));
+
+        Assert.Equal(before, await Ask(stock, new GetStock("S-1")));
+        Assert.Equal(new StockView("S-1", 100, 20, 20, 60, 1), before);
+    }
+
+    [Fact]
+    public async Task A_repeated_reservation_holds_the_units_once()
+    {
+        var stock = Stock("D-1", CreateTestProbe());
+        await Ask(stock, new SetOnHand("D-1", 5, 1));
+        var expires = DateTimeOffset.UtcNow.AddMinutes(5);
+        for (var i = 0; i < 3; i++) await Ask(stock, new ReserveStock("D-1", "o1", 2, expires));
+        Assert.Equal(2, (await Ask(stock, new GetStock("D-1"))).Reserved);
+    }
+
+    [Fact]
+    public async Task Concurrent_reservations_never_oversell_and_each_gets_one_answer()
+    {
+        var stock = Stock("C-1", CreateTestProbe());
+        await Ask(stock, new SetOnHand("C-1", 50, 1));
+        var expires = DateTimeOffset.UtcNow.AddMinutes(5);
+        var replies = Enumerable.Range(0, 400)
+            .Select(i => Reply(stock, new ReserveStock("C-1", $"o{i}", 1, expires), 20))
+            .ToArray();
+        await Task.WhenAll(replies);
+        Assert.Equal(50, replies.Count(r => r.Result is StockAccepted));
+        Assert.Equal(350, replies.Count(r => r.Result is StockRefused { Rejection.Code: StockRejectionCode.InsufficientStock }));
+        var view = await Ask(stock, new GetStock("C-1"));
+        Assert.Equal(50, view.Reserved);
+        Assert.Equal(0, view.Available);
+    }
+
+    [Fact]
+    public async Task An_expired_reservation_asks_its_order_and_the_orders_answer_settles_it()
+    {
+        var orders = CreateTestProbe();
+        var stock = Stock("E-1", orders.Ref);
+        await Ask(stock, new SetOnHand("E-1", 5, 1));
+        await Ask(stock, new ReserveStock("E-1", "o-unpaid", 2, DateTimeOffset.UtcNow.AddMilliseconds(200)));
+        await Ask(stock, new ReserveStock("E-1", "o-paid", 1, DateTimeOffset.UtcNow.AddMilliseconds(200)));
+        await Ask(stock, new ReserveStock("E-1", "o-later", 1, DateTimeOffset.UtcNow.AddMinutes(5)));
+
+        var asked = new HashSet<string>();
+        orders.Within(TimeSpan.FromSeconds(5), () =>
+        {
+            while (asked.Count < 2)
+            {
+                var due = orders.ExpectMsg<ReservationDue>();
+                Assert.Equal("E-1", due.Sku);
+                asked.Add(due.OrderId);
+            }
+        });
+        Assert.Equal(new HashSet<string> { "o-unpaid", "o-paid" }, asked);
+        // Still held until the order answers: expiry alone never gives away units a paid order may need.
+        Assert.Equal(4, (await Ask(stock, new GetStock("E-1"))).Reserved);
+
+        await Ask(stock, new ReleaseReservation("E-1", "o-unpaid"));
+        await Ask(stock, new CommitReservation("E-1", "o-paid"));
+        var view = await Ask(stock, new GetStock("E-1"));
+        Assert.Equal(1, view.Reserved);
+        Assert.Equal(1, view.Sold);
+    }
+
+    [Fact]
+    public async Task A_reservation_whose_order_never_answers_is_released_after_the_orphan_grace()
+    {
+        var orders = CreateTestProbe();
+        var stock = Stock("O-1", orders.Ref, TestConfig.FastStock(orphanGrace: TimeSpan.FromMilliseconds(500)));
+        await Ask(stock, new SetOnHand("O-1", 5, 1));
+        await Ask(stock, new ReserveStock("O-1", "o-gone", 3, DateTimeOffset.UtcNow.AddMilliseconds(100)));
+
+        await AwaitAssertAsync(async () => Assert.Equal(0, ((await Ask(stock, new GetStock("O-1")))).Reserved), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+        Assert.Equal(5, (await Ask(stock, new GetStock("O-1"))).Available);
+        var late = await Reply(stock, new CommitReservation("O-1", "o-gone"));
+        Assert.Equal(StockRejectionCode.ReservationClosed, Assert.IsType<StockRefused>(late).Rejection.Code);
+    }
+
+    [Fact]
+    public async Task Expiry_resumes_after_a_restart()
+    {
+        var orders = CreateTestProbe();
+        var stock = Stock("X-1", orders.Ref);
+        await Ask(stock, new SetOnHand("X-1", 5, 1));
+        await Ask(stock, new ReserveStock("X-1", "o-crashed", 2, DateTimeOffset.UtcNow.AddMilliseconds(300)));
+        await stock.GracefulStop(TimeSpan.FromSeconds(5));
+        orders.ExpectNoMsg(TimeSpan.FromMilliseconds(400));
+
+        Stock("X-1", orders.Ref);
+
+        Assert.Equal("o-crashed", orders.ExpectMsg<ReservationDue>(TimeSpan.FromSeconds(5)).OrderId);
+    }
+
+    [Fact]
+    public async Task Unknown_sku_is_refused_and_creates_nothing()
+    {
+        var stock = Stock("U-1", CreateTestProbe());
+        var reply = await Reply(stock, new ReserveStock("U-1", "o1", 1, DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.Equal(StockRejectionCode.UnknownSku, Assert.IsType<StockRefused>(reply).Rejection.Code);
+        var get = await Reply(stock, new GetStock("U-1"));
+        Assert.Equal(StockRejectionCode.UnknownSku, Assert.IsType<StockRefused>(get).Rejection.Code);
+    }
+}
