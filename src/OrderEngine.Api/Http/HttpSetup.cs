@@ -26,15 +26,26 @@ public static class HttpSetup
                 var limit = ctx.HttpContext.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value.MaxRequestBodyBytes;
                 ctx.ProblemDetails.Detail = $"the request body is larger than {limit} bytes";
             }
-            if (ctx.ProblemDetails.Status is { } status && ctx.ProblemDetails.Type is null or "about:blank")
-                ctx.ProblemDetails.Type = status switch
+            // Framework-written problems (status code pages, binding failures) carry RFC links as their type;
+            // give them the same stable types and a detail as the engine's own problems.
+            if (ctx.ProblemDetails.Status is { } status && !(ctx.ProblemDetails.Type ?? "").StartsWith("urn:orderengine:", StringComparison.Ordinal))
+            {
+                var (code, detail) = status switch
                 {
-                    404 => Problems.TypeOf("NotFound"),
-                    413 => Problems.TypeOf("PayloadTooLarge"),
-                    405 => Problems.TypeOf("MethodNotAllowed"),
-                    415 => Problems.TypeOf("UnsupportedMediaType"),
-                    _ => ctx.ProblemDetails.Type,
+                    400 => ("MalformedRequest", "the request could not be read"),
+                    404 => ("NotFound", $"nothing is served at {ctx.HttpContext.Request.Path}"),
+                    405 => ("MethodNotAllowed", $"{ctx.HttpContext.Request.Method} is not allowed on {ctx.HttpContext.Request.Path}"),
+                    413 => ("PayloadTooLarge", null),
+                    415 => ("UnsupportedMediaType", "send the body as application/json"),
+                    500 => ("InternalError", "an unexpected error occurred; it was logged"),
+                    _ => (null, null),
                 };
+                if (code is not null)
+                {
+                    ctx.ProblemDetails.Type = Problems.TypeOf(code);
+                    ctx.ProblemDetails.Detail ??= detail;
+                }
+            }
         });
         services.AddExceptionHandler<RequestExceptionHandler>();
         services.AddOpenApi();

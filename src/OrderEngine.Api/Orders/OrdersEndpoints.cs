@@ -42,6 +42,9 @@ public static class OrdersEndpoints
             {
                 [IdempotencyKeyHeader] = ["1-255 printable characters"],
             });
+        if (idempotencyKey is not null && (body.Id is not null || body.ExternalId is not null))
+            return Problems.Validation("an order is identified by its Idempotency-Key, by its id, or by its channel and externalId: give only one",
+                new Dictionary<string, string[]> { [IdempotencyKeyHeader] = ["not allowed together with id or externalId"] });
         var orderId = body.Id
             ?? (body.ExternalId is { Length: > 0 } ext ? Identifiers.OrderIdFromExternal(body.Channel ?? "", ext) : null)
             ?? (idempotencyKey is not null ? Identifiers.OrderIdFromIdempotencyKey(idempotencyKey) : NewOrderId());
@@ -56,7 +59,7 @@ public static class OrdersEndpoints
         return reply switch
         {
             OrderRefused r => EntityGateway.Problem(r.Rejection),
-            OrderAccepted { View.Status: OrderStatus.Rejected } a => Problems.Of(409, "InsufficientStock", "Some lines could not be reserved",
+            OrderAccepted { View.Status: OrderStatus.Rejected } a => Problems.Of(409, "LinesNotReserved", "Some lines could not be reserved",
                 string.Join("; ", a.View.Lines.Where(l => l.RejectionCode is not null).Select(l => $"{l.Sku}: {l.RejectionReason}")),
                 new Dictionary<string, object?>
                 {

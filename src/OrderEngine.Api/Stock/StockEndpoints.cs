@@ -48,7 +48,9 @@ public static class StockEndpoints
         CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(sku)) return InvalidSku();
-        if (!Enum.TryParse<AdjustmentReason>(body.Reason, ignoreCase: true, out var reason) || !Enum.IsDefined(reason) || int.TryParse(body.Reason, out _))
+        // Only a reason's exact name: Enum.TryParse would also take numbers and comma-combined names.
+        var reason = Enum.GetValues<AdjustmentReason>().FirstOrDefault(r => string.Equals(r.ToString(), body.Reason, StringComparison.OrdinalIgnoreCase), (AdjustmentReason)(-1));
+        if (!Enum.IsDefined(reason))
             return Problems.Validation("unknown adjustment reason", new Dictionary<string, string[]>
             {
                 ["reason"] = ["one of: received, damaged, correction, returned"],

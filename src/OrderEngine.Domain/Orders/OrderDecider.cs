@@ -29,6 +29,9 @@ public static class OrderDecider
     private static Decision<IOrderEvent, OrderRejection> Reject(OrderRejectionCode code, string message) =>
         Decision<IOrderEvent, OrderRejection>.Reject(OrderRejection.Of(code, message));
 
+    private static Decision<IOrderEvent, OrderRejection> Invalid(string field, string message) =>
+        Decision<IOrderEvent, OrderRejection>.Reject(new OrderRejection(OrderRejectionCode.Invalid, message, [new FieldError(field, message)]));
+
     private static Decision<IOrderEvent, OrderRejection> NotFound(OrderState s) =>
         Reject(OrderRejectionCode.NotFound, $"order {s.OrderId} does not exist");
 
@@ -115,7 +118,9 @@ public static class OrderDecider
     private static Decision<IOrderEvent, OrderRejection> DecidePayment(OrderState s, ConfirmPayment c, DateTimeOffset now)
     {
         if (string.IsNullOrWhiteSpace(c.Reference) || c.Reference.Length > 128)
-            return Reject(OrderRejectionCode.Invalid, "a payment needs a reference of at most 128 characters");
+            return Invalid("reference", "a payment needs a reference of at most 128 characters");
+        if (!Currencies.IsKnown(c.Currency))
+            return Invalid("currency", $"'{c.Currency}' is not an ISO 4217 currency code");
         if (!s.Exists) return NotFound(s);
         var p = s.Placement!;
         switch (s.Status)
@@ -141,7 +146,7 @@ public static class OrderDecider
 
     private static Decision<IOrderEvent, OrderRejection> DecideCancel(OrderState s, CancelOrder c, DateTimeOffset now)
     {
-        if (c.Reason is { Length: > 500 }) return Reject(OrderRejectionCode.Invalid, "reason must be at most 500 characters");
+        if (c.Reason is { Length: > 500 }) return Invalid("reason", "reason must be at most 500 characters");
         return s.Status switch
         {
             OrderStatus.None => NotFound(s),
