@@ -113,7 +113,9 @@ public class OrderDeciderTests
     [InlineData("overlong city", "shippingAddress.city")]
     public void An_invalid_placement_is_refused_naming_the_field_by_its_json_path(string @case, string field)
     {
-        var r = Refused(When(Given(), InvalidPlacements[@case](Place())), OrderRejectionCode.Invalid);
+        var command = InvalidPlacements[@case](Place());
+        // The entity is the one the command is addressed to (a bad order id still reaches an entity of that id).
+        var r = Refused(When(OrderState.Initial(command.OrderId), command), OrderRejectionCode.Invalid);
 
         Assert.Equal(field, Assert.Single(r.Errors).Field);
     }

@@ -9,11 +9,13 @@ public static partial class Identifiers
 {
     public const int MaxLength = 64;
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex EntityIdPattern();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,31}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,31}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ChannelPattern();
+
+    // \z, not $: $ also matches before a final line break.
 
     /// <summary>SKUs and order ids appear in URLs and shard keys, so they are limited to URL-safe ASCII.</summary>
     public static bool IsValidEntityId(string? id) => id is not null && EntityIdPattern().IsMatch(id);

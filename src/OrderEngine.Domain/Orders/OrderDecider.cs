@@ -6,7 +6,9 @@ namespace OrderEngine.Domain.Orders;
 public static class OrderDecider
 {
     public static Decision<IOrderEvent, OrderRejection> Decide(OrderState state, IOrderCommand command, DateTimeOffset now, OrderRules rules) =>
-        command switch
+        command.OrderId != state.OrderId
+            ? Reject(OrderRejectionCode.Invalid, $"command for order {command.OrderId} reached the entity of order {state.OrderId}")
+            : command switch
         {
             PlaceOrder c => DecidePlace(state, c, now, rules),
             CompleteReservation c => DecideCompleteReservation(state, c, now),

@@ -12,7 +12,9 @@ public static class StockDecider
     public const long MaxUnits = 1_000_000_000_000;
 
     public static Decision<IStockEvent, StockRejection> Decide(StockState state, IStockCommand command, DateTimeOffset now) =>
-        command switch
+        command.Sku != state.Sku
+            ? Reject(StockRejectionCode.Invalid, $"command for SKU {command.Sku} reached the entity of SKU {state.Sku}")
+            : command switch
         {
             SetOnHand c => DecideSet(state, c, now),
             AdjustOnHand c => DecideAdjust(state, c, now),
@@ -49,7 +51,7 @@ public static class StockDecider
         if (!Identifiers.IsValidEntityId(c.AdjustmentId))
             return Reject(StockRejectionCode.Invalid, "adjustment id must be " + Identifiers.EntityIdRule);
         if (c.Delta == 0) return Reject(StockRejectionCode.Invalid, "delta must not be zero");
-        if (Math.Abs(c.Delta) > MaxUnits) return Reject(StockRejectionCode.Invalid, $"delta must be within ±{MaxUnits}");
+        if (c.Delta is > MaxUnits or < -MaxUnits) return Reject(StockRejectionCode.Invalid, $"delta must be within ±{MaxUnits}");
         if (!Enum.IsDefined(c.Reason)) return Reject(StockRejectionCode.Invalid, "unknown adjustment reason");
         if (c.Note is { Length: > 500 }) return Reject(StockRejectionCode.Invalid, "note must be at most 500 characters");
         if (s.Adjustments.TryGet(c.AdjustmentId, out var applied))
