@@ -28,13 +28,13 @@ internal sealed class EngineHost : IAsyncDisposable
     public IActorRef Orders { get; }
     public IActorRef Stock { get; }
 
-    public static async Task<EngineHost> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<EngineHost> StartAsync(IDictionary<string, string?> settings, Action<AkkaConfigurationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter(_ => false);
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddOrderEngine(builder.Configuration);
+        builder.Services.AddOrderEngine(builder.Configuration, configure is null ? null : (b, _) => configure(b));
         var host = builder.Build();
         await host.StartAsync();
         var engine = new EngineHost(host);

@@ -74,7 +74,6 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new OrderStockSettled("o1", T),
             new OrderAccepted("o1", state.ToView()),
             new OrderRefused("o1", new OrderRejection(OrderRejectionCode.Invalid, "the order is invalid", [new FieldError("lines[0].quantity", "must be 1 or more")])),
-            new OrderSnapshot(state),
             StopEntity.Instance,
         ];
     }

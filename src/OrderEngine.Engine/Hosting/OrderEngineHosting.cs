@@ -109,7 +109,7 @@ public static class OrderEngineHosting
             shardOptions);
         builder.WithShardRegion<OrderRegion>(
             "order",
-            (_, registry, _) => orderId => OrderActor.Props(orderId, options.Orders, options.Persistence.SnapshotEvery, options.EntityIdleTimeout, registry.Get<StockRegion>(), clock),
+            (_, registry, _) => orderId => OrderActor.Props(orderId, options.Orders, options.EntityIdleTimeout, registry.Get<StockRegion>(), clock),
             new OrderMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
         return builder;

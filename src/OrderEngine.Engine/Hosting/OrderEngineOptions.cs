@@ -37,7 +37,7 @@ public sealed class PersistenceOptions
     /// <summary>The embedded database file, relative to the working directory.</summary>
     public string SqlitePath { get; set; } = "data/orderengine.db";
 
-    /// <summary>An entity saves a snapshot after this many events, so recovery replays at most that many.</summary>
+    /// <summary>A stock entity saves a snapshot after this many events, so recovery replays at most that many (orders have too few events to need one).</summary>
     public int SnapshotEvery { get; set; } = 500;
 }
 

@@ -77,7 +77,6 @@ public static class MessageManifests
             (typeof(OrderStockSettled), "order.stock-settled", c.OrderStockSettled),
             (typeof(OrderAccepted), "order.accepted", c.OrderAccepted),
             (typeof(OrderRefused), "order.refused", c.OrderRefused),
-            (typeof(OrderSnapshot), "order.snapshot", c.OrderSnapshot),
             (typeof(StopEntity), "entity.stop", c.StopEntity),
         ];
     }

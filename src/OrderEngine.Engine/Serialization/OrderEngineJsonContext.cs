@@ -48,7 +48,6 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(OrderStockSettled))]
 [JsonSerializable(typeof(OrderAccepted))]
 [JsonSerializable(typeof(OrderRefused))]
-[JsonSerializable(typeof(OrderSnapshot))]
 // entity lifecycle
 [JsonSerializable(typeof(StopEntity))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using OrderEngine.Domain;
-using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Stock;
 
 namespace OrderEngine.Engine.Serialization;
@@ -43,6 +42,3 @@ public sealed record SettledOrder(string OrderId, ReservationOutcome Outcome, Da
 
 /// <summary>A recently applied adjustment in a stock snapshot.</summary>
 public sealed record RememberedAdjustment(string AdjustmentId, long Delta, AdjustmentReason Reason, DateTimeOffset At);
-
-/// <summary>An order entity's state as stored in a snapshot.</summary>
-public sealed record OrderSnapshot(OrderState State) : IOrderEngineMessage;
