@@ -4,7 +4,8 @@ using OrderEngine.Api.Orders;
 using OrderEngine.Api.Stock;
 using OrderEngine.Engine.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json ships next to the binary; the working directory is only where ./data goes.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddOrderEngine(builder.Configuration);
 builder.Services.AddOrderEngineHttp(builder.Configuration);
 builder.Services.AddOrderEngineHealth();
