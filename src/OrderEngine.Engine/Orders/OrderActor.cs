@@ -116,11 +116,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
         switch (message)
         {
-            case PlaceOrder c:
-                OnPlace(c);
-                break;
-            case ConfirmPayment or CancelOrder:
-                OnCommandWithReply((IOrderCommand)message);
+            case PlaceOrder or ConfirmPayment or CancelOrder:
+                OnClientCommand((IOrderCommand)message);
                 break;
             case GetOrder:
                 Sender.Tell(_state.Exists
@@ -139,9 +136,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         }
     }
 
-    private void OnPlace(PlaceOrder command)
+    /// <summary>A command from a client: decide, persist, answer. A placement is answered once its reservation outcome is known.</summary>
+    private void OnClientCommand(IOrderCommand command)
     {
         var sender = Sender;
+        var isPlacement = command is PlaceOrder;
         var decision = OrderDecider.Decide(_state, command, _clock.GetUtcNow(), _rules);
         if (decision.Rejection is { } rejection)
         {
@@ -150,32 +149,15 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         }
         if (decision.Events.IsEmpty)
         {
-            // The same placement again: wait with the first caller, or answer with the outcome already reached.
-            if (_state.Status == OrderStatus.Placed) _placementWaiters.Add(sender);
+            // A repeat: a placement still reserving waits with the first caller; anything else gets the order as it stands.
+            if (isPlacement && _state.Status == OrderStatus.Placed) _placementWaiters.Add(sender);
             else sender.Tell(new OrderAccepted(_orderId, _state.ToView()));
             return;
         }
-        _placementWaiters.Add(sender);
-        PersistThen(decision.Events, StartStockStep);
-    }
-
-    private void OnCommandWithReply(IOrderCommand command)
-    {
-        var sender = Sender;
-        var decision = OrderDecider.Decide(_state, command, _clock.GetUtcNow(), _rules);
-        if (decision.Rejection is { } rejection)
-        {
-            sender.Tell(new OrderRefused(_orderId, rejection));
-            return;
-        }
-        if (decision.Events.IsEmpty)
-        {
-            sender.Tell(new OrderAccepted(_orderId, _state.ToView()));
-            return;
-        }
+        if (isPlacement) _placementWaiters.Add(sender);
         PersistThen(decision.Events, () =>
         {
-            sender.Tell(new OrderAccepted(_orderId, _state.ToView()));
+            if (!isPlacement) sender.Tell(new OrderAccepted(_orderId, _state.ToView()));
             AnswerPlacementWaitersIfDecided();
             StartStockStep();
         });
