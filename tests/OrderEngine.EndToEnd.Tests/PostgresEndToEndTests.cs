@@ -1,0 +1,32 @@
+using OrderEngine.Testing;
+using Xunit.Abstractions;
+
+namespace OrderEngine.EndToEnd.Tests;
+
+/// <summary>
+/// The end-to-end scenarios on PostgreSQL: one throwaway server for the class, a fresh database per test. Skipped when
+/// the server binaries are missing, except under CI=true, where the fixture fails instead.
+/// </summary>
+public sealed class PostgresEndToEndTests(PostgresFixture postgres, ITestOutputHelper output) : EngineScenarios(output), IClassFixture<PostgresFixture>
+{
+    protected override async Task<EngineSettings> CreateDatabaseAsync(TempDirectory directory, TimeSpan holdTime)
+    {
+        var connectionString = await postgres.Server.CreateDatabaseAsync("e2e_" + Guid.NewGuid().ToString("N"));
+        return new EngineSettings("PostgreSql", null, connectionString, holdTime, directory.Path);
+    }
+
+    [PostgresFact]
+    public Task Order_flow_reserves_sells_refuses_and_releases_stock() => OrderFlowAsync();
+
+    [PostgresFact]
+    public Task Kill_9_loses_no_acknowledged_order_payment_or_stock_movement() => KillNineLosesNothingAcknowledgedAsync();
+
+    [PostgresFact]
+    public Task Kill_9_in_the_middle_of_payments_and_cancels_loses_nothing_acknowledged() => KillNineLosesNothingAcknowledgedAsync(midBurst: true);
+
+    [PostgresFact]
+    public Task Placements_cut_off_by_kill_9_end_reserved_or_rejected_when_retried() => PlacementsCutOffByKillNineCompleteAsync();
+
+    [PostgresFact]
+    public Task Reservations_left_behind_by_kill_9_are_settled_by_their_expiry() => ReservationsLeftByKillNineSettleByExpiryAsync();
+}

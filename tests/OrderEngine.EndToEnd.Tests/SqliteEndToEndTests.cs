@@ -1,0 +1,27 @@
+using OrderEngine.Testing;
+using Xunit.Abstractions;
+
+namespace OrderEngine.EndToEnd.Tests;
+
+/// <summary>The end-to-end scenarios on the embedded default: a SQLite file in the test's temp directory.</summary>
+public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenarios(output)
+{
+    protected override Task<EngineSettings> CreateDatabaseAsync(TempDirectory directory, TimeSpan holdTime) =>
+        // A folder that does not exist yet: the engine creates it, as on a fresh machine.
+        Task.FromResult(new EngineSettings("Sqlite", directory.File(Path.Combine("journal", "orderengine.db")), null, holdTime, directory.Path));
+
+    [Fact]
+    public Task Order_flow_reserves_sells_refuses_and_releases_stock() => OrderFlowAsync();
+
+    [Fact]
+    public Task Kill_9_loses_no_acknowledged_order_payment_or_stock_movement() => KillNineLosesNothingAcknowledgedAsync();
+
+    [Fact]
+    public Task Kill_9_in_the_middle_of_payments_and_cancels_loses_nothing_acknowledged() => KillNineLosesNothingAcknowledgedAsync(midBurst: true);
+
+    [Fact]
+    public Task Placements_cut_off_by_kill_9_end_reserved_or_rejected_when_retried() => PlacementsCutOffByKillNineCompleteAsync();
+
+    [Fact]
+    public Task Reservations_left_behind_by_kill_9_are_settled_by_their_expiry() => ReservationsLeftByKillNineSettleByExpiryAsync();
+}
