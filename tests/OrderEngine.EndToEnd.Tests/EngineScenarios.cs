@@ -469,16 +469,86 @@ public abstract class EngineScenarios(ITestOutputHelper output)
         });
     }
 
+    protected async Task StockStepsCutOffByKillNineAreFinishedWithoutAnyoneReadingTheOrdersAsync()
+    {
+        // A hold far longer than the test: only the deadline waker can finish the commits and releases the kill cut off.
+        await using var bed = await NewTestBedAsync(LongHold, new Dictionary<string, string>
+        {
+            ["OrderEngine__Orders__StepGrace"] = "00:00:02",
+            ["OrderEngine__Orders__WakeInterval"] = "00:00:01",
+        });
+        await bed.RunAsync(async () =>
+        {
+            using var budget = new CancellationTokenSource(TestBudget);
+            var ct = budget.Token;
+            var engine = await bed.StartEngineAsync(ct);
+            var api = new EngineApi(engine.Http);
+            Assert.Equal(200, (await api.SetStockAsync("wake-a", 200, 1, ct)).Status);
+            var ids = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
+            {
+                var placed = await api.PlaceAsync($"wake-{i}", new PlaceRequest("web", $"customer-{i}", EngineApi.Currency, [new("wake-a", 2, 1.00m)]), ct);
+                Assert.True(placed.Status == 201, placed.ToString());
+                return placed.Order.Id;
+            }));
+
+            // Pay half and cancel half at once, and kill the engine as soon as a few of them are answered: the rest are
+            // durable or not, and of the durable ones many have not had their stock committed or released yet.
+            var answered = 0;
+            await Task.WhenAll(ids.Select(async (id, i) =>
+            {
+                var answer = i % 2 == 0 ? await api.PayAsync(id, 2.00m, $"psp-wake-{i}", ct) : await api.CancelAsync(id, "changed my mind", ct);
+                if (answer.Status == 200 && Interlocked.Increment(ref answered) == 5) engine.Kill();
+            }));
+
+            var restarted = await bed.StartEngineAsync(ct);
+            api = new EngineApi(restarted.Http);
+            bed.Log($"stock right after the restart: {await api.StockAsync("wake-a", ct)}");
+            // What each order's journal holds, read from the database itself: no request reaches an order entity, so
+            // whatever settles was woken by the engine on its own.
+            var manifests = await JournalManifestsAsync(bed.Settings, "order-", ct);
+            var paid = ids.Count(id => manifests[id].Contains("order.payment-confirmed"));
+            var cancelled = ids.Count(id => manifests[id].Contains("order.cancelled"));
+            var unsettled = ids.Count(id => (manifests[id].Contains("order.payment-confirmed") || manifests[id].Contains("order.cancelled"))
+                                            && !manifests[id].Contains("order.stock-settled"));
+            bed.Log($"journal: {paid} paid, {cancelled} cancelled, {unsettled} of them with their stock step cut off");
+            var expected = new StockDto("wake-a", 200, 2 * (60 - paid - cancelled), 2 * paid, 200 - 2 * (60 - cancelled), 1);
+            var stock = await WaitForStockAsync(api, "wake-a", s => s == expected, ct, TimeSpan.FromSeconds(30));
+            bed.Log($"settled: {stock}");
+            Assert.Equal(expected, stock);
+        });
+    }
+
+    /// <summary>The manifests of the events each order (persistence id prefix) has in the journal, read with SQL.</summary>
+    private static async Task<Dictionary<string, HashSet<string>>> JournalManifestsAsync(EngineSettings settings, string persistencePrefix, CancellationToken ct)
+    {
+        await using System.Data.Common.DbConnection connection = settings.Provider == "Sqlite"
+            ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={settings.SqlitePath}")
+            : new Npgsql.NpgsqlConnection(settings.ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT persistence_id, manifest FROM journal WHERE persistence_id LIKE '{persistencePrefix}%'";
+        var result = new Dictionary<string, HashSet<string>>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var orderId = reader.GetString(0)["order-".Length..];
+            if (!result.TryGetValue(orderId, out var set)) result[orderId] = set = [];
+            set.Add(reader.GetString(1));
+        }
+        return result;
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // Helpers
     // ---------------------------------------------------------------------------------------------------------------
 
-    private async Task<EngineTestBed> NewTestBedAsync(TimeSpan holdTime)
+    private async Task<EngineTestBed> NewTestBedAsync(TimeSpan holdTime, IReadOnlyDictionary<string, string>? extra = null)
     {
         var directory = new TempDirectory();
         try
         {
-            return new EngineTestBed(output, directory, await CreateDatabaseAsync(directory, holdTime));
+            var settings = await CreateDatabaseAsync(directory, holdTime);
+            return new EngineTestBed(output, directory, extra is null ? settings : settings with { Extra = extra });
         }
         catch
         {

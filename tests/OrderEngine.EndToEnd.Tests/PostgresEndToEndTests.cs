@@ -29,4 +29,8 @@ public sealed class PostgresEndToEndTests(PostgresFixture postgres, ITestOutputH
 
     [PostgresFact]
     public Task Reservations_left_behind_by_kill_9_are_settled_by_their_expiry() => ReservationsLeftByKillNineSettleByExpiryAsync();
+
+    [PostgresFact]
+    public Task Stock_steps_cut_off_by_kill_9_are_finished_without_anyone_reading_the_orders() =>
+        StockStepsCutOffByKillNineAreFinishedWithoutAnyoneReadingTheOrdersAsync();
 }

@@ -24,4 +24,8 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
 
     [Fact]
     public Task Reservations_left_behind_by_kill_9_are_settled_by_their_expiry() => ReservationsLeftByKillNineSettleByExpiryAsync();
+
+    [Fact]
+    public Task Stock_steps_cut_off_by_kill_9_are_finished_without_anyone_reading_the_orders() =>
+        StockStepsCutOffByKillNineAreFinishedWithoutAnyoneReadingTheOrdersAsync();
 }

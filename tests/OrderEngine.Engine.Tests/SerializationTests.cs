@@ -62,6 +62,7 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new CancelOrder("o1", "changed my mind"),
             new GetOrder("o1"),
             new ReservationDue("o1", "A-1"),
+            new WakeOrder("o1"),
             new CompleteReservation("o1", [new LineReservationOutcome("A-1", true, null, null), new LineReservationOutcome("B-2", false, "UnknownSku", "not stocked")]),
             new ExpireOrder("o1"),
             new MarkStockSettled("o1"),

@@ -52,6 +52,9 @@ public sealed record CompleteReservation(string OrderId, ImmutableArray<LineRese
 /// <summary>One line's reservation result; a refusal carries its reason.</summary>
 public sealed record LineReservationOutcome(string Sku, bool Reserved, string? Code, string? Reason);
 
+/// <summary>Starts an order's entity to do what it still owes (sent for orders whose next step is overdue).</summary>
+public sealed record WakeOrder(string OrderId) : IOrderCommand;
+
 /// <summary>Ends an unpaid order whose hold time has passed.</summary>
 public sealed record ExpireOrder(string OrderId) : IOrderCommand;
 

@@ -20,7 +20,7 @@ public static class OrderDecider
             MarkStockSettled => state.PendingStock is PendingStockAction.Commit or PendingStockAction.Release
                 ? Accept(new OrderStockSettled(state.OrderId, now))
                 : Done,
-            ReservationDue => Done, // the entity answers the stock entity; the order's own state does not change
+            ReservationDue or WakeOrder => Done, // the entity acts on its stock; the order's own state does not change
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown order command"),
         };
 

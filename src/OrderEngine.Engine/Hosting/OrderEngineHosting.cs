@@ -13,7 +13,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OrderEngine.Domain;
+using OrderEngine.Domain.Orders;
 using OrderEngine.Engine.Orders;
+using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Stock;
@@ -82,6 +84,7 @@ public static class OrderEngineHosting
             connectionString: database.ConnectionString,
             providerName: database.ProviderName,
             mode: PersistenceMode.Both,
+            journalBuilder: journal => journal.AddWriteEventAdapter<EventTagger>("order-tagger", [typeof(IOrderEvent)]),
             autoInitialize: true,
             tagStorageMode: TagMode.Csv);
         if (database.Provider == PersistenceProvider.Sqlite)
@@ -112,6 +115,12 @@ public static class OrderEngineHosting
             (_, registry, _) => orderId => OrderActor.Props(orderId, options.Orders, options.EntityIdleTimeout, registry.Get<StockRegion>(), clock),
             new OrderMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
+        builder.WithSingleton<OrderDeadlineKeeper>(
+            "order-deadlines",
+            (_, registry, resolver) => OrderDeadlineKeeper.Props(
+                new OrderDeadlineStore(resolver.GetService<JournalDatabase>()), registry.Get<OrderRegion>(), options.Orders, clock),
+            new ClusterSingletonOptions(),
+            createProxyToo: false);
         return builder;
     }
 }
@@ -154,14 +163,17 @@ public sealed record JournalDatabase(PersistenceProvider Provider, string Connec
         command.ExecuteNonQuery();
     }
 
+    /// <summary>A new, closed connection to the journal's database (read models live there too).</summary>
+    public System.Data.Common.DbConnection CreateConnection() => Provider == PersistenceProvider.Sqlite
+        ? new SqliteConnection(ConnectionString)
+        : new NpgsqlConnection(ConnectionString);
+
     /// <summary>True when the database answers a trivial query (readiness).</summary>
     public async Task<bool> PingAsync(CancellationToken ct)
     {
         try
         {
-            await using System.Data.Common.DbConnection connection = Provider == PersistenceProvider.Sqlite
-                ? new SqliteConnection(ConnectionString)
-                : new NpgsqlConnection(ConnectionString);
+            await using var connection = CreateConnection();
             await connection.OpenAsync(ct);
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT 1";

@@ -55,6 +55,15 @@ public sealed class OrdersOptions
 
     public TimeSpan MaxRetryInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a running order is given to finish a stock step before it counts as stuck and is woken.</summary>
+    public TimeSpan StepGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the overdue orders are looked up.</summary>
+    public TimeSpan WakeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>An order that stays overdue is woken again after this long.</summary>
+    public TimeSpan WakeRepeat { get; set; } = TimeSpan.FromSeconds(30);
+
     public OrderRules ToRules() => new(HoldTime, MaxLines, MaxLineQuantity);
 }
 

@@ -127,6 +127,10 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case ReservationDue due:
                 OnReservationDue(due);
                 break;
+            case WakeOrder:
+                // Recovery already resumed any pending step; a running order that is stuck gets its step re-sent now.
+                if (_state.PendingStock != PendingStockAction.None && !Timers.IsTimerActive(RetryTimer)) StartStockStep();
+                break;
             case ExpiryTick:
                 ScheduleExpiry();
                 break;

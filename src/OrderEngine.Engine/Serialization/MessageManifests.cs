@@ -65,6 +65,7 @@ public static class MessageManifests
             (typeof(CancelOrder), "order.cancel", c.CancelOrder),
             (typeof(GetOrder), "order.get", c.GetOrder),
             (typeof(ReservationDue), "order.reservation-due", c.ReservationDue),
+            (typeof(WakeOrder), "order.wake", c.WakeOrder),
             (typeof(CompleteReservation), "order.complete-reservation", c.CompleteReservation),
             (typeof(ExpireOrder), "order.expire", c.ExpireOrder),
             (typeof(MarkStockSettled), "order.mark-stock-settled", c.MarkStockSettled),

@@ -36,6 +36,7 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(CancelOrder))]
 [JsonSerializable(typeof(GetOrder))]
 [JsonSerializable(typeof(ReservationDue))]
+[JsonSerializable(typeof(WakeOrder))]
 [JsonSerializable(typeof(CompleteReservation))]
 [JsonSerializable(typeof(ExpireOrder))]
 [JsonSerializable(typeof(MarkStockSettled))]

@@ -1,0 +1,34 @@
+namespace OrderEngine.Domain.Orders;
+
+/// <summary>
+/// When an order next needs its entity to act, as a read model tracks it from the order's events: a placed order
+/// must finish reserving, a reserved one must expire at its hold's end unless paid, a paid or ended one must get its
+/// stock committed or released. An order whose entity is not running by then (after a crash or a restart) is woken.
+/// </summary>
+public static class OrderDeadlines
+{
+    /// <summary>What an event does to the order's deadline.</summary>
+    public abstract record Change(string OrderId);
+
+    /// <summary>Start tracking the order: its hold ends at <paramref name="ExpiresAt"/>, its next step is due at <paramref name="DueAt"/>.</summary>
+    public sealed record Track(string OrderId, DateTimeOffset ExpiresAt, DateTimeOffset DueAt) : Change(OrderId);
+
+    /// <summary>Nothing is due until the hold ends (reserved, awaiting payment).</summary>
+    public sealed record DueAtHoldEnd(string OrderId) : Change(OrderId);
+
+    /// <summary>A stock step is due by <paramref name="DueAt"/>.</summary>
+    public sealed record DueBy(string OrderId, DateTimeOffset DueAt) : Change(OrderId);
+
+    /// <summary>The order owes nothing any more.</summary>
+    public sealed record Forget(string OrderId) : Change(OrderId);
+
+    /// <param name="grace">How long a running entity is given to finish a step before it counts as stuck.</param>
+    public static Change Of(IOrderEvent e, TimeSpan grace) => e switch
+    {
+        OrderPlaced x => new Track(x.OrderId, x.ExpiresAt, x.At + grace),
+        OrderReserved x => new DueAtHoldEnd(x.OrderId),
+        OrderRejected or PaymentConfirmed or OrderCancelled or OrderExpired => new DueBy(e.OrderId, e.At + grace),
+        OrderStockSettled x => new Forget(x.OrderId),
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
+    };
+}

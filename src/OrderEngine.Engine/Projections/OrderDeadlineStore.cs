@@ -1,0 +1,119 @@
+using System.Data.Common;
+using Akka.Persistence.Query;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.Hosting;
+
+namespace OrderEngine.Engine.Projections;
+
+/// <summary>
+/// The order_deadlines read table (what each unfinished order waits for, and until when) and the projection's
+/// offset, kept in the journal's database. Both SQLite and PostgreSQL understand the SQL used here.
+/// </summary>
+public sealed class OrderDeadlineStore(JournalDatabase database)
+{
+    public const string ProjectionName = "order-deadlines";
+
+    public async Task EnsureSchemaAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS projection_offsets (name VARCHAR(64) PRIMARY KEY, last_offset BIGINT NOT NULL);
+            CREATE TABLE IF NOT EXISTS order_deadlines (
+                order_id VARCHAR(64) PRIMARY KEY,
+                expires_at BIGINT NOT NULL,
+                due_at BIGINT NOT NULL);
+            CREATE INDEX IF NOT EXISTS order_deadlines_due_at ON order_deadlines (due_at);
+            """;
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<long> LoadOffsetAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT last_offset FROM projection_offsets WHERE name = @name";
+        Add(command, "name", ProjectionName);
+        return await command.ExecuteScalarAsync(ct) is { } value and not DBNull ? Convert.ToInt64(value) : 0L;
+    }
+
+    /// <summary>Applies a batch of order events and moves the offset past them, in one transaction.</summary>
+    public async Task ApplyAsync(IReadOnlyList<EventEnvelope> batch, TimeSpan grace, CancellationToken ct)
+    {
+        if (batch.Count == 0) return;
+        await using var connection = await OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        long lastOffset = 0;
+        foreach (var envelope in batch)
+        {
+            lastOffset = ((Sequence)envelope.Offset).Value;
+            if (envelope.Event is not IOrderEvent e) continue;
+            await using var command = connection.CreateCommand();
+            command.Transaction = tx;
+            switch (OrderDeadlines.Of(e, grace))
+            {
+                case OrderDeadlines.Track t:
+                    command.CommandText = """
+                        INSERT INTO order_deadlines (order_id, expires_at, due_at) VALUES (@id, @expires, @due)
+                        ON CONFLICT (order_id) DO UPDATE SET expires_at = excluded.expires_at, due_at = excluded.due_at
+                        """;
+                    Add(command, "expires", t.ExpiresAt.ToUnixTimeMilliseconds());
+                    Add(command, "due", t.DueAt.ToUnixTimeMilliseconds());
+                    break;
+                case OrderDeadlines.DueAtHoldEnd:
+                    command.CommandText = "UPDATE order_deadlines SET due_at = expires_at WHERE order_id = @id";
+                    break;
+                case OrderDeadlines.DueBy d:
+                    command.CommandText = "UPDATE order_deadlines SET due_at = @due WHERE order_id = @id";
+                    Add(command, "due", d.DueAt.ToUnixTimeMilliseconds());
+                    break;
+                case OrderDeadlines.Forget:
+                    command.CommandText = "DELETE FROM order_deadlines WHERE order_id = @id";
+                    break;
+            }
+            Add(command, "id", e.OrderId);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await using (var offset = connection.CreateCommand())
+        {
+            offset.Transaction = tx;
+            offset.CommandText = """
+                INSERT INTO projection_offsets (name, last_offset) VALUES (@name, @offset)
+                ON CONFLICT (name) DO UPDATE SET last_offset = excluded.last_offset
+                """;
+            Add(offset, "name", ProjectionName);
+            Add(offset, "offset", lastOffset);
+            await offset.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Orders whose next step was due at or before <paramref name="now"/>, earliest first.</summary>
+    public async Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT order_id FROM order_deadlines WHERE due_at <= @now ORDER BY due_at LIMIT @limit";
+        Add(command, "now", now.ToUnixTimeMilliseconds());
+        Add(command, "limit", limit);
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = database.CreateConnection();
+        await connection.OpenAsync(ct);
+        return connection;
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
+    }
+}
