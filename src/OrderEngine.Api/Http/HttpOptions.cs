@@ -7,4 +7,10 @@ public sealed class HttpOptions
 
     /// <summary>The largest request body accepted; a larger one is answered 413 before it is read.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// API requests in progress at once on this node; past it a request is answered 503 with Retry-After at once
+    /// instead of queueing (the engine refuses overload rather than letting latency and memory grow).
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; } = 1000;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Microsoft.AspNetCore.Diagnostics;
@@ -49,6 +50,31 @@ public static class HttpSetup
         });
         services.AddExceptionHandler<RequestExceptionHandler>();
         services.AddOpenApi();
+        services.AddRateLimiter(o =>
+        {
+            static int Limit(HttpContext http) => http.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value.MaxConcurrentRequests;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                http.Request.Path.StartsWithSegments("/api")
+                    ? RateLimitPartition.GetConcurrencyLimiter("api", _ => new ConcurrencyLimiterOptions { PermitLimit = Limit(http), QueueLimit = 0 })
+                    : RateLimitPartition.GetNoLimiter("other"));
+            o.OnRejected = async (context, ct) =>
+            {
+                var http = context.HttpContext;
+                http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                http.Response.Headers.RetryAfter = "1";
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status503ServiceUnavailable,
+                        Type = Problems.TypeOf("Overloaded"),
+                        Title = "The engine is at capacity",
+                        Detail = $"{Limit(http)} requests are already in progress on this node; retry after the Retry-After delay (retrying the same request is safe)",
+                    },
+                });
+            };
+        });
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k =>
             k.Limits.MaxRequestBodySize = configuration.GetSection(HttpOptions.Section).Get<HttpOptions>()?.MaxRequestBodyBytes ?? new HttpOptions().MaxRequestBodyBytes);
         return services;
@@ -67,6 +93,7 @@ public static class HttpSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseRateLimiter();
         return app;
     }
 }
