@@ -1,0 +1,54 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace OrderEngine.LoadTests.Core;
+
+/// <summary>
+/// Writes POST /api/orders bodies straight to UTF-8 with a reused <see cref="Utf8JsonWriter"/>: no reflection, no
+/// intermediate objects. Property names are pre-encoded once. One instance per request source (not thread-safe).
+/// </summary>
+public sealed class OrderBodyWriter
+{
+    private static readonly JsonEncodedText ChannelName = JsonEncodedText.Encode("channel");
+    private static readonly JsonEncodedText CustomerIdName = JsonEncodedText.Encode("customerId");
+    private static readonly JsonEncodedText CurrencyName = JsonEncodedText.Encode("currency");
+    private static readonly JsonEncodedText LinesName = JsonEncodedText.Encode("lines");
+    private static readonly JsonEncodedText SkuName = JsonEncodedText.Encode("sku");
+    private static readonly JsonEncodedText QuantityName = JsonEncodedText.Encode("quantity");
+    private static readonly JsonEncodedText UnitPriceName = JsonEncodedText.Encode("unitPrice");
+    private static readonly JsonEncodedText Eur = JsonEncodedText.Encode("EUR");
+
+    private readonly ArrayBufferWriter<byte> _buffer = new(512);
+    private readonly Utf8JsonWriter _writer;
+    private readonly JsonEncodedText _channel;
+
+    public OrderBodyWriter(string channel)
+    {
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
+        _channel = JsonEncodedText.Encode(channel);
+    }
+
+    /// <summary>The body of one order; <paramref name="priceCents"/> gives each line's unit price in cents.</summary>
+    public byte[] Write(string customerId, ReadOnlySpan<OrderLine> lines, ReadOnlySpan<int> priceCents, SkuCatalog catalog)
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+        _writer.WriteString(ChannelName, _channel);
+        _writer.WriteString(CustomerIdName, customerId);
+        _writer.WriteString(CurrencyName, Eur);
+        _writer.WriteStartArray(LinesName);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            _writer.WriteStartObject();
+            _writer.WriteString(SkuName, catalog.Name(lines[i].Sku));
+            _writer.WriteNumber(QuantityName, lines[i].Quantity);
+            _writer.WriteNumber(UnitPriceName, new decimal(priceCents[i], 0, 0, false, 2));
+            _writer.WriteEndObject();
+        }
+        _writer.WriteEndArray();
+        _writer.WriteEndObject();
+        _writer.Flush();
+        return _buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,60 @@
+using OrderEngine.LoadTests.Cli;
+using OrderEngine.LoadTests.Core;
+using OrderEngine.LoadTests.Reporting;
+
+namespace OrderEngine.LoadTests.Scenarios;
+
+/// <summary>
+/// A workload. The generic machinery (<see cref="Runner"/>) sets up the stock the scenario's catalog lists, drives
+/// its request sources in a closed or open loop, resolves uncertain outcomes, checks the invariants every run has
+/// (no SKU oversold; the engine's reserved + sold equal the quantities of the orders it accepted) and writes the
+/// report. A scenario adds its workload, its own stop rule, load shape and checks, and its summary line.
+///
+/// Adding a scenario (the planned <c>feed</c>: bulk channel ingest): derive from this class, build the SKUs in the
+/// constructor, make requests in <see cref="CreateSource"/> (a source may target any endpoint: set the request's
+/// method and URI), and register it in <see cref="ScenarioRegistry"/>.
+/// </summary>
+public abstract class Scenario
+{
+    protected Scenario(RunOptions run) => Run = run;
+
+    public RunOptions Run { get; }
+
+    /// <summary>The SKUs the scenario needs, with their stock; the runner adds the warm-up SKUs and freezes it.</summary>
+    public SkuCatalog Catalog { get; } = new();
+
+    public abstract string Name { get; }
+
+    /// <summary>Scenario parameters as given or defaulted, for the report.</summary>
+    public abstract IReadOnlyDictionary<string, string> Parameters { get; }
+
+    /// <summary>A request source for one stream: a closed-loop client, or the open-loop pacer (stream 0).</summary>
+    public abstract IRequestSource CreateSource(int stream, EngineHttp http);
+
+    /// <summary>Called for every completed measured request (from many threads at once): keep it cheap.</summary>
+    public virtual void OnOutcome(LoadRequest request, Outcome outcome)
+    {
+    }
+
+    /// <summary>Called when an order whose outcome was unknown got a definitive answer after the run.</summary>
+    public virtual void OnResolved(LoadRequest request, Outcome outcome)
+    {
+    }
+
+    /// <summary>An end earlier than --duration the scenario asks for (Stopwatch ticks), e.g. sold out plus a grace period.</summary>
+    public virtual long? StopAtTicks => null;
+
+    /// <summary>
+    /// The share of the offered load at a time since the measured phase began (1 = all clients, or the full --rate).
+    /// Waves make it vary; it must stay above 0.
+    /// </summary>
+    public virtual double LoadFactor(TimeSpan sinceStart) => 1.0;
+
+    /// <summary>Checks beyond the common ones, after the run (the engine's stock is given for every touched SKU).</summary>
+    public virtual void Verify(VerificationContext context)
+    {
+    }
+
+    /// <summary>Adds the scenario's figures to the report and returns the one-line summary (pg-baseline style).</summary>
+    public abstract string Summarize(RunReport report, RunResult result);
+}

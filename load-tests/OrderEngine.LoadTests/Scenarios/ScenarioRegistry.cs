@@ -1,0 +1,29 @@
+using OrderEngine.LoadTests.Cli;
+
+namespace OrderEngine.LoadTests.Scenarios;
+
+/// <summary>A scenario's name, what it does, its default --duration, and how to make it (null: not implemented yet).</summary>
+public sealed record ScenarioInfo(string Name, string Summary, TimeSpan DefaultDuration, Func<RunOptions, Args, Scenario>? Create, string Options);
+
+/// <summary>The scenarios the tool knows. A new one is a <see cref="Scenario"/> subclass plus one line here.</summary>
+public static class ScenarioRegistry
+{
+    public static readonly IReadOnlyList<ScenarioInfo> All =
+    [
+        new("flash-sale", "one hot SKU, one unit per order, until sold out + --after-sellout",
+            TimeSpan.FromSeconds(60), (run, args) => new FlashSale(run, args),
+            "--units 10000 --after-sellout 3s   (--duration caps the run, default 60s)"),
+        new("marketplace", "many SKUs with ample stock, 1-3 lines per order, uniform or Zipf SKU choice",
+            TimeSpan.FromSeconds(20), (run, args) => new Marketplace(run, args),
+            "--skus 100000 --dist uniform|zipf --zipf-s 1.1 --stock 1000000 --max-lines 3 --max-qty 3"),
+        new("restaurant-rush", "outlets with ~30 dishes of limited portions, small orders in waves",
+            TimeSpan.FromSeconds(20), (run, args) => new RestaurantRush(run, args),
+            "--outlets 200 --menu 30 --portions 40 --max-lines 4 --max-qty 2 --wave 10s --burst 3s --trough 0.15 --outlet-s 0.6 --dish-s 1.0"),
+        // Planned: bulk channel ingest (a marketplace or POS channel pushing batches of orders identified by
+        // channel + externalId, with redeliveries). Implement it as a Scenario whose sources post those batches
+        // (a LoadRequest may target any method and URI), then put its factory here.
+        new("feed", "bulk channel ingest (planned; not implemented yet)", TimeSpan.FromSeconds(20), null, ""),
+    ];
+
+    public static ScenarioInfo? Find(string name) => All.FirstOrDefault(s => s.Name == name);
+}
