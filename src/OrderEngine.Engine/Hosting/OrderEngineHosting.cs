@@ -1,3 +1,4 @@
+using LinqToDB;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
@@ -80,17 +81,26 @@ public static class OrderEngineHosting
     /// <summary>Journal and snapshot store on SQLite or PostgreSQL (Akka.Persistence.Sql); tables are created on start.</summary>
     public static AkkaConfigurationBuilder WithOrderEnginePersistence(this AkkaConfigurationBuilder builder, JournalDatabase database)
     {
+        var dataOptions = new DataOptions().UseConnectionString(database.ProviderName, database.ConnectionString);
+        if (database.Provider == PersistenceProvider.Sqlite) dataOptions = dataOptions.UseInterceptor(new SqliteBusyTimeout());
         builder.WithSqlPersistence(
-            connectionString: database.ConnectionString,
-            providerName: database.ProviderName,
+            dataOptions,
             mode: PersistenceMode.Both,
             journalBuilder: journal => journal.AddWriteEventAdapter<EventTagger>("order-tagger", [typeof(IOrderEvent)]),
             autoInitialize: true,
             tagStorageMode: TagMode.Csv);
         if (database.Provider == PersistenceProvider.Sqlite)
         {
-            // SQLite takes one writer at a time: more concurrent journal writers only queue on its lock.
-            builder.AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
+            // SQLite takes one writer at a time: more concurrent journal writers only queue on its lock. Reads must not
+            // take that lock: Microsoft.Data.Sqlite begins an "unspecified" (serializable) transaction with BEGIN IMMEDIATE,
+            // so every recovery read would queue behind the writes; read-uncommitted makes it a plain BEGIN, which in WAL
+            // mode (no shared cache) still reads one committed snapshot.
+            builder.AddHocon("""
+                akka.persistence.journal.sql.parallelism = 1
+                akka.persistence.journal.sql.read-isolation-level = read-uncommitted
+                akka.persistence.snapshot-store.sql.read-isolation-level = read-uncommitted
+                akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
+                """, HoconAddMode.Prepend);
         }
         return builder;
     }
@@ -163,18 +173,36 @@ public sealed record JournalDatabase(PersistenceProvider Provider, string Connec
         command.ExecuteNonQuery();
     }
 
-    /// <summary>A new, closed connection to the journal's database (read models live there too).</summary>
-    public System.Data.Common.DbConnection CreateConnection() => Provider == PersistenceProvider.Sqlite
-        ? new SqliteConnection(ConnectionString)
-        : new NpgsqlConnection(ConnectionString);
+    /// <summary>An open connection to the journal's database (read models live there too).</summary>
+    public async Task<System.Data.Common.DbConnection> OpenAsync(CancellationToken ct)
+    {
+        System.Data.Common.DbConnection connection = Provider == PersistenceProvider.Sqlite
+            ? new SqliteConnection(ConnectionString)
+            : new NpgsqlConnection(ConnectionString);
+        try
+        {
+            await connection.OpenAsync(ct);
+            if (Provider == PersistenceProvider.Sqlite)
+            {
+                await using var pragma = connection.CreateCommand();
+                pragma.CommandText = SqliteBusyTimeout.Pragma;
+                await pragma.ExecuteNonQueryAsync(ct);
+            }
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>True when the database answers a trivial query (readiness).</summary>
     public async Task<bool> PingAsync(CancellationToken ct)
     {
         try
         {
-            await using var connection = CreateConnection();
-            await connection.OpenAsync(ct);
+            await using var connection = await OpenAsync(ct);
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT 1";
             return Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) == 1;

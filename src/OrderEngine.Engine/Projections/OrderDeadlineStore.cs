@@ -102,12 +102,7 @@ public sealed class OrderDeadlineStore(JournalDatabase database)
         return ids;
     }
 
-    private async Task<DbConnection> OpenAsync(CancellationToken ct)
-    {
-        var connection = database.CreateConnection();
-        await connection.OpenAsync(ct);
-        return connection;
-    }
+    private Task<DbConnection> OpenAsync(CancellationToken ct) => database.OpenAsync(ct);
 
     private static void Add(DbCommand command, string name, object value)
     {

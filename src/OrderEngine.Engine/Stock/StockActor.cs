@@ -35,6 +35,13 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     private StockState _durable;
     private int _eventsSinceSnapshot;
 
+    // Events handed to the journal and events it confirmed; work that must wait for the writes in flight waits on these.
+    // (Not DeferAsync: a deferral alone in a write batch reaches Akka.Persistence.Sql as a write with no rows, which it
+    // fails, and enough of those open its circuit breaker for every entity.)
+    private long _handedToJournal;
+    private long _confirmed;
+    private readonly Queue<(long After, Action Run)> _afterWrites = new();
+
     public StockActor(string sku, StockOptions options, int snapshotEvery, TimeSpan idleTimeout, IActorRef orders, TimeProvider clock)
     {
         _sku = sku;
@@ -102,8 +109,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
                     Context.Parent.Tell(new Passivate(StopEntity.Instance));
                 break;
             case StopEntity:
-                // Runs after every write still in flight has been confirmed and answered.
-                DeferAsync(StopEntity.Instance, _ => Context.Stop(Self));
+                AfterWritesInFlight(() => Context.Stop(Self));
                 break;
             default:
                 Unhandled(message);
@@ -124,12 +130,13 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         if (decision.Events.IsEmpty)
         {
             // A repeat: answer once the write that made it true (possibly still in flight) is durable.
-            DeferAsync(operation, _ => replyTo.Tell(new StockAccepted(_sku, operation, reference, _durable.ToView())));
+            AfterWritesInFlight(() => replyTo.Tell(new StockAccepted(_sku, operation, reference, _durable.ToView())));
             return;
         }
         foreach (var e in decision.Events) _state = StockDecider.Evolve(_state, e);
         var view = _state.ToView();
         var remaining = decision.Events.Length;
+        _handedToJournal += remaining;
         PersistAllAsync(decision.Events, e =>
         {
             OnPersisted(e);
@@ -141,16 +148,25 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     private void OnPersisted(IStockEvent e)
     {
         _durable = StockDecider.Evolve(_durable, e);
+        _confirmed++;
         if (++_eventsSinceSnapshot >= _snapshotEvery)
         {
             // LastSequenceNr is this event's number here, which is exactly what _durable reflects.
             SaveSnapshot(StockSnapshot.From(_durable));
             _eventsSinceSnapshot = 0;
         }
+        while (_afterWrites.TryPeek(out var waiting) && waiting.After <= _confirmed) _afterWrites.Dequeue().Run();
+    }
+
+    /// <summary>Runs now if no write is in flight, else once every write handed to the journal so far is confirmed.</summary>
+    private void AfterWritesInFlight(Action run)
+    {
+        if (_confirmed == _handedToJournal) run();
+        else _afterWrites.Enqueue((_handedToJournal, run));
     }
 
     private void ReplyWithDurableView(IActorRef replyTo) =>
-        DeferAsync(StockOperation.Get, _ => replyTo.Tell(_durable.Exists
+        AfterWritesInFlight(() => replyTo.Tell(_durable.Exists
             ? new StockAccepted(_sku, StockOperation.Get, "", _durable.ToView())
             : new StockRefused(_sku, StockOperation.Get, "", new StockRejection(StockRejectionCode.UnknownSku, $"SKU {_sku} is not stocked"), null)));
 
