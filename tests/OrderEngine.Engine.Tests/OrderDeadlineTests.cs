@@ -66,8 +66,9 @@ public sealed class OrderDeadlineTests() : TestKit(TestConfig.WithTestJournal), 
     [Fact]
     public async Task The_watcher_wakes_overdue_orders_and_leaves_the_others_alone()
     {
-        var store = new OrderDeadlineStore(JournalDatabase.From(new PersistenceOptions { SqlitePath = _dir.File("rm.db") }));
-        await store.EnsureSchemaAsync(default);
+        var database = JournalDatabase.From(new PersistenceOptions { SqlitePath = _dir.File("rm.db") });
+        database.Prepare();
+        var store = new OrderDeadlineStore(database);
         var now = DateTimeOffset.UtcNow;
         var line = new OrderLine("w1", 1, 1m, 1m);
         OrderPlaced Placed(string id, DateTimeOffset at, DateTimeOffset expires) => new(id, "web", "c", "EUR", [line], 1m, null, expires, at);

@@ -159,18 +159,31 @@ public sealed record JournalDatabase(PersistenceProvider Provider, string Connec
         return new JournalDatabase(PersistenceProvider.Sqlite, sqlite.ConnectionString);
     }
 
-    /// <summary>SQLite: creates the data folder and switches the file to WAL (stored in the file, so done once). PostgreSQL needs nothing.</summary>
+    /// <summary>
+    /// Runs before Akka starts: for SQLite creates the data folder and switches the file to WAL (stored in the file);
+    /// for both creates the schema of deploy/sql (idempotent), so the journal has the index entity recovery needs.
+    /// </summary>
     public void Prepare()
     {
-        if (Provider != PersistenceProvider.Sqlite) return;
-        var builder = new SqliteConnectionStringBuilder(ConnectionString);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-        using var connection = new SqliteConnection(ConnectionString);
-        connection.Open();
+        if (Provider == PersistenceProvider.Sqlite)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(ConnectionString).DataSource));
+            if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        }
+        using var connection = OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.CommandText = (Provider == PersistenceProvider.Sqlite ? "PRAGMA journal_mode=WAL;\n" : "") + Schema(Provider);
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>The schema script for a provider (deploy/sql/sqlite.sql or postgresql.sql, embedded).</summary>
+    public static string Schema(PersistenceProvider provider)
+    {
+        var name = provider == PersistenceProvider.Sqlite ? "OrderEngine.Schema.sqlite.sql" : "OrderEngine.Schema.postgresql.sql";
+        using var stream = typeof(JournalDatabase).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"schema resource {name} is missing from the build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     /// <summary>An open connection to the journal's database (read models live there too).</summary>

@@ -7,26 +7,12 @@ namespace OrderEngine.Engine.Projections;
 
 /// <summary>
 /// The order_deadlines read table (what each unfinished order waits for, and until when) and the projection's
-/// offset, kept in the journal's database. Both SQLite and PostgreSQL understand the SQL used here.
+/// offset, kept in the journal's database (tables in deploy/sql, created on start). Both SQLite and PostgreSQL
+/// understand the SQL used here.
 /// </summary>
 public sealed class OrderDeadlineStore(JournalDatabase database)
 {
     public const string ProjectionName = "order-deadlines";
-
-    public async Task EnsureSchemaAsync(CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            CREATE TABLE IF NOT EXISTS projection_offsets (name VARCHAR(64) PRIMARY KEY, last_offset BIGINT NOT NULL);
-            CREATE TABLE IF NOT EXISTS order_deadlines (
-                order_id VARCHAR(64) PRIMARY KEY,
-                expires_at BIGINT NOT NULL,
-                due_at BIGINT NOT NULL);
-            CREATE INDEX IF NOT EXISTS order_deadlines_due_at ON order_deadlines (due_at);
-            """;
-        await command.ExecuteNonQueryAsync(ct);
-    }
 
     public async Task<long> LoadOffsetAsync(CancellationToken ct)
     {

@@ -1,6 +1,6 @@
-using OrderEngine.Testing;
+using Xunit;
 
-namespace OrderEngine.EndToEnd.Tests;
+namespace OrderEngine.Testing;
 
 /// <summary>
 /// A fact that needs a throwaway PostgreSQL server: skipped, with the reason, when the server binaries are missing,

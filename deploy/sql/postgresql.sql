@@ -1,0 +1,36 @@
+-- OrderEngine schema for PostgreSQL. The engine runs this on every start (every statement is idempotent); operators who
+-- create tables themselves can run it by hand. The journal and snapshot tables are Akka.Persistence.Sql's
+-- (1.5.73, default table mapping), plus the index its own table creation leaves out: without it every entity
+-- recovery scans the whole journal, and two writers could store the same sequence number of one entity.
+
+CREATE TABLE IF NOT EXISTS journal (
+    ordering bigint GENERATED ALWAYS AS IDENTITY CONSTRAINT "PK_journal" PRIMARY KEY,
+    created bigint NOT NULL,
+    deleted boolean NOT NULL,
+    persistence_id text NOT NULL,
+    sequence_number bigint NOT NULL,
+    message bytea NOT NULL,
+    tags text,
+    manifest text,
+    identifier integer,
+    writer_uuid text
+);
+CREATE UNIQUE INDEX IF NOT EXISTS journal_persistence_id_sequence_number ON journal (persistence_id, sequence_number);
+
+CREATE TABLE IF NOT EXISTS snapshot (
+    persistence_id text NOT NULL,
+    sequence_number bigint NOT NULL,
+    created bigint NOT NULL,
+    snapshot bytea,
+    manifest text,
+    serializer_id integer,
+    CONSTRAINT "PK_snapshot" PRIMARY KEY (persistence_id, sequence_number)
+);
+
+-- Read models built by OrderEngine's projections.
+CREATE TABLE IF NOT EXISTS projection_offsets (name VARCHAR(64) PRIMARY KEY, last_offset BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS order_deadlines (
+    order_id VARCHAR(64) PRIMARY KEY,
+    expires_at BIGINT NOT NULL,
+    due_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS order_deadlines_due_at ON order_deadlines (due_at);
