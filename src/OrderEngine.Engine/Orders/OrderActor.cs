@@ -51,8 +51,10 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _retryDelay = options.RetryInterval;
     }
 
+    // One Props per order entity: built with a plain producer, since Props.Create(() => ...) compiles an expression
+    // tree each time, which showed as steady JIT work under load.
     public static Props Props(string orderId, OrdersOptions options, TimeSpan idleTimeout, IActorRef stock, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new OrderActor(orderId, options, idleTimeout, stock, clock));
+        Akka.Actor.Props.CreateBy(new Producer<OrderActor>(() => new OrderActor(orderId, options, idleTimeout, stock, clock)));
 
     public ITimerScheduler Timers { get; set; } = null!;
 

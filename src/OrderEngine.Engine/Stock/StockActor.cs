@@ -54,7 +54,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     }
 
     public static Props Props(string sku, StockOptions options, int snapshotEvery, TimeSpan idleTimeout, IActorRef orders, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new StockActor(sku, options, snapshotEvery, idleTimeout, orders, clock));
+        Akka.Actor.Props.CreateBy(new Producer<StockActor>(() => new StockActor(sku, options, snapshotEvery, idleTimeout, orders, clock)));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
