@@ -68,12 +68,17 @@ public sealed class JournalFailureTests() : TestKit(TestConfig.WithTestJournal)
         order.Tell(new PlaceOrder("jf-order", "web", "c", "EUR", [new OrderLineRequest("x1", 1, 1m)], null));
         ExpectTerminated(order);
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
-        stock.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         await Journal.OnWrite.Pass();
 
         var recovered = Sys.ActorOf(OrderActor.Props("jf-order", TestConfig.FastOrders(), Idle, stock.Ref, TimeProvider.System));
         var reply = await recovered.Ask<IOrderReply>(new GetOrder("jf-order"), TimeSpan.FromSeconds(10));
         Assert.Equal(OrderRejectionCode.NotFound, Assert.IsType<OrderRefused>(reply).Rejection.Code);
+
+        // The reservation asked for while the placement was being written is given back when its stock entity asks.
+        stock.ReceiveWhile(TimeSpan.FromMilliseconds(200), m => m);
+        recovered.Tell(new ReservationDue("jf-order", "x1"), stock.Ref);
+        var release = stock.ExpectMsg<ReleaseReservation>();
+        Assert.Equal(("x1", "jf-order"), (release.Sku, release.OrderId));
     }
 
     [Fact]

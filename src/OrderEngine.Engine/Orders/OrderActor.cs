@@ -160,10 +160,21 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             else sender.Tell(new OrderAccepted(_orderId, _state.ToView()));
             return;
         }
-        if (isPlacement) _placementWaiters.Add(sender);
+        if (isPlacement)
+        {
+            // The reservations are asked for while the placement is being written: the answer to the client waits for
+            // the outcome, which is persisted after the placement, so nothing is acknowledged before both are durable.
+            // Should the placement's write fail, the entity stops and the reservations made meanwhile come back when
+            // their stock entities ask this order (which then has no events) what to do with them.
+            _placementWaiters.Add(sender);
+            foreach (var e in decision.Events) _state = OrderDecider.Evolve(_state, e);
+            PersistAllAsync(decision.Events, _ => { });
+            StartStockStep();
+            return;
+        }
         PersistThen(decision.Events, () =>
         {
-            if (!isPlacement) sender.Tell(new OrderAccepted(_orderId, _state.ToView()));
+            sender.Tell(new OrderAccepted(_orderId, _state.ToView()));
             AnswerPlacementWaitersIfDecided();
             StartStockStep();
         });
@@ -315,6 +326,13 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         if (_state.Status != OrderStatus.Reserved) return;
         var due = _state.Placement!.ExpiresAt - _clock.GetUtcNow();
         Timers.StartSingleTimer(ExpiryTimer, ExpiryTick.Instance, due > TimeSpan.Zero ? due : TimeSpan.Zero);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        // The placement is applied before its write is confirmed: a rejected write must not stay in memory.
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        throw new InvalidOperationException($"order {_orderId}: the journal rejected event {sequenceNr}; restarting from the journal", cause);
     }
 
     private sealed class RetryTick : INotInfluenceReceiveTimeout
