@@ -37,7 +37,7 @@ public class OrderDeciderTests
 
         Assert.Equal(OrderStatus.Placed, s.Status);
         Assert.Equal(PendingStockAction.Reserve, s.PendingStock);
-        Assert.Equal([new StatusChange(OrderStatus.Placed, T0, null)], s.History.ToArray());
+        Assert.Equal([new StatusChange(OrderStatus.Placed, T0, null, "channel:web")], s.History.ToArray());
     }
 
     [Fact]
@@ -345,11 +345,11 @@ public class OrderDeciderTests
     {
         var d = When(InStatus(status), new CancelOrder(OrderId, "changed my mind"), T0.AddMinutes(2));
 
-        Assert.Equal(new OrderCancelled(OrderId, "changed my mind", T0.AddMinutes(2)), SingleEvent(d));
+        Assert.Equal(new OrderCancelled(OrderId, "changed my mind", T0.AddMinutes(2), "customer"), SingleEvent(d));
         var s = OrderDecider.Fold(InStatus(status), d.Events);
         Assert.Equal(OrderStatus.Cancelled, s.Status);
         Assert.Equal(PendingStockAction.Release, s.PendingStock);
-        Assert.Equal(new StatusChange(OrderStatus.Cancelled, T0.AddMinutes(2), "changed my mind"), s.History[^1]);
+        Assert.Equal(new StatusChange(OrderStatus.Cancelled, T0.AddMinutes(2), "changed my mind", "customer"), s.History[^1]);
     }
 
     [Theory]

@@ -61,7 +61,7 @@ public sealed class JournalFailureTests() : TestKit(TestConfig.WithTestJournal)
     public async Task A_placement_whose_write_fails_gets_no_reply_and_leaves_no_order()
     {
         var stock = CreateTestProbe();
-        var order = Sys.ActorOf(OrderActor.Props("jf-order", TestConfig.FastOrders(), Idle, stock.Ref, TimeProvider.System));
+        var order = Sys.ActorOf(OrderActor.Props("jf-order", TestConfig.FastOrders(), Idle, TestConfig.With(stock.Ref), TimeProvider.System));
         Watch(order);
 
         await Journal.OnWrite.Fail();
@@ -70,7 +70,7 @@ public sealed class JournalFailureTests() : TestKit(TestConfig.WithTestJournal)
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         await Journal.OnWrite.Pass();
 
-        var recovered = Sys.ActorOf(OrderActor.Props("jf-order", TestConfig.FastOrders(), Idle, stock.Ref, TimeProvider.System));
+        var recovered = Sys.ActorOf(OrderActor.Props("jf-order", TestConfig.FastOrders(), Idle, TestConfig.With(stock.Ref), TimeProvider.System));
         var reply = await recovered.Ask<IOrderReply>(new GetOrder("jf-order"), TimeSpan.FromSeconds(10));
         Assert.Equal(OrderRejectionCode.NotFound, Assert.IsType<OrderRefused>(reply).Rejection.Code);
 
@@ -85,7 +85,7 @@ public sealed class JournalFailureTests() : TestKit(TestConfig.WithTestJournal)
     public async Task A_payment_whose_write_fails_is_not_acknowledged_and_the_order_stays_unpaid()
     {
         var stock = CreateTestProbe();
-        IActorRef NewOrder() => Sys.ActorOf(OrderActor.Props("jf-pay", TestConfig.FastOrders(), Idle, stock.Ref, TimeProvider.System));
+        IActorRef NewOrder() => Sys.ActorOf(OrderActor.Props("jf-pay", TestConfig.FastOrders(), Idle, TestConfig.With(stock.Ref), TimeProvider.System));
         var order = NewOrder();
         order.Tell(new PlaceOrder("jf-pay", "web", "c", "EUR", [new OrderLineRequest("p1", 1, 3m)], null));
         stock.ExpectMsg<ReserveStock>();

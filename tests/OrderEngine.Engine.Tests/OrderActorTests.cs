@@ -19,12 +19,12 @@ public sealed class OrderActorTests() : TestKit(TestConfig.WithTestJournal)
         var stock = Sys.ActorOf(LocalRegion.Create(m => (m as IStockMessage)?.Sku,
             sku => StockActor.Props(sku, TestConfig.FastStock(), 500, Idle, orders, TimeProvider.System)));
         orders = Sys.ActorOf(LocalRegion.Create(m => (m as IOrderMessage)?.OrderId,
-            id => OrderActor.Props(id, orderOptions ?? TestConfig.FastOrders(), Idle, stock, TimeProvider.System)));
+            id => OrderActor.Props(id, orderOptions ?? TestConfig.FastOrders(), Idle, TestConfig.With(stock, rules: TestConfig.RulesOf(orderOptions)), TimeProvider.System)));
         return (orders, stock);
     }
 
     private IActorRef Order(string id, IActorRef stock, OrdersOptions? options = null) =>
-        Sys.ActorOf(OrderActor.Props(id, options ?? TestConfig.FastOrders(), Idle, stock, TimeProvider.System));
+        Sys.ActorOf(OrderActor.Props(id, options ?? TestConfig.FastOrders(), Idle, TestConfig.With(stock, rules: TestConfig.RulesOf(options)), TimeProvider.System));
 
     private static PlaceOrder Place(string id, params (string Sku, int Qty)[] lines) =>
         new(id, "web", "c-1", "EUR", [.. lines.Select(l => new OrderLineRequest(l.Sku, l.Qty, 2.50m))], null);

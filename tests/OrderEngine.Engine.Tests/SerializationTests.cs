@@ -6,6 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 using Akka.Serialization;
 using Akka.TestKit.Xunit2;
 using OrderEngine.Domain;
+using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Serialization;
@@ -76,6 +77,28 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new OrderAccepted("o1", state.ToView()),
             new OrderRefused("o1", new OrderRejection(OrderRejectionCode.Invalid, "the order is invalid", [new FieldError("lines[0].quantity", "must be 1 or more")])),
             StopEntity.Instance,
+            new ExtendReservation("A-1", "o1", T.AddHours(24)),
+            new RestockSale("A-1", "o1", "s-1", 2, "c-1"),
+            new SetPurchaseLimit("A-1", 2),
+            new ReservationExtended("A-1", "o1", T.AddHours(24), T),
+            new SaleRestocked("A-1", "o1", "s-1", 2, T, "c-1"),
+            new PurchaseLimitSet("A-1", 2, T),
+            new NoteCustomerOrder("c-1", "o1", T, TimeSpan.FromHours(1)),
+            new CustomerOrderCount("c-1", "o1", 3),
+            new OrderDue("o1", T.AddMinutes(15)),
+            new RecordProviderPayment("o1", "sandbox", "evt_1", "pay_1", 19.99m, "EUR"),
+            new RecordRefundOutcome("o1", "r-1", false, "re_1", "card expired", "evt_2"),
+            new ReviewOrder("o1", true, "looks fine", "alice"),
+            new RequestRefund("o1", "r-1", null, [new RefundLine("A-1", 1)], "damaged", "operator:alice"),
+            new MarkRefundRestocked("o1", "r-1"),
+            new OrderConfirmed("o1", T),
+            new OrderHeld("o1", ["total above 1000 EUR", "customer on the block list"], T.AddHours(24), T),
+            new OrderApproved("o1", "alice", "called the customer", T.AddMinutes(15), T),
+            new PaymentAnomalyRecorded("o1", "sandbox", "evt_3", "pay_2", 5m, "USD", "currency USD differs", T),
+            new RefundRequested("o1", "r-1", "pay_1", "sandbox", 9.99m, "EUR", [new RefundLine("A-1", 1)], "damaged", "operator:alice", T),
+            new RefundSucceeded("o1", "r-1", "re_1", T, "evt_4"),
+            new RefundFailed("o1", "r-2", "card expired", T, "evt_5"),
+            new RefundRestocked("o1", "r-1", T),
         ];
     }
 

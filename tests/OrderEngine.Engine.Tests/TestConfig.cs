@@ -1,5 +1,9 @@
+using Akka.Actor;
 using Akka.Configuration;
+using OrderEngine.Domain.Orders;
 using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.Orders;
+using OrderEngine.Engine.Payments;
 
 namespace OrderEngine.Engine.Tests;
 
@@ -38,4 +42,16 @@ internal static class TestConfig
         DueNotifyInterval = TimeSpan.FromMilliseconds(300),
         OrphanGrace = orphanGrace ?? TimeSpan.FromMinutes(10),
     };
+
+    /// <summary>An order entity's collaborators for actor tests: the given stock (and customer) stand-ins, the manual and sandbox providers.</summary>
+    public static OrderCollaborators With(IActorRef stock, IActorRef? customers = null, OrderRules? rules = null, PaymentProviders? providers = null) =>
+        new(stock, customers ?? ActorRefs.Nobody, providers ?? Providers(), rules ?? FastOrders().ToRules(new ReviewOptions(), new PaymentOptions()));
+
+    public static OrderRules RulesOf(OrdersOptions? options, ReviewOptions? review = null, PaymentOptions? payments = null) =>
+        (options ?? FastOrders()).ToRules(review ?? new ReviewOptions(), payments ?? new PaymentOptions());
+
+    public static PaymentProviders Providers(RefundResultKind sandboxRefunds = RefundResultKind.Succeeded) => new([
+        new ManualProvider(),
+        new SandboxProvider(new SandboxOptions { Secret = "test-secret", RefundMode = sandboxRefunds }, TimeSpan.FromMinutes(5)),
+    ]);
 }

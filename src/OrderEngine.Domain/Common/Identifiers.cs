@@ -28,6 +28,9 @@ public static partial class Identifiers
     /// <summary>The order id for a client's idempotency key: a retry with the same key reaches the same order entity.</summary>
     public static string OrderIdFromIdempotencyKey(string key) => Derive("key\n" + key);
 
+    /// <summary>A stable, valid entity id derived from any text (an automatic refund's id from its payment's reference).</summary>
+    public static string Derived(char prefix, string source) => prefix + Derive(source)[1..];
+
     /// <summary>The order id for an order a channel knows by its own id: a redelivered or replayed order reaches the same entity.</summary>
     public static string OrderIdFromExternal(string channel, string externalId) => Derive("ext\n" + channel + "\n" + externalId);
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using OrderEngine.Domain.Payments;
 
 namespace OrderEngine.Domain.Orders;
 
@@ -25,20 +26,42 @@ public sealed record Address(
     string? Country,
     string? Phone);
 
-/// <summary>Places an order: reserve every line, then await payment. Repeating the same placement is answered with the same order.</summary>
+/// <summary>Places an order: reserve every line, review it, then await payment. Repeating the same placement is answered with the same order.</summary>
 public sealed record PlaceOrder(
     string OrderId,
     string Channel,
     string CustomerId,
     string Currency,
     ImmutableArray<OrderLineRequest> Lines,
-    Address? ShippingAddress) : IOrderCommand;
+    Address? ShippingAddress,
+    PaymentMethod PaymentMethod = PaymentMethod.Card) : IOrderCommand;
 
-/// <summary>Confirms that the order's total was paid; amount and currency must match the order exactly.</summary>
+/// <summary>An operator (or a channel that settles payments itself) confirms the order's total was paid; amount and currency must match exactly.</summary>
 public sealed record ConfirmPayment(string OrderId, decimal Amount, string Currency, string Reference) : IOrderCommand;
 
+/// <summary>
+/// A payment provider reports a captured payment (a verified webhook). Unlike <see cref="ConfirmPayment"/> it is never
+/// refused for not fitting the order: the money is already taken, so a misfit is recorded as an anomaly and refunded or held.
+/// </summary>
+public sealed record RecordProviderPayment(string OrderId, string Provider, string EventId, string PaymentId, decimal Amount, string Currency) : IOrderCommand;
+
+/// <summary>The outcome of a refund at its provider (from the provider's answer or from its webhook).</summary>
+public sealed record RecordRefundOutcome(string OrderId, string RefundId, bool Succeeded, string? ProviderRefundId, string? FailureReason, string? EventId = null) : IOrderCommand;
+
 /// <summary>Cancels an order that is not paid yet and releases its stock.</summary>
-public sealed record CancelOrder(string OrderId, string Reason) : IOrderCommand;
+public sealed record CancelOrder(string OrderId, string Reason, string By = "customer") : IOrderCommand;
+
+/// <summary>An operator's decision on an order held for review: approve lets it proceed, reject cancels it.</summary>
+public sealed record ReviewOrder(string OrderId, bool Approve, string Reason, string Operator) : IOrderCommand;
+
+/// <summary>One line (or part of one) to refund.</summary>
+public sealed record RefundLine(string Sku, int Quantity);
+
+/// <summary>
+/// Refunds part or all of what was paid: given lines (their price, and their units back on sale when not shipped),
+/// or an amount, or neither (everything still refundable). The refund id makes a retry count once.
+/// </summary>
+public sealed record RequestRefund(string OrderId, string RefundId, decimal? Amount, ImmutableArray<RefundLine> Lines, string Reason, string By) : IOrderCommand;
 
 /// <summary>Asks for an order's current view.</summary>
 public sealed record GetOrder(string OrderId) : IOrderMessage;
@@ -46,8 +69,11 @@ public sealed record GetOrder(string OrderId) : IOrderMessage;
 /// <summary>Sent by a stock entity when an order's reservation has passed its expiry: the order says what becomes of it.</summary>
 public sealed record ReservationDue(string OrderId, string Sku) : IOrderCommand;
 
-/// <summary>The stock entities' answers for every line of a placed order, once all have answered.</summary>
-public sealed record CompleteReservation(string OrderId, ImmutableArray<LineReservationOutcome> Outcomes) : IOrderCommand;
+/// <summary>
+/// The stock entities' answers for every line of a placed order, once all have answered, and — when the velocity
+/// rule is on — how many orders the customer placed within the rule's window.
+/// </summary>
+public sealed record CompleteReservation(string OrderId, ImmutableArray<LineReservationOutcome> Outcomes, int? RecentOrdersOfCustomer = null) : IOrderCommand;
 
 /// <summary>One line's reservation result; a refusal carries its reason.</summary>
 public sealed record LineReservationOutcome(string Sku, bool Reserved, string? Code, string? Reason);
@@ -55,8 +81,11 @@ public sealed record LineReservationOutcome(string Sku, bool Reserved, string? C
 /// <summary>Starts an order's entity to do what it still owes (sent for orders whose next step is overdue).</summary>
 public sealed record WakeOrder(string OrderId) : IOrderCommand;
 
-/// <summary>Ends an unpaid order whose hold time has passed.</summary>
+/// <summary>Ends an unpaid order whose hold time (or review deadline) has passed.</summary>
 public sealed record ExpireOrder(string OrderId) : IOrderCommand;
 
 /// <summary>Records that every stock entity acknowledged the commit or release the order's status calls for.</summary>
 public sealed record MarkStockSettled(string OrderId) : IOrderCommand;
+
+/// <summary>Records that every stock entity put a refund's units back on sale.</summary>
+public sealed record MarkRefundRestocked(string OrderId, string RefundId) : IOrderCommand;

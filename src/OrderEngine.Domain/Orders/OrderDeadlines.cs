@@ -27,8 +27,12 @@ public static class OrderDeadlines
     {
         OrderPlaced x => new Track(x.OrderId, x.ExpiresAt, x.At + grace),
         OrderReserved x => new DueAtHoldEnd(x.OrderId),
-        OrderRejected or PaymentConfirmed or OrderCancelled or OrderExpired => new DueBy(e.OrderId, e.At + grace),
+        OrderHeld x => new DueBy(x.OrderId, x.ReviewBy),
+        // Cash on delivery keeps its reservation until delivery; its stock entities ask the order when theirs expire.
+        OrderConfirmed x => new Forget(x.OrderId),
         OrderStockSettled x => new Forget(x.OrderId),
-        _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
+        // Everything else leaves a step (stock, refund) to do soon. When a woken order owes nothing, the waker learns so
+        // from it and forgets the order.
+        _ => new DueBy(e.OrderId, e.At + grace),
     };
 }

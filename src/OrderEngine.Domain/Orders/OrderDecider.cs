@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using OrderEngine.Domain.Payments;
 
 namespace OrderEngine.Domain.Orders;
 
@@ -9,24 +10,29 @@ public static class OrderDecider
         command.OrderId != state.OrderId
             ? Reject(OrderRejectionCode.Invalid, $"command for order {command.OrderId} reached the entity of order {state.OrderId}")
             : command switch
-        {
-            PlaceOrder c => DecidePlace(state, c, now, rules),
-            CompleteReservation c => DecideCompleteReservation(state, c, now),
-            ConfirmPayment c => DecidePayment(state, c, now),
-            CancelOrder c => DecideCancel(state, c, now),
-            ExpireOrder => state.Status == OrderStatus.Reserved && now >= state.Placement!.ExpiresAt
-                ? Accept(new OrderExpired(state.OrderId, now))
-                : Done,
-            MarkStockSettled => state.PendingStock is PendingStockAction.Commit or PendingStockAction.Release
-                ? Accept(new OrderStockSettled(state.OrderId, now))
-                : Done,
-            ReservationDue or WakeOrder => Done, // the entity acts on its stock; the order's own state does not change
-            _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown order command"),
-        };
+            {
+                PlaceOrder c => DecidePlace(state, c, now, rules),
+                CompleteReservation c => DecideCompleteReservation(state, c, now, rules),
+                ConfirmPayment c => DecidePayment(state, c, now),
+                RecordProviderPayment c => DecideProviderPayment(state, c, now, rules),
+                RecordRefundOutcome c => DecideRefundOutcome(state, c, now),
+                CancelOrder c => DecideCancel(state, c, now),
+                ReviewOrder c => DecideReview(state, c, now, rules),
+                RequestRefund c => DecideRefund(state, c, now),
+                ExpireOrder => DecideExpire(state, now),
+                MarkStockSettled => state.PendingStock is PendingStockAction.Commit or PendingStockAction.Release
+                    ? Accept(new OrderStockSettled(state.OrderId, now))
+                    : Done,
+                MarkRefundRestocked c => state.RefundsAwaitingRestock.Any(r => r.RefundId == c.RefundId)
+                    ? Accept(new RefundRestocked(state.OrderId, c.RefundId, now))
+                    : Done,
+                ReservationDue or WakeOrder => Done, // the entity acts on its stock; the order's own state does not change
+                _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown order command"),
+            };
 
     private static Decision<IOrderEvent, OrderRejection> Done => Decision<IOrderEvent, OrderRejection>.AlreadyDone;
 
-    private static Decision<IOrderEvent, OrderRejection> Accept(IOrderEvent e) => Decision<IOrderEvent, OrderRejection>.Accept(e);
+    private static Decision<IOrderEvent, OrderRejection> Accept(params IOrderEvent[] e) => Decision<IOrderEvent, OrderRejection>.Accept(e);
 
     private static Decision<IOrderEvent, OrderRejection> Reject(OrderRejectionCode code, string message) =>
         Decision<IOrderEvent, OrderRejection>.Reject(OrderRejection.Of(code, message));
@@ -36,6 +42,10 @@ public static class OrderDecider
 
     private static Decision<IOrderEvent, OrderRejection> NotFound(OrderState s) =>
         Reject(OrderRejectionCode.NotFound, $"order {s.OrderId} does not exist");
+
+    private static string Lower(OrderStatus status) => status.ToString().ToLowerInvariant();
+
+    // ---- placement and review --------------------------------------------------------------------------------
 
     private static Decision<IOrderEvent, OrderRejection> DecidePlace(OrderState s, PlaceOrder c, DateTimeOffset now, OrderRules rules)
     {
@@ -51,7 +61,7 @@ public static class OrderDecider
         }
         var lines = c.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice)).ToImmutableArray();
         var total = lines.Sum(l => l.LineTotal);
-        return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, total, c.ShippingAddress, now + rules.HoldTime, now));
+        return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, total, c.ShippingAddress, now + rules.HoldTime, now, c.PaymentMethod));
     }
 
     /// <summary>Field-by-field validation of a placement, named by JSON path so a client can point at the culprit.</summary>
@@ -62,6 +72,7 @@ public static class OrderDecider
         if (!Identifiers.IsValidChannel(c.Channel)) errors.Add(new("channel", "channel must be " + Identifiers.ChannelRule));
         if (string.IsNullOrWhiteSpace(c.CustomerId) || c.CustomerId.Length > 128)
             errors.Add(new("customerId", "customerId is required (at most 128 characters)"));
+        if (!Enum.IsDefined(c.PaymentMethod)) errors.Add(new("paymentMethod", "unknown payment method"));
         var currencyKnown = Currencies.IsKnown(c.Currency);
         if (!currencyKnown) errors.Add(new("currency", $"'{c.Currency}' is not an ISO 4217 currency code (e.g. EUR, USD, JPY)"));
         if (c.Lines.IsDefaultOrEmpty) errors.Add(new("lines", "an order needs at least one line"));
@@ -102,20 +113,46 @@ public static class OrderDecider
         p.Channel == c.Channel
         && p.CustomerId == c.CustomerId
         && p.Currency == c.Currency
+        && p.PaymentMethod == c.PaymentMethod
         && Equals(p.ShippingAddress, c.ShippingAddress)
         && p.Lines.Length == c.Lines.Length
         && p.Lines.Zip(c.Lines).All(x => x.First.Sku == x.Second.Sku && x.First.Quantity == x.Second.Quantity && x.First.UnitPrice == x.Second.UnitPrice);
 
-    private static Decision<IOrderEvent, OrderRejection> DecideCompleteReservation(OrderState s, CompleteReservation c, DateTimeOffset now)
+    private static Decision<IOrderEvent, OrderRejection> DecideCompleteReservation(OrderState s, CompleteReservation c, DateTimeOffset now, OrderRules rules)
     {
         if (s.Status != OrderStatus.Placed) return Done;
+        var missing = s.Placement!.Lines.Select(l => l.Sku).Except(c.Outcomes.Select(o => o.Sku)).ToList();
+        if (missing.Count > 0) throw new ArgumentException($"no reservation outcome for {string.Join(", ", missing)}", nameof(c));
         var refused = c.Outcomes.Where(o => !o.Reserved)
             .Select(o => new LineRejection(o.Sku, o.Code ?? "Refused", o.Reason ?? "the line could not be reserved"))
             .ToImmutableArray();
-        var missing = s.Placement!.Lines.Select(l => l.Sku).Except(c.Outcomes.Select(o => o.Sku)).ToList();
-        if (missing.Count > 0) throw new ArgumentException($"no reservation outcome for {string.Join(", ", missing)}", nameof(c));
-        return refused.IsEmpty ? Accept(new OrderReserved(s.OrderId, now)) : Accept(new OrderRejected(s.OrderId, refused, now));
+        if (!refused.IsEmpty) return Accept(new OrderRejected(s.OrderId, refused, now));
+        var holdReasons = rules.ReviewRules.Evaluate(s.Placement, c.RecentOrdersOfCustomer);
+        if (!holdReasons.IsEmpty) return Accept(new OrderHeld(s.OrderId, holdReasons, now + rules.ReviewRules.ReviewWithin, now));
+        return s.PaymentMethod == PaymentMethod.CashOnDelivery
+            ? Accept(new OrderConfirmed(s.OrderId, now))
+            : Accept(new OrderReserved(s.OrderId, now));
     }
+
+    private static Decision<IOrderEvent, OrderRejection> DecideReview(OrderState s, ReviewOrder c, DateTimeOffset now, OrderRules rules)
+    {
+        if (string.IsNullOrWhiteSpace(c.Operator) || c.Operator.Length > 64) return Invalid("operator", "operator is required (at most 64 characters)");
+        if (c.Reason is { Length: > 500 }) return Invalid("reason", "reason must be at most 500 characters");
+        if (!s.Exists) return NotFound(s);
+        if (s.Status != OrderStatus.OnHold)
+            return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is {Lower(s.Status)}, not on hold");
+        if (c.Approve) return Accept(new OrderApproved(s.OrderId, c.Operator, c.Reason ?? "", now + rules.HoldTime, now));
+        var reason = string.IsNullOrWhiteSpace(c.Reason) ? "rejected in review" : c.Reason;
+        return Accept([new OrderCancelled(s.OrderId, reason, now, "operator:" + c.Operator), .. RefundWholePayment(s, "order rejected in review", "operator:" + c.Operator, now)]);
+    }
+
+    private static Decision<IOrderEvent, OrderRejection> DecideExpire(OrderState s, DateTimeOffset now)
+    {
+        if (s.Status is not (OrderStatus.Reserved or OrderStatus.OnHold) || now < s.ExpiresAt) return Done;
+        return Accept([new OrderExpired(s.OrderId, now), .. RefundWholePayment(s, "order expired before its review", "system", now)]);
+    }
+
+    // ---- payments ------------------------------------------------------------------------------------------------
 
     private static Decision<IOrderEvent, OrderRejection> DecidePayment(OrderState s, ConfirmPayment c, DateTimeOffset now)
     {
@@ -125,20 +162,24 @@ public static class OrderDecider
             return Invalid("currency", $"'{c.Currency}' is not an ISO 4217 currency code");
         if (!s.Exists) return NotFound(s);
         var p = s.Placement!;
+        if (s.Payment is { } paid)
+        {
+            return paid.Reference == c.Reference && paid.Amount == c.Amount && paid.Currency == c.Currency
+                ? Done
+                : Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is already paid (reference {paid.Reference})");
+        }
         switch (s.Status)
         {
-            case OrderStatus.Paid:
-                return s.Payment!.Reference == c.Reference && s.Payment.Amount == c.Amount && s.Payment.Currency == c.Currency
-                    ? Done
-                    : Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is already paid (reference {s.Payment.Reference})");
             case OrderStatus.Placed:
                 return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is still reserving stock; retry shortly");
-            case OrderStatus.Reserved:
+            case OrderStatus.Confirmed:
+                return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is cash on delivery; it is settled on delivery");
+            case OrderStatus.Reserved or OrderStatus.OnHold:
                 break;
             default:
-                return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is {s.Status.ToString().ToLowerInvariant()} and cannot be paid");
+                return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is {Lower(s.Status)} and cannot be paid");
         }
-        if (now >= p.ExpiresAt) return Reject(OrderRejectionCode.HoldExpired, $"order {s.OrderId} expired at {p.ExpiresAt:O}");
+        if (now >= s.ExpiresAt) return Reject(OrderRejectionCode.HoldExpired, $"order {s.OrderId} expired at {s.ExpiresAt:O}");
         if (c.Currency != p.Currency)
             return Reject(OrderRejectionCode.PaymentMismatch, $"payment currency {c.Currency} does not match the order currency {p.Currency}");
         if (c.Amount != p.Total)
@@ -146,41 +187,211 @@ public static class OrderDecider
         return Accept(new PaymentConfirmed(s.OrderId, c.Amount, c.Currency, c.Reference, now));
     }
 
+    private static Decision<IOrderEvent, OrderRejection> DecideProviderPayment(OrderState s, RecordProviderPayment c, DateTimeOffset now, OrderRules rules)
+    {
+        foreach (var (field, value) in new[] { ("provider", c.Provider), ("eventId", c.EventId), ("paymentId", c.PaymentId) })
+            if (string.IsNullOrWhiteSpace(value) || value.Length > 128) return Invalid(field, $"{field} is required (at most 128 characters)");
+        if (c.Amount <= 0) return Invalid("amount", "a captured amount is positive");
+        if (s.ProviderEvents.Contains(c.EventId)) return Done;
+        if (!s.Exists) return NotFound(s);
+        if (s.Status == OrderStatus.Placed)
+            return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is still reserving stock; deliver the event again shortly");
+        if (s.Payment is { } paid && paid.Reference == c.PaymentId && paid.Provider == c.Provider) return Done; // same payment, new delivery
+        if (s.Anomalies.Any(a => a.PaymentId == c.PaymentId && a.Provider == c.Provider)) return Done;
+
+        var p = s.Placement!;
+        string? anomaly =
+            s.Payment is not null ? $"a second payment for an order already paid (reference {s.Payment.Reference})"
+            : s.Status == OrderStatus.Confirmed ? "the order is cash on delivery"
+            : s.Status is not (OrderStatus.Reserved or OrderStatus.OnHold) ? $"the order is {Lower(s.Status)}"
+            : now >= s.ExpiresAt ? $"the order's hold ended at {s.ExpiresAt:O}"
+            : c.Currency != p.Currency ? $"currency {c.Currency} differs from the order currency {p.Currency}"
+            : c.Amount != p.Total ? $"amount {c.Amount} differs from the order total {p.Total}"
+            : null;
+        if (anomaly is null) return Accept(new PaymentConfirmed(s.OrderId, c.Amount, c.Currency, c.PaymentId, now, c.Provider, c.EventId));
+
+        IOrderEvent recorded = new PaymentAnomalyRecorded(s.OrderId, c.Provider, c.EventId, c.PaymentId, c.Amount, c.Currency, anomaly, now);
+        var live = s.Status is OrderStatus.Reserved or OrderStatus.OnHold && s.Payment is null;
+        if (live && rules.OnPaymentAnomaly == AnomalyPolicy.Hold)
+        {
+            return s.Status == OrderStatus.OnHold
+                ? Accept(recorded)
+                : Accept(recorded, new OrderHeld(s.OrderId, ["payment anomaly: " + anomaly], now + rules.ReviewRules.ReviewWithin, now));
+        }
+        var refund = new RefundRequested(s.OrderId, AutomaticRefundId(c.Provider, c.PaymentId), c.PaymentId, c.Provider, c.Amount, c.Currency, [],
+            "payment anomaly: " + anomaly, "system", now);
+        return Accept(recorded, refund);
+    }
+
+    /// <summary>The id of the refund issued automatically for a payment: stable, so a repeat issues nothing new.</summary>
+    public static string AutomaticRefundId(string provider, string paymentId) => Identifiers.Derived('r', provider + "\n" + paymentId);
+
+    private static IEnumerable<IOrderEvent> RefundWholePayment(OrderState s, string reason, string by, DateTimeOffset now)
+    {
+        if (s.Payment is not { } p || s.Refundable <= 0) yield break;
+        yield return new RefundRequested(s.OrderId, AutomaticRefundId(p.Provider ?? "manual", p.Reference), p.Reference, p.Provider, s.Refundable,
+            p.Currency, [], reason, by, now);
+    }
+
+    // ---- refunds -------------------------------------------------------------------------------------------------
+
+    private static Decision<IOrderEvent, OrderRejection> DecideRefund(OrderState s, RequestRefund c, DateTimeOffset now)
+    {
+        if (!Identifiers.IsValidEntityId(c.RefundId)) return Invalid("refundId", "refundId must be " + Identifiers.EntityIdRule);
+        if (c.Reason is { Length: > 500 }) return Invalid("reason", "reason must be at most 500 characters");
+        if (string.IsNullOrWhiteSpace(c.By) || c.By.Length > 100) return Invalid("by", "who asks for the refund is required");
+        if (!s.Exists) return NotFound(s);
+        var lines = c.Lines.IsDefault ? [] : c.Lines;
+        var p = s.Placement!;
+        if (c.Amount is not null && !lines.IsEmpty) return Invalid("amount", "give lines or an amount, not both");
+        if (s.Refunds.FirstOrDefault(r => r.RefundId == c.RefundId) is { } existing)
+        {
+            var same = (c.Amount is null || c.Amount == existing.Amount) && lines.SequenceEqual(existing.Lines.IsDefault ? [] : existing.Lines);
+            return same ? Done : Reject(OrderRejectionCode.IdempotencyConflict, $"refund {c.RefundId} was already requested differently");
+        }
+        if (s.Payment is not { } paid) return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} has no payment to refund");
+
+        decimal amount;
+        if (!lines.IsEmpty)
+        {
+            if (!s.StockSettled) return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId}'s stock is still being committed; retry shortly");
+            amount = 0m;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var l = lines[i];
+                var line = p.Lines.FirstOrDefault(x => x.Sku == l.Sku);
+                if (line is null) return Invalid($"lines[{i}].sku", $"SKU {l.Sku} is not on order {s.OrderId}");
+                if (!seen.Add(l.Sku)) return Invalid($"lines[{i}].sku", $"SKU {l.Sku} appears twice");
+                var left = line.Quantity - s.RefundedUnits(l.Sku);
+                if (l.Quantity < 1 || l.Quantity > left)
+                    return Invalid($"lines[{i}].quantity", $"quantity must be between 1 and {left} (the units of {l.Sku} not refunded yet)");
+                amount += l.Quantity * line.UnitPrice;
+            }
+        }
+        else if (c.Amount is { } requested)
+        {
+            if (requested <= 0) return Invalid("amount", "amount must be positive");
+            if (!Currencies.FitsMinorUnits(requested, paid.Currency))
+                return Invalid("amount", $"{paid.Currency} amounts have at most {Currencies.MinorUnitDigits(paid.Currency)} decimals");
+            amount = requested;
+        }
+        else amount = s.Refundable;
+
+        if (s.Refundable <= 0) return Reject(OrderRejectionCode.RefundTooLarge, $"nothing is left to refund on order {s.OrderId}");
+        if (amount > s.Refundable)
+            return Reject(OrderRejectionCode.RefundTooLarge, $"{amount} {paid.Currency} is more than the {s.Refundable} {paid.Currency} left to refund");
+        return Accept(new RefundRequested(s.OrderId, c.RefundId, paid.Reference, paid.Provider, amount, paid.Currency, lines,
+            string.IsNullOrWhiteSpace(c.Reason) ? "refund" : c.Reason, c.By, now));
+    }
+
+    private static Decision<IOrderEvent, OrderRejection> DecideRefundOutcome(OrderState s, RecordRefundOutcome c, DateTimeOffset now)
+    {
+        if (c.EventId is not null && s.ProviderEvents.Contains(c.EventId)) return Done;
+        if (!s.Exists) return NotFound(s);
+        var refund = s.Refunds.FirstOrDefault(r => r.RefundId == c.RefundId);
+        if (refund is null) return Reject(OrderRejectionCode.NotFound, $"order {s.OrderId} has no refund {c.RefundId}");
+        if (refund.Status != RefundStatus.Requested) return Done; // a late or repeated answer changes nothing once settled
+        return c.Succeeded
+            ? Accept(new RefundSucceeded(s.OrderId, c.RefundId, c.ProviderRefundId, now, c.EventId))
+            : Accept(new RefundFailed(s.OrderId, c.RefundId, string.IsNullOrWhiteSpace(c.FailureReason) ? "refused by the provider" : c.FailureReason, now, c.EventId));
+    }
+
+    // ---- cancellation --------------------------------------------------------------------------------------------
+
     private static Decision<IOrderEvent, OrderRejection> DecideCancel(OrderState s, CancelOrder c, DateTimeOffset now)
     {
         if (c.Reason is { Length: > 500 }) return Invalid("reason", "reason must be at most 500 characters");
+        var reason = string.IsNullOrWhiteSpace(c.Reason) ? "cancelled" : c.Reason;
         return s.Status switch
         {
             OrderStatus.None => NotFound(s),
-            OrderStatus.Placed or OrderStatus.Reserved => Accept(new OrderCancelled(s.OrderId, string.IsNullOrWhiteSpace(c.Reason) ? "cancelled" : c.Reason, now)),
+            OrderStatus.Placed or OrderStatus.Reserved or OrderStatus.Confirmed => Accept(new OrderCancelled(s.OrderId, reason, now, c.By)),
+            OrderStatus.OnHold => Accept([new OrderCancelled(s.OrderId, reason, now, c.By), .. RefundWholePayment(s, "order cancelled: " + reason, c.By, now)]),
             OrderStatus.Cancelled => Done,
-            OrderStatus.Paid => Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is paid; a paid order is ended by a refund"),
-            _ => Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is {s.Status.ToString().ToLowerInvariant()} and cannot be cancelled"),
+            OrderStatus.Paid or OrderStatus.Refunded => Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is paid; a paid order is ended by a refund"),
+            _ => Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is {Lower(s.Status)} and cannot be cancelled"),
         };
     }
 
+    // ---- evolve --------------------------------------------------------------------------------------------------
+
     public static OrderState Evolve(OrderState s, IOrderEvent e) => e switch
     {
-        OrderPlaced x => s with { Status = OrderStatus.Placed, Placement = x, History = s.History.Add(new(OrderStatus.Placed, x.At, null)) },
-        OrderReserved x => s with { Status = OrderStatus.Reserved, History = s.History.Add(new(OrderStatus.Reserved, x.At, null)) },
+        OrderPlaced x => s with { Status = OrderStatus.Placed, Placement = x, ExpiresAt = x.ExpiresAt, History = s.History.Add(new(OrderStatus.Placed, x.At, null, "channel:" + x.Channel)) },
+        OrderReserved x => s with { Status = OrderStatus.Reserved, History = s.History.Add(new(OrderStatus.Reserved, x.At, null, "system")) },
+        OrderConfirmed x => s with { Status = OrderStatus.Confirmed, History = s.History.Add(new(OrderStatus.Confirmed, x.At, "cash on delivery", "system")) },
+        OrderHeld x => s with
+        {
+            Status = OrderStatus.OnHold,
+            HoldReasons = s.HoldReasons.AddRange(x.Reasons),
+            ExpiresAt = x.ReviewBy > s.ExpiresAt ? x.ReviewBy : s.ExpiresAt,
+            History = s.History.Add(new(OrderStatus.OnHold, x.At, string.Join("; ", x.Reasons), "system")),
+        },
+        OrderApproved x => Approve(s, x),
         OrderRejected x => s with
         {
             Status = OrderStatus.Rejected,
             Rejections = x.Lines,
-            History = s.History.Add(new(OrderStatus.Rejected, x.At, string.Join("; ", x.Lines.Select(l => $"{l.Sku}: {l.Reason}")))),
+            History = s.History.Add(new(OrderStatus.Rejected, x.At, string.Join("; ", x.Lines.Select(l => $"{l.Sku}: {l.Reason}")), "system")),
         },
         PaymentConfirmed x => s with
         {
-            Status = OrderStatus.Paid,
-            StockSettled = false,
-            Payment = new PaymentRecord(x.Amount, x.Currency, x.Reference, x.At),
-            History = s.History.Add(new(OrderStatus.Paid, x.At, null)),
+            // A held order keeps waiting for its review; otherwise paying moves it on.
+            Status = s.Status == OrderStatus.OnHold ? OrderStatus.OnHold : OrderStatus.Paid,
+            StockSettled = s.Status == OrderStatus.OnHold && s.StockSettled,
+            Payment = new PaymentRecord(x.Amount, x.Currency, x.Reference, x.At, x.Provider),
+            ProviderEvents = x.EventId is null ? s.ProviderEvents : s.ProviderEvents.Add(x.EventId),
+            History = s.History.Add(new(s.Status == OrderStatus.OnHold ? OrderStatus.OnHold : OrderStatus.Paid, x.At,
+                s.Status == OrderStatus.OnHold ? "paid while on hold" : null, x.Provider is null ? "operator" : "provider:" + x.Provider)),
         },
-        OrderCancelled x => s with { Status = OrderStatus.Cancelled, StockSettled = false, History = s.History.Add(new(OrderStatus.Cancelled, x.At, x.Reason)) },
-        OrderExpired x => s with { Status = OrderStatus.Expired, StockSettled = false, History = s.History.Add(new(OrderStatus.Expired, x.At, "not paid within the hold time")) },
+        PaymentAnomalyRecorded x => s with
+        {
+            Anomalies = s.Anomalies.Add(new PaymentAnomaly(x.Provider, x.PaymentId, x.Amount, x.Currency, x.Reason, x.At)),
+            ProviderEvents = s.ProviderEvents.Add(x.EventId),
+        },
+        OrderCancelled x => s with { Status = OrderStatus.Cancelled, StockSettled = false, History = s.History.Add(new(OrderStatus.Cancelled, x.At, x.Reason, x.By)) },
+        OrderExpired x => s with { Status = OrderStatus.Expired, StockSettled = false, History = s.History.Add(new(OrderStatus.Expired, x.At, "not paid or reviewed in time", "system")) },
         OrderStockSettled => s with { StockSettled = true },
+        RefundRequested x => s with
+        {
+            Refunds = s.Refunds.Add(new RefundRecord(x.RefundId, x.PaymentReference, x.Provider, x.Amount, x.Currency, x.Lines, x.Reason, x.By,
+                RefundStatus.Requested, x.Lines.IsDefaultOrEmpty, null, null, x.At)),
+        },
+        RefundSucceeded x => RefundSettled(s with { ProviderEvents = x.EventId is null ? s.ProviderEvents : s.ProviderEvents.Add(x.EventId) },
+            x.RefundId, r => r with { Status = RefundStatus.Succeeded, ProviderRefundId = x.ProviderRefundId }, x.At),
+        RefundFailed x => RefundSettled(s with { ProviderEvents = x.EventId is null ? s.ProviderEvents : s.ProviderEvents.Add(x.EventId) },
+            x.RefundId, r => r with { Status = RefundStatus.Failed, FailureReason = x.Reason }, x.At),
+        RefundRestocked x => s with { Refunds = s.Refunds.Select(r => r.RefundId == x.RefundId ? r with { Restocked = true } : r).ToImmutableArray() },
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
     };
+
+    private static OrderState Approve(OrderState s, OrderApproved x)
+    {
+        var status = s.Payment is not null ? OrderStatus.Paid
+            : s.PaymentMethod == PaymentMethod.CashOnDelivery ? OrderStatus.Confirmed
+            : OrderStatus.Reserved;
+        return s with
+        {
+            Status = status,
+            HoldReasons = [],
+            ExpiresAt = x.ExpiresAt,
+            StockSettled = false,
+            History = s.History.Add(new(status, x.At, string.IsNullOrWhiteSpace(x.Reason) ? "approved in review" : x.Reason, "operator:" + x.Operator)),
+        };
+    }
+
+    private static OrderState RefundSettled(OrderState s, string refundId, Func<RefundRecord, RefundRecord> settle, DateTimeOffset at)
+    {
+        var refunds = s.Refunds.Select(r => r.RefundId == refundId ? settle(r) : r).ToImmutableArray();
+        var next = s with { Refunds = refunds };
+        // Fully refunded once every refund of the order's payment succeeded and nothing of it is left.
+        var fullyRefunded = s.Status == OrderStatus.Paid && next.Payment is { } p && next.RefundableOf(p.Reference, p.Amount) == 0
+            && refunds.Where(r => r.PaymentReference == p.Reference).All(r => r.Status != RefundStatus.Requested);
+        return fullyRefunded
+            ? next with { Status = OrderStatus.Refunded, History = next.History.Add(new(OrderStatus.Refunded, at, "refunded in full", "system")) }
+            : next;
+    }
 
     /// <summary>Folds events into a state, as recovery does.</summary>
     public static OrderState Fold(OrderState s, IEnumerable<IOrderEvent> events)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using OrderEngine.Domain.Payments;
 
 namespace OrderEngine.Domain.Orders;
 
@@ -23,17 +24,67 @@ public sealed record OrderPlaced(
     decimal Total,
     Address? ShippingAddress,
     DateTimeOffset ExpiresAt,
-    DateTimeOffset At) : IOrderEvent;
+    DateTimeOffset At,
+    PaymentMethod PaymentMethod = PaymentMethod.Card) : IOrderEvent;
 
+/// <summary>Every line is reserved and the review passed: the order awaits payment until its hold ends.</summary>
 public sealed record OrderReserved(string OrderId, DateTimeOffset At) : IOrderEvent;
+
+/// <summary>Every line is reserved, cash on delivery: the order proceeds without online payment.</summary>
+public sealed record OrderConfirmed(string OrderId, DateTimeOffset At) : IOrderEvent;
+
+/// <summary>The automatic review held the order for a person: its stock stays reserved until <paramref name="ReviewBy"/>.</summary>
+public sealed record OrderHeld(string OrderId, ImmutableArray<string> Reasons, DateTimeOffset ReviewBy, DateTimeOffset At) : IOrderEvent;
+
+/// <summary>An operator let a held order proceed; an unpaid one now awaits payment until <paramref name="ExpiresAt"/>.</summary>
+public sealed record OrderApproved(string OrderId, string Operator, string Reason, DateTimeOffset ExpiresAt, DateTimeOffset At) : IOrderEvent;
 
 public sealed record OrderRejected(string OrderId, ImmutableArray<LineRejection> Lines, DateTimeOffset At) : IOrderEvent;
 
-public sealed record PaymentConfirmed(string OrderId, decimal Amount, string Currency, string Reference, DateTimeOffset At) : IOrderEvent;
+/// <summary>The order's total was paid. <paramref name="Provider"/> is null for a payment confirmed by an operator.</summary>
+public sealed record PaymentConfirmed(
+    string OrderId,
+    decimal Amount,
+    string Currency,
+    string Reference,
+    DateTimeOffset At,
+    string? Provider = null,
+    string? EventId = null) : IOrderEvent;
 
-public sealed record OrderCancelled(string OrderId, string Reason, DateTimeOffset At) : IOrderEvent;
+/// <summary>A captured payment that does not fit the order; it is refunded or the order held, per the anomaly policy.</summary>
+public sealed record PaymentAnomalyRecorded(
+    string OrderId,
+    string Provider,
+    string EventId,
+    string PaymentId,
+    decimal Amount,
+    string Currency,
+    string Reason,
+    DateTimeOffset At) : IOrderEvent;
+
+public sealed record OrderCancelled(string OrderId, string Reason, DateTimeOffset At, string? By = null) : IOrderEvent;
 
 public sealed record OrderExpired(string OrderId, DateTimeOffset At) : IOrderEvent;
 
-/// <summary>Every stock entity acknowledged the commit (paid) or release (ended unpaid) of this order's lines.</summary>
+/// <summary>Every stock entity acknowledged the commit (paid, confirmed) or release (ended) of this order's lines.</summary>
 public sealed record OrderStockSettled(string OrderId, DateTimeOffset At) : IOrderEvent;
+
+/// <summary>A refund was asked of the payment's provider.</summary>
+public sealed record RefundRequested(
+    string OrderId,
+    string RefundId,
+    string PaymentReference,
+    string? Provider,
+    decimal Amount,
+    string Currency,
+    ImmutableArray<RefundLine> Lines,
+    string Reason,
+    string By,
+    DateTimeOffset At) : IOrderEvent;
+
+public sealed record RefundSucceeded(string OrderId, string RefundId, string? ProviderRefundId, DateTimeOffset At, string? EventId = null) : IOrderEvent;
+
+public sealed record RefundFailed(string OrderId, string RefundId, string Reason, DateTimeOffset At, string? EventId = null) : IOrderEvent;
+
+/// <summary>A refund's unshipped units are back on sale.</summary>
+public sealed record RefundRestocked(string OrderId, string RefundId, DateTimeOffset At) : IOrderEvent;

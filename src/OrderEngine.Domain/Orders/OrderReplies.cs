@@ -15,6 +15,8 @@ public enum OrderRejectionCode
     PaymentMismatch,
     /// <summary>The order's hold time passed before the command arrived.</summary>
     HoldExpired,
+    /// <summary>A refund asks for more than what is left to refund.</summary>
+    RefundTooLarge,
 }
 
 /// <summary>One invalid field of a command, named by its JSON path (lines[1].quantity).</summary>
@@ -34,3 +36,6 @@ public sealed record OrderAccepted(string OrderId, OrderView View) : IOrderReply
 
 /// <summary>The command was refused and changed nothing.</summary>
 public sealed record OrderRefused(string OrderId, OrderRejection Rejection) : IOrderReply;
+
+/// <summary>An order's answer to <see cref="WakeOrder"/>: when it next needs waking, or null when it owes nothing.</summary>
+public sealed record OrderDue(string OrderId, DateTimeOffset? NextDue) : IOrderReply;

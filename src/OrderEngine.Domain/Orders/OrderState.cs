@@ -1,22 +1,29 @@
 using System.Collections.Immutable;
+using OrderEngine.Domain.Payments;
 
 namespace OrderEngine.Domain.Orders;
 
-/// <summary>Where an order stands. Later fulfilment states (shipped, delivered) follow Paid.</summary>
+/// <summary>Where an order stands. Later fulfilment states (shipped, delivered) follow Paid and Confirmed.</summary>
 public enum OrderStatus
 {
     /// <summary>No order with this id was placed.</summary>
     None,
     /// <summary>Accepted and durable; its lines are being reserved.</summary>
     Placed,
+    /// <summary>Reserved, but held by the automatic review for a person to approve or reject.</summary>
+    OnHold,
     /// <summary>Every line is reserved; awaiting payment until the hold expires.</summary>
     Reserved,
     Paid,
+    /// <summary>Cash on delivery: reserved and proceeding; paid when delivered.</summary>
+    Confirmed,
     /// <summary>At least one line could not be reserved; nothing is held.</summary>
     Rejected,
     Cancelled,
-    /// <summary>Not paid within its hold time; its stock was released.</summary>
+    /// <summary>Not paid within its hold time (or not reviewed in time); its stock was released.</summary>
     Expired,
+    /// <summary>Paid, then refunded in full.</summary>
+    Refunded,
 }
 
 /// <summary>What the order still owes its stock entities.</summary>
@@ -28,13 +35,39 @@ public enum PendingStockAction
     Release,
 }
 
-/// <summary>One status change, with its time and reason.</summary>
-public sealed record StatusChange(OrderStatus Status, DateTimeOffset At, string? Reason);
+/// <summary>One status change, with its time, reason and who caused it.</summary>
+public sealed record StatusChange(OrderStatus Status, DateTimeOffset At, string? Reason, string? By = null);
 
-/// <summary>A confirmed payment.</summary>
-public sealed record PaymentRecord(decimal Amount, string Currency, string Reference, DateTimeOffset At);
+/// <summary>The payment that settled the order.</summary>
+public sealed record PaymentRecord(decimal Amount, string Currency, string Reference, DateTimeOffset At, string? Provider = null);
 
-/// <summary>The state of one order: what was placed, where it stands, and whether its stock is settled.</summary>
+/// <summary>A captured payment that did not fit the order.</summary>
+public sealed record PaymentAnomaly(string Provider, string PaymentId, decimal Amount, string Currency, string Reason, DateTimeOffset At);
+
+public enum RefundStatus
+{
+    Requested,
+    Succeeded,
+    Failed,
+}
+
+/// <summary>A refund and where it stands.</summary>
+public sealed record RefundRecord(
+    string RefundId,
+    string PaymentReference,
+    string? Provider,
+    decimal Amount,
+    string Currency,
+    ImmutableArray<RefundLine> Lines,
+    string Reason,
+    string By,
+    RefundStatus Status,
+    bool Restocked,
+    string? ProviderRefundId,
+    string? FailureReason,
+    DateTimeOffset At);
+
+/// <summary>The state of one order: what was placed, where it stands, its money and whether its stock is settled.</summary>
 public sealed record OrderState(
     string OrderId,
     OrderStatus Status,
@@ -42,20 +75,45 @@ public sealed record OrderState(
     ImmutableArray<LineRejection> Rejections,
     PaymentRecord? Payment,
     bool StockSettled,
-    ImmutableArray<StatusChange> History)
+    ImmutableArray<StatusChange> History,
+    DateTimeOffset ExpiresAt,
+    ImmutableArray<string> HoldReasons,
+    ImmutableArray<PaymentAnomaly> Anomalies,
+    ImmutableArray<RefundRecord> Refunds,
+    ImmutableHashSet<string> ProviderEvents)
 {
-    public static OrderState Initial(string orderId) => new(orderId, OrderStatus.None, null, [], null, false, []);
+    public static OrderState Initial(string orderId) =>
+        new(orderId, OrderStatus.None, null, [], null, false, [], default, [], [], [], ImmutableHashSet.Create<string>(StringComparer.Ordinal));
 
     public bool Exists => Status != OrderStatus.None;
 
-    /// <summary>The stock step this order must (still) drive: reserve while placed, then commit if paid or release if it ended unpaid.</summary>
+    public PaymentMethod PaymentMethod => Placement?.PaymentMethod ?? PaymentMethod.Card;
+
+    /// <summary>The stock step this order must (still) drive: reserve while placed, then commit if paid or confirmed, release if it ended.</summary>
     public PendingStockAction PendingStock => Status switch
     {
         OrderStatus.Placed => PendingStockAction.Reserve,
-        OrderStatus.Paid when !StockSettled => PendingStockAction.Commit,
+        OrderStatus.Paid or OrderStatus.Confirmed or OrderStatus.Refunded when !StockSettled => PendingStockAction.Commit,
         OrderStatus.Rejected or OrderStatus.Cancelled or OrderStatus.Expired when !StockSettled => PendingStockAction.Release,
         _ => PendingStockAction.None,
     };
+
+    /// <summary>Refunds asked of a provider that has not answered yet.</summary>
+    public IEnumerable<RefundRecord> RefundsAwaitingProvider => Refunds.Where(r => r.Status == RefundStatus.Requested);
+
+    /// <summary>Refunds whose units must still be put back on sale.</summary>
+    public IEnumerable<RefundRecord> RefundsAwaitingRestock => Refunds.Where(r => !r.Lines.IsDefaultOrEmpty && !r.Restocked && r.Status != RefundStatus.Failed);
+
+    /// <summary>What can still be refunded of a payment: its amount less every refund of it that did not fail.</summary>
+    public decimal RefundableOf(string paymentReference, decimal paid) =>
+        paid - Refunds.Where(r => r.PaymentReference == paymentReference && r.Status != RefundStatus.Failed).Sum(r => r.Amount);
+
+    /// <summary>What can still be refunded of the order's own payment (0 when unpaid).</summary>
+    public decimal Refundable => Payment is { } p ? RefundableOf(p.Reference, p.Amount) : 0m;
+
+    /// <summary>Units of a line already refunded (by refunds that did not fail).</summary>
+    public int RefundedUnits(string sku) =>
+        Refunds.Where(r => r.Status != RefundStatus.Failed).SelectMany(r => r.Lines.IsDefault ? [] : r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
 
     public OrderView ToView() => OrderView.From(this);
 }

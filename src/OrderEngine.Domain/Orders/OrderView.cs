@@ -1,9 +1,10 @@
 using System.Collections.Immutable;
+using OrderEngine.Domain.Payments;
 
 namespace OrderEngine.Domain.Orders;
 
-/// <summary>A line as shown to clients, with the reason it was refused if it was.</summary>
-public sealed record OrderLineView(string Sku, int Quantity, decimal UnitPrice, decimal LineTotal, string? RejectionCode, string? RejectionReason);
+/// <summary>A line as shown to clients, with the reason it was refused if it was, and how many of its units were refunded.</summary>
+public sealed record OrderLineView(string Sku, int Quantity, decimal UnitPrice, decimal LineTotal, string? RejectionCode, string? RejectionReason, int RefundedQuantity = 0);
 
 /// <summary>An order as shown to clients (the HTTP API's order body).</summary>
 public sealed record OrderView(
@@ -19,7 +20,12 @@ public sealed record OrderView(
     DateTimeOffset ExpiresAt,
     PaymentRecord? Payment,
     bool StockSettled,
-    ImmutableArray<StatusChange> History)
+    ImmutableArray<StatusChange> History,
+    PaymentMethod PaymentMethod,
+    ImmutableArray<string> HoldReasons,
+    ImmutableArray<PaymentAnomaly> Anomalies,
+    ImmutableArray<RefundRecord> Refunds,
+    decimal Refundable)
 {
     public static OrderView From(OrderState s)
     {
@@ -27,9 +33,9 @@ public sealed record OrderView(
         var lines = p.Lines.Select(l =>
         {
             var r = s.Rejections.FirstOrDefault(x => x.Sku == l.Sku);
-            return new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.LineTotal, r?.Code, r?.Reason);
+            return new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.LineTotal, r?.Code, r?.Reason, s.RefundedUnits(l.Sku));
         }).ToImmutableArray();
         return new OrderView(s.OrderId, s.Status, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
-            p.At, p.ExpiresAt, s.Payment, s.StockSettled, s.History);
+            p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod, s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable);
     }
 }

@@ -24,8 +24,20 @@ public sealed record SetOnHand(string Sku, long OnHand, long Version) : IStockCo
 /// <summary>Changes the count on hand by a delta; the adjustment id makes a retried adjustment count once.</summary>
 public sealed record AdjustOnHand(string Sku, string AdjustmentId, long Delta, AdjustmentReason Reason, string? Note = null) : IStockCommand;
 
-/// <summary>Holds units for an order until it is paid (commit), given up (release) or the hold lapses (expiry).</summary>
-public sealed record ReserveStock(string Sku, string OrderId, int Quantity, DateTimeOffset ExpiresAt) : IStockCommand;
+/// <summary>
+/// Holds units for an order until it is paid (commit), given up (release) or the hold lapses (expiry). The customer
+/// counts against the SKU's per-customer limit, when one is set.
+/// </summary>
+public sealed record ReserveStock(string Sku, string OrderId, int Quantity, DateTimeOffset ExpiresAt, string? CustomerId = null) : IStockCommand;
+
+/// <summary>Moves an open reservation's expiry later (an order held for review, or approved after a review).</summary>
+public sealed record ExtendReservation(string Sku, string OrderId, DateTimeOffset ExpiresAt) : IStockCommand;
+
+/// <summary>Puts sold units of an order back on sale (a refunded line that was never shipped); the restock id makes a retry count once.</summary>
+public sealed record RestockSale(string Sku, string OrderId, string RestockId, int Quantity, string? CustomerId = null) : IStockCommand;
+
+/// <summary>Sets (or, with null, lifts) how many units of this SKU one customer may hold and buy: a flash sale's per-buyer limit.</summary>
+public sealed record SetPurchaseLimit(string Sku, int? PerCustomer) : IStockCommand;
 
 /// <summary>Turns an order's reserved units into sold units.</summary>
 public sealed record CommitReservation(string Sku, string OrderId) : IStockCommand;

@@ -22,6 +22,9 @@ public static class StockDecider
             CommitReservation c => DecideCommit(state, c, now),
             ReleaseReservation c => DecideRelease(state, c, now),
             ExpireDueReservations c => DecideExpire(state, c, now),
+            ExtendReservation c => DecideExtend(state, c, now),
+            RestockSale c => DecideRestock(state, c, now),
+            SetPurchaseLimit c => DecideLimit(state, c, now),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown stock command"),
         };
 
@@ -85,9 +88,13 @@ public static class StockDecider
                 : Reject(StockRejectionCode.ReservationClosed, $"the reservation of order {c.OrderId} was {outcome.ToString().ToLowerInvariant()}");
         }
         if (!s.Exists) return Reject(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
+        if (s.PerCustomerLimit is { } limit && !string.IsNullOrEmpty(c.CustomerId) && s.UnitsOf(c.CustomerId) + c.Quantity > limit)
+            return Reject(StockRejectionCode.PurchaseLimitExceeded,
+                $"at most {limit} per customer; customer {c.CustomerId} already holds or bought {s.UnitsOf(c.CustomerId)}");
         if (c.Quantity > s.Available)
             return Reject(StockRejectionCode.InsufficientStock, $"requested {c.Quantity}, available {Math.Max(0, s.Available)}");
-        return Decision<IStockEvent, StockRejection>.Accept(new StockReserved(s.Sku, c.OrderId, c.Quantity, c.ExpiresAt, now));
+        return Decision<IStockEvent, StockRejection>.Accept(new StockReserved(s.Sku, c.OrderId, c.Quantity, c.ExpiresAt, now,
+            string.IsNullOrEmpty(c.CustomerId) ? null : c.CustomerId));
     }
 
     private static Decision<IStockEvent, StockRejection> DecideCommit(StockState s, CommitReservation c, DateTimeOffset now)
@@ -127,6 +134,55 @@ public static class StockDecider
             : Decision<IStockEvent, StockRejection>.Accept(new ReservationsExpired(s.Sku, due, now));
     }
 
+    private static Decision<IStockEvent, StockRejection> DecideExtend(StockState s, ExtendReservation c, DateTimeOffset now)
+    {
+        if (!s.Reservations.TryGetValue(c.OrderId, out var open))
+        {
+            return s.SettledOrders.TryGet(c.OrderId, out var outcome)
+                ? Reject(StockRejectionCode.ReservationClosed, $"the reservation of order {c.OrderId} was {outcome.ToString().ToLowerInvariant()}")
+                : Reject(StockRejectionCode.ReservationNotFound, $"order {c.OrderId} holds no reservation of SKU {s.Sku}");
+        }
+        return c.ExpiresAt <= open.ExpiresAt
+            ? Decision<IStockEvent, StockRejection>.AlreadyDone
+            : Decision<IStockEvent, StockRejection>.Accept(new ReservationExtended(s.Sku, c.OrderId, c.ExpiresAt, now));
+    }
+
+    private static Decision<IStockEvent, StockRejection> DecideRestock(StockState s, RestockSale c, DateTimeOffset now)
+    {
+        if (!Identifiers.IsValidEntityId(c.RestockId)) return Reject(StockRejectionCode.Invalid, "restock id must be " + Identifiers.EntityIdRule);
+        if (c.Quantity is < 1 or > MaxReservationQuantity)
+            return Reject(StockRejectionCode.Invalid, $"quantity must be between 1 and {MaxReservationQuantity}");
+        var key = RestockKey(c.RestockId);
+        if (s.Adjustments.TryGet(key, out var applied))
+        {
+            return applied.Delta == -c.Quantity
+                ? Decision<IStockEvent, StockRejection>.AlreadyDone
+                : Reject(StockRejectionCode.RestockConflict, $"restock {c.RestockId} was already applied with {-applied.Delta} units");
+        }
+        if (c.Quantity > s.Sold) return Reject(StockRejectionCode.Invalid, $"only {s.Sold} units are sold; cannot restock {c.Quantity}");
+        return Decision<IStockEvent, StockRejection>.Accept(new SaleRestocked(s.Sku, c.OrderId, c.RestockId, c.Quantity, now,
+            string.IsNullOrEmpty(c.CustomerId) ? null : c.CustomerId));
+    }
+
+    private static Decision<IStockEvent, StockRejection> DecideLimit(StockState s, SetPurchaseLimit c, DateTimeOffset now)
+    {
+        if (c.PerCustomer is < 1) return Reject(StockRejectionCode.Invalid, "perCustomer must be 1 or more (or null for no limit)");
+        if (!s.Exists) return Reject(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
+        return c.PerCustomer == s.PerCustomerLimit
+            ? Decision<IStockEvent, StockRejection>.AlreadyDone
+            : Decision<IStockEvent, StockRejection>.Accept(new PurchaseLimitSet(s.Sku, c.PerCustomer, now));
+    }
+
+    // Restocks share the adjustments' retry memory, under their own key space (sold units returning, counted negative).
+    private static string RestockKey(string restockId) => "restock:" + restockId;
+
+    private static ImmutableDictionary<string, long> AddUnits(StockState s, string? customerId, long units)
+    {
+        if (customerId is null || s.PerCustomerLimit is null && !s.CustomerUnits.ContainsKey(customerId)) return s.CustomerUnits;
+        var total = s.CustomerUnits.GetValueOrDefault(customerId) + units;
+        return total > 0 ? s.CustomerUnits.SetItem(customerId, total) : s.CustomerUnits.Remove(customerId);
+    }
+
     public static StockState Evolve(StockState s, IStockEvent e)
     {
         var forgetBefore = e.At - StockState.RecentRetention;
@@ -145,7 +201,24 @@ public static class StockDecider
                 return s with
                 {
                     Reserved = s.Reserved + x.Quantity,
-                    Reservations = s.Reservations.SetItem(x.OrderId, new Reservation(x.Quantity, x.ExpiresAt)),
+                    Reservations = s.Reservations.SetItem(x.OrderId, new Reservation(x.Quantity, x.ExpiresAt, x.CustomerId)),
+                    CustomerUnits = AddUnits(s, x.CustomerId, x.Quantity),
+                };
+            case ReservationExtended x:
+                return s with { Reservations = s.Reservations.SetItem(x.OrderId, s.Reservations[x.OrderId] with { ExpiresAt = x.ExpiresAt }) };
+            case SaleRestocked x:
+                return s with
+                {
+                    Sold = s.Sold - x.Quantity,
+                    Adjustments = s.Adjustments.Add(RestockKey(x.RestockId), new AppliedAdjustment(-x.Quantity, AdjustmentReason.Returned), x.At, forgetBefore),
+                    CustomerUnits = AddUnits(s, x.CustomerId, -x.Quantity),
+                };
+            case PurchaseLimitSet x:
+                return s with
+                {
+                    PerCustomerLimit = x.PerCustomer,
+                    // Counting starts with the limit; lifting it forgets the counts.
+                    CustomerUnits = x.PerCustomer is null ? s.CustomerUnits.Clear() : s.CustomerUnits,
                 };
             case ReservationCommitted x:
                 return s with
@@ -160,20 +233,23 @@ public static class StockDecider
                 {
                     Reserved = s.Reserved - x.Quantity,
                     Reservations = s.Reservations.Remove(x.OrderId),
+                    CustomerUnits = AddUnits(s, s.Reservations[x.OrderId].CustomerId, -x.Quantity),
                     SettledOrders = s.SettledOrders.Add(x.OrderId, ReservationOutcome.Released, x.At, forgetBefore),
                 };
             case ReservationsExpired x:
             {
-                var reservations = s.Reservations;
-                var settled = s.SettledOrders;
-                long reserved = s.Reserved;
+                var state = s;
                 foreach (var r in x.Reservations)
                 {
-                    reservations = reservations.Remove(r.OrderId);
-                    reserved -= r.Quantity;
-                    settled = settled.Add(r.OrderId, ReservationOutcome.Expired, x.At, forgetBefore);
+                    state = state with
+                    {
+                        CustomerUnits = AddUnits(state, state.Reservations[r.OrderId].CustomerId, -r.Quantity),
+                        Reservations = state.Reservations.Remove(r.OrderId),
+                        Reserved = state.Reserved - r.Quantity,
+                        SettledOrders = state.SettledOrders.Add(r.OrderId, ReservationOutcome.Expired, x.At, forgetBefore),
+                    };
                 }
-                return s with { Reserved = reserved, Reservations = reservations, SettledOrders = settled };
+                return state;
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown stock event");

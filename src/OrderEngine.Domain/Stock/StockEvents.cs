@@ -12,7 +12,13 @@ public sealed record OnHandSet(string Sku, long OnHand, long Version, DateTimeOf
 
 public sealed record OnHandAdjusted(string Sku, string AdjustmentId, long Delta, AdjustmentReason Reason, string? Note, DateTimeOffset At) : IStockEvent;
 
-public sealed record StockReserved(string Sku, string OrderId, int Quantity, DateTimeOffset ExpiresAt, DateTimeOffset At) : IStockEvent;
+public sealed record StockReserved(string Sku, string OrderId, int Quantity, DateTimeOffset ExpiresAt, DateTimeOffset At, string? CustomerId = null) : IStockEvent;
+
+public sealed record ReservationExtended(string Sku, string OrderId, DateTimeOffset ExpiresAt, DateTimeOffset At) : IStockEvent;
+
+public sealed record SaleRestocked(string Sku, string OrderId, string RestockId, int Quantity, DateTimeOffset At, string? CustomerId = null) : IStockEvent;
+
+public sealed record PurchaseLimitSet(string Sku, int? PerCustomer, DateTimeOffset At) : IStockEvent;
 
 public sealed record ReservationCommitted(string Sku, string OrderId, int Quantity, DateTimeOffset At) : IStockEvent;
 

@@ -10,6 +10,9 @@ public enum StockOperation
     Commit,
     Release,
     Expire,
+    Extend,
+    Restock,
+    SetLimit,
 }
 
 public enum StockRejectionCode
@@ -24,13 +27,15 @@ public enum StockRejectionCode
     ReservationConflict,
     ReservationNotFound,
     ReservationClosed,
+    PurchaseLimitExceeded,
+    RestockConflict,
 }
 
 /// <summary>Why a stock command was refused; a refusal changes nothing.</summary>
 public sealed record StockRejection(StockRejectionCode Code, string Message);
 
 /// <summary>The figures of one SKU: reserved + sold never exceed on hand.</summary>
-public sealed record StockView(string Sku, long OnHand, long Reserved, long Sold, long Available, long Version);
+public sealed record StockView(string Sku, long OnHand, long Reserved, long Sold, long Available, long Version, int? PerCustomerLimit = null);
 
 /// <summary>A stock entity's answer to a command or query.</summary>
 public interface IStockReply : IStockMessage

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace OrderEngine.Domain.Stock;
 
 /// <summary>Units held for one order, until the order is paid, given up or the hold expires.</summary>
-public sealed record Reservation(int Quantity, DateTimeOffset ExpiresAt);
+public sealed record Reservation(int Quantity, DateTimeOffset ExpiresAt, string? CustomerId = null);
 
 /// <summary>How an order's reservation ended.</summary>
 public enum ReservationOutcome
@@ -13,12 +13,13 @@ public enum ReservationOutcome
     Expired,
 }
 
-/// <summary>An adjustment already applied, kept to recognise its retries.</summary>
+/// <summary>An adjustment (or a restock of sold units) already applied, kept to recognise its retries.</summary>
 public sealed record AppliedAdjustment(long Delta, AdjustmentReason Reason);
 
 /// <summary>
 /// The stock of one SKU. Invariant at every moment: Reserved + Sold &lt;= OnHand. It holds counters and open
-/// reservations, plus the ids settled in the last <see cref="RecentRetention"/> so retries are answered alike.
+/// reservations, plus the ids settled in the last <see cref="RecentRetention"/> so retries are answered alike, and —
+/// while a per-customer limit is set — the units each customer holds or bought.
 /// </summary>
 public sealed record StockState(
     string Sku,
@@ -30,7 +31,9 @@ public sealed record StockState(
     long LastSetOnHand,
     ImmutableDictionary<string, Reservation> Reservations,
     RecentIds<ReservationOutcome> SettledOrders,
-    RecentIds<AppliedAdjustment> Adjustments)
+    RecentIds<AppliedAdjustment> Adjustments,
+    int? PerCustomerLimit,
+    ImmutableDictionary<string, long> CustomerUnits)
 {
     /// <summary>How long a settled order or applied adjustment is remembered for retries.</summary>
     public static readonly TimeSpan RecentRetention = TimeSpan.FromDays(1);
@@ -39,7 +42,9 @@ public sealed record StockState(
         sku, false, 0, 0, 0, 0, 0,
         ImmutableDictionary<string, Reservation>.Empty.WithComparers(StringComparer.Ordinal),
         RecentIds<ReservationOutcome>.Empty,
-        RecentIds<AppliedAdjustment>.Empty);
+        RecentIds<AppliedAdjustment>.Empty,
+        null,
+        ImmutableDictionary<string, long>.Empty.WithComparers(StringComparer.Ordinal));
 
     public long Available => OnHand - Reserved - Sold;
 
@@ -49,7 +54,10 @@ public sealed record StockState(
         && Reserved + Sold <= OnHand
         && Reserved == Reservations.Values.Sum(r => (long)r.Quantity);
 
-    public StockView ToView() => new(Sku, OnHand, Reserved, Sold, Available, Version);
+    public StockView ToView() => new(Sku, OnHand, Reserved, Sold, Available, Version, PerCustomerLimit);
+
+    /// <summary>Units a customer holds or bought while a per-customer limit was in force.</summary>
+    public long UnitsOf(string customerId) => CustomerUnits.GetValueOrDefault(customerId);
 
     /// <summary>The earliest expiry among open reservations, if any.</summary>
     public DateTimeOffset? NextExpiry => Reservations.IsEmpty ? null : Reservations.Values.Min(r => r.ExpiresAt);

@@ -15,7 +15,9 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.Customers;
 using OrderEngine.Engine.Orders;
+using OrderEngine.Engine.Payments;
 using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
@@ -36,6 +38,14 @@ public static class OrderEngineHosting
         services.AddOptions<OrderEngineOptions>().Bind(configuration.GetSection(OrderEngineOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => JournalDatabase.From(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Persistence));
+        services.AddSingleton<IPaymentProvider, ManualProvider>();
+        services.AddSingleton<IPaymentProvider>(sp =>
+        {
+            var payments = sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Payments;
+            return new SandboxProvider(payments.Sandbox, payments.SignatureTolerance);
+        });
+        services.TryAddSingleton(sp => new PaymentProviders(sp.GetServices<IPaymentProvider>()
+            .Where(p => p is not SandboxProvider || !string.IsNullOrEmpty(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Payments.Sandbox.Secret))));
         services.AddAkka(configuration.GetSection(OrderEngineOptions.Section).Get<OrderEngineOptions>()?.Cluster.SystemName ?? "orderengine", (builder, sp) =>
         {
             var options = sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value;
@@ -46,7 +56,7 @@ public static class OrderEngineHosting
                 .WithOrderEngineSerialization()
                 .WithOrderEngineCluster(options.Cluster)
                 .WithOrderEnginePersistence(database)
-                .WithOrderEngineSharding(options, sp.GetRequiredService<TimeProvider>());
+                .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>());
             configure?.Invoke(builder, sp);
         });
         return services;
@@ -106,8 +116,9 @@ public static class OrderEngineHosting
     }
 
     /// <summary>The order and stock shard regions. Entities passivate themselves when idle; sharding's state lives in DData, apart from the events.</summary>
-    public static AkkaConfigurationBuilder WithOrderEngineSharding(this AkkaConfigurationBuilder builder, OrderEngineOptions options, TimeProvider clock)
+    public static AkkaConfigurationBuilder WithOrderEngineSharding(this AkkaConfigurationBuilder builder, OrderEngineOptions options, PaymentProviders providers, TimeProvider clock)
     {
+        var rules = options.Orders.ToRules(options.Review, options.Payments);
         var shardOptions = new ShardOptions
         {
             StateStoreMode = StateStoreMode.DData,
@@ -122,8 +133,21 @@ public static class OrderEngineHosting
             shardOptions);
         builder.WithShardRegion<OrderRegion>(
             "order",
-            (_, registry, _) => orderId => OrderActor.Props(orderId, options.Orders, options.EntityIdleTimeout, registry.Get<StockRegion>(), clock),
+            (_, registry, _) =>
+            {
+                OrderCollaborators? with = null;
+                return orderId =>
+                {
+                    with ??= new OrderCollaborators(registry.Get<StockRegion>(), registry.Get<CustomerRegion>(), providers, rules);
+                    return OrderActor.Props(orderId, options.Orders, options.EntityIdleTimeout, with, clock);
+                };
+            },
             new OrderMessageExtractor(options.Cluster.ShardCount),
+            shardOptions);
+        builder.WithShardRegion<CustomerRegion>(
+            "customer",
+            (_, _, _) => _ => CustomerActivityActor.Props(),
+            new CustomerMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
         builder.WithSingleton<OrderDeadlineKeeper>(
             "order-deadlines",

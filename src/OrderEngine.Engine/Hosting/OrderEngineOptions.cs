@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.Payments;
 
 namespace OrderEngine.Engine.Hosting;
 
@@ -18,6 +20,8 @@ public sealed class OrderEngineOptions
     public OrdersOptions Orders { get; set; } = new();
     public StockOptions Stock { get; set; } = new();
     public ClusterOptions Cluster { get; set; } = new();
+    public ReviewOptions Review { get; set; } = new();
+    public PaymentOptions Payments { get; set; } = new();
 
     /// <summary>How long an idle entity stays in memory before it passivates (it is recovered from the journal on its next message).</summary>
     public TimeSpan EntityIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
@@ -64,7 +68,41 @@ public sealed class OrdersOptions
     /// <summary>An order that stays overdue is woken again after this long.</summary>
     public TimeSpan WakeRepeat { get; set; } = TimeSpan.FromSeconds(30);
 
-    public OrderRules ToRules() => new(HoldTime, MaxLines, MaxLineQuantity);
+    public OrderRules ToRules(ReviewOptions review, PaymentOptions payments) =>
+        new(HoldTime, MaxLines, MaxLineQuantity, review.ToRules(), payments.OnAnomaly);
+}
+
+/// <summary>The automatic review's rules (all off by default), bound from "OrderEngine:Review".</summary>
+public sealed class ReviewOptions
+{
+    /// <summary>Hold an order whose total is above the amount for its currency, e.g. { "EUR": 1000 }.</summary>
+    public Dictionary<string, decimal> HoldAboveTotal { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>ISO country codes shipped to; an order to any other is held. Empty: all.</summary>
+    public string[] ServedCountries { get; set; } = [];
+
+    /// <summary>Hold an order whose shipping address lacks name, line1, city, postal code or country.</summary>
+    public bool RequireCompleteAddress { get; set; }
+
+    /// <summary>Customer ids whose orders are held.</summary>
+    public string[] BlockedCustomers { get; set; } = [];
+
+    /// <summary>Hold a customer's order when they placed more than this many within <see cref="OrdersWindow"/>. Empty: off.</summary>
+    public int? MaxOrdersPerCustomer { get; set; }
+
+    public TimeSpan OrdersWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a held order keeps its stock while it waits for a person; it expires after that.</summary>
+    public TimeSpan ReviewWithin { get; set; } = TimeSpan.FromHours(24);
+
+    public ReviewRules ToRules() => new(
+        HoldAboveTotal.ToImmutableDictionary(StringComparer.Ordinal),
+        ServedCountries.ToImmutableHashSet(StringComparer.Ordinal),
+        RequireCompleteAddress,
+        BlockedCustomers.ToImmutableHashSet(StringComparer.Ordinal),
+        MaxOrdersPerCustomer,
+        OrdersWindow,
+        ReviewWithin);
 }
 
 /// <summary>Stock entity timing.</summary>

@@ -3,18 +3,22 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Payments;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.Payments;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Engine.Orders;
 
 /// <summary>
-/// One order: a thin shell over <see cref="OrderDecider"/> that also runs the order's stock saga. It persists the
-/// placement, reserves every line at its stock entity (Tell with timer-driven retries, never Ask), then becomes
-/// Reserved or Rejected; payment commits the reservations, cancel and expiry release them. Whatever stock step its
-/// state still owes (see <see cref="OrderState.PendingStock"/>) is resumed after a restart.
+/// One order: a thin shell over <see cref="OrderDecider"/> that also drives what the order owes others. It persists the
+/// placement, reserves every line at its stock entity (Tell with timer-driven retries, never Ask), then becomes Reserved,
+/// OnHold (review), Confirmed (cash on delivery) or Rejected; payment commits the reservations, cancel and expiry release
+/// them; refunds go to the payment's provider and refunded unshipped units back on sale. Whatever its state still owes
+/// (<see cref="OrderState.PendingStock"/>, refunds awaiting their provider or their restock) is resumed after a restart.
 /// </summary>
 public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 {
@@ -25,7 +29,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     private readonly OrderRules _rules;
     private readonly OrdersOptions _options;
     private readonly TimeSpan _idleTimeout;
-    private readonly IActorRef _stock;
+    private readonly OrderCollaborators _with;
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -34,18 +38,24 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     // Placement requests waiting for the reservation outcome (not persisted: a client that lost its answer retries).
     private readonly List<IActorRef> _placementWaiters = [];
 
-    // The current stock step: answers collected so far, per SKU.
+    // The stock step in progress and the answers collected for it.
+    private PendingStockAction _activeStep = PendingStockAction.None;
     private readonly Dictionary<string, LineReservationOutcome> _reserveOutcomes = new(StringComparer.Ordinal);
+    private int? _recentOrdersOfCustomer;
     private readonly HashSet<string> _awaitingAcks = new(StringComparer.Ordinal);
     private TimeSpan _retryDelay;
 
-    public OrderActor(string orderId, OrdersOptions options, TimeSpan idleTimeout, IActorRef stock, TimeProvider clock)
+    // Refunds: calls to providers in flight, and per refund the SKUs whose restock is not acknowledged yet.
+    private readonly HashSet<string> _refundCalls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _restocksAwaiting = new(StringComparer.Ordinal);
+
+    public OrderActor(string orderId, OrdersOptions options, TimeSpan idleTimeout, OrderCollaborators with, TimeProvider clock)
     {
         _orderId = orderId;
         _options = options;
-        _rules = options.ToRules();
+        _rules = with.Rules;
         _idleTimeout = idleTimeout;
-        _stock = stock;
+        _with = with;
         _clock = clock;
         _state = OrderState.Initial(orderId);
         _retryDelay = options.RetryInterval;
@@ -53,8 +63,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     // One Props per order entity: built with a plain producer, since Props.Create(() => ...) compiles an expression
     // tree each time, which showed as steady JIT work under load.
-    public static Props Props(string orderId, OrdersOptions options, TimeSpan idleTimeout, IActorRef stock, TimeProvider clock) =>
-        Akka.Actor.Props.CreateBy(new Producer<OrderActor>(() => new OrderActor(orderId, options, idleTimeout, stock, clock)));
+    public static Props Props(string orderId, OrdersOptions options, TimeSpan idleTimeout, OrderCollaborators with, TimeProvider clock) =>
+        Akka.Actor.Props.CreateBy(new Producer<OrderActor>(() => new OrderActor(orderId, options, idleTimeout, with, clock)));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -65,6 +75,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     /// doubled the cost of activating an order); orders take no snapshots and recover from events alone.
     /// </summary>
     public override Recovery Recovery => new(SnapshotSelectionCriteria.None);
+
+    private IActorRef Stock => _with.Stock;
 
     protected override void PreStart()
     {
@@ -80,8 +92,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
                 _state = OrderDecider.Evolve(_state, e);
                 break;
             case RecoveryCompleted:
-                StartStockStep();
-                ScheduleExpiry();
+                ContinueObligations();
                 break;
         }
     }
@@ -93,11 +104,17 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case IStockReply reply:
                 OnStockReply(reply);
                 return;
+            case CustomerOrderCount count:
+                OnCustomerCount(count);
+                return;
+            case RefundCall call:
+                OnRefundCall(call);
+                return;
             case RetryTick:
-                ResendStockStep();
+                Resend();
                 return;
             case ReceiveTimeout:
-                if (_state.PendingStock == PendingStockAction.None && _placementWaiters.Count == 0)
+                if (OwesNothingNow() && _placementWaiters.Count == 0)
                     Context.Parent.Tell(new Passivate(StopEntity.Instance));
                 return;
             case StopEntity:
@@ -105,11 +122,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
                 return;
         }
 
-        // Expiry is decided lazily too, so an order that slept through its hold time is expired before anything else.
-        if (_state.Status == OrderStatus.Reserved && _clock.GetUtcNow() >= _state.Placement!.ExpiresAt)
+        // Expiry is decided lazily too, so an order that slept through its hold (or review) time ends before anything else.
+        if (_state.Status is OrderStatus.Reserved or OrderStatus.OnHold && _clock.GetUtcNow() >= _state.ExpiresAt)
         {
             var sender = Sender;
-            Decide(new ExpireOrder(_orderId), () =>
+            DecideInternal(new ExpireOrder(_orderId), () =>
             {
                 if (message is not ExpiryTick) Self.Tell(message, sender);
             });
@@ -118,7 +135,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
         switch (message)
         {
-            case PlaceOrder or ConfirmPayment or CancelOrder:
+            case PlaceOrder or ConfirmPayment or CancelOrder or RecordProviderPayment or RecordRefundOutcome or ReviewOrder or RequestRefund:
                 OnClientCommand((IOrderCommand)message);
                 break;
             case GetOrder:
@@ -130,8 +147,9 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
                 OnReservationDue(due);
                 break;
             case WakeOrder:
-                // Recovery already resumed any pending step; a running order that is stuck gets its step re-sent now.
-                if (_state.PendingStock != PendingStockAction.None && !Timers.IsTimerActive(RetryTimer)) StartStockStep();
+                // Recovery already resumed what is owed; a running order that is stuck gets it sent again now.
+                if (!Timers.IsTimerActive(RetryTimer)) Resend();
+                Sender.Tell(new OrderDue(_orderId, NextDue()));
                 break;
             case ExpiryTick:
                 ScheduleExpiry();
@@ -142,7 +160,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         }
     }
 
-    /// <summary>A command from a client: decide, persist, answer. A placement is answered once its reservation outcome is known.</summary>
+    /// <summary>A command from a client, a channel, an operator or a provider: decide, persist, answer.</summary>
     private void OnClientCommand(IOrderCommand command)
     {
         var sender = Sender;
@@ -169,72 +187,19 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             _placementWaiters.Add(sender);
             foreach (var e in decision.Events) _state = OrderDecider.Evolve(_state, e);
             PersistAllAsync(decision.Events, _ => { });
-            StartStockStep();
+            ContinueObligations();
             return;
         }
         PersistThen(decision.Events, () =>
         {
             sender.Tell(new OrderAccepted(_orderId, _state.ToView()));
-            AnswerPlacementWaitersIfDecided();
-            StartStockStep();
+            if (decision.Events.Any(e => e is OrderApproved)) ExtendReservations();
+            ContinueObligations();
         });
     }
 
-    private void OnReservationDue(ReservationDue due)
-    {
-        // A stock entity holds units for this order past their expiry and asks what becomes of them.
-        switch (_state.Status)
-        {
-            case OrderStatus.None:
-                _stock.Tell(new ReleaseReservation(due.Sku, _orderId));
-                break;
-            case OrderStatus.Paid:
-                _stock.Tell(new CommitReservation(due.Sku, _orderId));
-                break;
-            case OrderStatus.Rejected or OrderStatus.Cancelled or OrderStatus.Expired:
-                _stock.Tell(new ReleaseReservation(due.Sku, _orderId));
-                break;
-            // Placed: the saga is still running and will settle the line. Reserved: not due by this order's clock yet.
-        }
-    }
-
-    private void OnStockReply(IStockReply reply)
-    {
-        if (reply.Ref != _orderId) return;
-        var accepted = reply is StockAccepted;
-        switch (_state.PendingStock)
-        {
-            case PendingStockAction.Reserve when reply.Operation == StockOperation.Reserve:
-                if (_reserveOutcomes.ContainsKey(reply.Sku) || _state.Placement!.Lines.All(l => l.Sku != reply.Sku)) return;
-                _reserveOutcomes[reply.Sku] = reply is StockRefused refused
-                    ? new LineReservationOutcome(reply.Sku, false, refused.Rejection.Code.ToString(), refused.Rejection.Message)
-                    : new LineReservationOutcome(reply.Sku, true, null, null);
-                if (_reserveOutcomes.Count == _state.Placement.Lines.Length)
-                {
-                    var outcomes = _state.Placement.Lines.Select(l => _reserveOutcomes[l.Sku]).ToImmutableArray();
-                    Decide(new CompleteReservation(_orderId, outcomes), () =>
-                    {
-                        AnswerPlacementWaitersIfDecided();
-                        ScheduleExpiry();
-                    });
-                }
-                break;
-            case PendingStockAction.Commit when reply.Operation == StockOperation.Commit:
-            case PendingStockAction.Release when reply.Operation == StockOperation.Release:
-                if (!accepted)
-                {
-                    var rejection = ((StockRefused)reply).Rejection;
-                    _log.Error("order {0}: stock {1} refused to {2}: {3} {4}", _orderId, reply.Sku,
-                        reply.Operation.ToString().ToLowerInvariant(), rejection.Code, rejection.Message);
-                }
-                if (_awaitingAcks.Remove(reply.Sku) && _awaitingAcks.Count == 0)
-                    Decide(new MarkStockSettled(_orderId), () => { });
-                break;
-        }
-    }
-
-    /// <summary>Decides an internal command, persists its events, then continues with the next stock step.</summary>
-    private void Decide(IOrderCommand command, Action after)
+    /// <summary>Decides a command the entity gives itself, persists its events, then continues with what is owed.</summary>
+    private void DecideInternal(IOrderCommand command, Action after)
     {
         var decision = OrderDecider.Decide(_state, command, _clock.GetUtcNow(), _rules);
         if (decision.Rejection is { } rejection)
@@ -250,8 +215,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         PersistThen(decision.Events, () =>
         {
             after();
-            AnswerPlacementWaitersIfDecided();
-            StartStockStep();
+            ContinueObligations();
         });
     }
 
@@ -265,6 +229,16 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         });
     }
 
+    /// <summary>Answers waiting placements, then starts whatever the state says is still owed.</summary>
+    private void ContinueObligations()
+    {
+        AnswerPlacementWaitersIfDecided();
+        if (_state.PendingStock != _activeStep) StartStockStep();
+        CallProviders();
+        StartRestocks();
+        ScheduleExpiry();
+    }
+
     private void AnswerPlacementWaitersIfDecided()
     {
         if (_state.Status == OrderStatus.Placed || _placementWaiters.Count == 0) return;
@@ -273,59 +247,242 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _placementWaiters.Clear();
     }
 
-    /// <summary>Starts whatever the order's state says it still owes its stock entities.</summary>
+    // ---- stock --------------------------------------------------------------------------------------------------
+
     private void StartStockStep()
     {
+        _activeStep = _state.PendingStock;
         _reserveOutcomes.Clear();
+        _recentOrdersOfCustomer = null;
         _awaitingAcks.Clear();
         _retryDelay = _options.RetryInterval;
-        var pending = _state.PendingStock;
-        if (pending == PendingStockAction.None)
+        if (_activeStep == PendingStockAction.None)
         {
-            Timers.Cancel(RetryTimer);
+            if (!OwesRefundWork()) Timers.Cancel(RetryTimer);
             return;
         }
-        if (pending != PendingStockAction.Reserve)
+        if (_activeStep != PendingStockAction.Reserve)
             foreach (var line in _state.Placement!.Lines) _awaitingAcks.Add(line.Sku);
         SendStockStep();
     }
 
-    private void ResendStockStep()
-    {
-        if (_state.PendingStock == PendingStockAction.None) return;
-        _log.Info("order {0}: no answer from {1} stock entit(ies) for {2}; retrying", _orderId,
-            _state.PendingStock == PendingStockAction.Reserve ? _state.Placement!.Lines.Length - _reserveOutcomes.Count : _awaitingAcks.Count,
-            _state.PendingStock.ToString().ToLowerInvariant());
-        _retryDelay = TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, _options.MaxRetryInterval.Ticks));
-        SendStockStep();
-    }
+    private bool CountsCustomerOrders => _rules.ReviewRules.MaxOrdersPerCustomer is not null;
 
     private void SendStockStep()
     {
         var p = _state.Placement!;
+        if (_activeStep == PendingStockAction.Reserve && CountsCustomerOrders && _recentOrdersOfCustomer is null)
+            _with.Customers.Tell(new NoteCustomerOrder(p.CustomerId, _orderId, p.At, _rules.ReviewRules.OrdersWindow));
         foreach (var line in p.Lines)
         {
-            switch (_state.PendingStock)
+            switch (_activeStep)
             {
                 case PendingStockAction.Reserve when !_reserveOutcomes.ContainsKey(line.Sku):
-                    _stock.Tell(new ReserveStock(line.Sku, _orderId, line.Quantity, p.ExpiresAt));
+                    Stock.Tell(new ReserveStock(line.Sku, _orderId, line.Quantity, _state.ExpiresAt, p.CustomerId));
                     break;
                 case PendingStockAction.Commit when _awaitingAcks.Contains(line.Sku):
-                    _stock.Tell(new CommitReservation(line.Sku, _orderId));
+                    Stock.Tell(new CommitReservation(line.Sku, _orderId));
                     break;
                 case PendingStockAction.Release when _awaitingAcks.Contains(line.Sku):
-                    _stock.Tell(new ReleaseReservation(line.Sku, _orderId));
+                    Stock.Tell(new ReleaseReservation(line.Sku, _orderId));
                     break;
             }
         }
         Timers.StartSingleTimer(RetryTimer, RetryTick.Instance, _retryDelay);
     }
 
+    private void OnStockReply(IStockReply reply)
+    {
+        if (reply.Operation == StockOperation.Restock)
+        {
+            OnRestockReply(reply);
+            return;
+        }
+        if (reply.Ref != _orderId) return;
+        switch (_activeStep)
+        {
+            case PendingStockAction.Reserve when reply.Operation == StockOperation.Reserve && _state.Status == OrderStatus.Placed:
+                if (_reserveOutcomes.ContainsKey(reply.Sku) || _state.Placement!.Lines.All(l => l.Sku != reply.Sku)) return;
+                _reserveOutcomes[reply.Sku] = reply is StockRefused refused
+                    ? new LineReservationOutcome(reply.Sku, false, refused.Rejection.Code.ToString(), refused.Rejection.Message)
+                    : new LineReservationOutcome(reply.Sku, true, null, null);
+                CompleteReservationIfAnswered();
+                break;
+            case PendingStockAction.Commit when reply.Operation == StockOperation.Commit:
+            case PendingStockAction.Release when reply.Operation == StockOperation.Release:
+                if (reply is StockRefused { Rejection: var rejection })
+                    _log.Error("order {0}: stock {1} refused to {2}: {3} {4}", _orderId, reply.Sku,
+                        reply.Operation.ToString().ToLowerInvariant(), rejection.Code, rejection.Message);
+                if (_awaitingAcks.Remove(reply.Sku) && _awaitingAcks.Count == 0)
+                    DecideInternal(new MarkStockSettled(_orderId), () => { });
+                break;
+        }
+    }
+
+    private void OnCustomerCount(CustomerOrderCount count)
+    {
+        if (_activeStep != PendingStockAction.Reserve || count.OrderId != _orderId || _recentOrdersOfCustomer is not null) return;
+        _recentOrdersOfCustomer = count.Count;
+        CompleteReservationIfAnswered();
+    }
+
+    private void CompleteReservationIfAnswered()
+    {
+        var p = _state.Placement!;
+        if (_reserveOutcomes.Count < p.Lines.Length || CountsCustomerOrders && _recentOrdersOfCustomer is null) return;
+        var outcomes = p.Lines.Select(l => _reserveOutcomes[l.Sku]).ToImmutableArray();
+        DecideInternal(new CompleteReservation(_orderId, outcomes, _recentOrdersOfCustomer), () => { });
+    }
+
+    private void OnReservationDue(ReservationDue due)
+    {
+        // A stock entity holds units for this order past their expiry and asks what becomes of them.
+        switch (_state.Status)
+        {
+            case OrderStatus.None or OrderStatus.Rejected or OrderStatus.Cancelled or OrderStatus.Expired:
+                Stock.Tell(new ReleaseReservation(due.Sku, _orderId));
+                break;
+            case OrderStatus.Paid or OrderStatus.Refunded:
+                Stock.Tell(new CommitReservation(due.Sku, _orderId));
+                break;
+            case OrderStatus.Reserved or OrderStatus.OnHold:
+                // Not due by this order's clock (held for review, or approved since): the units stay held until then.
+                Stock.Tell(new ExtendReservation(due.Sku, _orderId, _state.ExpiresAt));
+                break;
+            case OrderStatus.Confirmed:
+                // Cash on delivery keeps its units reserved until delivery.
+                Stock.Tell(new ExtendReservation(due.Sku, _orderId, _clock.GetUtcNow() + _rules.HoldTime));
+                break;
+            // Placed: the saga is still running and will settle the line.
+        }
+    }
+
+    /// <summary>After an approval the units must stay held for the new hold: tell every line's stock entity now.</summary>
+    private void ExtendReservations()
+    {
+        foreach (var line in _state.Placement!.Lines) Stock.Tell(new ExtendReservation(line.Sku, _orderId, _state.ExpiresAt));
+    }
+
+    // ---- refunds -------------------------------------------------------------------------------------------------
+
+    private bool OwesRefundWork() => _state.RefundsAwaitingProvider.Any() || _state.RefundsAwaitingRestock.Any();
+
+    private void CallProviders()
+    {
+        foreach (var refund in _state.RefundsAwaitingProvider)
+        {
+            if (!_refundCalls.Add(refund.RefundId)) continue;
+            var provider = _with.Providers.Find(refund.Provider ?? ManualProvider.ProviderName);
+            if (provider is null)
+            {
+                Self.Tell(new RefundCall(refund.RefundId, new RefundResult(RefundResultKind.Failed, null, $"no payment provider '{refund.Provider}' is configured"), null));
+                continue;
+            }
+            var request = new ProviderRefund(_orderId, refund.RefundId, refund.PaymentReference, refund.Amount, refund.Currency);
+            var refundId = refund.RefundId;
+            provider.RefundAsync(request, CancellationToken.None).PipeTo(Self,
+                success: result => new RefundCall(refundId, result, null),
+                failure: error => new RefundCall(refundId, null, error));
+        }
+        if (_state.RefundsAwaitingProvider.Any() || _state.RefundsAwaitingRestock.Any()) EnsureRetryTimer();
+    }
+
+    private void OnRefundCall(RefundCall call)
+    {
+        _refundCalls.Remove(call.RefundId);
+        if (call.Error is not null || call.Result is null)
+        {
+            // The provider could not be reached: the refund stays requested and is asked again at the next retry.
+            _log.Warning(call.Error, "order {0}: refund {1} could not reach its provider; retrying", _orderId, call.RefundId);
+            EnsureRetryTimer();
+            return;
+        }
+        if (call.Result.Kind == RefundResultKind.Pending) return; // settled later by the provider's webhook
+        var succeeded = call.Result.Kind == RefundResultKind.Succeeded;
+        DecideInternal(new RecordRefundOutcome(_orderId, call.RefundId, succeeded, call.Result.ProviderRefundId, call.Result.FailureReason), () => { });
+    }
+
+    private void StartRestocks()
+    {
+        foreach (var refund in _state.RefundsAwaitingRestock)
+        {
+            if (_restocksAwaiting.ContainsKey(refund.RefundId)) continue;
+            _restocksAwaiting[refund.RefundId] = refund.Lines.Select(l => l.Sku).ToHashSet(StringComparer.Ordinal);
+            SendRestock(refund);
+        }
+        if (_restocksAwaiting.Count > 0) EnsureRetryTimer();
+    }
+
+    private void SendRestock(RefundRecord refund)
+    {
+        var waiting = _restocksAwaiting[refund.RefundId];
+        foreach (var line in refund.Lines.Where(l => waiting.Contains(l.Sku)))
+            Stock.Tell(new RestockSale(line.Sku, _orderId, RestockId(refund.RefundId, line.Sku), line.Quantity, _state.Placement!.CustomerId));
+    }
+
+    // One restock per refund and SKU; the stock entity remembers it, so a resend counts once.
+    private static string RestockId(string refundId, string sku) => Domain.Identifiers.Derived('s', refundId + "\n" + sku);
+
+    private void OnRestockReply(IStockReply reply)
+    {
+        foreach (var (refundId, waiting) in _restocksAwaiting)
+        {
+            if (reply.Ref != RestockId(refundId, reply.Sku) || !waiting.Contains(reply.Sku)) continue;
+            if (reply is StockRefused { Rejection: var rejection })
+                _log.Error("order {0}: stock {1} refused the restock of refund {2}: {3}", _orderId, reply.Sku, refundId, rejection.Message);
+            waiting.Remove(reply.Sku);
+            if (waiting.Count == 0)
+            {
+                _restocksAwaiting.Remove(refundId);
+                DecideInternal(new MarkRefundRestocked(_orderId, refundId), () => { });
+            }
+            return;
+        }
+    }
+
+    // ---- timers --------------------------------------------------------------------------------------------------
+
+    private void Resend()
+    {
+        var stuck = _state.PendingStock != PendingStockAction.None;
+        if (stuck)
+        {
+            if (_activeStep != _state.PendingStock) StartStockStep();
+            else
+            {
+                _log.Info("order {0}: no answer from stock for {1}; retrying", _orderId, _activeStep.ToString().ToLowerInvariant());
+                _retryDelay = TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, _options.MaxRetryInterval.Ticks));
+                SendStockStep();
+            }
+        }
+        CallProviders();
+        foreach (var refund in _state.RefundsAwaitingRestock)
+        {
+            if (_restocksAwaiting.ContainsKey(refund.RefundId)) SendRestock(refund);
+        }
+        StartRestocks();
+        if (!stuck && !OwesRefundWork()) Timers.Cancel(RetryTimer);
+    }
+
+    private void EnsureRetryTimer()
+    {
+        if (!Timers.IsTimerActive(RetryTimer)) Timers.StartSingleTimer(RetryTimer, RetryTick.Instance, _retryDelay);
+    }
+
     private void ScheduleExpiry()
     {
-        if (_state.Status != OrderStatus.Reserved) return;
-        var due = _state.Placement!.ExpiresAt - _clock.GetUtcNow();
+        if (_state.Status is not (OrderStatus.Reserved or OrderStatus.OnHold)) return;
+        var due = _state.ExpiresAt - _clock.GetUtcNow();
         Timers.StartSingleTimer(ExpiryTimer, ExpiryTick.Instance, due > TimeSpan.Zero ? due : TimeSpan.Zero);
+    }
+
+    private bool OwesNothingNow() => _state.PendingStock == PendingStockAction.None && !OwesRefundWork();
+
+    /// <summary>When this order next needs its entity, for the deadline waker (null: it owes nothing).</summary>
+    private DateTimeOffset? NextDue()
+    {
+        if (!OwesNothingNow()) return _clock.GetUtcNow() + _options.StepGrace;
+        return _state.Status is OrderStatus.Reserved or OrderStatus.OnHold ? _state.ExpiresAt : null;
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
@@ -334,6 +491,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         base.OnPersistRejected(cause, @event, sequenceNr);
         throw new InvalidOperationException($"order {_orderId}: the journal rejected event {sequenceNr}; restarting from the journal", cause);
     }
+
+    private sealed record RefundCall(string RefundId, RefundResult? Result, Exception? Error);
 
     private sealed class RetryTick : INotInfluenceReceiveTimeout
     {
@@ -345,3 +504,6 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         public static readonly ExpiryTick Instance = new();
     }
 }
+
+/// <summary>What an order entity works with besides its own state: the stock and customer regions, the payment providers, its rules.</summary>
+public sealed record OrderCollaborators(IActorRef Stock, IActorRef Customers, PaymentProviders Providers, OrderRules Rules);

@@ -74,6 +74,19 @@ public sealed class OrderDeadlineStore(JournalDatabase database)
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>What a woken order said of itself: when it next needs waking, or (null) that it owes nothing.</summary>
+    public async Task RescheduleAsync(string orderId, DateTimeOffset? nextDue, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = nextDue is null
+            ? "DELETE FROM order_deadlines WHERE order_id = @id"
+            : "UPDATE order_deadlines SET due_at = @due WHERE order_id = @id";
+        Add(command, "id", orderId);
+        if (nextDue is { } due) Add(command, "due", due.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Orders whose next step was due at or before <paramref name="now"/>, earliest first.</summary>
     public async Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct)
     {

@@ -31,6 +31,10 @@ public sealed class OrderWaker : ReceiveActor, IWithTimers
 
         Receive<WakeTick>(_ => QueryDue());
         Receive<DueOrders>(OnDue);
+        // A woken order says when it next needs waking; one that owes nothing is forgotten.
+        Receive<OrderDue>(due => _store.RescheduleAsync(due.OrderId, due.NextDue, CancellationToken.None)
+            .PipeTo(Self, success: () => Rescheduled.Instance));
+        Receive<Rescheduled>(_ => { });
         Receive<Status.Failure>(f =>
         {
             _querying = false;
@@ -72,6 +76,11 @@ public sealed class OrderWaker : ReceiveActor, IWithTimers
     }
 
     private sealed record DueOrders(IReadOnlyList<string> OrderIds);
+
+    private sealed class Rescheduled
+    {
+        public static readonly Rescheduled Instance = new();
+    }
 
     private sealed class WakeTick
     {

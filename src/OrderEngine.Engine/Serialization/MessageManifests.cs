@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json.Serialization.Metadata;
+using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
@@ -60,6 +61,14 @@ public static class MessageManifests
             (typeof(StockAccepted), "stock.accepted", c.StockAccepted),
             (typeof(StockRefused), "stock.refused", c.StockRefused),
             (typeof(StockSnapshot), "stock.snapshot", c.StockSnapshot),
+            (typeof(ExtendReservation), "stock.extend", c.ExtendReservation),
+            (typeof(RestockSale), "stock.restock", c.RestockSale),
+            (typeof(SetPurchaseLimit), "stock.set-purchase-limit", c.SetPurchaseLimit),
+            (typeof(ReservationExtended), "stock.reservation-extended", c.ReservationExtended),
+            (typeof(SaleRestocked), "stock.sale-restocked", c.SaleRestocked),
+            (typeof(PurchaseLimitSet), "stock.purchase-limit-set", c.PurchaseLimitSet),
+            (typeof(NoteCustomerOrder), "customer.note-order", c.NoteCustomerOrder),
+            (typeof(CustomerOrderCount), "customer.order-count", c.CustomerOrderCount),
             (typeof(PlaceOrder), "order.place", c.PlaceOrder),
             (typeof(ConfirmPayment), "order.confirm-payment", c.ConfirmPayment),
             (typeof(CancelOrder), "order.cancel", c.CancelOrder),
@@ -78,6 +87,20 @@ public static class MessageManifests
             (typeof(OrderStockSettled), "order.stock-settled", c.OrderStockSettled),
             (typeof(OrderAccepted), "order.accepted", c.OrderAccepted),
             (typeof(OrderRefused), "order.refused", c.OrderRefused),
+            (typeof(OrderDue), "order.due", c.OrderDue),
+            (typeof(RecordProviderPayment), "order.record-provider-payment", c.RecordProviderPayment),
+            (typeof(RecordRefundOutcome), "order.record-refund-outcome", c.RecordRefundOutcome),
+            (typeof(ReviewOrder), "order.review", c.ReviewOrder),
+            (typeof(RequestRefund), "order.request-refund", c.RequestRefund),
+            (typeof(MarkRefundRestocked), "order.mark-refund-restocked", c.MarkRefundRestocked),
+            (typeof(OrderConfirmed), "order.confirmed", c.OrderConfirmed),
+            (typeof(OrderHeld), "order.held", c.OrderHeld),
+            (typeof(OrderApproved), "order.approved", c.OrderApproved),
+            (typeof(PaymentAnomalyRecorded), "order.payment-anomaly-recorded", c.PaymentAnomalyRecorded),
+            (typeof(RefundRequested), "order.refund-requested", c.RefundRequested),
+            (typeof(RefundSucceeded), "order.refund-succeeded", c.RefundSucceeded),
+            (typeof(RefundFailed), "order.refund-failed", c.RefundFailed),
+            (typeof(RefundRestocked), "order.refund-restocked", c.RefundRestocked),
             (typeof(StopEntity), "entity.stop", c.StopEntity),
         ];
     }

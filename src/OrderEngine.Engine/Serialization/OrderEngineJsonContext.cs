@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
@@ -30,6 +31,15 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(StockAccepted))]
 [JsonSerializable(typeof(StockRefused))]
 [JsonSerializable(typeof(StockSnapshot))]
+[JsonSerializable(typeof(ExtendReservation))]
+[JsonSerializable(typeof(RestockSale))]
+[JsonSerializable(typeof(SetPurchaseLimit))]
+[JsonSerializable(typeof(ReservationExtended))]
+[JsonSerializable(typeof(SaleRestocked))]
+[JsonSerializable(typeof(PurchaseLimitSet))]
+// customers
+[JsonSerializable(typeof(NoteCustomerOrder))]
+[JsonSerializable(typeof(CustomerOrderCount))]
 // orders
 [JsonSerializable(typeof(PlaceOrder))]
 [JsonSerializable(typeof(ConfirmPayment))]
@@ -49,6 +59,20 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(OrderStockSettled))]
 [JsonSerializable(typeof(OrderAccepted))]
 [JsonSerializable(typeof(OrderRefused))]
+[JsonSerializable(typeof(OrderDue))]
+[JsonSerializable(typeof(RecordProviderPayment))]
+[JsonSerializable(typeof(RecordRefundOutcome))]
+[JsonSerializable(typeof(ReviewOrder))]
+[JsonSerializable(typeof(RequestRefund))]
+[JsonSerializable(typeof(MarkRefundRestocked))]
+[JsonSerializable(typeof(OrderConfirmed))]
+[JsonSerializable(typeof(OrderHeld))]
+[JsonSerializable(typeof(OrderApproved))]
+[JsonSerializable(typeof(PaymentAnomalyRecorded))]
+[JsonSerializable(typeof(RefundRequested))]
+[JsonSerializable(typeof(RefundSucceeded))]
+[JsonSerializable(typeof(RefundFailed))]
+[JsonSerializable(typeof(RefundRestocked))]
 // entity lifecycle
 [JsonSerializable(typeof(StopEntity))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;

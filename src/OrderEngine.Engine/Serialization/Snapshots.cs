@@ -14,28 +14,37 @@ public sealed record StockSnapshot(
     long LastSetOnHand,
     ImmutableArray<OpenReservation> Reservations,
     ImmutableArray<SettledOrder> SettledOrders,
-    ImmutableArray<RememberedAdjustment> Adjustments) : IOrderEngineMessage
+    ImmutableArray<RememberedAdjustment> Adjustments,
+    int? PerCustomerLimit = null,
+    ImmutableArray<CustomerUnitCount> CustomerUnits = default) : IOrderEngineMessage
 {
     public static StockSnapshot From(StockState s) => new(
         s.Sku, s.Exists, s.OnHand, s.Sold, s.Version, s.LastSetOnHand,
-        [.. s.Reservations.Select(kv => new OpenReservation(kv.Key, kv.Value.Quantity, kv.Value.ExpiresAt))],
+        [.. s.Reservations.Select(kv => new OpenReservation(kv.Key, kv.Value.Quantity, kv.Value.ExpiresAt, kv.Value.CustomerId))],
         [.. s.SettledOrders.Entries().Select(kv => new SettledOrder(kv.Key, kv.Value.Value, kv.Value.At))],
-        [.. s.Adjustments.Entries().Select(kv => new RememberedAdjustment(kv.Key, kv.Value.Value.Delta, kv.Value.Value.Reason, kv.Value.At))]);
+        [.. s.Adjustments.Entries().Select(kv => new RememberedAdjustment(kv.Key, kv.Value.Value.Delta, kv.Value.Value.Reason, kv.Value.At))],
+        s.PerCustomerLimit,
+        [.. s.CustomerUnits.Select(kv => new CustomerUnitCount(kv.Key, kv.Value))]);
 
     public StockState ToState()
     {
-        var reservations = Reservations.ToImmutableDictionary(r => r.OrderId, r => new Reservation(r.Quantity, r.ExpiresAt), StringComparer.Ordinal);
+        var reservations = Reservations.ToImmutableDictionary(r => r.OrderId, r => new Reservation(r.Quantity, r.ExpiresAt, r.CustomerId), StringComparer.Ordinal);
         return new StockState(
             Sku, Exists, OnHand, Sold, reservations.Values.Sum(r => (long)r.Quantity), Version, LastSetOnHand, reservations,
             RecentIds<ReservationOutcome>.FromEntries(SettledOrders.Select(x =>
                 new KeyValuePair<string, RecentIds<ReservationOutcome>.Entry>(x.OrderId, new(x.Outcome, x.At)))),
             RecentIds<AppliedAdjustment>.FromEntries(Adjustments.Select(x =>
-                new KeyValuePair<string, RecentIds<AppliedAdjustment>.Entry>(x.AdjustmentId, new(new AppliedAdjustment(x.Delta, x.Reason), x.At)))));
+                new KeyValuePair<string, RecentIds<AppliedAdjustment>.Entry>(x.AdjustmentId, new(new AppliedAdjustment(x.Delta, x.Reason), x.At)))),
+            PerCustomerLimit,
+            (CustomerUnits.IsDefault ? [] : CustomerUnits).ToImmutableDictionary(c => c.CustomerId, c => c.Units, StringComparer.Ordinal));
     }
 }
 
+/// <summary>Units a customer holds or bought under a per-customer limit, in a stock snapshot.</summary>
+public sealed record CustomerUnitCount(string CustomerId, long Units);
+
 /// <summary>An open reservation in a stock snapshot.</summary>
-public sealed record OpenReservation(string OrderId, int Quantity, DateTimeOffset ExpiresAt);
+public sealed record OpenReservation(string OrderId, int Quantity, DateTimeOffset ExpiresAt, string? CustomerId = null);
 
 /// <summary>A recently settled reservation in a stock snapshot.</summary>
 public sealed record SettledOrder(string OrderId, ReservationOutcome Outcome, DateTimeOffset At);

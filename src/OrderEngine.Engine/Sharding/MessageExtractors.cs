@@ -24,6 +24,15 @@ public sealed class StockMessageExtractor(int shardCount) : HashCodeMessageExtra
     };
 }
 
+/// <summary>Routes customer activity messages by customer id.</summary>
+public sealed class CustomerMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) => message is Domain.Customers.ICustomerMessage m ? m.CustomerId : null;
+}
+
+/// <summary>Registry key for the customer activity shard region.</summary>
+public sealed class CustomerRegion;
+
 /// <summary>Registry key for the order shard region (inject <c>IRequiredActor&lt;OrderRegion&gt;</c>).</summary>
 public sealed class OrderRegion;
 

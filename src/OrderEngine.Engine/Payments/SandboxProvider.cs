@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace OrderEngine.Engine.Payments;
+
+/// <summary>
+/// A provider shaped like the real ones, for trying OrderEngine out and for tests. Webhooks carry the header
+/// <c>Sandbox-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256(secret, t + "." + raw body)&gt;</c> and a JSON body
+/// <c>{"id": "evt_…", "type": "payment.captured" | "refund.succeeded" | "refund.failed", "data": {…}}</c>; money is a
+/// decimal string. Refunds are answered per <see cref="SandboxOptions.RefundMode"/> without leaving the process.
+/// </summary>
+public sealed class SandboxProvider(SandboxOptions options, TimeSpan tolerance) : IPaymentProvider
+{
+    public const string ProviderName = "sandbox";
+    public const string SignatureHeader = "Sandbox-Signature";
+
+    private readonly byte[] _secret = Encoding.UTF8.GetBytes(options.Secret);
+
+    public string Name => ProviderName;
+
+    public WebhookCheck Verify(Func<string, string?> header, ReadOnlySpan<byte> body, DateTimeOffset now)
+    {
+        var value = header(SignatureHeader);
+        if (string.IsNullOrWhiteSpace(value)) return WebhookCheck.Fail($"the {SignatureHeader} header is missing");
+        string? t = null;
+        var signatures = new List<string>();
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=');
+            if (eq <= 0) continue;
+            var (key, v) = (part[..eq], part[(eq + 1)..]);
+            if (key == "t") t = v;
+            else if (key == "v1") signatures.Add(v);
+        }
+        if (t is null || !long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            return WebhookCheck.Fail($"the {SignatureHeader} header has no timestamp t=<unix seconds>");
+        if (signatures.Count == 0) return WebhookCheck.Fail($"the {SignatureHeader} header has no v1 signature");
+        var sentAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        if ((now - sentAt).Duration() > tolerance)
+            return WebhookCheck.Fail($"the webhook's timestamp {sentAt:O} is more than {tolerance} away from now; refused as a possible replay");
+        var expected = Sign(t, body);
+        foreach (var candidate in signatures)
+        {
+            byte[] given;
+            try { given = Convert.FromHexString(candidate); }
+            catch (FormatException) { continue; }
+            if (CryptographicOperations.FixedTimeEquals(given, expected)) return WebhookCheck.Ok;
+        }
+        return WebhookCheck.Fail("the signature does not match");
+    }
+
+    /// <summary>The v1 signature of a body sent at unix time <paramref name="timestamp"/>.</summary>
+    public byte[] Sign(string timestamp, ReadOnlySpan<byte> body)
+    {
+        var prefix = Encoding.UTF8.GetBytes(timestamp + ".");
+        var message = new byte[prefix.Length + body.Length];
+        prefix.CopyTo(message, 0);
+        body.CopyTo(message.AsSpan(prefix.Length));
+        return HMACSHA256.HashData(_secret, message);
+    }
+
+    /// <summary>A complete header value for a body (what the sandbox would send).</summary>
+    public string SignatureFor(ReadOnlySpan<byte> body, DateTimeOffset at)
+    {
+        var t = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        return $"t={t},v1={Convert.ToHexStringLower(Sign(t, body))}";
+    }
+
+    public ProviderNotification Parse(ReadOnlySpan<byte> body)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(body.ToArray()); }
+        catch (JsonException e) { throw new FormatException("the body is not JSON: " + e.Message, e); }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            var id = Text(root, "id");
+            var type = Text(root, "type");
+            if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) throw new FormatException("data is missing");
+            var orderId = Text(data, "orderId");
+            return type switch
+            {
+                "payment.captured" => new PaymentCaptured(id, orderId, Text(data, "paymentId"), Money(data, "amount"), Text(data, "currency")),
+                "refund.succeeded" => new RefundSettled(id, orderId, Text(data, "refundId"), true, OptionalText(data, "providerRefundId"), null),
+                "refund.failed" => new RefundSettled(id, orderId, Text(data, "refundId"), false, null, OptionalText(data, "reason")),
+                _ => throw new FormatException($"unknown event type '{type}'"),
+            };
+        }
+    }
+
+    public Task<RefundResult> RefundAsync(ProviderRefund refund, CancellationToken ct) => Task.FromResult(options.RefundMode switch
+    {
+        RefundResultKind.Succeeded => new RefundResult(RefundResultKind.Succeeded, "re_" + refund.RefundId, null),
+        RefundResultKind.Failed => new RefundResult(RefundResultKind.Failed, null, "the sandbox is set to refuse refunds"),
+        _ => new RefundResult(RefundResultKind.Pending, null, null),
+    });
+
+    private static string Text(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(v.GetString())
+            ? v.GetString()!
+            : throw new FormatException($"{name} is missing or not a string");
+
+    private static string? OptionalText(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static decimal Money(JsonElement e, string name)
+    {
+        var text = Text(e, name);
+        return decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+            ? amount
+            : throw new FormatException($"{name} must be a decimal string such as \"19.98\"");
+    }
+}
+
+/// <summary>
+/// The provider of payments an operator confirmed by hand (bank transfer seen on the statement, cash at a store): its
+/// refunds are settled out of band by the operator, so they succeed at once. It has no webhooks.
+/// </summary>
+public sealed class ManualProvider : IPaymentProvider
+{
+    public const string ProviderName = "manual";
+
+    public string Name => ProviderName;
+
+    public WebhookCheck Verify(Func<string, string?> header, ReadOnlySpan<byte> body, DateTimeOffset now) =>
+        WebhookCheck.Fail("manual payments have no webhooks");
+
+    public ProviderNotification Parse(ReadOnlySpan<byte> body) => throw new FormatException("manual payments have no webhooks");
+
+    public Task<RefundResult> RefundAsync(ProviderRefund refund, CancellationToken ct) =>
+        Task.FromResult(new RefundResult(RefundResultKind.Succeeded, null, null));
+}
+
+/// <summary>The configured providers by name.</summary>
+public sealed class PaymentProviders(IEnumerable<IPaymentProvider> providers)
+{
+    private readonly Dictionary<string, IPaymentProvider> _byName = providers.ToDictionary(p => p.Name, StringComparer.Ordinal);
+
+    public IPaymentProvider? Find(string name) => _byName.GetValueOrDefault(name);
+
+    public IReadOnlyCollection<string> Names => _byName.Keys;
+}
