@@ -1,6 +1,7 @@
 using OrderEngine.Api.Health;
 using OrderEngine.Api.Http;
 using OrderEngine.Api.Orders;
+using OrderEngine.Api.Payments;
 using OrderEngine.Api.Stock;
 using OrderEngine.Engine.Hosting;
 
@@ -10,11 +11,13 @@ builder.Services.AddOrderEngine(builder.Configuration);
 builder.Services.AddOrderEngineHttp(builder.Configuration);
 builder.Services.AddOrderEngineHealth();
 builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
+builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
 
 var app = builder.Build();
 app.UseOrderEngineHttp();
 app.MapOrdersApi();
 app.MapStockApi();
+app.MapPaymentsApi();
 app.MapHealthApi();
 app.MapOpenApi();
 app.Run();

@@ -22,6 +22,7 @@ public sealed class EntityGateway(IOptions<OrderEngineOptions> options)
         OrderRejectionCode.NotFound => Problems.Of(404, r.Code.ToString(), "No such order", r.Message),
         OrderRejectionCode.IdempotencyConflict => Problems.Of(422, r.Code.ToString(), "Idempotency key reused with a different request", r.Message),
         OrderRejectionCode.PaymentMismatch => Problems.Of(422, r.Code.ToString(), "The payment does not match the order", r.Message),
+        OrderRejectionCode.RefundTooLarge => Problems.Of(422, r.Code.ToString(), "The refund is larger than what is left to refund", r.Message),
         OrderRejectionCode.HoldExpired => Problems.Of(409, r.Code.ToString(), "The order's hold has expired", r.Message),
         _ => Problems.Of(409, r.Code.ToString(), "The order's status does not allow this", r.Message),
     };
@@ -31,6 +32,7 @@ public sealed class EntityGateway(IOptions<OrderEngineOptions> options)
         StockRejectionCode.Invalid => Problems.Of(400, r.Code.ToString(), "The request is invalid", r.Message),
         StockRejectionCode.UnknownSku => Problems.Of(404, r.Code.ToString(), "No such SKU", r.Message),
         StockRejectionCode.AdjustmentConflict => Problems.Of(422, r.Code.ToString(), "Adjustment id reused with a different adjustment", r.Message),
+        StockRejectionCode.PurchaseLimitExceeded => Problems.Of(409, r.Code.ToString(), "Over the per-customer limit", r.Message),
         _ => Problems.Of(409, r.Code.ToString(), "The stock does not allow this", r.Message),
     };
 }

@@ -1,3 +1,5 @@
+using OrderEngine.Domain.Payments;
+
 namespace OrderEngine.Api.Orders;
 
 /// <summary>The body of POST /api/orders. Totals are never taken from the client.</summary>
@@ -9,7 +11,8 @@ public sealed record PlaceOrderRequest(
     string? CustomerId,
     string? Currency,
     List<OrderLineBody?>? Lines,
-    AddressBody? ShippingAddress);
+    AddressBody? ShippingAddress,
+    PaymentMethod? PaymentMethod = null);
 
 /// <summary>One requested line.</summary>
 public sealed record OrderLineBody(string? Sku, int Quantity, decimal UnitPrice);
@@ -22,3 +25,12 @@ public sealed record PaymentRequest(decimal Amount, string? Currency, string? Re
 
 /// <summary>The optional body of POST /api/orders/{id}/cancel.</summary>
 public sealed record CancelRequest(string? Reason);
+
+/// <summary>The body of POST /api/orders/{id}/review: an operator's decision on a held order.</summary>
+public sealed record ReviewRequest(string? Decision, string? Reason, string? Operator);
+
+/// <summary>The body of POST /api/orders/{id}/refunds: lines, or an amount, or neither (all that is left).</summary>
+public sealed record RefundRequestBody(string? RefundId, decimal? Amount, List<RefundLineBody?>? Lines, string? Reason, string? By);
+
+/// <summary>A line to refund.</summary>
+public sealed record RefundLineBody(string? Sku, int Quantity);

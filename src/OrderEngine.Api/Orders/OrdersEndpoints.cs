@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Mvc;
 using OrderEngine.Api.Http;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Payments;
+using OrderEngine.Engine.Orders;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Api.Orders;
@@ -27,6 +29,15 @@ public static class OrdersEndpoints
         orders.MapPost("/{id}/cancel", CancelAsync)
             .WithSummary("Cancel an unpaid order and release its stock")
             .ProducesProblem(404).ProducesProblem(409);
+        orders.MapPost("/{id}/review", ReviewAsync)
+            .WithSummary("An operator approves or rejects an order held for review")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+        orders.MapPost("/{id}/refunds", RefundAsync)
+            .WithSummary("Refund lines, an amount, or everything left; 202 once requested of the provider (idempotent by refundId or Idempotency-Key)")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+        orders.MapGet("/{id}/events", EventsAsync)
+            .WithSummary("The order's timeline: every event in order, with its time and who caused it")
+            .ProducesProblem(404);
         return app;
     }
 
@@ -54,7 +65,8 @@ public static class OrdersEndpoints
             body.CustomerId ?? "",
             body.Currency ?? "",
             body.Lines?.Select(l => l is null ? null! : new OrderLineRequest(l.Sku ?? "", l.Quantity, l.UnitPrice)).ToImmutableArray() ?? [],
-            body.ShippingAddress is { } addr ? new Address(addr.Name, addr.Line1, addr.Line2, addr.City, addr.Region, addr.PostalCode, addr.Country, addr.Phone) : null);
+            body.ShippingAddress is { } addr ? new Address(addr.Name, addr.Line1, addr.Line2, addr.City, addr.Region, addr.PostalCode, addr.Country, addr.Phone) : null,
+            body.PaymentMethod ?? PaymentMethod.Card);
         var reply = await gateway.Ask<IOrderReply>(region.ActorRef, command, ct);
         return reply switch
         {
@@ -91,6 +103,49 @@ public static class OrdersEndpoints
     {
         if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
         return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new CancelOrder(id, body?.Reason ?? "cancelled by request"), ct));
+    }
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> ReviewAsync(
+        string id, [FromBody] ReviewRequest body, IRequiredActor<OrderRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
+        bool? approve = body.Decision?.ToLowerInvariant() switch { "approve" => true, "reject" => false, _ => null };
+        if (approve is null)
+            return Problems.Validation("the decision is invalid", new Dictionary<string, string[]> { ["decision"] = ["approve or reject"] });
+        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new ReviewOrder(id, approve.Value, body.Reason ?? "", body.Operator ?? ""), ct));
+    }
+
+    private static async Task<Results<Accepted<OrderView>, ProblemHttpResult>> RefundAsync(
+        string id,
+        [FromBody] RefundRequestBody body,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        IRequiredActor<OrderRegion> region,
+        EntityGateway gateway,
+        CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
+        var refundId = body.RefundId ?? (idempotencyKey is null ? null : Identifiers.Derived('r', "refund\n" + id + "\n" + idempotencyKey));
+        if (refundId is null)
+            return Problems.Validation("a refund needs an id", new Dictionary<string, string[]>
+            {
+                ["refundId"] = ["give refundId in the body or an Idempotency-Key header, so a retried refund counts once"],
+            });
+        var lines = body.Lines?.Select(l => l is null ? new RefundLine("", 0) : new RefundLine(l.Sku ?? "", l.Quantity)).ToImmutableArray() ?? [];
+        var reply = await gateway.Ask<IOrderReply>(region.ActorRef, new RequestRefund(id, refundId, body.Amount, lines, body.Reason ?? "", body.By ?? "operator"), ct);
+        return reply switch
+        {
+            OrderAccepted a => TypedResults.Accepted($"/api/orders/{id}", a.View),
+            OrderRefused r => EntityGateway.Problem(r.Rejection),
+            _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
+        };
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<TimelineEntry>>, ProblemHttpResult>> EventsAsync(
+        string id, OrderTimelineQuery timeline, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
+        var entries = await timeline.ReadAsync(id, ct);
+        return entries.Count == 0 ? NoSuchOrder(id) : TypedResults.Ok(entries);
     }
 
     private static Results<Ok<OrderView>, ProblemHttpResult> Map(IOrderReply reply) => reply switch

@@ -22,7 +22,17 @@ public static class StockEndpoints
         stock.MapPost("/{sku}/adjustments", AdjustAsync)
             .WithSummary("Change the count on hand by a delta with a reason; idempotent by adjustmentId or Idempotency-Key")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+        stock.MapPut("/{sku}/limit", SetLimitAsync)
+            .WithSummary("Set or lift the per-customer purchase limit (a flash sale's per-buyer limit: orders over it are refused)")
+            .ProducesProblem(400).ProducesProblem(404);
         return app;
+    }
+
+    private static async Task<Results<Ok<StockView>, ProblemHttpResult>> SetLimitAsync(
+        string sku, [FromBody] PurchaseLimitRequest body, IRequiredActor<StockRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(sku)) return InvalidSku();
+        return Map(await gateway.Ask<IStockReply>(region.ActorRef, new SetPurchaseLimit(sku, body.PerCustomer), ct));
     }
 
     private static async Task<Results<Ok<StockView>, ProblemHttpResult>> GetAsync(

@@ -5,3 +5,6 @@ public sealed record SetStockRequest(long OnHand, long Version);
 
 /// <summary>The body of POST /api/stock/{sku}/adjustments. Reason: received, damaged, correction or returned.</summary>
 public sealed record AdjustStockRequest(long Delta, string? Reason, string? Note, string? AdjustmentId);
+
+/// <summary>The body of PUT /api/stock/{sku}/limit: how many units one customer may hold and buy (null lifts the limit).</summary>
+public sealed record PurchaseLimitRequest(int? PerCustomer);

@@ -223,6 +223,9 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         CommitReservation c => (StockOperation.Commit, c.OrderId),
         ReleaseReservation c => (StockOperation.Release, c.OrderId),
         ExpireDueReservations => (StockOperation.Expire, ""),
+        ExtendReservation c => (StockOperation.Extend, c.OrderId),
+        RestockSale c => (StockOperation.Restock, c.RestockId),
+        SetPurchaseLimit => (StockOperation.SetLimit, ""),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown stock command"),
     };
 

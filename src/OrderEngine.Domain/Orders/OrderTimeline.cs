@@ -1,0 +1,42 @@
+namespace OrderEngine.Domain.Orders;
+
+/// <summary>Who caused an order event and what it means in a sentence, for the order's timeline.</summary>
+public static class OrderTimeline
+{
+    /// <summary>Who: customer, channel, provider, operator or system (with a name where one is known).</summary>
+    public static string CausedBy(IOrderEvent e) => e switch
+    {
+        OrderPlaced x => "channel:" + x.Channel,
+        PaymentConfirmed x => x.Provider is null ? "operator" : "provider:" + x.Provider,
+        PaymentAnomalyRecorded x => "provider:" + x.Provider,
+        OrderCancelled x => x.By ?? "customer",
+        OrderApproved x => "operator:" + x.Operator,
+        RefundRequested x => x.By,
+        RefundSucceeded x => x.EventId is null ? "provider" : "provider (webhook)",
+        RefundFailed x => x.EventId is null ? "provider" : "provider (webhook)",
+        _ => "system",
+    };
+
+    public static string Summary(IOrderEvent e) => e switch
+    {
+        OrderPlaced x => $"placed: {x.Lines.Length} line(s), total {x.Total} {x.Currency}, {x.PaymentMethod}",
+        OrderReserved => "every line reserved; awaiting payment",
+        OrderConfirmed => "every line reserved; cash on delivery",
+        OrderHeld x => "held for review: " + string.Join("; ", x.Reasons),
+        OrderApproved x => "approved in review" + (string.IsNullOrWhiteSpace(x.Reason) ? "" : ": " + x.Reason),
+        OrderRejected x => "rejected: " + string.Join("; ", x.Lines.Select(l => $"{l.Sku}: {l.Reason}")),
+        PaymentConfirmed x => $"paid {x.Amount} {x.Currency} (reference {x.Reference})",
+        PaymentAnomalyRecorded x => $"payment {x.PaymentId} of {x.Amount} {x.Currency} not accepted: {x.Reason}",
+        OrderCancelled x => "cancelled: " + x.Reason,
+        OrderExpired => "expired: not paid or reviewed in time",
+        OrderStockSettled => "stock settled",
+        RefundRequested x => $"refund {x.RefundId} of {x.Amount} {x.Currency} requested: {x.Reason}",
+        RefundSucceeded x => $"refund {x.RefundId} succeeded" + (x.ProviderRefundId is null ? "" : $" ({x.ProviderRefundId})"),
+        RefundFailed x => $"refund {x.RefundId} failed: {x.Reason}",
+        RefundRestocked x => $"units of refund {x.RefundId} back on sale",
+        _ => e.GetType().Name,
+    };
+}
+
+/// <summary>One entry of an order's timeline.</summary>
+public sealed record TimelineEntry(long SequenceNr, string Type, DateTimeOffset At, string By, string Summary, object Event);
