@@ -12,7 +12,11 @@ public sealed record PlaceOrderRequest(
     string? Currency,
     List<OrderLineBody?>? Lines,
     AddressBody? ShippingAddress,
-    PaymentMethod? PaymentMethod = null);
+    PaymentMethod? PaymentMethod = null,
+    ChargesBody? Charges = null);
+
+/// <summary>Charges besides the lines: shipping, tax not included in prices, an order-level discount.</summary>
+public sealed record ChargesBody(decimal Shipping, decimal Tax, decimal Discount);
 
 /// <summary>One requested line.</summary>
 public sealed record OrderLineBody(string? Sku, int Quantity, decimal UnitPrice);

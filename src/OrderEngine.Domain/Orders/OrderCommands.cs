@@ -34,7 +34,17 @@ public sealed record PlaceOrder(
     string Currency,
     ImmutableArray<OrderLineRequest> Lines,
     Address? ShippingAddress,
-    PaymentMethod PaymentMethod = PaymentMethod.Card) : IOrderCommand;
+    PaymentMethod PaymentMethod = PaymentMethod.Card,
+    OrderCharges? Charges = null) : IOrderCommand;
+
+/// <summary>
+/// What an order costs besides its lines, as the selling channel computed it: shipping, tax not included in the
+/// prices, and an order-level discount. The engine's total is lines + shipping + tax − discount.
+/// </summary>
+public sealed record OrderCharges(decimal Shipping, decimal Tax, decimal Discount)
+{
+    public static readonly OrderCharges None = new(0m, 0m, 0m);
+}
 
 /// <summary>An operator (or a channel that settles payments itself) confirms the order's total was paid; amount and currency must match exactly.</summary>
 public sealed record ConfirmPayment(string OrderId, decimal Amount, string Currency, string Reference) : IOrderCommand;

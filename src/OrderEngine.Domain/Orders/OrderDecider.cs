@@ -60,8 +60,10 @@ public static class OrderDecider
                     $"order {c.OrderId} was already placed with a different request; use a new idempotency key for a new order");
         }
         var lines = c.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice)).ToImmutableArray();
-        var total = lines.Sum(l => l.LineTotal);
-        return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, total, c.ShippingAddress, now + rules.HoldTime, now, c.PaymentMethod));
+        var charges = c.Charges is { Shipping: 0, Tax: 0, Discount: 0 } ? null : c.Charges;
+        var total = lines.Sum(l => l.LineTotal) + (charges?.Shipping ?? 0) + (charges?.Tax ?? 0) - (charges?.Discount ?? 0);
+        return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, total, c.ShippingAddress, now + rules.HoldTime, now,
+            c.PaymentMethod, charges));
     }
 
     /// <summary>Field-by-field validation of a placement, named by JSON path so a client can point at the culprit.</summary>
@@ -99,6 +101,17 @@ public static class OrderDecider
                     errors.Add(new($"{at}.unitPrice", $"{c.Currency} amounts have at most {Currencies.MinorUnitDigits(c.Currency)} decimals"));
             }
         }
+        if (c.Charges is { } charges && errors.Count == 0)
+        {
+            foreach (var (name, value) in new[] { ("shipping", charges.Shipping), ("tax", charges.Tax), ("discount", charges.Discount) })
+            {
+                if (value < 0 || value > OrderRules.MaxUnitPrice) errors.Add(new($"charges.{name}", $"{name} must be between 0 and {OrderRules.MaxUnitPrice}"));
+                else if (currencyKnown && !Currencies.FitsMinorUnits(value, c.Currency))
+                    errors.Add(new($"charges.{name}", $"{c.Currency} amounts have at most {Currencies.MinorUnitDigits(c.Currency)} decimals"));
+            }
+            var beforeDiscount = c.Lines.Sum(l => l.Quantity * l.UnitPrice) + charges.Shipping + charges.Tax;
+            if (charges.Discount > beforeDiscount) errors.Add(new("charges.discount", "the discount is larger than the order"));
+        }
         if (c.ShippingAddress is { } a)
         {
             if (a.Country is not null && (a.Country.Length != 2 || !a.Country.All(char.IsAsciiLetterUpper)))
@@ -114,6 +127,7 @@ public static class OrderDecider
         && p.CustomerId == c.CustomerId
         && p.Currency == c.Currency
         && p.PaymentMethod == c.PaymentMethod
+        && Equals(p.Charges ?? OrderCharges.None, c.Charges ?? OrderCharges.None)
         && Equals(p.ShippingAddress, c.ShippingAddress)
         && p.Lines.Length == c.Lines.Length
         && p.Lines.Zip(c.Lines).All(x => x.First.Sku == x.Second.Sku && x.First.Quantity == x.Second.Quantity && x.First.UnitPrice == x.Second.UnitPrice);

@@ -25,7 +25,8 @@ public sealed record OrderPlaced(
     Address? ShippingAddress,
     DateTimeOffset ExpiresAt,
     DateTimeOffset At,
-    PaymentMethod PaymentMethod = PaymentMethod.Card) : IOrderEvent;
+    PaymentMethod PaymentMethod = PaymentMethod.Card,
+    OrderCharges? Charges = null) : IOrderEvent;
 
 /// <summary>Every line is reserved and the review passed: the order awaits payment until its hold ends.</summary>
 public sealed record OrderReserved(string OrderId, DateTimeOffset At) : IOrderEvent;

@@ -25,7 +25,8 @@ public sealed record OrderView(
     ImmutableArray<string> HoldReasons,
     ImmutableArray<PaymentAnomaly> Anomalies,
     ImmutableArray<RefundRecord> Refunds,
-    decimal Refundable)
+    decimal Refundable,
+    OrderCharges? Charges)
 {
     public static OrderView From(OrderState s)
     {
@@ -36,6 +37,6 @@ public sealed record OrderView(
             return new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.LineTotal, r?.Code, r?.Reason, s.RefundedUnits(l.Sku));
         }).ToImmutableArray();
         return new OrderView(s.OrderId, s.Status, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
-            p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod, s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable);
+            p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod, s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable, p.Charges);
     }
 }
