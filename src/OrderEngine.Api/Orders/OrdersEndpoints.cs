@@ -67,7 +67,8 @@ public static class OrdersEndpoints
             body.Lines?.Select(l => l is null ? null! : new OrderLineRequest(l.Sku ?? "", l.Quantity, l.UnitPrice)).ToImmutableArray() ?? [],
             body.ShippingAddress is { } addr ? new Address(addr.Name, addr.Line1, addr.Line2, addr.City, addr.Region, addr.PostalCode, addr.Country, addr.Phone) : null,
             body.PaymentMethod ?? PaymentMethod.Card,
-            body.Charges is { } ch ? new OrderCharges(ch.Shipping, ch.Tax, ch.Discount) : null);
+            body.Charges is { } ch ? new OrderCharges(ch.Shipping, ch.Tax, ch.Discount) : null,
+            body.ExternalId);
         var reply = await gateway.Ask<IOrderReply>(region.ActorRef, command, ct);
         return reply switch
         {

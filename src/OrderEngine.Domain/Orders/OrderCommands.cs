@@ -26,7 +26,10 @@ public sealed record Address(
     string? Country,
     string? Phone);
 
-/// <summary>Places an order: reserve every line, review it, then await payment. Repeating the same placement is answered with the same order.</summary>
+/// <summary>
+/// Places an order: reserve every line, review it, then await payment. Repeating the same placement is answered with
+/// the same order. <see cref="ExternalId"/> is the selling channel's own id of the order, when it has one.
+/// </summary>
 public sealed record PlaceOrder(
     string OrderId,
     string Channel,
@@ -35,7 +38,8 @@ public sealed record PlaceOrder(
     ImmutableArray<OrderLineRequest> Lines,
     Address? ShippingAddress,
     PaymentMethod PaymentMethod = PaymentMethod.Card,
-    OrderCharges? Charges = null) : IOrderCommand;
+    OrderCharges? Charges = null,
+    string? ExternalId = null) : IOrderCommand;
 
 /// <summary>
 /// What an order costs besides its lines, as the selling channel computed it: shipping, tax not included in the

@@ -63,7 +63,7 @@ public static class OrderDecider
         var charges = c.Charges is { Shipping: 0, Tax: 0, Discount: 0 } ? null : c.Charges;
         var total = lines.Sum(l => l.LineTotal) + (charges?.Shipping ?? 0) + (charges?.Tax ?? 0) - (charges?.Discount ?? 0);
         return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, total, c.ShippingAddress, now + rules.HoldTime, now,
-            c.PaymentMethod, charges));
+            c.PaymentMethod, charges, c.ExternalId));
     }
 
     /// <summary>Field-by-field validation of a placement, named by JSON path so a client can point at the culprit.</summary>
@@ -75,6 +75,8 @@ public static class OrderDecider
         if (string.IsNullOrWhiteSpace(c.CustomerId) || c.CustomerId.Length > 128)
             errors.Add(new("customerId", "customerId is required (at most 128 characters)"));
         if (!Enum.IsDefined(c.PaymentMethod)) errors.Add(new("paymentMethod", "unknown payment method"));
+        if (c.ExternalId is not null && (c.ExternalId.Length is 0 or > 128 || c.ExternalId.Any(char.IsControl)))
+            errors.Add(new("externalId", "externalId must be 1-128 printable characters"));
         var currencyKnown = Currencies.IsKnown(c.Currency);
         if (!currencyKnown) errors.Add(new("currency", $"'{c.Currency}' is not an ISO 4217 currency code (e.g. EUR, USD, JPY)"));
         if (c.Lines.IsDefaultOrEmpty) errors.Add(new("lines", "an order needs at least one line"));
@@ -128,6 +130,7 @@ public static class OrderDecider
         && p.Currency == c.Currency
         && p.PaymentMethod == c.PaymentMethod
         && Equals(p.Charges ?? OrderCharges.None, c.Charges ?? OrderCharges.None)
+        && p.ExternalId == c.ExternalId
         && Equals(p.ShippingAddress, c.ShippingAddress)
         && p.Lines.Length == c.Lines.Length
         && p.Lines.Zip(c.Lines).All(x => x.First.Sku == x.Second.Sku && x.First.Quantity == x.Second.Quantity && x.First.UnitPrice == x.Second.UnitPrice);

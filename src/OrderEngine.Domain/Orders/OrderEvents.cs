@@ -26,7 +26,8 @@ public sealed record OrderPlaced(
     DateTimeOffset ExpiresAt,
     DateTimeOffset At,
     PaymentMethod PaymentMethod = PaymentMethod.Card,
-    OrderCharges? Charges = null) : IOrderEvent;
+    OrderCharges? Charges = null,
+    string? ExternalId = null) : IOrderEvent;
 
 /// <summary>Every line is reserved and the review passed: the order awaits payment until its hold ends.</summary>
 public sealed record OrderReserved(string OrderId, DateTimeOffset At) : IOrderEvent;

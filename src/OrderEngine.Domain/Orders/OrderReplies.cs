@@ -31,8 +31,11 @@ public sealed record OrderRejection(OrderRejectionCode Code, string Message, Imm
 /// <summary>An order entity's answer.</summary>
 public interface IOrderReply : IOrderMessage;
 
-/// <summary>The command took effect (or had already) and is durable; the order as it now stands.</summary>
-public sealed record OrderAccepted(string OrderId, OrderView View) : IOrderReply;
+/// <summary>
+/// The command took effect (or had already) and is durable; the order as it now stands. <paramref name="Repeat"/>: the
+/// command had taken effect before (a redelivered placement, a retried payment), so this one changed nothing.
+/// </summary>
+public sealed record OrderAccepted(string OrderId, OrderView View, bool Repeat = false) : IOrderReply;
 
 /// <summary>The command was refused and changed nothing.</summary>
 public sealed record OrderRefused(string OrderId, OrderRejection Rejection) : IOrderReply;

@@ -26,7 +26,8 @@ public sealed record OrderView(
     ImmutableArray<PaymentAnomaly> Anomalies,
     ImmutableArray<RefundRecord> Refunds,
     decimal Refundable,
-    OrderCharges? Charges)
+    OrderCharges? Charges,
+    string? ExternalId)
 {
     public static OrderView From(OrderState s)
     {
@@ -37,6 +38,6 @@ public sealed record OrderView(
             return new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.LineTotal, r?.Code, r?.Reason, s.RefundedUnits(l.Sku));
         }).ToImmutableArray();
         return new OrderView(s.OrderId, s.Status, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
-            p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod, s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable, p.Charges);
+            p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod, s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable, p.Charges, p.ExternalId);
     }
 }

@@ -36,7 +36,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     private OrderState _state;
 
     // Placement requests waiting for the reservation outcome (not persisted: a client that lost its answer retries).
-    private readonly List<IActorRef> _placementWaiters = [];
+    private readonly List<(IActorRef Waiter, bool Repeat)> _placementWaiters = [];
 
     // The stock step in progress and the answers collected for it.
     private PendingStockAction _activeStep = PendingStockAction.None;
@@ -174,8 +174,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         if (decision.Events.IsEmpty)
         {
             // A repeat: a placement still reserving waits with the first caller; anything else gets the order as it stands.
-            if (isPlacement && _state.Status == OrderStatus.Placed) _placementWaiters.Add(sender);
-            else sender.Tell(new OrderAccepted(_orderId, _state.ToView()));
+            if (isPlacement && _state.Status == OrderStatus.Placed) _placementWaiters.Add((sender, true));
+            else sender.Tell(new OrderAccepted(_orderId, _state.ToView(), Repeat: true));
             return;
         }
         if (isPlacement)
@@ -184,7 +184,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             // the outcome, which is persisted after the placement, so nothing is acknowledged before both are durable.
             // Should the placement's write fail, the entity stops and the reservations made meanwhile come back when
             // their stock entities ask this order (which then has no events) what to do with them.
-            _placementWaiters.Add(sender);
+            _placementWaiters.Add((sender, false));
             foreach (var e in decision.Events) _state = OrderDecider.Evolve(_state, e);
             PersistAllAsync(decision.Events, _ => { });
             ContinueObligations();
@@ -242,8 +242,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     private void AnswerPlacementWaitersIfDecided()
     {
         if (_state.Status == OrderStatus.Placed || _placementWaiters.Count == 0) return;
-        var answer = new OrderAccepted(_orderId, _state.ToView());
-        foreach (var waiter in _placementWaiters) waiter.Tell(answer);
+        var view = _state.ToView();
+        foreach (var (waiter, repeat) in _placementWaiters) waiter.Tell(new OrderAccepted(_orderId, view, repeat));
         _placementWaiters.Clear();
     }
 
