@@ -37,3 +37,30 @@ CREATE TABLE IF NOT EXISTS order_deadlines (
     expires_at BIGINT NOT NULL,
     due_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS order_deadlines_due_at ON order_deadlines (due_at);
+CREATE TABLE IF NOT EXISTS channel_orders (
+    channel VARCHAR(32) NOT NULL,
+    external_id VARCHAR(128) NOT NULL,
+    order_id VARCHAR(64) NOT NULL,
+    placed_at BIGINT NOT NULL,
+    PRIMARY KEY (channel, external_id));
+CREATE INDEX IF NOT EXISTS channel_orders_placed_at ON channel_orders (channel, placed_at);
+
+-- Channel intake: records that could not be taken in, kept whole with the reason, and per-channel counters.
+CREATE TABLE IF NOT EXISTS quarantine (
+    id VARCHAR(40) PRIMARY KEY,
+    channel VARCHAR(32) NOT NULL,
+    source VARCHAR(64) NOT NULL,
+    external_id VARCHAR(128),
+    reason TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    resolved_at BIGINT);
+CREATE INDEX IF NOT EXISTS quarantine_channel ON quarantine (channel, received_at);
+CREATE TABLE IF NOT EXISTS channel_stats (
+    channel VARCHAR(32) PRIMARY KEY,
+    received BIGINT NOT NULL,
+    accepted BIGINT NOT NULL,
+    duplicates BIGINT NOT NULL,
+    refused BIGINT NOT NULL,
+    quarantined BIGINT NOT NULL,
+    last_seen BIGINT NOT NULL);

@@ -152,7 +152,7 @@ public static class OrderEngineHosting
         builder.WithSingleton<OrderDeadlineKeeper>(
             "order-deadlines",
             (_, registry, resolver) => OrderDeadlineKeeper.Props(
-                new OrderDeadlineStore(resolver.GetService<JournalDatabase>()), registry.Get<OrderRegion>(), options.Orders, clock),
+                new OrderProjectionStore(resolver.GetService<JournalDatabase>()), registry.Get<OrderRegion>(), options.Orders, clock),
             new ClusterSingletonOptions(),
             createProxyToo: false);
         return builder;

@@ -14,7 +14,7 @@ public sealed class OrderWaker : ReceiveActor, IWithTimers
 {
     private const string WakeTimer = "wake";
 
-    private readonly OrderDeadlineStore _store;
+    private readonly OrderProjectionStore _store;
     private readonly IActorRef _orders;
     private readonly OrdersOptions _options;
     private readonly TimeProvider _clock;
@@ -22,7 +22,7 @@ public sealed class OrderWaker : ReceiveActor, IWithTimers
     private readonly Dictionary<string, DateTimeOffset> _recentlyWoken = new(StringComparer.Ordinal);
     private bool _querying;
 
-    public OrderWaker(OrderDeadlineStore store, IActorRef orders, OrdersOptions options, TimeProvider clock)
+    public OrderWaker(OrderProjectionStore store, IActorRef orders, OrdersOptions options, TimeProvider clock)
     {
         _store = store;
         _orders = orders;
@@ -42,7 +42,7 @@ public sealed class OrderWaker : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(OrderDeadlineStore store, IActorRef orders, OrdersOptions options, TimeProvider clock) =>
+    public static Props Props(OrderProjectionStore store, IActorRef orders, OrdersOptions options, TimeProvider clock) =>
         Akka.Actor.Props.Create(() => new OrderWaker(store, orders, options, clock));
 
     public ITimerScheduler Timers { get; set; } = null!;

@@ -13,20 +13,20 @@ namespace OrderEngine.Engine.Projections;
 /// Keeps the order_deadlines read table up to date from the tagged order events (EventsByTag), committing each
 /// batch together with its offset; a failed batch is read and applied again after a back-off, never skipped.
 /// </summary>
-public sealed class OrderDeadlineProjection : ActorBase
+public sealed class OrderProjection : ActorBase
 {
-    private readonly OrderDeadlineStore _store;
+    private readonly OrderProjectionStore _store;
     private readonly TimeSpan _grace;
     private IKillSwitch? _stream;
 
-    public OrderDeadlineProjection(OrderDeadlineStore store, TimeSpan grace)
+    public OrderProjection(OrderProjectionStore store, TimeSpan grace)
     {
         _store = store;
         _grace = grace;
     }
 
-    public static Props Props(OrderDeadlineStore store, TimeSpan grace) =>
-        Akka.Actor.Props.Create(() => new OrderDeadlineProjection(store, grace));
+    public static Props Props(OrderProjectionStore store, TimeSpan grace) =>
+        Akka.Actor.Props.Create(() => new OrderProjection(store, grace));
 
     protected override void PreStart()
     {

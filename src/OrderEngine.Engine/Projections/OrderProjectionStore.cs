@@ -6,13 +6,13 @@ using OrderEngine.Engine.Hosting;
 namespace OrderEngine.Engine.Projections;
 
 /// <summary>
-/// The order_deadlines read table (what each unfinished order waits for, and until when) and the projection's
-/// offset, kept in the journal's database (tables in deploy/sql, created on start). Both SQLite and PostgreSQL
-/// understand the SQL used here.
+/// The read tables built from the order events — order_deadlines (what each unfinished order waits for, and until
+/// when) and channel_orders (each order a channel sent, by its external id) — with the projection's offset, kept in the
+/// journal's database (tables in deploy/sql, created on start). Both SQLite and PostgreSQL understand the SQL used here.
 /// </summary>
-public sealed class OrderDeadlineStore(JournalDatabase database)
+public sealed class OrderProjectionStore(JournalDatabase database)
 {
-    public const string ProjectionName = "order-deadlines";
+    public const string ProjectionName = "orders";
 
     public async Task<long> LoadOffsetAsync(CancellationToken ct)
     {
@@ -59,6 +59,20 @@ public sealed class OrderDeadlineStore(JournalDatabase database)
             }
             Add(command, "id", e.OrderId);
             await command.ExecuteNonQueryAsync(ct);
+            if (e is OrderPlaced { ExternalId: { } externalId } placed)
+            {
+                await using var channel = connection.CreateCommand();
+                channel.Transaction = tx;
+                channel.CommandText = """
+                    INSERT INTO channel_orders (channel, external_id, order_id, placed_at) VALUES (@channel, @external, @id, @at)
+                    ON CONFLICT (channel, external_id) DO NOTHING
+                    """;
+                Add(channel, "channel", placed.Channel);
+                Add(channel, "external", externalId);
+                Add(channel, "id", placed.OrderId);
+                Add(channel, "at", placed.At.ToUnixTimeMilliseconds());
+                await channel.ExecuteNonQueryAsync(ct);
+            }
         }
         await using (var offset = connection.CreateCommand())
         {
