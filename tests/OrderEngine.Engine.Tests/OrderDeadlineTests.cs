@@ -68,7 +68,7 @@ public sealed class OrderDeadlineTests() : TestKit(TestConfig.WithTestJournal), 
     {
         var database = JournalDatabase.From(new PersistenceOptions { SqlitePath = _dir.File("rm.db") });
         database.Prepare();
-        var store = new OrderDeadlineStore(database);
+        var store = new OrderProjectionStore(database);
         var now = DateTimeOffset.UtcNow;
         var line = new OrderLine("w1", 1, 1m, 1m);
         OrderPlaced Placed(string id, DateTimeOffset at, DateTimeOffset expires) => new(id, "web", "c", "EUR", [line], 1m, null, expires, at);

@@ -34,7 +34,7 @@ public sealed record CancelRequest(string? Reason);
 public sealed record ReviewRequest(string? Decision, string? Reason, string? Operator);
 
 /// <summary>The body of POST /api/orders/{id}/refunds: lines, or an amount, or neither (all that is left).</summary>
-public sealed record RefundRequestBody(string? RefundId, decimal? Amount, List<RefundLineBody?>? Lines, string? Reason, string? By);
+public sealed record RefundRequestBody(string? RefundId, decimal? Amount, List<RefundLineBody?>? Lines, string? Reason, string? By, string? PaymentReference = null);
 
 /// <summary>A line to refund.</summary>
 public sealed record RefundLineBody(string? Sku, int Quantity);

@@ -133,7 +133,7 @@ public static class OrdersEndpoints
                 ["refundId"] = ["give refundId in the body or an Idempotency-Key header, so a retried refund counts once"],
             });
         var lines = body.Lines?.Select(l => l is null ? new RefundLine("", 0) : new RefundLine(l.Sku ?? "", l.Quantity)).ToImmutableArray() ?? [];
-        var reply = await gateway.Ask<IOrderReply>(region.ActorRef, new RequestRefund(id, refundId, body.Amount, lines, body.Reason ?? "", body.By ?? "operator"), ct);
+        var reply = await gateway.Ask<IOrderReply>(region.ActorRef, new RequestRefund(id, refundId, body.Amount, lines, body.Reason ?? "", body.By ?? "operator", body.PaymentReference), ct);
         return reply switch
         {
             OrderAccepted a => TypedResults.Accepted($"/api/orders/{id}", a.View),

@@ -73,9 +73,17 @@ public sealed record RefundLine(string Sku, int Quantity);
 
 /// <summary>
 /// Refunds part or all of what was paid: given lines (their price, and their units back on sale when not shipped),
-/// or an amount, or neither (everything still refundable). The refund id makes a retry count once.
+/// or an amount, or neither (everything still refundable). The refund id makes a retry count once. By default it
+/// refunds the order's payment; <paramref name="PaymentReference"/> names another captured payment (an anomaly).
 /// </summary>
-public sealed record RequestRefund(string OrderId, string RefundId, decimal? Amount, ImmutableArray<RefundLine> Lines, string Reason, string By) : IOrderCommand;
+public sealed record RequestRefund(
+    string OrderId,
+    string RefundId,
+    decimal? Amount,
+    ImmutableArray<RefundLine> Lines,
+    string Reason,
+    string By,
+    string? PaymentReference = null) : IOrderCommand;
 
 /// <summary>Asks for an order's current view.</summary>
 public sealed record GetOrder(string OrderId) : IOrderMessage;

@@ -236,18 +236,26 @@ public static class OrderDecider
                 : Accept(recorded, new OrderHeld(s.OrderId, ["payment anomaly: " + anomaly], now + rules.ReviewRules.ReviewWithin, now));
         }
         var refund = new RefundRequested(s.OrderId, AutomaticRefundId(c.Provider, c.PaymentId), c.PaymentId, c.Provider, c.Amount, c.Currency, [],
-            "payment anomaly: " + anomaly, "system", now);
+            "payment anomaly: " + anomaly, "system", now, Whole: true);
         return Accept(recorded, refund);
     }
 
     /// <summary>The id of the refund issued automatically for a payment: stable, so a repeat issues nothing new.</summary>
     public static string AutomaticRefundId(string provider, string paymentId) => Identifiers.Derived('r', provider + "\n" + paymentId);
 
+    /// <summary>When an order ends unfulfilled: give back all its money — its payment and any payment held as an anomaly.</summary>
     private static IEnumerable<IOrderEvent> RefundWholePayment(OrderState s, string reason, string by, DateTimeOffset now)
     {
-        if (s.Payment is not { } p || s.Refundable <= 0) yield break;
-        yield return new RefundRequested(s.OrderId, AutomaticRefundId(p.Provider ?? "manual", p.Reference), p.Reference, p.Provider, s.Refundable,
-            p.Currency, [], reason, by, now);
+        if (s.Payment is { } p && s.Refundable > 0)
+        {
+            yield return new RefundRequested(s.OrderId, AutomaticRefundId(p.Provider ?? "manual", p.Reference), p.Reference, p.Provider, s.Refundable,
+                p.Currency, [], reason, by, now, Whole: true);
+        }
+        foreach (var a in s.AnomaliesToRefund)
+        {
+            yield return new RefundRequested(s.OrderId, AutomaticRefundId(a.Provider, a.PaymentId), a.PaymentId, a.Provider,
+                s.RefundableOf(a.PaymentId, a.Amount), a.Currency, [], "payment anomaly: " + a.Reason, by, now, Whole: true);
+        }
     }
 
     // ---- refunds -------------------------------------------------------------------------------------------------
@@ -263,14 +271,38 @@ public static class OrderDecider
         if (c.Amount is not null && !lines.IsEmpty) return Invalid("amount", "give lines or an amount, not both");
         if (s.Refunds.FirstOrDefault(r => r.RefundId == c.RefundId) is { } existing)
         {
-            var same = (c.Amount is null || c.Amount == existing.Amount) && lines.SequenceEqual(existing.Lines.IsDefault ? [] : existing.Lines);
-            return same ? Done : Reject(OrderRejectionCode.IdempotencyConflict, $"refund {c.RefundId} was already requested differently");
+            var sameTarget = c.PaymentReference is null || c.PaymentReference == existing.PaymentReference;
+            var sameLines = lines.SequenceEqual(existing.Lines.IsDefault ? [] : existing.Lines);
+            var sameAmount = !lines.IsEmpty || (c.Amount is null ? existing.Whole : !existing.Whole && c.Amount == existing.Amount);
+            return sameTarget && sameLines && sameAmount
+                ? Done
+                : Reject(OrderRejectionCode.IdempotencyConflict, $"refund {c.RefundId} was already requested differently");
         }
-        if (s.Payment is not { } paid) return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} has no payment to refund");
+
+        // Which payment: the order's own by default, or a named one (a payment held as an anomaly).
+        string reference, currency;
+        string? provider;
+        decimal refundable;
+        var ownPayment = true;
+        if (c.PaymentReference is { } named && named != s.Payment?.Reference)
+        {
+            if (s.Anomalies.FirstOrDefault(a => a.PaymentId == named) is not { } anomaly)
+                return Invalid("paymentReference", $"order {s.OrderId} has no payment {named}");
+            (reference, currency, provider, refundable, ownPayment) = (anomaly.PaymentId, anomaly.Currency, anomaly.Provider, s.RefundableOf(anomaly.PaymentId, anomaly.Amount), false);
+        }
+        else if (s.Payment is { } paid)
+        {
+            // A held order is decided by its review: rejecting it refunds the payment, approving it keeps it.
+            if (s.Status == OrderStatus.OnHold)
+                return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is on hold; review it first (rejecting it refunds its payment)");
+            (reference, currency, provider, refundable) = (paid.Reference, paid.Currency, paid.Provider, s.Refundable);
+        }
+        else return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} has no payment to refund");
 
         decimal amount;
         if (!lines.IsEmpty)
         {
+            if (!ownPayment) return Invalid("lines", "lines are refunded from the order's own payment; refund an anomaly by amount");
             if (!s.StockSettled) return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId}'s stock is still being committed; retry shortly");
             amount = 0m;
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -289,17 +321,17 @@ public static class OrderDecider
         else if (c.Amount is { } requested)
         {
             if (requested <= 0) return Invalid("amount", "amount must be positive");
-            if (!Currencies.FitsMinorUnits(requested, paid.Currency))
-                return Invalid("amount", $"{paid.Currency} amounts have at most {Currencies.MinorUnitDigits(paid.Currency)} decimals");
+            if (!Currencies.FitsMinorUnits(requested, currency))
+                return Invalid("amount", $"{currency} amounts have at most {Currencies.MinorUnitDigits(currency)} decimals");
             amount = requested;
         }
-        else amount = s.Refundable;
+        else amount = refundable;
 
-        if (s.Refundable <= 0) return Reject(OrderRejectionCode.RefundTooLarge, $"nothing is left to refund on order {s.OrderId}");
-        if (amount > s.Refundable)
-            return Reject(OrderRejectionCode.RefundTooLarge, $"{amount} {paid.Currency} is more than the {s.Refundable} {paid.Currency} left to refund");
-        return Accept(new RefundRequested(s.OrderId, c.RefundId, paid.Reference, paid.Provider, amount, paid.Currency, lines,
-            string.IsNullOrWhiteSpace(c.Reason) ? "refund" : c.Reason, c.By, now));
+        if (refundable <= 0) return Reject(OrderRejectionCode.RefundTooLarge, $"nothing is left to refund of payment {reference}");
+        if (amount > refundable)
+            return Reject(OrderRejectionCode.RefundTooLarge, $"{amount} {currency} is more than the {refundable} {currency} left to refund");
+        return Accept(new RefundRequested(s.OrderId, c.RefundId, reference, provider, amount, currency, lines,
+            string.IsNullOrWhiteSpace(c.Reason) ? "refund" : c.Reason, c.By, now, Whole: lines.IsEmpty && c.Amount is null));
     }
 
     private static Decision<IOrderEvent, OrderRejection> DecideRefundOutcome(OrderState s, RecordRefundOutcome c, DateTimeOffset now)
@@ -373,7 +405,7 @@ public static class OrderDecider
         RefundRequested x => s with
         {
             Refunds = s.Refunds.Add(new RefundRecord(x.RefundId, x.PaymentReference, x.Provider, x.Amount, x.Currency, x.Lines, x.Reason, x.By,
-                RefundStatus.Requested, x.Lines.IsDefaultOrEmpty, null, null, x.At)),
+                RefundStatus.Requested, x.Lines.IsDefaultOrEmpty, null, null, x.At, x.Whole)),
         },
         RefundSucceeded x => RefundSettled(s with { ProviderEvents = x.EventId is null ? s.ProviderEvents : s.ProviderEvents.Add(x.EventId) },
             x.RefundId, r => r with { Status = RefundStatus.Succeeded, ProviderRefundId = x.ProviderRefundId }, x.At),
@@ -385,7 +417,7 @@ public static class OrderDecider
 
     private static OrderState Approve(OrderState s, OrderApproved x)
     {
-        var status = s.Payment is not null ? OrderStatus.Paid
+        var status = s.Payment is not null && s.Refundable > 0 ? OrderStatus.Paid
             : s.PaymentMethod == PaymentMethod.CashOnDelivery ? OrderStatus.Confirmed
             : OrderStatus.Reserved;
         return s with

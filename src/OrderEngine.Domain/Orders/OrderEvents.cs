@@ -82,7 +82,8 @@ public sealed record RefundRequested(
     ImmutableArray<RefundLine> Lines,
     string Reason,
     string By,
-    DateTimeOffset At) : IOrderEvent;
+    DateTimeOffset At,
+    bool Whole = false) : IOrderEvent;
 
 public sealed record RefundSucceeded(string OrderId, string RefundId, string? ProviderRefundId, DateTimeOffset At, string? EventId = null) : IOrderEvent;
 

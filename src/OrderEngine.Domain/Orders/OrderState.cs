@@ -65,7 +65,8 @@ public sealed record RefundRecord(
     bool Restocked,
     string? ProviderRefundId,
     string? FailureReason,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    bool Whole = false);
 
 /// <summary>The state of one order: what was placed, where it stands, its money and whether its stock is settled.</summary>
 public sealed record OrderState(
@@ -93,7 +94,8 @@ public sealed record OrderState(
     public PendingStockAction PendingStock => Status switch
     {
         OrderStatus.Placed => PendingStockAction.Reserve,
-        OrderStatus.Paid or OrderStatus.Confirmed or OrderStatus.Refunded when !StockSettled => PendingStockAction.Commit,
+        // Cash on delivery (Confirmed) keeps its units reserved until delivery, so it owes no commit yet.
+        OrderStatus.Paid or OrderStatus.Refunded when !StockSettled => PendingStockAction.Commit,
         OrderStatus.Rejected or OrderStatus.Cancelled or OrderStatus.Expired when !StockSettled => PendingStockAction.Release,
         _ => PendingStockAction.None,
     };
@@ -101,8 +103,11 @@ public sealed record OrderState(
     /// <summary>Refunds asked of a provider that has not answered yet.</summary>
     public IEnumerable<RefundRecord> RefundsAwaitingProvider => Refunds.Where(r => r.Status == RefundStatus.Requested);
 
-    /// <summary>Refunds whose units must still be put back on sale.</summary>
-    public IEnumerable<RefundRecord> RefundsAwaitingRestock => Refunds.Where(r => !r.Lines.IsDefaultOrEmpty && !r.Restocked && r.Status != RefundStatus.Failed);
+    /// <summary>Refunds whose units must still be put back on sale: once the money went back, not before.</summary>
+    public IEnumerable<RefundRecord> RefundsAwaitingRestock => Refunds.Where(r => !r.Lines.IsDefaultOrEmpty && !r.Restocked && r.Status == RefundStatus.Succeeded);
+
+    /// <summary>Captured payments that did not fit the order and still have money to give back.</summary>
+    public IEnumerable<PaymentAnomaly> AnomaliesToRefund => Anomalies.Where(a => RefundableOf(a.PaymentId, a.Amount) > 0);
 
     /// <summary>What can still be refunded of a payment: its amount less every refund of it that did not fail.</summary>
     public decimal RefundableOf(string paymentReference, decimal paid) =>

@@ -47,6 +47,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     // Refunds: calls to providers in flight, and per refund the SKUs whose restock is not acknowledged yet.
     private readonly HashSet<string> _refundCalls = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _pendingAtProvider = new(StringComparer.Ordinal); // answered "pending": its webhook will settle it
     private readonly Dictionary<string, HashSet<string>> _restocksAwaiting = new(StringComparer.Ordinal);
 
     public OrderActor(string orderId, OrdersOptions options, TimeSpan idleTimeout, OrderCollaborators with, TimeProvider clock)
@@ -365,13 +366,14 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     // ---- refunds -------------------------------------------------------------------------------------------------
 
-    private bool OwesRefundWork() => _state.RefundsAwaitingProvider.Any() || _state.RefundsAwaitingRestock.Any();
+    private bool OwesRefundWork() =>
+        _state.RefundsAwaitingProvider.Any(r => !_pendingAtProvider.Contains(r.RefundId)) || _state.RefundsAwaitingRestock.Any();
 
     private void CallProviders()
     {
         foreach (var refund in _state.RefundsAwaitingProvider)
         {
-            if (!_refundCalls.Add(refund.RefundId)) continue;
+            if (_pendingAtProvider.Contains(refund.RefundId) || !_refundCalls.Add(refund.RefundId)) continue;
             var provider = _with.Providers.Find(refund.Provider ?? ManualProvider.ProviderName);
             if (provider is null)
             {
@@ -384,7 +386,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
                 success: result => new RefundCall(refundId, result, null),
                 failure: error => new RefundCall(refundId, null, error));
         }
-        if (_state.RefundsAwaitingProvider.Any() || _state.RefundsAwaitingRestock.Any()) EnsureRetryTimer();
+        if (OwesRefundWork()) EnsureRetryTimer();
     }
 
     private void OnRefundCall(RefundCall call)
@@ -397,7 +399,12 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             EnsureRetryTimer();
             return;
         }
-        if (call.Result.Kind == RefundResultKind.Pending) return; // settled later by the provider's webhook
+        if (call.Result.Kind == RefundResultKind.Pending)
+        {
+            // Settled later by the provider's webhook; asked again only if this entity restarts (providers are idempotent by refund id).
+            _pendingAtProvider.Add(call.RefundId);
+            return;
+        }
         var succeeded = call.Result.Kind == RefundResultKind.Succeeded;
         DecideInternal(new RecordRefundOutcome(_orderId, call.RefundId, succeeded, call.Result.ProviderRefundId, call.Result.FailureReason), () => { });
     }

@@ -76,6 +76,7 @@ public sealed class SandboxProvider(SandboxOptions options, TimeSpan tolerance) 
         using (doc)
         {
             var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new FormatException("the body must be a JSON object");
             var id = Text(root, "id");
             var type = Text(root, "type");
             if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) throw new FormatException("data is missing");
