@@ -1,0 +1,150 @@
+using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Payments;
+using OrderEngine.Ingestion.Adapters;
+using static OrderEngine.Ingestion.Tests.IngestionTestKit;
+
+namespace OrderEngine.Ingestion.Tests;
+
+public sealed class CanonicalNdjsonAdapterTests
+{
+    private const string Full =
+        """{"externalId": "web-1001", "channel": "web", "customerId": "c-1", "currency": "EUR", "lines": [{"sku": "A-1", "quantity": 2, "unitPrice": 9.99}, {"sku": "B-7", "quantity": 1, "unitPrice": 5}], "shippingAddress": {"name": "Ada Buyer", "line1": "1 Main St", "city": "Berlin", "postalCode": "10115", "country": "DE"}, "paymentMethod": "cashOnDelivery", "charges": {"shipping": 4.90, "tax": 0, "discount": 2.00}}""";
+
+    private const string Minimal =
+        """{"externalId": "web-1002", "channel": "web", "customerId": "c-2", "currency": "JPY", "lines": [{"sku": "A-1", "quantity": 1, "unitPrice": 1200}]}""";
+
+    private static Task<List<AdapterResult>> Read(string feed) => ToListAsync(new CanonicalNdjsonAdapter().ReadAsync(new StringReader(feed)));
+
+    [Fact]
+    public async Task A_line_in_the_api_shape_maps_field_by_field()
+    {
+        var result = Assert.Single(await Read(Full + "\n"));
+
+        // 2 x 9.99 + 1 x 5 + shipping 4.90 + tax 0 - discount 2.00
+        var c = AssertAccepted(result, channelTotal: 27.88m);
+        Assert.Equal("web-1001", ((Mapped)result).ExternalId);
+        Assert.Equal("web", c.Channel);
+        Assert.Equal("c-1", c.CustomerId);
+        Assert.Equal("EUR", c.Currency);
+        AssertLines(c, ("A-1", 2, 9.99m), ("B-7", 1, 5m));
+        Assert.Equal(new Address("Ada Buyer", "1 Main St", null, "Berlin", null, "10115", "DE", null), c.ShippingAddress);
+        Assert.Equal(PaymentMethod.CashOnDelivery, c.PaymentMethod);
+        Assert.Equal(new OrderCharges(4.90m, 0m, 2.00m), c.Charges);
+    }
+
+    [Fact]
+    public async Task Optional_fields_take_the_apis_defaults()
+    {
+        var c = AssertAccepted(Assert.Single(await Read(Minimal)), channelTotal: 1200m);
+        Assert.Equal(PaymentMethod.Card, c.PaymentMethod);
+        Assert.Equal(OrderCharges.None, c.Charges);
+        Assert.Null(c.ShippingAddress);
+    }
+
+    [Fact]
+    public async Task A_malformed_line_is_refused_with_its_line_number_and_the_feed_goes_on()
+    {
+        var results = await Read(Full + "\n" + """{"externalId": "web-x", "channel": """ + "\n" + Minimal + "\n");
+
+        Assert.Equal(3, results.Count);
+        AssertAccepted(results[0]);
+        var refused = AssertRefused(results[1], "line 2: not valid JSON");
+        Assert.Null(refused.ExternalId);
+        AssertAccepted(results[2]);
+    }
+
+    [Fact]
+    public async Task A_line_lacking_required_fields_is_refused_naming_each()
+    {
+        var results = await Read("""{"externalId": "web-3", "channel": "web", "lines": [{"sku": "A-1", "unitPrice": 1}]}""");
+
+        var refused = AssertRefused(Assert.Single(results), "line 1: ", "customerId: missing", "currency: missing", "lines[0].quantity: missing");
+        Assert.Equal("web-3", refused.ExternalId);
+    }
+
+    [Fact]
+    public async Task A_line_without_external_id_is_refused()
+    {
+        AssertRefused(Assert.Single(await Read(Minimal.Replace("\"externalId\": \"web-1002\", ", ""))), "line 1: externalId: missing");
+    }
+
+    [Fact]
+    public async Task An_amount_written_as_a_string_is_refused_as_in_the_api()
+    {
+        AssertRefused(Assert.Single(await Read(Minimal.Replace("1200", "\"1200\""))), "lines[0].unitPrice: expected a JSON number, found the string '1200'");
+    }
+
+    [Fact]
+    public async Task An_amount_with_more_decimals_than_the_currency_is_refused()
+    {
+        AssertRefused(Assert.Single(await Read(Minimal.Replace("1200", "1200.5"))), "lines[0].unitPrice: '1200.5' has more decimals than JPY allows (0)");
+    }
+
+    [Fact]
+    public async Task Trailing_zeros_are_not_precision()
+    {
+        AssertLines(AssertAccepted(Assert.Single(await Read(Minimal.Replace("1200", "1200.00")))), ("A-1", 1, 1200m));
+    }
+
+    [Fact]
+    public async Task An_unknown_field_is_refused_rather_than_ignored()
+    {
+        var feed = Full.Replace("\"shipping\": 4.90", "\"shiping\": 4.90");
+        AssertRefused(Assert.Single(await Read(feed)), "charges.shiping: unknown field");
+    }
+
+    [Fact]
+    public async Task A_client_chosen_id_is_refused_since_the_id_derives_from_channel_and_external_id()
+    {
+        AssertRefused(Assert.Single(await Read(Minimal.Replace("{", "{\"id\": \"ord-1\", ")[..])), "id: a feed record is identified by channel and externalId");
+    }
+
+    [Fact]
+    public async Task Property_names_match_case_insensitively_as_in_the_api()
+    {
+        var feed = Minimal.Replace("\"unitPrice\"", "\"UnitPrice\"").Replace("\"customerId\"", "\"CustomerID\"");
+        Assert.Equal("c-2", AssertAccepted(Assert.Single(await Read(feed))).CustomerId);
+    }
+
+    [Fact]
+    public async Task An_unknown_payment_method_is_refused()
+    {
+        AssertRefused(Assert.Single(await Read(Full.Replace("cashOnDelivery", "paypal"))), "paymentMethod: 'paypal' is not a payment method");
+        AssertRefused(Assert.Single(await Read(Full.Replace("\"cashOnDelivery\"", "\"1\""))), "paymentMethod: '1' is not a payment method");
+    }
+
+    [Fact]
+    public async Task What_the_engine_would_refuse_is_refused_here_in_the_engines_words()
+    {
+        var feed = Minimal.Replace("""[{"sku": "A-1", "quantity": 1, "unitPrice": 1200}]""",
+            """[{"sku": "A-1", "quantity": 1, "unitPrice": 1200}, {"sku": "A-1", "quantity": 2, "unitPrice": 1200}]""");
+        var refused = AssertRefused(Assert.Single(await Read(feed)), "line 1: the engine would refuse the mapped order: lines[1].sku: SKU A-1 appears on more than one line");
+        Assert.Equal("web-1002", refused.ExternalId);
+    }
+
+    [Fact]
+    public async Task Blank_lines_and_crlf_endings_are_tolerated()
+    {
+        var results = await Read("\r\n" + Full + "\r\n\r\n   \n" + Minimal + "\r\n");
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => AssertAccepted(r));
+    }
+
+    [Fact]
+    public async Task A_line_longer_than_the_limit_is_refused_without_stopping_the_feed()
+    {
+        var adapter = new CanonicalNdjsonAdapter(maxLineLength: 300);
+        var longLine = Full.Replace("Ada Buyer", new string('x', 400));
+        var results = await ToListAsync(adapter.ReadAsync(new StringReader(longLine + "\n" + Minimal)));
+
+        Assert.Equal(2, results.Count);
+        AssertRefused(results[0], "line 1: longer than 300 characters");
+        AssertAccepted(results[1]);
+    }
+
+    [Fact]
+    public async Task A_line_that_is_not_an_object_is_refused()
+    {
+        AssertRefused(Assert.Single(await Read("[1, 2, 3]")), "line 1: expected an order object, found an array");
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OrderEngine.Domain;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Ingestion.Adapters;
+
+namespace OrderEngine.Ingestion.Tests;
+
+/// <summary>Fixture loading, in-test payload edits and the checks every mapped record must pass.</summary>
+internal static class IngestionTestKit
+{
+    public static string FixturePath(string relative) => Path.Combine(AppContext.BaseDirectory, "Fixtures", relative);
+
+    public static string Fixture(string relative) => File.ReadAllText(FixturePath(relative));
+
+    public static JsonNode FixtureNode(string relative) => JsonNode.Parse(Fixture(relative))!;
+
+    /// <summary>A fixture changed in the test, so the change is visible where it is asserted on.</summary>
+    public static JsonElement Edited(string relative, Action<JsonNode> edit)
+    {
+        var node = FixtureNode(relative);
+        edit(node);
+        return Element(node);
+    }
+
+    public static JsonElement Element(JsonNode node) => JsonDocument.Parse(node.ToJsonString()).RootElement;
+
+    public static JsonElement Element(string json) => JsonDocument.Parse(json).RootElement;
+
+    /// <summary>
+    /// What every Mapped record must be: a placement the engine's own validation accepts, whose order id is derived from
+    /// (channel, externalId), and whose total — as the engine computes it when placing — is the given channel total.
+    /// </summary>
+    public static PlaceOrder AssertAccepted(AdapterResult result, decimal? channelTotal = null)
+    {
+        var mapped = Assert.IsType<Mapped>(result);
+        var c = mapped.Command;
+        Assert.Empty(OrderDecider.Validate(c, OrderRules.Default));
+        Assert.Equal(Identifiers.OrderIdFromExternal(mapped.Channel, mapped.ExternalId), c.OrderId);
+        Assert.Equal(mapped.Channel, c.Channel);
+        if (channelTotal is { } expected) Assert.Equal(expected, EngineTotal(c));
+        return c;
+    }
+
+    /// <summary>The total the order decider records when it places this command.</summary>
+    public static decimal EngineTotal(PlaceOrder c)
+    {
+        var decision = OrderDecider.Decide(OrderState.Initial(c.OrderId), c, DateTimeOffset.UnixEpoch, OrderRules.Default);
+        Assert.False(decision.IsRejected, decision.Rejection?.Message);
+        return Assert.IsType<OrderPlaced>(Assert.Single(decision.Events)).Total;
+    }
+
+    public static Refused AssertRefused(AdapterResult result, params string[] reasonParts)
+    {
+        var refused = Assert.IsType<Refused>(result);
+        foreach (var part in reasonParts) Assert.Contains(part, refused.Reason, StringComparison.Ordinal);
+        return refused;
+    }
+
+    public static void AssertLines(PlaceOrder c, params (string Sku, int Quantity, decimal UnitPrice)[] expected)
+    {
+        Assert.Equal(expected.Length, c.Lines.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i].Sku, c.Lines[i].Sku);
+            Assert.Equal(expected[i].Quantity, c.Lines[i].Quantity);
+            Assert.Equal(expected[i].UnitPrice, c.Lines[i].UnitPrice);
+        }
+    }
+
+    /// <summary>A placement as comparable text (ImmutableArray compares by reference).</summary>
+    public static string Describe(PlaceOrder c) =>
+        $"{c.OrderId}|{c.Channel}|{c.CustomerId}|{c.Currency}|{string.Join(";", c.Lines.Select(l => $"{l.Sku}x{l.Quantity}@{l.UnitPrice}"))}|{c.ShippingAddress}|{c.PaymentMethod}|{c.Charges}";
+
+    public static async Task<List<AdapterResult>> ToListAsync(IAsyncEnumerable<AdapterResult> results)
+    {
+        var list = new List<AdapterResult>();
+        await foreach (var r in results) list.Add(r);
+        return list;
+    }
+}
