@@ -1,13 +1,16 @@
+using OrderEngine.Api.Channels;
 using OrderEngine.Api.Health;
 using OrderEngine.Api.Http;
 using OrderEngine.Api.Orders;
 using OrderEngine.Api.Payments;
 using OrderEngine.Api.Stock;
 using OrderEngine.Engine.Hosting;
+using OrderEngine.Ingestion;
 
 // appsettings.json ships next to the binary; the working directory is only where ./data goes.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddOrderEngine(builder.Configuration);
+builder.Services.AddOrderEngineIngestion(builder.Configuration);
 builder.Services.AddOrderEngineHttp(builder.Configuration);
 builder.Services.AddOrderEngineHealth();
 builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
@@ -18,6 +21,7 @@ app.UseOrderEngineHttp();
 app.MapOrdersApi();
 app.MapStockApi();
 app.MapPaymentsApi();
+app.MapChannelsApi();
 app.MapHealthApi();
 app.MapOpenApi();
 app.Run();

@@ -24,7 +24,8 @@ public static class HttpSetup
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
             if (ctx.ProblemDetails.Status == 413 && ctx.ProblemDetails.Detail is null)
             {
-                var limit = ctx.HttpContext.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value.MaxRequestBodyBytes;
+                var http = ctx.HttpContext.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value;
+                var limit = ctx.HttpContext.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.Bytes(http) ?? http.MaxRequestBodyBytes;
                 ctx.ProblemDetails.Detail = $"the request body is larger than {limit} bytes";
             }
             // Framework-written problems (status code pages, binding failures) carry RFC links as their type;
@@ -160,12 +161,15 @@ internal sealed class RequestExceptionHandler(IProblemDetailsService problems, I
     }
 }
 
+/// <summary>Endpoint metadata: this endpoint takes bodies up to a limit of its own (a feed, a reconciliation list) instead of the default.</summary>
+public sealed record BodyLimit(Func<HttpOptions, long> Bytes);
+
 /// <summary>Refuses request bodies above the configured size, whether announced by Content-Length or streamed.</summary>
 internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<HttpOptions> options)
 {
     public async Task InvokeAsync(HttpContext http)
     {
-        var limit = options.Value.MaxRequestBodyBytes;
+        var limit = http.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.Bytes(options.Value) ?? options.Value.MaxRequestBodyBytes;
         if (http.Request.ContentLength > limit)
             throw new BadHttpRequestException($"the request body has {http.Request.ContentLength} bytes; at most {limit} are accepted", StatusCodes.Status413PayloadTooLarge);
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;

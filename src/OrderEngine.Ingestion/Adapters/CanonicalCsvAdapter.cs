@@ -53,7 +53,7 @@ public sealed class CanonicalCsvAdapter
         var columns = Header(header, out var headerProblem);
         if (columns is null)
         {
-            yield return new Refused(null, $"line {header.Line}: header: {headerProblem}");
+            yield return new Refused(null, $"line {header.Line}: header: {headerProblem}") { Raw = CsvText.Join(header.Fields) };
             yield break;
         }
 
@@ -67,17 +67,17 @@ public sealed class CanonicalCsvAdapter
             if (!OrderAssembly.IsUsableExternalId(externalId))
             {
                 // A row without a usable id belongs to no order: it is set aside alone.
-                if (group is not null) yield return Build(group, columns);
+                if (group is not null) yield return Build(group, columns) with { Raw = RawOf(group, columns) };
                 group = null;
                 var p = new Problems();
                 Canonical.ExternalId(externalId, "externalId", p);
-                yield return new Refused(null, $"line {record.Line}: " + (error ?? p.Join()));
+                yield return new Refused(null, $"line {record.Line}: " + (error ?? p.Join())) { Raw = columns.HeaderText + "\n" + CsvText.Join(record.Fields) };
             }
             else
             {
                 if (group is not null && group.ExternalId != externalId)
                 {
-                    yield return Build(group, columns);
+                    yield return Build(group, columns) with { Raw = RawOf(group, columns) };
                     group = null;
                 }
                 group ??= new Group(externalId!, _rules.MaxLines);
@@ -85,8 +85,12 @@ public sealed class CanonicalCsvAdapter
             }
             if (record.Fatal) break;
         }
-        if (group is not null) yield return Build(group, columns);
+        if (group is not null) yield return Build(group, columns) with { Raw = RawOf(group, columns) };
     }
+
+    /// <summary>The order's rows as CSV under the feed's header, so a quarantined order can be read (and retried) on its own.</summary>
+    private static string RawOf(Group g, Columns columns) =>
+        columns.HeaderText + "\n" + string.Join("\n", g.Rows.Select(r => CsvText.Join(r.Fields)));
 
     private AdapterResult Build(Group g, Columns columns)
     {
@@ -165,12 +169,13 @@ public sealed class CanonicalCsvAdapter
             problem = p.Join();
             return null;
         }
-        return new Columns(index, header.Fields.Count);
+        return new Columns(index, header.Fields.Count, CsvText.Join(header.Fields));
     }
 
-    private sealed class Columns(Dictionary<string, int> index, int count)
+    private sealed class Columns(Dictionary<string, int> index, int count, string headerText)
     {
         public int Count => count;
+        public string HeaderText => headerText;
         public IEnumerable<string> Names => index.Keys;
         public bool Has(string name) => index.ContainsKey(name);
         public int Index(string name) => index[name];

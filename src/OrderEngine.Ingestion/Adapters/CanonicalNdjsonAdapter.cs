@@ -48,11 +48,11 @@ public sealed class CanonicalNdjsonAdapter
             ct.ThrowIfCancellationRequested();
             if (line.TooLong)
             {
-                yield return new Refused(null, $"line {line.Number}: longer than {_maxLineLength} characters");
+                yield return new Refused(null, $"line {line.Number}: longer than {_maxLineLength} characters") { Raw = "" };
                 continue;
             }
             if (string.IsNullOrWhiteSpace(line.Text)) continue;
-            yield return MapLine(line.Text!, line.Number);
+            yield return MapLine(line.Text!, line.Number) with { Raw = line.Text };
         }
     }
 

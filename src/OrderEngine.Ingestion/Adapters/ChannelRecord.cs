@@ -7,7 +7,11 @@ namespace OrderEngine.Ingestion.Adapters;
 /// Adapters never throw for bad data: a feed must be able to set one record aside with its reason and go on
 /// (ARCHITECTURE.md, guarantee 5). Only a misconfigured adapter (an empty shop name, say) throws, at construction.
 /// </remarks>
-public abstract record AdapterResult;
+public abstract record AdapterResult
+{
+    /// <summary>The record as the channel sent it (a feed line, a CSV header plus the order's rows), kept for quarantine and retry; null when the caller already holds it (a webhook body).</summary>
+    public string? Raw { get; init; }
+}
 
 /// <summary>
 /// A record the engine can take: its channel, the channel's own id for it, and the placement. The command's order id is

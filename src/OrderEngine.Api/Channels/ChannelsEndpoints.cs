@@ -1,0 +1,213 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using OrderEngine.Api.Http;
+using OrderEngine.Domain;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Ingestion.Adapters;
+using OrderEngine.Ingestion.Channels;
+using OrderEngine.Ingestion.Intake;
+using OrderEngine.Ingestion.Reconciliation;
+
+namespace OrderEngine.Api.Channels;
+
+/// <summary>
+/// Channel intake over HTTP: platform webhooks (Shopify, WooCommerce), bulk feeds (NDJSON or CSV, streamed), channel
+/// counters, the quarantine with retry, and reconciliation against a channel's own list of orders.
+/// </summary>
+public static class ChannelsEndpoints
+{
+    /// <summary>A webhook's answer: the outcome of each order in the payload (a webhook normally carries one).</summary>
+    public sealed record WebhookAnswer(IReadOnlyList<IntakeOutcome> Orders);
+
+    /// <summary>The last line of a feed's answer: how many records had each outcome.</summary>
+    public sealed record FeedSummary(long Records, long Accepted, long Duplicates, long Quarantined, long Unavailable, string? Error = null);
+
+    public sealed record FeedSummaryLine(FeedSummary Summary);
+
+    public sealed record ChannelList(IReadOnlyList<ChannelStatsView> Channels);
+
+    public sealed record QuarantineList(string Channel, IReadOnlyList<QuarantinedRecord> Records);
+
+    public sealed record RetryRequest(string? Payload);
+
+    public sealed record ReconcileRequest(DateTimeOffset? From, DateTimeOffset? To, List<string>? ExternalIds);
+
+    public static WebApplication MapChannelsApi(this WebApplication app)
+    {
+        var group = app.MapGroup("/api/channels").WithTags("channels");
+        group.MapPost("/shopify/{shop}/orders", ShopifyAsync)
+            .WithSummary("Shopify orders/create webhook, verified with X-Shopify-Hmac-Sha256")
+            .Accepts<object>("application/json")
+            .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
+            .ProducesProblem(401).ProducesProblem(404).ProducesProblem(503);
+        group.MapPost("/woocommerce/{store}/orders", WooCommerceAsync)
+            .WithSummary("WooCommerce order.created webhook, verified with X-WC-Webhook-Signature")
+            .Accepts<object>("application/json")
+            .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
+            .ProducesProblem(401).ProducesProblem(404).ProducesProblem(503);
+        group.MapPost("/{channel}/feed", FeedAsync)
+            .WithSummary("A bulk feed of canonical orders (application/x-ndjson or text/csv), streamed; answers one NDJSON line per record, then a summary")
+            .Accepts<string>("application/x-ndjson", "text/csv")
+            .WithMetadata(new BodyLimit(o => o.MaxFeedBodyBytes))
+            .ProducesProblem(400).ProducesProblem(415);
+        group.MapGet("", ListAsync).WithSummary("Per channel: records received, accepted, duplicates, refused, quarantined, last seen");
+        group.MapGet("/{channel}/quarantine", QuarantineAsync).WithSummary("The channel's quarantined records with their reasons and raw payloads");
+        group.MapPost("/{channel}/quarantine/{id}/retry", RetryAsync)
+            .WithSummary("Takes a quarantined record in again, as stored or with a corrected payload")
+            .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
+            .ProducesProblem(404).ProducesProblem(422).ProducesProblem(503);
+        group.MapPost("/{channel}/reconcile", ReconcileAsync)
+            .WithSummary("Compares the channel's list of external order ids for a period with the orders taken in")
+            .WithMetadata(new BodyLimit(o => o.MaxReconcileBodyBytes))
+            .ProducesProblem(400);
+        return app;
+    }
+
+    private static Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> ShopifyAsync(
+        string shop, HttpRequest request, IOptions<ChannelOptions> options, WebhookIntake intake, OrderRules rules, CancellationToken ct) =>
+        WebhookAsync(request, intake, rules, "shopify", shop, options.Value.Shopify, ShopifyWebhook.SignatureHeader, ShopifyWebhook.Verify,
+            RecordFormats.Shopify(shop), "X-Shopify-Topic", ["orders/create"], ct);
+
+    private static Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> WooCommerceAsync(
+        string store, HttpRequest request, IOptions<ChannelOptions> options, WebhookIntake intake, OrderRules rules, CancellationToken ct) =>
+        WebhookAsync(request, intake, rules, "woocommerce", store, options.Value.WooCommerce, WooCommerceWebhook.SignatureHeader, WooCommerceWebhook.Verify,
+            RecordFormats.WooCommerce(store), "X-WC-Webhook-Topic", ["order.created"], ct);
+
+    private delegate bool Verifier(string secret, ReadOnlySpan<byte> body, string? header);
+
+    private static async Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> WebhookAsync(
+        HttpRequest request, WebhookIntake intake, OrderRules rules, string channel, string store, Dictionary<string, StoreOptions> stores,
+        string signatureHeader, Verifier verify, string format, string topicHeader, string[] topics, CancellationToken ct)
+    {
+        if (!stores.TryGetValue(store, out var configured) || string.IsNullOrEmpty(configured.Secret))
+            return Problems.Of(404, "UnknownStore", "No such store", $"no {channel} store '{store}' is configured (OrderEngine:Channels:{(channel == "shopify" ? "Shopify" : "WooCommerce")}:{store}:Secret)");
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, ct);
+        var body = buffer.ToArray();
+        if (!verify(configured.Secret, body, request.Headers[signatureHeader].ToString() is { Length: > 0 } h ? h : null))
+            return Problems.Of(401, "BadSignature", "The webhook could not be verified", $"the {signatureHeader} header is missing or does not match the body; nothing was stored");
+        var topic = request.Headers[topicHeader].ToString();
+        if (topic.Length > 0 && !topics.Contains(topic, StringComparer.OrdinalIgnoreCase))
+            return TypedResults.Accepted((string?)null, (object)new { ignored = $"topic '{topic}' is not taken in; only {string.Join(", ", topics)} places orders" });
+
+        var raw = Encoding.UTF8.GetString(body);
+        var results = RecordFormats.Read(format, raw, rules);
+        var source = new IntakeSource("webhook", format);
+        var outcomes = new List<IntakeOutcome>(results.Count);
+        foreach (var result in results)
+        {
+            var outcome = await intake.TakeAsync(new IntakeRecord(channel, source, result, result.Raw ?? raw));
+            if (outcome is null || !outcome.Taken)
+            {
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return Problems.Of(503, "Unavailable", "Try again shortly",
+                    outcome?.Reason ?? "the intake pipeline is full; redelivering the webhook is safe (a repeat is recognised)");
+            }
+            outcomes.Add(outcome);
+        }
+        return TypedResults.Ok(new WebhookAnswer(outcomes));
+    }
+
+    private static async Task FeedAsync(string channel, HttpContext http, FeedIntake feed, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    {
+        var response = http.Response;
+        if (!Identifiers.IsValidChannel(channel))
+        {
+            await Problems.Validation($"'{channel}' is not a channel name", new Dictionary<string, string[]> { ["channel"] = [Identifiers.ChannelRule] }).ExecuteAsync(http);
+            return;
+        }
+        var format = RecordFormats.OfMediaType(http.Request.ContentType);
+        if (format is null)
+        {
+            await Problems.Of(415, "UnsupportedMediaType", "A feed is NDJSON or CSV",
+                $"send the feed as application/x-ndjson (one order per line) or text/csv (one row per order line), not '{http.Request.ContentType}'").ExecuteAsync(http);
+            return;
+        }
+        response.StatusCode = 200;
+        response.ContentType = "application/x-ndjson; charset=utf-8";
+        var options = json.Value.SerializerOptions;
+        long records = 0, accepted = 0, duplicates = 0, quarantined = 0, unavailable = 0;
+        string? error = null;
+        using var reader = new StreamReader(http.Request.Body, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
+        try
+        {
+            await feed.RunAsync(channel, new IntakeSource("feed", format), reader, async batch =>
+            {
+                foreach (var outcome in batch)
+                {
+                    records++;
+                    switch (outcome.Outcome)
+                    {
+                        case IntakeOutcomeKind.Accepted: accepted++; break;
+                        case IntakeOutcomeKind.Duplicate: duplicates++; break;
+                        case IntakeOutcomeKind.Quarantined: quarantined++; break;
+                        default: unavailable++; break;
+                    }
+                    await JsonSerializer.SerializeAsync(response.Body, outcome, options, http.RequestAborted);
+                    await response.Body.WriteAsync("\n"u8.ToArray(), http.RequestAborted);
+                }
+                await response.Body.FlushAsync(http.RequestAborted);
+            }, http.RequestAborted);
+        }
+        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // The answer has begun, so a failure (a body over the limit, bytes that are not UTF-8) ends it in the summary:
+            // every record answered above was taken; the rest of the feed was not read.
+            error = e is BadHttpRequestException or DecoderFallbackException ? e.Message : "the feed stopped: " + e.GetBaseException().Message;
+        }
+        if (http.RequestAborted.IsCancellationRequested) return;
+        await JsonSerializer.SerializeAsync(response.Body, new FeedSummaryLine(new FeedSummary(records, accepted, duplicates, quarantined, unavailable, error)), options);
+        await response.Body.WriteAsync("\n"u8.ToArray());
+    }
+
+    private static async Task<Ok<ChannelList>> ListAsync(ChannelStats stats, CancellationToken ct) =>
+        TypedResults.Ok(new ChannelList(await stats.ReadAsync(ct)));
+
+    private static async Task<Results<Ok<QuarantineList>, ProblemHttpResult>> QuarantineAsync(
+        string channel, QuarantineStore quarantine, CancellationToken ct, [FromQuery] bool includeResolved = false, [FromQuery] int limit = 100)
+    {
+        if (limit is < 1 or > 1000)
+            return Problems.Validation("limit is out of range", new Dictionary<string, string[]> { ["limit"] = ["1-1000"] });
+        return TypedResults.Ok(new QuarantineList(channel, await quarantine.ListAsync(channel, includeResolved, limit, ct)));
+    }
+
+    private static async Task<Results<Ok<IntakeOutcome>, ProblemHttpResult>> RetryAsync(
+        string channel, string id, [FromBody] RetryRequest? body, QuarantineStore quarantine, ChannelIntake intake, OrderRules rules, CancellationToken ct)
+    {
+        if (await quarantine.GetAsync(channel, id, ct) is not { } stored)
+            return Problems.Of(404, "NotFound", "No such quarantined record", $"channel {channel} has no quarantined record {id}");
+        if (stored.ResolvedAt is not null)
+            return Problems.Of(409, "AlreadyResolved", "The record was already taken in", $"record {id} was resolved at {stored.ResolvedAt:O}");
+        var source = IntakeSource.Parse(stored.Source);
+        if (!RecordFormats.IsKnown(source.Format))
+            return Problems.Of(422, "UnknownFormat", "The record cannot be read again", $"record {id} came in as '{source.Format}', which this node does not read");
+        var payload = body?.Payload ?? stored.Payload;
+        var results = RecordFormats.Read(source.Format, payload, rules);
+        if (results.Count != 1)
+            return Problems.Of(422, "NotOneRecord", "A retry takes exactly one record", $"the payload holds {results.Count} records");
+        var outcome = await intake.RetryAsync(stored, new IntakeRecord(channel, source, results[0], payload), ct);
+        return outcome.Outcome switch
+        {
+            IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate => TypedResults.Ok(outcome),
+            IntakeOutcomeKind.Unavailable => Problems.Unavailable(outcome.Reason ?? "the engine did not answer in time"),
+            _ => Problems.Of(422, "StillRefused", "The record is still refused", outcome.Reason ?? "", new Dictionary<string, object?> { ["quarantineId"] = id }),
+        };
+    }
+
+    private static async Task<Results<Ok<ReconciliationReport>, ProblemHttpResult>> ReconcileAsync(
+        string channel, [FromBody] ReconcileRequest body, ChannelReconciliation reconciliation, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!Identifiers.IsValidChannel(channel)) errors["channel"] = [Identifiers.ChannelRule];
+        if (body.From is null) errors["from"] = ["required: the start of the period (inclusive), e.g. 2026-11-01T00:00:00Z"];
+        if (body.To is null) errors["to"] = ["required: the end of the period (exclusive)"];
+        if (body.From is { } f && body.To is { } t && t <= f) errors["to"] = ["must be after from"];
+        if (body.ExternalIds is null) errors["externalIds"] = ["required: the channel's order ids for the period (may be empty)"];
+        else if (body.ExternalIds.Any(string.IsNullOrWhiteSpace)) errors["externalIds"] = ["ids must not be empty"];
+        if (errors.Count > 0) return Problems.Validation("the reconciliation request is invalid", errors);
+        return TypedResults.Ok(await reconciliation.ReconcileAsync(channel, body.From!.Value, body.To!.Value, body.ExternalIds!, ct));
+    }
+}

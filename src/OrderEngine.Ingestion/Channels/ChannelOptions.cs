@@ -1,0 +1,65 @@
+namespace OrderEngine.Ingestion.Channels;
+
+/// <summary>Channel intake settings, bound from "OrderEngine:Channels".</summary>
+public sealed class ChannelOptions
+{
+    public const string Section = "OrderEngine:Channels";
+
+    /// <summary>Records of one feed, queue or the webhooks in flight at once (each waits for its order entity).</summary>
+    public int Parallelism { get; set; } = 64;
+
+    /// <summary>Webhook records waiting for a slot; past it a webhook is answered 503 with Retry-After (the channel redelivers).</summary>
+    public int WebhookQueueSize { get; set; } = 1024;
+
+    /// <summary>Shopify shops by domain (e.g. "jsmith.myshopify.com"), each with its webhook secret.</summary>
+    public Dictionary<string, StoreOptions> Shopify { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>WooCommerce stores by name, each with its webhook secret.</summary>
+    public Dictionary<string, StoreOptions> WooCommerce { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public InboxOptions Inbox { get; set; } = new();
+
+    public RabbitMqOptions RabbitMq { get; set; } = new();
+}
+
+/// <summary>One shop of a platform channel.</summary>
+public sealed class StoreOptions
+{
+    /// <summary>The secret the platform signs its webhooks with (Shopify: the app's client secret; WooCommerce: the webhook's secret).</summary>
+    public string Secret { get; set; } = "";
+}
+
+/// <summary>
+/// A folder other systems drop feed files into: <c>{Path}/{channel}/*.ndjson|*.jsonl|*.csv</c>. A file is moved to
+/// <c>{Path}/.processing</c> while it is fed, then to <c>{Path}/.done</c> with a <c>.results.ndjson</c> beside it.
+/// </summary>
+public sealed class InboxOptions
+{
+    /// <summary>The inbox folder; empty (the default) turns the watcher off.</summary>
+    public string Path { get; set; } = "";
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>RabbitMQ intake: one consumer per configured queue.</summary>
+public sealed class RabbitMqOptions
+{
+    /// <summary>The broker, e.g. <c>amqp://user:pass@127.0.0.1:5672/</c>; empty turns RabbitMQ intake off.</summary>
+    public string Uri { get; set; } = "";
+
+    /// <summary>Messages delivered but not yet acknowledged, per queue: the consumer's back-pressure towards the broker.</summary>
+    public ushort Prefetch { get; set; } = 64;
+
+    public List<QueueOptions> Queues { get; set; } = [];
+}
+
+/// <summary>A queue to consume: the channel its orders belong to and the format of a message body.</summary>
+public sealed class QueueOptions
+{
+    public string Queue { get; set; } = "";
+
+    public string Channel { get; set; } = "";
+
+    /// <summary><c>ndjson</c> (one canonical order per message), <c>shopify:{shop}</c> or <c>woocommerce:{store}</c>.</summary>
+    public string Format { get; set; } = "ndjson";
+}

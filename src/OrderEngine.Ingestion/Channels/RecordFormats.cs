@@ -1,0 +1,70 @@
+using System.Runtime.CompilerServices;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Ingestion.Adapters;
+
+namespace OrderEngine.Ingestion.Channels;
+
+/// <summary>
+/// The formats a record can arrive in, by name: <c>ndjson</c>, <c>csv</c>, <c>shopify:{shop}</c>, <c>woocommerce:{store}</c>.
+/// The name travels with a quarantined record, so a retry reads it the same way.
+/// </summary>
+public static class RecordFormats
+{
+    public const string Ndjson = "ndjson";
+    public const string Csv = "csv";
+
+    public static string Shopify(string shop) => "shopify:" + shop.ToLowerInvariant();
+
+    public static string WooCommerce(string store) => "woocommerce:" + store;
+
+    /// <summary>True for a format name this node can read.</summary>
+    public static bool IsKnown(string format) =>
+        format is Ndjson or Csv || format.StartsWith("shopify:", StringComparison.Ordinal) || format.StartsWith("woocommerce:", StringComparison.Ordinal);
+
+    /// <summary>The format of a feed body from its media type, or null when it is not one a feed may have.</summary>
+    public static string? OfMediaType(string? contentType)
+    {
+        var media = (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+        return media switch
+        {
+            "application/x-ndjson" or "application/ndjson" or "application/jsonl" or "application/json-lines" or "application/jsonlines" => Ndjson,
+            "text/csv" => Csv,
+            _ => null,
+        };
+    }
+
+    /// <summary>The format of an inbox file from its extension, or null when the file is not a feed.</summary>
+    public static string? OfFileName(string name) => Path.GetExtension(name).ToLowerInvariant() switch
+    {
+        ".ndjson" or ".jsonl" => Ndjson,
+        ".csv" => Csv,
+        _ => null,
+    };
+
+    /// <summary>Reads a payload in the named format, record by record as it arrives.</summary>
+    public static async IAsyncEnumerable<AdapterResult> ReadAsync(string format, TextReader reader, OrderRules rules, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        switch (format)
+        {
+            case Ndjson:
+                await foreach (var r in new CanonicalNdjsonAdapter(rules).ReadAsync(reader, ct)) yield return r;
+                break;
+            case Csv:
+                await foreach (var r in new CanonicalCsvAdapter(rules).ReadAsync(reader, ct)) yield return r;
+                break;
+            default:
+                foreach (var r in Read(format, await reader.ReadToEndAsync(ct), rules)) yield return r;
+                break;
+        }
+    }
+
+    /// <summary>Reads a whole payload (a webhook body, a message, a stored quarantine record) in the named format.</summary>
+    public static IReadOnlyList<AdapterResult> Read(string format, string payload, OrderRules rules)
+    {
+        if (format.StartsWith("shopify:", StringComparison.Ordinal)) return new ShopifyAdapter(format["shopify:".Length..], rules).Read(payload);
+        if (format.StartsWith("woocommerce:", StringComparison.Ordinal)) return new WooCommerceAdapter(format["woocommerce:".Length..], rules).Read(payload);
+        if (format is not (Ndjson or Csv)) throw new ArgumentException($"unknown record format '{format}'", nameof(format));
+        var results = ReadAsync(format, new StringReader(payload), rules).ToBlockingEnumerable().ToList();
+        return format == Ndjson ? results.Select(r => r with { Raw = r.Raw ?? payload }).ToList() : results;
+    }
+}

@@ -1,0 +1,126 @@
+using Akka;
+using Akka.Actor;
+using Akka.Streams.Dsl;
+using Microsoft.Extensions.Logging;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Ingestion.Adapters;
+
+namespace OrderEngine.Ingestion.Intake;
+
+/// <summary>
+/// The one path every channel record takes into the engine, whatever its source: a mapped record is asked of its order
+/// entity (the id derives from channel and external id, so a redelivery reaches the same entity and changes nothing); a
+/// record that cannot be mapped, or that the engine refuses as bad data, is stored in quarantine with its reason. The
+/// answer comes only once the entity replied or the quarantine row is written, and only then may the source acknowledge.
+/// </summary>
+public sealed class ChannelIntake(
+    Func<IActorRef> orderRegion,
+    QuarantineStore quarantine,
+    ChannelStats stats,
+    TimeSpan askTimeout,
+    TimeProvider clock,
+    ILogger<ChannelIntake> log)
+{
+    /// <summary>Records in flight at once per pipeline: enough to keep the engine's group commit busy, bounded so a slow engine slows the source.</summary>
+    public const int DefaultParallelism = 64;
+
+    /// <summary>The pipeline stage: <c>SelectAsync(n, ask the order region)</c>, in order, back-pressured.</summary>
+    public Flow<IntakeRecord, IntakeOutcome, NotUsed> Flow(int parallelism = DefaultParallelism) =>
+        Akka.Streams.Dsl.Flow.Create<IntakeRecord>().SelectAsync(parallelism, r => TakeAsync(r, CancellationToken.None));
+
+    /// <summary>Takes one record in; never throws for bad data or an engine that is not answering.</summary>
+    public async Task<IntakeOutcome> TakeAsync(IntakeRecord record, CancellationToken ct)
+    {
+        stats.Received(record.Channel, clock.GetUtcNow());
+        var outcome = await DecideAsync(record, ct);
+        // Only an order entity's refusal carries the order id: a record refused before it reached one is quarantined, not refused.
+        stats.Outcome(record.Channel, outcome.Outcome, outcome.Outcome == IntakeOutcomeKind.Quarantined && outcome.OrderId is not null);
+        return outcome with { Record = record.Position };
+    }
+
+    /// <summary>
+    /// Takes a quarantined record in again, as stored or as corrected by an operator. Taken in: the record is marked
+    /// resolved. Refused again: the answer says why and no new quarantine row is written.
+    /// </summary>
+    public async Task<IntakeOutcome> RetryAsync(QuarantinedRecord stored, IntakeRecord record, CancellationToken ct)
+    {
+        var outcome = record.Result switch
+        {
+            Mapped m when m.Channel != record.Channel => Set(record, m.ExternalId, Mismatch(m, record)),
+            Mapped m => await PlaceAsync(record, m, quarantineRefusals: false, ct),
+            Refused r => Set(record, r.ExternalId, r.Reason),
+            _ => throw new InvalidOperationException($"unexpected adapter result {record.Result.GetType().Name}"),
+        };
+        if (outcome.Outcome is IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate)
+        {
+            stats.Outcome(record.Channel, outcome.Outcome, refusedByEngine: false);
+            await quarantine.ResolveAsync(stored.Id, clock.GetUtcNow(), ct);
+        }
+        return outcome;
+    }
+
+    private Task<IntakeOutcome> DecideAsync(IntakeRecord record, CancellationToken ct) => record.Result switch
+    {
+        Mapped m when m.Channel != record.Channel => QuarantineAsync(record, m.ExternalId, Mismatch(m, record), ct),
+        Mapped m => PlaceAsync(record, m, quarantineRefusals: true, ct),
+        Refused r => QuarantineAsync(record, r.ExternalId, r.Reason, ct),
+        _ => throw new InvalidOperationException($"unexpected adapter result {record.Result.GetType().Name}"),
+    };
+
+    private async Task<IntakeOutcome> PlaceAsync(IntakeRecord record, Mapped mapped, bool quarantineRefusals, CancellationToken ct)
+    {
+        IOrderReply reply;
+        try
+        {
+            reply = await orderRegion().Ask<IOrderReply>(mapped.Command, askTimeout, ct);
+        }
+        catch (AskTimeoutException)
+        {
+            return new IntakeOutcome(IntakeOutcomeKind.Unavailable, record.Channel, mapped.ExternalId, mapped.Command.OrderId,
+                Reason: "the engine did not answer in time; send the record again (a repeat is recognised)");
+        }
+        switch (reply)
+        {
+            case OrderAccepted a:
+                return new IntakeOutcome(a.Repeat ? IntakeOutcomeKind.Duplicate : IntakeOutcomeKind.Accepted, record.Channel, mapped.ExternalId, a.OrderId,
+                    a.View.Status.ToString(),
+                    a.View.Status == OrderStatus.Rejected ? RejectedLines(a.View) : null);
+            case OrderRefused r:
+                var reason = r.Rejection.Code == OrderRejectionCode.IdempotencyConflict
+                    ? $"order {r.OrderId} was already taken in from {record.Channel} {mapped.ExternalId} with different content: {r.Rejection.Message}"
+                    : Describe(r.Rejection);
+                return quarantineRefusals
+                    ? await QuarantineAsync(record, mapped.ExternalId, reason, ct, r.OrderId)
+                    : Set(record, mapped.ExternalId, reason, r.OrderId);
+            default:
+                throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}");
+        }
+    }
+
+    private async Task<IntakeOutcome> QuarantineAsync(IntakeRecord record, string? externalId, string reason, CancellationToken ct, string? orderId = null)
+    {
+        try
+        {
+            var id = await quarantine.AddAsync(record.Channel, record.Source.ToString(), externalId, reason, record.Raw, clock.GetUtcNow(), ct);
+            return new IntakeOutcome(IntakeOutcomeKind.Quarantined, record.Channel, externalId, orderId, Reason: reason, QuarantineId: id);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "a {Channel} record could not be written to quarantine; it is answered unavailable", record.Channel);
+            return new IntakeOutcome(IntakeOutcomeKind.Unavailable, record.Channel, externalId, orderId,
+                Reason: "the record could not be stored in quarantine; send it again");
+        }
+    }
+
+    private static string Mismatch(Mapped m, IntakeRecord record) =>
+        $"channel: the record says '{m.Channel}' but arrived on channel '{record.Channel}'";
+
+    private static IntakeOutcome Set(IntakeRecord record, string? externalId, string reason, string? orderId = null) =>
+        new(IntakeOutcomeKind.Quarantined, record.Channel, externalId, orderId, Reason: reason);
+
+    private static string RejectedLines(OrderView view) =>
+        string.Join("; ", view.Lines.Where(l => l.RejectionCode is not null).Select(l => $"{l.Sku}: {l.RejectionReason}"));
+
+    private static string Describe(OrderRejection r) =>
+        r.Errors.IsDefaultOrEmpty ? r.Message : r.Message + ": " + string.Join("; ", r.Errors.Select(e => $"{e.Field}: {e.Message}"));
+}

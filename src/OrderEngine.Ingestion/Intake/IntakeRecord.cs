@@ -1,0 +1,55 @@
+using OrderEngine.Ingestion.Adapters;
+
+namespace OrderEngine.Ingestion.Intake;
+
+/// <summary>
+/// One record on its way in: the channel it arrived on, the source that carried it (see <see cref="IntakeSource"/>), and
+/// what its adapter made of it. <paramref name="Position"/> is its number in its feed (1 for the first record), for the answer.
+/// </summary>
+public sealed record IntakeRecord(string Channel, IntakeSource Source, AdapterResult Result, string Raw, long? Position = null);
+
+/// <summary>
+/// Where a record came from and in what format, e.g. <c>feed</c> + <c>ndjson</c>, <c>webhook</c> + <c>shopify:jsmith.myshopify.com</c>.
+/// The format is what a quarantined record is read with again when it is retried.
+/// </summary>
+public sealed record IntakeSource(string Origin, string Format)
+{
+    public override string ToString() => Origin + "/" + Format;
+
+    public static IntakeSource Parse(string text)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? new IntakeSource("", text) : new IntakeSource(text[..slash], text[(slash + 1)..]);
+    }
+}
+
+/// <summary>What became of a record.</summary>
+public enum IntakeOutcomeKind
+{
+    /// <summary>A new order was placed (its status says whether its stock was reserved).</summary>
+    Accepted,
+
+    /// <summary>The record's order was already here (a redelivery or a replayed feed); nothing changed.</summary>
+    Duplicate,
+
+    /// <summary>The record was stored in quarantine with its reason; the source may forget it.</summary>
+    Quarantined,
+
+    /// <summary>The engine did not answer in time or the quarantine could not be written: the record was NOT taken, send it again.</summary>
+    Unavailable,
+}
+
+/// <summary>The answer for one record. Every kind but <see cref="IntakeOutcomeKind.Unavailable"/> means the record is safe here.</summary>
+public sealed record IntakeOutcome(
+    IntakeOutcomeKind Outcome,
+    string Channel,
+    string? ExternalId,
+    string? OrderId = null,
+    string? Status = null,
+    string? Reason = null,
+    string? QuarantineId = null,
+    long? Record = null)
+{
+    /// <summary>True when the source may drop (acknowledge) the record.</summary>
+    public bool Taken => Outcome != IntakeOutcomeKind.Unavailable;
+}

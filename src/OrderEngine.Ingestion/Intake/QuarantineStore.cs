@@ -1,0 +1,116 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using OrderEngine.Engine.Hosting;
+
+namespace OrderEngine.Ingestion.Intake;
+
+/// <summary>A record kept in quarantine: what arrived, from where, and why it was not taken in.</summary>
+public sealed record QuarantinedRecord(
+    string Id,
+    string Channel,
+    string Source,
+    string? ExternalId,
+    string Reason,
+    string Payload,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset? ResolvedAt);
+
+/// <summary>
+/// The quarantine table (deploy/sql): records that could not be taken in, stored whole with their reason before the source
+/// is acknowledged, so nothing a channel handed over is lost. The id is derived from channel, source, payload and reason, so a
+/// replayed feed does not fill the quarantine with copies.
+/// </summary>
+public sealed class QuarantineStore(JournalDatabase database)
+{
+    public static string IdOf(string channel, string source, string payload, string reason)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', channel, source, payload, reason)));
+        return "q-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
+    }
+
+    /// <summary>Stores a record (once; a copy of one already there changes nothing) and answers its id.</summary>
+    public async Task<string> AddAsync(string channel, string source, string? externalId, string reason, string payload, DateTimeOffset at, CancellationToken ct)
+    {
+        var id = IdOf(channel, source, payload, reason);
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO quarantine (id, channel, source, external_id, reason, payload, received_at, resolved_at)
+            VALUES (@id, @channel, @source, @external, @reason, @payload, @at, NULL)
+            ON CONFLICT (id) DO NOTHING
+            """;
+        Add(command, "id", id);
+        Add(command, "channel", channel);
+        Add(command, "source", Truncate(source, 64));
+        Add(command, "external", externalId is null ? DBNull.Value : Truncate(externalId, 128));
+        Add(command, "reason", reason);
+        Add(command, "payload", payload);
+        Add(command, "at", at.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(ct);
+        return id;
+    }
+
+    /// <summary>A channel's quarantined records, newest first; resolved ones only when asked for.</summary>
+    public async Task<IReadOnlyList<QuarantinedRecord>> ListAsync(string channel, bool includeResolved, int limit, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT id, channel, source, external_id, reason, payload, received_at, resolved_at FROM quarantine
+            WHERE channel = @channel {(includeResolved ? "" : "AND resolved_at IS NULL")}
+            ORDER BY received_at DESC, id LIMIT @limit
+            """;
+        Add(command, "channel", channel);
+        Add(command, "limit", limit);
+        return await ReadAsync(command, ct);
+    }
+
+    public async Task<QuarantinedRecord?> GetAsync(string channel, string id, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, channel, source, external_id, reason, payload, received_at, resolved_at FROM quarantine
+            WHERE channel = @channel AND id = @id
+            """;
+        Add(command, "channel", channel);
+        Add(command, "id", id);
+        return (await ReadAsync(command, ct)).FirstOrDefault();
+    }
+
+    /// <summary>Marks a record resolved (its retry was taken in); a record already resolved keeps its first time.</summary>
+    public async Task ResolveAsync(string id, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE quarantine SET resolved_at = @at WHERE id = @id AND resolved_at IS NULL";
+        Add(command, "id", id);
+        Add(command, "at", at.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<IReadOnlyList<QuarantinedRecord>> ReadAsync(DbCommand command, CancellationToken ct)
+    {
+        var list = new List<QuarantinedRecord>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            list.Add(new QuarantinedRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetString(4), reader.GetString(5),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+                reader.IsDBNull(7) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7))));
+        return list;
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
+    }
+}

@@ -1,0 +1,46 @@
+using Akka;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+
+namespace OrderEngine.Ingestion.Intake;
+
+/// <summary>
+/// The pipeline webhook records share: a bounded queue in front of the intake stage. A webhook waits for its record's
+/// outcome and answers the platform only then; when the queue is full it is refused at once (503), and the platform's
+/// own redelivery brings the record back — refused, not dropped.
+/// </summary>
+public sealed class WebhookIntake : IDisposable
+{
+    private readonly ISourceQueueWithComplete<(IntakeRecord Record, TaskCompletionSource<IntakeOutcome> Done)> _queue;
+
+    public WebhookIntake(ChannelIntake intake, ActorSystem system, int queueSize, int parallelism)
+    {
+        _queue = Source.Queue<(IntakeRecord Record, TaskCompletionSource<IntakeOutcome> Done)>(queueSize, OverflowStrategy.DropNew)
+            .SelectAsync(parallelism, async item =>
+            {
+                try
+                {
+                    item.Done.TrySetResult(await intake.TakeAsync(item.Record, CancellationToken.None));
+                }
+                catch (Exception e)
+                {
+                    item.Done.TrySetException(e);
+                }
+                return NotUsed.Instance;
+            })
+            .To(Sink.Ignore<NotUsed>())
+            .Run(system.Materializer());
+    }
+
+    /// <summary>The record's outcome once taken, or null when the pipeline is full (answer 503 and let the channel retry).</summary>
+    public async Task<IntakeOutcome?> TakeAsync(IntakeRecord record)
+    {
+        var done = new TaskCompletionSource<IntakeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var offered = await _queue.OfferAsync((record, done));
+        if (offered is not QueueOfferResult.Enqueued) return null;
+        return await done.Task;
+    }
+
+    public void Dispose() => _queue.Complete();
+}
