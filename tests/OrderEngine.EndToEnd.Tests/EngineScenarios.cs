@@ -9,7 +9,7 @@ namespace OrderEngine.EndToEnd.Tests;
 /// Every scenario drives the real engine process over HTTP only; "acknowledged" means the engine answered 201/200
 /// (or the 409 of a placement whose lines could not be reserved: a durable rejection) before it was killed.
 /// </summary>
-public abstract class EngineScenarios(ITestOutputHelper output)
+public abstract partial class EngineScenarios(ITestOutputHelper output)
 {
     private static readonly TimeSpan TestBudget = TimeSpan.FromSeconds(150);
     private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(10);

@@ -28,4 +28,10 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
     [Fact]
     public Task Stock_steps_cut_off_by_kill_9_are_finished_without_anyone_reading_the_orders() =>
         StockStepsCutOffByKillNineAreFinishedWithoutAnyoneReadingTheOrdersAsync();
+
+    [Fact]
+    public Task A_10000_order_feed_fed_twice_makes_10000_orders() => FeedFedTwiceMakesEachOrderOnceAsync();
+
+    [Fact]
+    public Task A_feed_cut_off_by_kill_9_and_fed_again_has_no_missing_and_no_duplicate_order() => FeedCutOffByKillNineIsCompletedByFeedingItAgainAsync();
 }
