@@ -48,6 +48,26 @@ public abstract partial class EngineScenarios
             Assert.Equal(orders, counters.GetProperty("accepted").GetInt64());
             Assert.Equal(orders, counters.GetProperty("duplicates").GetInt64());
             Assert.Equal(2 * orders, counters.GetProperty("received").GetInt64());
+
+            // The channel_orders read table (built from the journal) catches up with every order, each once: reconciling
+            // against an empty list names all of them as unlisted.
+            var deadline = Stopwatch.StartNew();
+            int unlisted;
+            do
+            {
+                var reconcile = await engine.Http.PostAsync($"api/channels/{FeedChannel}/reconcile", JsonBody(new
+                {
+                    from = DateTimeOffset.UtcNow.AddHours(-1),
+                    to = DateTimeOffset.UtcNow.AddHours(1),
+                    externalIds = Array.Empty<string>(),
+                }), ct);
+                using var report = JsonDocument.Parse(await reconcile.Content.ReadAsStringAsync(ct));
+                unlisted = report.RootElement.GetProperty("unlisted").GetArrayLength();
+                if (unlisted == orders || deadline.Elapsed > TimeSpan.FromSeconds(30)) break;
+                await Task.Delay(250, ct);
+            }
+            while (true);
+            Assert.Equal(orders, unlisted);
         });
     }
 

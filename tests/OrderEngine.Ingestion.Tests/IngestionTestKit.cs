@@ -29,7 +29,7 @@ internal static class IngestionTestKit
 
     /// <summary>
     /// What every Mapped record must be: a placement the engine's own validation accepts, whose order id is derived from
-    /// (channel, externalId), and whose total — as the engine computes it when placing — is the given channel total.
+    /// (channel, externalId) and which carries that externalId, and whose total — as the engine computes it when placing — is the given channel total.
     /// </summary>
     public static PlaceOrder AssertAccepted(AdapterResult result, decimal? channelTotal = null)
     {
@@ -38,6 +38,8 @@ internal static class IngestionTestKit
         Assert.Empty(OrderDecider.Validate(c, OrderRules.Default));
         Assert.Equal(Identifiers.OrderIdFromExternal(mapped.Channel, mapped.ExternalId), c.OrderId);
         Assert.Equal(mapped.Channel, c.Channel);
+        // The order keeps the channel's id: the channel_orders read table and reconciliation are keyed on it.
+        Assert.Equal(mapped.ExternalId, c.ExternalId);
         if (channelTotal is { } expected) Assert.Equal(expected, EngineTotal(c));
         return c;
     }

@@ -11,7 +11,7 @@ internal sealed record LineDraft(string Path, string Sku, int Quantity, decimal 
 /// <summary>The steps every adapter ends with: one line per SKU, the channel's total checked, the engine's own validation.</summary>
 internal static class OrderAssembly
 {
-    public const int MaxExternalIdLength = 255;
+    public const int MaxExternalIdLength = 128;
 
     /// <summary>
     /// The engine holds one line per SKU (OrderDecider.Validate refuses a repeated SKU). Channels do repeat a SKU — the
@@ -104,7 +104,8 @@ internal static class OrderAssembly
             lines,
             address,
             paymentMethod,
-            charges);
+            charges,
+            externalId);
         var errors = OrderDecider.Validate(command, rules);
         return errors.Count == 0
             ? new Mapped(channel, externalId, command)
@@ -125,7 +126,7 @@ internal static class OrderAssembly
         return lowerCase ? v.ToLowerInvariant() : v;
     }
 
-    /// <summary>An external id the engine can key an order on: 1-255 characters, none of them control characters.</summary>
+    /// <summary>An external id the engine can key an order on: 1-128 characters (the engine's limit), none of them control characters.</summary>
     public static bool IsUsableExternalId(string? id) =>
         !string.IsNullOrWhiteSpace(id) && id.Length <= MaxExternalIdLength && !id.Any(char.IsControl);
 }
