@@ -157,10 +157,26 @@ public static class OrderDecider
         if (c.Reason is { Length: > 500 }) return Invalid("reason", "reason must be at most 500 characters");
         if (!s.Exists) return NotFound(s);
         if (s.Status != OrderStatus.OnHold)
+        {
+            // A review is decided once: its retry is answered as before, a contradicting decision is refused.
+            if (s.Review is { } done)
+            {
+                return done.Approved == c.Approve
+                    ? Done
+                    : Reject(OrderRejectionCode.InvalidState,
+                        $"order {s.OrderId} was already {(done.Approved ? "approved" : "rejected")} in review by {done.Operator}; it is {Lower(s.Status)}");
+            }
             return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is {Lower(s.Status)}, not on hold");
-        if (c.Approve) return Accept(new OrderApproved(s.OrderId, c.Operator, c.Reason ?? "", now + rules.HoldTime, now));
+        }
+        if (c.Approve)
+        {
+            // Its payment is given back in full (a refund recorded while it was held): nothing is left to proceed with.
+            if (s.Payment is not null && s.Refundable <= 0)
+                return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId}'s payment was refunded in full; reject it instead");
+            return Accept(new OrderApproved(s.OrderId, c.Operator, c.Reason ?? "", now + rules.HoldTime, now));
+        }
         var reason = string.IsNullOrWhiteSpace(c.Reason) ? "rejected in review" : c.Reason;
-        return Accept([new OrderCancelled(s.OrderId, reason, now, "operator:" + c.Operator), .. RefundWholePayment(s, "order rejected in review", "operator:" + c.Operator, now)]);
+        return Accept([new OrderCancelled(s.OrderId, reason, now, OperatorPrefix + c.Operator), .. RefundWholePayment(s, "order rejected in review", OperatorPrefix + c.Operator, now)]);
     }
 
     private static Decision<IOrderEvent, OrderRejection> DecideExpire(OrderState s, DateTimeOffset now)
@@ -209,7 +225,7 @@ public static class OrderDecider
         foreach (var (field, value) in new[] { ("provider", c.Provider), ("eventId", c.EventId), ("paymentId", c.PaymentId) })
             if (string.IsNullOrWhiteSpace(value) || value.Length > 128) return Invalid(field, $"{field} is required (at most 128 characters)");
         if (c.Amount <= 0) return Invalid("amount", "a captured amount is positive");
-        if (s.ProviderEvents.Contains(c.EventId)) return Done;
+        if (s.HasSeen(c.Provider, c.EventId)) return Done;
         if (!s.Exists) return NotFound(s);
         if (s.Status == OrderStatus.Placed)
             return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is still reserving stock; deliver the event again shortly");
@@ -235,7 +251,7 @@ public static class OrderDecider
                 ? Accept(recorded)
                 : Accept(recorded, new OrderHeld(s.OrderId, ["payment anomaly: " + anomaly], now + rules.ReviewRules.ReviewWithin, now));
         }
-        var refund = new RefundRequested(s.OrderId, AutomaticRefundId(c.Provider, c.PaymentId), c.PaymentId, c.Provider, c.Amount, c.Currency, [],
+        var refund = new RefundRequested(s.OrderId, NextAutomaticRefundId(s, c.Provider, c.PaymentId), c.PaymentId, c.Provider, c.Amount, c.Currency, [],
             "payment anomaly: " + anomaly, "system", now, Whole: true);
         return Accept(recorded, refund);
     }
@@ -243,19 +259,36 @@ public static class OrderDecider
     /// <summary>The id of the refund issued automatically for a payment: stable, so a repeat issues nothing new.</summary>
     public static string AutomaticRefundId(string provider, string paymentId) => Identifiers.Derived('r', provider + "\n" + paymentId);
 
+    /// <summary>
+    /// The id of the next automatic refund of a payment: <see cref="AutomaticRefundId"/>, or — when that one was
+    /// issued already and failed — one derived from it and the attempt, so every refund keeps its own id.
+    /// </summary>
+    private static string NextAutomaticRefundId(OrderState s, string provider, string paymentId)
+    {
+        var id = AutomaticRefundId(provider, paymentId);
+        for (var attempt = 2; s.Refunds.Any(r => r.RefundId == id); attempt++)
+            id = Identifiers.Derived('r', provider + "\n" + paymentId + "\n" + attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return id;
+    }
+
     /// <summary>When an order ends unfulfilled: give back all its money — its payment and any payment held as an anomaly.</summary>
     private static IEnumerable<IOrderEvent> RefundWholePayment(OrderState s, string reason, string by, DateTimeOffset now)
     {
+        var refunds = new List<RefundRequested>();
+        var next = s; // with the refunds requested so far, so each gets an id of its own
         if (s.Payment is { } p && s.Refundable > 0)
         {
-            yield return new RefundRequested(s.OrderId, AutomaticRefundId(p.Provider ?? "manual", p.Reference), p.Reference, p.Provider, s.Refundable,
-                p.Currency, [], reason, by, now, Whole: true);
+            refunds.Add(new RefundRequested(s.OrderId, NextAutomaticRefundId(next, p.Provider ?? OrderState.ManualProvider, p.Reference), p.Reference, p.Provider,
+                s.Refundable, p.Currency, [], reason, by, now, Whole: true));
+            next = Evolve(next, refunds[^1]);
         }
         foreach (var a in s.AnomaliesToRefund)
         {
-            yield return new RefundRequested(s.OrderId, AutomaticRefundId(a.Provider, a.PaymentId), a.PaymentId, a.Provider,
-                s.RefundableOf(a.PaymentId, a.Amount), a.Currency, [], "payment anomaly: " + a.Reason, by, now, Whole: true);
+            refunds.Add(new RefundRequested(s.OrderId, NextAutomaticRefundId(next, a.Provider, a.PaymentId), a.PaymentId, a.Provider,
+                s.RefundableOf(a.Provider, a.PaymentId, a.Amount), a.Currency, [], "payment anomaly: " + a.Reason, by, now, Whole: true));
+            next = Evolve(next, refunds[^1]);
         }
+        return refunds;
     }
 
     // ---- refunds -------------------------------------------------------------------------------------------------
@@ -279,6 +312,10 @@ public static class OrderDecider
                 : Reject(OrderRejectionCode.IdempotencyConflict, $"refund {c.RefundId} was already requested differently");
         }
 
+        // A held order is decided by its review: rejecting it refunds its payments, approving it keeps them.
+        if (s.Status == OrderStatus.OnHold)
+            return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is on hold; review it first (rejecting it refunds its payment)");
+
         // Which payment: the order's own by default, or a named one (a payment held as an anomaly).
         string reference, currency;
         string? provider;
@@ -286,23 +323,24 @@ public static class OrderDecider
         var ownPayment = true;
         if (c.PaymentReference is { } named && named != s.Payment?.Reference)
         {
-            if (s.Anomalies.FirstOrDefault(a => a.PaymentId == named) is not { } anomaly)
-                return Invalid("paymentReference", $"order {s.OrderId} has no payment {named}");
-            (reference, currency, provider, refundable, ownPayment) = (anomaly.PaymentId, anomaly.Currency, anomaly.Provider, s.RefundableOf(anomaly.PaymentId, anomaly.Amount), false);
+            // Payment ids are unique per provider only: of the anomalies with this id, the first with money left.
+            var candidates = s.Anomalies.Where(a => a.PaymentId == named).ToList();
+            if (candidates.Count == 0) return Invalid("paymentReference", $"order {s.OrderId} has no payment {named}");
+            var anomaly = candidates.FirstOrDefault(a => s.RefundableOf(a.Provider, a.PaymentId, a.Amount) > 0) ?? candidates[0];
+            (reference, currency, provider, refundable, ownPayment) =
+                (anomaly.PaymentId, anomaly.Currency, anomaly.Provider, s.RefundableOf(anomaly.Provider, anomaly.PaymentId, anomaly.Amount), false);
         }
         else if (s.Payment is { } paid)
-        {
-            // A held order is decided by its review: rejecting it refunds the payment, approving it keeps it.
-            if (s.Status == OrderStatus.OnHold)
-                return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is on hold; review it first (rejecting it refunds its payment)");
             (reference, currency, provider, refundable) = (paid.Reference, paid.Currency, paid.Provider, s.Refundable);
-        }
         else return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} has no payment to refund");
 
         decimal amount;
         if (!lines.IsEmpty)
         {
             if (!ownPayment) return Invalid("lines", "lines are refunded from the order's own payment; refund an anomaly by amount");
+            // Only a paid order bought its units; an order that ended released them, so its money is refunded by amount.
+            if (s.Status is not (OrderStatus.Paid or OrderStatus.Refunded))
+                return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is {Lower(s.Status)}: its units were released, not sold; refund an amount instead");
             if (!s.StockSettled) return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId}'s stock is still being committed; retry shortly");
             amount = 0m;
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -312,9 +350,9 @@ public static class OrderDecider
                 var line = p.Lines.FirstOrDefault(x => x.Sku == l.Sku);
                 if (line is null) return Invalid($"lines[{i}].sku", $"SKU {l.Sku} is not on order {s.OrderId}");
                 if (!seen.Add(l.Sku)) return Invalid($"lines[{i}].sku", $"SKU {l.Sku} appears twice");
-                var left = line.Quantity - s.RefundedUnits(l.Sku);
+                var left = line.Quantity - s.UnitsRefundedOrRestocked(l.Sku);
                 if (l.Quantity < 1 || l.Quantity > left)
-                    return Invalid($"lines[{i}].quantity", $"quantity must be between 1 and {left} (the units of {l.Sku} not refunded yet)");
+                    return Invalid($"lines[{i}].quantity", $"quantity must be between 1 and {left} (the units of {l.Sku} not refunded or back on sale yet)");
                 amount += l.Quantity * line.UnitPrice;
             }
         }
@@ -336,10 +374,10 @@ public static class OrderDecider
 
     private static Decision<IOrderEvent, OrderRejection> DecideRefundOutcome(OrderState s, RecordRefundOutcome c, DateTimeOffset now)
     {
-        if (c.EventId is not null && s.ProviderEvents.Contains(c.EventId)) return Done;
         if (!s.Exists) return NotFound(s);
         var refund = s.Refunds.FirstOrDefault(r => r.RefundId == c.RefundId);
         if (refund is null) return Reject(OrderRejectionCode.NotFound, $"order {s.OrderId} has no refund {c.RefundId}");
+        if (c.EventId is not null && s.HasSeen(refund.Provider, c.EventId)) return Done; // the refund's provider sent this event already
         if (refund.Status != RefundStatus.Requested) return Done; // a late or repeated answer changes nothing once settled
         return c.Succeeded
             ? Accept(new RefundSucceeded(s.OrderId, c.RefundId, c.ProviderRefundId, now, c.EventId))
@@ -355,8 +393,10 @@ public static class OrderDecider
         return s.Status switch
         {
             OrderStatus.None => NotFound(s),
-            OrderStatus.Placed or OrderStatus.Reserved or OrderStatus.Confirmed => Accept(new OrderCancelled(s.OrderId, reason, now, c.By)),
-            OrderStatus.OnHold => Accept([new OrderCancelled(s.OrderId, reason, now, c.By), .. RefundWholePayment(s, "order cancelled: " + reason, c.By, now)]),
+            // It gives back every captured payment it still holds: its own (held orders) and anomalous ones not refunded yet
+            // (held for review, or whose automatic refund failed).
+            OrderStatus.Placed or OrderStatus.Reserved or OrderStatus.Confirmed or OrderStatus.OnHold =>
+                Accept([new OrderCancelled(s.OrderId, reason, now, c.By), .. RefundWholePayment(s, "order cancelled: " + reason, c.By, now)]),
             OrderStatus.Cancelled => Done,
             OrderStatus.Paid or OrderStatus.Refunded => Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is paid; a paid order is ended by a refund"),
             _ => Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is {Lower(s.Status)} and cannot be cancelled"),
@@ -390,16 +430,25 @@ public static class OrderDecider
             Status = s.Status == OrderStatus.OnHold ? OrderStatus.OnHold : OrderStatus.Paid,
             StockSettled = s.Status == OrderStatus.OnHold && s.StockSettled,
             Payment = new PaymentRecord(x.Amount, x.Currency, x.Reference, x.At, x.Provider),
-            ProviderEvents = x.EventId is null ? s.ProviderEvents : s.ProviderEvents.Add(x.EventId),
+            ProviderEvents = x.EventId is null ? s.ProviderEvents : s.ProviderEvents.Add(new(x.Provider ?? OrderState.ManualProvider, x.EventId)),
             History = s.History.Add(new(s.Status == OrderStatus.OnHold ? OrderStatus.OnHold : OrderStatus.Paid, x.At,
                 s.Status == OrderStatus.OnHold ? "paid while on hold" : null, x.Provider is null ? "operator" : "provider:" + x.Provider)),
         },
         PaymentAnomalyRecorded x => s with
         {
             Anomalies = s.Anomalies.Add(new PaymentAnomaly(x.Provider, x.PaymentId, x.Amount, x.Currency, x.Reason, x.At)),
-            ProviderEvents = s.ProviderEvents.Add(x.EventId),
+            ProviderEvents = s.ProviderEvents.Add(new(x.Provider, x.EventId)),
         },
-        OrderCancelled x => s with { Status = OrderStatus.Cancelled, StockSettled = false, History = s.History.Add(new(OrderStatus.Cancelled, x.At, x.Reason, x.By)) },
+        OrderCancelled x => s with
+        {
+            Status = OrderStatus.Cancelled,
+            StockSettled = false,
+            // An operator ending a held order rejects it in review.
+            Review = s.Status == OrderStatus.OnHold && x.By is { } by && by.StartsWith(OperatorPrefix, StringComparison.Ordinal)
+                ? new ReviewDecision(false, by[OperatorPrefix.Length..])
+                : s.Review,
+            History = s.History.Add(new(OrderStatus.Cancelled, x.At, x.Reason, x.By)),
+        },
         OrderExpired x => s with { Status = OrderStatus.Expired, StockSettled = false, History = s.History.Add(new(OrderStatus.Expired, x.At, "not paid or reviewed in time", "system")) },
         OrderStockSettled => s with { StockSettled = true },
         RefundRequested x => s with
@@ -407,9 +456,9 @@ public static class OrderDecider
             Refunds = s.Refunds.Add(new RefundRecord(x.RefundId, x.PaymentReference, x.Provider, x.Amount, x.Currency, x.Lines, x.Reason, x.By,
                 RefundStatus.Requested, x.Lines.IsDefaultOrEmpty, null, null, x.At, x.Whole)),
         },
-        RefundSucceeded x => RefundSettled(s with { ProviderEvents = x.EventId is null ? s.ProviderEvents : s.ProviderEvents.Add(x.EventId) },
+        RefundSucceeded x => RefundSettled(WithRefundEvent(s, x.RefundId, x.EventId),
             x.RefundId, r => r with { Status = RefundStatus.Succeeded, ProviderRefundId = x.ProviderRefundId }, x.At),
-        RefundFailed x => RefundSettled(s with { ProviderEvents = x.EventId is null ? s.ProviderEvents : s.ProviderEvents.Add(x.EventId) },
+        RefundFailed x => RefundSettled(WithRefundEvent(s, x.RefundId, x.EventId),
             x.RefundId, r => r with { Status = RefundStatus.Failed, FailureReason = x.Reason }, x.At),
         RefundRestocked x => s with { Refunds = s.Refunds.Select(r => r.RefundId == x.RefundId ? r with { Restocked = true } : r).ToImmutableArray() },
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
@@ -425,18 +474,27 @@ public static class OrderDecider
             Status = status,
             HoldReasons = [],
             ExpiresAt = x.ExpiresAt,
+            Review = new ReviewDecision(true, x.Operator),
             StockSettled = false,
-            History = s.History.Add(new(status, x.At, string.IsNullOrWhiteSpace(x.Reason) ? "approved in review" : x.Reason, "operator:" + x.Operator)),
+            History = s.History.Add(new(status, x.At, string.IsNullOrWhiteSpace(x.Reason) ? "approved in review" : x.Reason, OperatorPrefix + x.Operator)),
         };
     }
+
+    private const string OperatorPrefix = "operator:";
+
+    /// <summary>Remembers a refund outcome's webhook event under the provider of its refund.</summary>
+    private static OrderState WithRefundEvent(OrderState s, string refundId, string? eventId) =>
+        eventId is null || s.Refunds.FirstOrDefault(r => r.RefundId == refundId) is not { } refund
+            ? s
+            : s with { ProviderEvents = s.ProviderEvents.Add(new(refund.Provider ?? OrderState.ManualProvider, eventId)) };
 
     private static OrderState RefundSettled(OrderState s, string refundId, Func<RefundRecord, RefundRecord> settle, DateTimeOffset at)
     {
         var refunds = s.Refunds.Select(r => r.RefundId == refundId ? settle(r) : r).ToImmutableArray();
         var next = s with { Refunds = refunds };
-        // Fully refunded once every refund of the order's payment succeeded and nothing of it is left.
-        var fullyRefunded = s.Status == OrderStatus.Paid && next.Payment is { } p && next.RefundableOf(p.Reference, p.Amount) == 0
-            && refunds.Where(r => r.PaymentReference == p.Reference).All(r => r.Status != RefundStatus.Requested);
+        // Fully refunded once every refund of the order's payment (its provider's, with its reference) succeeded and nothing of it is left.
+        var fullyRefunded = s.Status == OrderStatus.Paid && next.Payment is { } p && next.RefundableOf(p.Provider, p.Reference, p.Amount) == 0
+            && next.RefundsOf(p.Provider, p.Reference).All(r => r.Status != RefundStatus.Requested);
         return fullyRefunded
             ? next with { Status = OrderStatus.Refunded, History = next.History.Add(new(OrderStatus.Refunded, at, "refunded in full", "system")) }
             : next;

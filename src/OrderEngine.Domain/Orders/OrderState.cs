@@ -68,6 +68,12 @@ public sealed record RefundRecord(
     DateTimeOffset At,
     bool Whole = false);
 
+/// <summary>A provider's event already applied: event ids are unique per provider only.</summary>
+public sealed record ProviderEventId(string Provider, string EventId);
+
+/// <summary>The decision an operator took on an order held for review.</summary>
+public sealed record ReviewDecision(bool Approved, string Operator);
+
 /// <summary>The state of one order: what was placed, where it stands, its money and whether its stock is settled.</summary>
 public sealed record OrderState(
     string OrderId,
@@ -81,10 +87,14 @@ public sealed record OrderState(
     ImmutableArray<string> HoldReasons,
     ImmutableArray<PaymentAnomaly> Anomalies,
     ImmutableArray<RefundRecord> Refunds,
-    ImmutableHashSet<string> ProviderEvents)
+    ImmutableHashSet<ProviderEventId> ProviderEvents,
+    ReviewDecision? Review = null)
 {
+    /// <summary>The provider whose refunds settle a payment confirmed by an operator (it has no provider of its own).</summary>
+    public const string ManualProvider = "manual";
+
     public static OrderState Initial(string orderId) =>
-        new(orderId, OrderStatus.None, null, [], null, false, [], default, [], [], [], ImmutableHashSet.Create<string>(StringComparer.Ordinal));
+        new(orderId, OrderStatus.None, null, [], null, false, [], default, [], [], [], ImmutableHashSet<ProviderEventId>.Empty);
 
     public bool Exists => Status != OrderStatus.None;
 
@@ -100,6 +110,9 @@ public sealed record OrderState(
         _ => PendingStockAction.None,
     };
 
+    /// <summary>Whether the event <paramref name="eventId"/> of <paramref name="provider"/> (null: the manual provider) was applied already.</summary>
+    public bool HasSeen(string? provider, string eventId) => ProviderEvents.Contains(new ProviderEventId(provider ?? ManualProvider, eventId));
+
     /// <summary>Refunds asked of a provider that has not answered yet.</summary>
     public IEnumerable<RefundRecord> RefundsAwaitingProvider => Refunds.Where(r => r.Status == RefundStatus.Requested);
 
@@ -107,18 +120,32 @@ public sealed record OrderState(
     public IEnumerable<RefundRecord> RefundsAwaitingRestock => Refunds.Where(r => !r.Lines.IsDefaultOrEmpty && !r.Restocked && r.Status == RefundStatus.Succeeded);
 
     /// <summary>Captured payments that did not fit the order and still have money to give back.</summary>
-    public IEnumerable<PaymentAnomaly> AnomaliesToRefund => Anomalies.Where(a => RefundableOf(a.PaymentId, a.Amount) > 0);
+    public IEnumerable<PaymentAnomaly> AnomaliesToRefund => Anomalies.Where(a => RefundableOf(a.Provider, a.PaymentId, a.Amount) > 0);
 
-    /// <summary>What can still be refunded of a payment: its amount less every refund of it that did not fail.</summary>
-    public decimal RefundableOf(string paymentReference, decimal paid) =>
-        paid - Refunds.Where(r => r.PaymentReference == paymentReference && r.Status != RefundStatus.Failed).Sum(r => r.Amount);
+    /// <summary>
+    /// What can still be refunded of a payment: its amount less every refund of it that did not fail. A payment is
+    /// named by its provider (null: confirmed by an operator) and its reference: references are unique per provider only.
+    /// </summary>
+    public decimal RefundableOf(string? provider, string paymentReference, decimal paid) =>
+        paid - RefundsOf(provider, paymentReference).Where(r => r.Status != RefundStatus.Failed).Sum(r => r.Amount);
+
+    /// <summary>The refunds of one payment, named by its provider (null: confirmed by an operator) and its reference.</summary>
+    public IEnumerable<RefundRecord> RefundsOf(string? provider, string paymentReference) =>
+        Refunds.Where(r => r.Provider == provider && r.PaymentReference == paymentReference);
 
     /// <summary>What can still be refunded of the order's own payment (0 when unpaid).</summary>
-    public decimal Refundable => Payment is { } p ? RefundableOf(p.Reference, p.Amount) : 0m;
+    public decimal Refundable => Payment is { } p ? RefundableOf(p.Provider, p.Reference, p.Amount) : 0m;
 
     /// <summary>Units of a line already refunded (by refunds that did not fail).</summary>
     public int RefundedUnits(string sku) =>
         Refunds.Where(r => r.Status != RefundStatus.Failed).SelectMany(r => r.Lines.IsDefault ? [] : r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    /// <summary>
+    /// Units of a line that are no longer the order's to refund by line: refunded (by refunds that did not fail), or
+    /// put back on sale by a refund that failed afterwards (journals of versions that restocked before the outcome).
+    /// </summary>
+    public int UnitsRefundedOrRestocked(string sku) =>
+        Refunds.Where(r => r.Status != RefundStatus.Failed || r.Restocked).SelectMany(r => r.Lines.IsDefault ? [] : r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
 
     public OrderView ToView() => OrderView.From(this);
 }

@@ -176,11 +176,29 @@ public static class StockDecider
     // Restocks share the adjustments' retry memory, under their own key space (sold units returning, counted negative).
     private static string RestockKey(string restockId) => "restock:" + restockId;
 
+    /// <summary>
+    /// Changes a customer's count by units that count (<paramref name="customerId"/> null: they never counted — made
+    /// without a customer, without a limit, or before the limit was last lifted).
+    /// </summary>
     private static ImmutableDictionary<string, long> AddUnits(StockState s, string? customerId, long units)
     {
-        if (customerId is null || s.PerCustomerLimit is null && !s.CustomerUnits.ContainsKey(customerId)) return s.CustomerUnits;
+        if (customerId is null) return s.CustomerUnits;
         var total = s.CustomerUnits.GetValueOrDefault(customerId) + units;
         return total > 0 ? s.CustomerUnits.SetItem(customerId, total) : s.CustomerUnits.Remove(customerId);
+    }
+
+    /// <summary>A restock gives back only the sold units of the order that counted, at most as many as it puts back.</summary>
+    private static StockState GiveBackRestocked(StockState s, string orderId, long units)
+    {
+        if (!s.CountedPurchases.TryGetValue(orderId, out var counted)) return s;
+        var back = Math.Min(counted.Units, units);
+        return s with
+        {
+            CustomerUnits = AddUnits(s, counted.CustomerId, -back),
+            CountedPurchases = counted.Units > back
+                ? s.CountedPurchases.SetItem(orderId, counted with { Units = counted.Units - back })
+                : s.CountedPurchases.Remove(orderId),
+        };
     }
 
     public static StockState Evolve(StockState s, IStockEvent e)
@@ -198,36 +216,53 @@ public static class StockDecider
                     Adjustments = s.Adjustments.Add(x.AdjustmentId, new AppliedAdjustment(x.Delta, x.Reason), x.At, forgetBefore),
                 };
             case StockReserved x:
+            {
+                // Units count against their customer only while a limit is set; only counted units are given back later.
+                var countedFor = s.PerCustomerLimit is null ? null : x.CustomerId;
                 return s with
                 {
                     Reserved = s.Reserved + x.Quantity,
-                    Reservations = s.Reservations.SetItem(x.OrderId, new Reservation(x.Quantity, x.ExpiresAt, x.CustomerId)),
-                    CustomerUnits = AddUnits(s, x.CustomerId, x.Quantity),
+                    Reservations = s.Reservations.SetItem(x.OrderId, new Reservation(x.Quantity, x.ExpiresAt, countedFor)),
+                    CustomerUnits = AddUnits(s, countedFor, x.Quantity),
                 };
+            }
             case ReservationExtended x:
                 return s with { Reservations = s.Reservations.SetItem(x.OrderId, s.Reservations[x.OrderId] with { ExpiresAt = x.ExpiresAt }) };
             case SaleRestocked x:
-                return s with
+                return GiveBackRestocked(s, x.OrderId, x.Quantity) with
                 {
                     Sold = s.Sold - x.Quantity,
                     Adjustments = s.Adjustments.Add(RestockKey(x.RestockId), new AppliedAdjustment(-x.Quantity, AdjustmentReason.Returned), x.At, forgetBefore),
-                    CustomerUnits = AddUnits(s, x.CustomerId, -x.Quantity),
                 };
-            case PurchaseLimitSet x:
+            case PurchaseLimitSet x when x.PerCustomer is null:
+                // Counting starts with the limit; lifting it forgets the counts, and what was counted counts no more.
                 return s with
                 {
-                    PerCustomerLimit = x.PerCustomer,
-                    // Counting starts with the limit; lifting it forgets the counts.
-                    CustomerUnits = x.PerCustomer is null ? s.CustomerUnits.Clear() : s.CustomerUnits,
+                    PerCustomerLimit = null,
+                    CustomerUnits = s.CustomerUnits.Clear(),
+                    CountedPurchases = s.CountedPurchases.Clear(),
+                    Reservations = s.Reservations.Any(kv => kv.Value.CustomerId is not null)
+                        ? s.Reservations.ToImmutableDictionary(kv => kv.Key, kv => kv.Value with { CustomerId = null }, StringComparer.Ordinal)
+                        : s.Reservations,
                 };
+            case PurchaseLimitSet x:
+                return s with { PerCustomerLimit = x.PerCustomer };
             case ReservationCommitted x:
+            {
+                // Counted units stay counted once sold, until a restock puts them back on sale.
+                var countedFor = s.Reservations[x.OrderId].CustomerId;
                 return s with
                 {
                     Reserved = s.Reserved - x.Quantity,
                     Sold = s.Sold + x.Quantity,
                     Reservations = s.Reservations.Remove(x.OrderId),
                     SettledOrders = s.SettledOrders.Add(x.OrderId, ReservationOutcome.Committed, x.At, forgetBefore),
+                    CountedPurchases = countedFor is null
+                        ? s.CountedPurchases
+                        : s.CountedPurchases.SetItem(x.OrderId, new CountedPurchase(countedFor,
+                            x.Quantity + (s.CountedPurchases.TryGetValue(x.OrderId, out var earlier) && earlier.CustomerId == countedFor ? earlier.Units : 0))),
                 };
+            }
             case ReservationReleased x:
                 return s with
                 {

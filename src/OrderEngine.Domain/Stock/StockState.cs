@@ -2,8 +2,15 @@ using System.Collections.Immutable;
 
 namespace OrderEngine.Domain.Stock;
 
-/// <summary>Units held for one order, until the order is paid, given up or the hold expires.</summary>
+/// <summary>
+/// Units held for one order, until the order is paid, given up or the hold expires. <paramref name="CustomerId"/> is the
+/// customer whose per-customer count includes these units: set only when they were reserved under a limit (units
+/// reserved before a limit, or before it was lifted, were never counted, so their release gives nothing back).
+/// </summary>
 public sealed record Reservation(int Quantity, DateTimeOffset ExpiresAt, string? CustomerId = null);
+
+/// <summary>Units of one order bought while a per-customer limit was in force and counted against its customer.</summary>
+public sealed record CountedPurchase(string CustomerId, long Units);
 
 /// <summary>How an order's reservation ended.</summary>
 public enum ReservationOutcome
@@ -19,7 +26,8 @@ public sealed record AppliedAdjustment(long Delta, AdjustmentReason Reason);
 /// <summary>
 /// The stock of one SKU. Invariant at every moment: Reserved + Sold &lt;= OnHand. It holds counters and open
 /// reservations, plus the ids settled in the last <see cref="RecentRetention"/> so retries are answered alike, and —
-/// while a per-customer limit is set — the units each customer holds or bought.
+/// while a per-customer limit is set — the units each customer holds or bought, and which orders' sold units count
+/// (so a restock gives back only units that were counted).
 /// </summary>
 public sealed record StockState(
     string Sku,
@@ -35,6 +43,10 @@ public sealed record StockState(
     int? PerCustomerLimit,
     ImmutableDictionary<string, long> CustomerUnits)
 {
+    /// <summary>Per order, its sold units counted against its customer's limit; empty while no limit is set.</summary>
+    public ImmutableDictionary<string, CountedPurchase> CountedPurchases { get; init; } =
+        ImmutableDictionary<string, CountedPurchase>.Empty.WithComparers(StringComparer.Ordinal);
+
     /// <summary>How long a settled order or applied adjustment is remembered for retries.</summary>
     public static readonly TimeSpan RecentRetention = TimeSpan.FromDays(1);
 

@@ -16,7 +16,8 @@ public sealed record StockSnapshot(
     ImmutableArray<SettledOrder> SettledOrders,
     ImmutableArray<RememberedAdjustment> Adjustments,
     int? PerCustomerLimit = null,
-    ImmutableArray<CustomerUnitCount> CustomerUnits = default) : IOrderEngineMessage
+    ImmutableArray<CustomerUnitCount> CustomerUnits = default,
+    ImmutableArray<CountedSale> CountedPurchases = default) : IOrderEngineMessage
 {
     public static StockSnapshot From(StockState s) => new(
         s.Sku, s.Exists, s.OnHand, s.Sold, s.Version, s.LastSetOnHand,
@@ -24,7 +25,8 @@ public sealed record StockSnapshot(
         [.. s.SettledOrders.Entries().Select(kv => new SettledOrder(kv.Key, kv.Value.Value, kv.Value.At))],
         [.. s.Adjustments.Entries().Select(kv => new RememberedAdjustment(kv.Key, kv.Value.Value.Delta, kv.Value.Value.Reason, kv.Value.At))],
         s.PerCustomerLimit,
-        [.. s.CustomerUnits.Select(kv => new CustomerUnitCount(kv.Key, kv.Value))]);
+        [.. s.CustomerUnits.Select(kv => new CustomerUnitCount(kv.Key, kv.Value))],
+        [.. s.CountedPurchases.Select(kv => new CountedSale(kv.Key, kv.Value.CustomerId, kv.Value.Units))]);
 
     public StockState ToState()
     {
@@ -36,12 +38,19 @@ public sealed record StockSnapshot(
             RecentIds<AppliedAdjustment>.FromEntries(Adjustments.Select(x =>
                 new KeyValuePair<string, RecentIds<AppliedAdjustment>.Entry>(x.AdjustmentId, new(new AppliedAdjustment(x.Delta, x.Reason), x.At)))),
             PerCustomerLimit,
-            (CustomerUnits.IsDefault ? [] : CustomerUnits).ToImmutableDictionary(c => c.CustomerId, c => c.Units, StringComparer.Ordinal));
+            (CustomerUnits.IsDefault ? [] : CustomerUnits).ToImmutableDictionary(c => c.CustomerId, c => c.Units, StringComparer.Ordinal))
+        {
+            CountedPurchases = (CountedPurchases.IsDefault ? [] : CountedPurchases)
+                .ToImmutableDictionary(c => c.OrderId, c => new CountedPurchase(c.CustomerId, c.Units), StringComparer.Ordinal),
+        };
     }
 }
 
 /// <summary>Units a customer holds or bought under a per-customer limit, in a stock snapshot.</summary>
 public sealed record CustomerUnitCount(string CustomerId, long Units);
+
+/// <summary>An order's sold units counted against its customer's limit, in a stock snapshot.</summary>
+public sealed record CountedSale(string OrderId, string CustomerId, long Units);
 
 /// <summary>An open reservation in a stock snapshot.</summary>
 public sealed record OpenReservation(string OrderId, int Quantity, DateTimeOffset ExpiresAt, string? CustomerId = null);
