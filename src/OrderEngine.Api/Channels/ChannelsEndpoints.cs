@@ -48,6 +48,11 @@ public static class ChannelsEndpoints
             .Accepts<object>("application/json")
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
             .ProducesProblem(401).ProducesProblem(404).ProducesProblem(503);
+        group.MapPost("/amazon/{sellerId}/orders", AmazonAsync)
+            .WithSummary("An Amazon SP-API order handed over by a poller: {\"order\": getOrder, \"orderItems\": [getOrderItems pages]}")
+            .Accepts<object>("application/json")
+            .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
+            .ProducesProblem(404).ProducesProblem(503);
         group.MapPost("/{channel}/feed", FeedAsync)
             .WithSummary("A bulk feed of canonical orders (application/x-ndjson or text/csv), streamed; answers one NDJSON line per record, then a summary")
             .Accepts<string>("application/x-ndjson", "text/csv")
@@ -76,6 +81,17 @@ public static class ChannelsEndpoints
         WebhookAsync(request, intake, rules, "woocommerce", store, options.Value.WooCommerce, WooCommerceWebhook.SignatureHeader, WooCommerceWebhook.Verify,
             RecordFormats.WooCommerce(store), "X-WC-Webhook-Topic", ["order.created"], ct);
 
+    private static async Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> AmazonAsync(
+        string sellerId, HttpRequest request, IOptions<ChannelOptions> options, WebhookIntake intake, OrderRules rules, CancellationToken ct)
+    {
+        if (!options.Value.Amazon.ContainsKey(sellerId))
+            return Problems.Of(404, "UnknownStore", "No such seller", $"no Amazon seller '{sellerId}' is configured (OrderEngine:Channels:Amazon:{sellerId})");
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var raw = await reader.ReadToEndAsync(ct);
+        var format = RecordFormats.Amazon(sellerId);
+        return await TakeAllAsync(request, intake, "amazon", new IntakeSource("api", format), raw, RecordFormats.Read(format, raw, rules));
+    }
+
     private delegate bool Verifier(string secret, ReadOnlySpan<byte> body, string? header);
 
     private static async Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> WebhookAsync(
@@ -94,8 +110,12 @@ public static class ChannelsEndpoints
             return TypedResults.Accepted((string?)null, (object)new { ignored = $"topic '{topic}' is not taken in; only {string.Join(", ", topics)} places orders" });
 
         var raw = Encoding.UTF8.GetString(body);
-        var results = RecordFormats.Read(format, raw, rules);
-        var source = new IntakeSource("webhook", format);
+        return await TakeAllAsync(request, intake, channel, new IntakeSource("webhook", format), raw, RecordFormats.Read(format, raw, rules));
+    }
+
+    private static async Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> TakeAllAsync(
+        HttpRequest request, WebhookIntake intake, string channel, IntakeSource source, string raw, IReadOnlyList<AdapterResult> results)
+    {
         var outcomes = new List<IntakeOutcome>(results.Count);
         foreach (var result in results)
         {

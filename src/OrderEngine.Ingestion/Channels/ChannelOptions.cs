@@ -17,6 +17,9 @@ public sealed class ChannelOptions
     /// <summary>WooCommerce stores by name, each with its webhook secret.</summary>
     public Dictionary<string, StoreOptions> WooCommerce { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Amazon seller ids whose orders may be handed over at POST /api/channels/amazon/{sellerId}/orders (values: no settings yet).</summary>
+    public Dictionary<string, StoreOptions> Amazon { get; set; } = new(StringComparer.Ordinal);
+
     public InboxOptions Inbox { get; set; } = new();
 
     public RabbitMqOptions RabbitMq { get; set; } = new();

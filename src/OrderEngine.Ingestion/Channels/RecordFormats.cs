@@ -1,11 +1,13 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Ingestion.Adapters;
 
 namespace OrderEngine.Ingestion.Channels;
 
 /// <summary>
-/// The formats a record can arrive in, by name: <c>ndjson</c>, <c>csv</c>, <c>shopify:{shop}</c>, <c>woocommerce:{store}</c>.
+/// The formats a record can arrive in, by name: <c>ndjson</c>, <c>csv</c>, <c>shopify:{shop}</c>, <c>woocommerce:{store}</c>,
+/// <c>amazon:{sellerId}</c> (an SP-API order with its item pages: <c>{"order": getOrder, "orderItems": [getOrderItems, …]}</c>).
 /// The name travels with a quarantined record, so a retry reads it the same way.
 /// </summary>
 public static class RecordFormats
@@ -17,9 +19,12 @@ public static class RecordFormats
 
     public static string WooCommerce(string store) => "woocommerce:" + store;
 
+    public static string Amazon(string sellerId) => "amazon:" + sellerId;
+
     /// <summary>True for a format name this node can read.</summary>
     public static bool IsKnown(string format) =>
-        format is Ndjson or Csv || format.StartsWith("shopify:", StringComparison.Ordinal) || format.StartsWith("woocommerce:", StringComparison.Ordinal);
+        format is Ndjson or Csv || format.StartsWith("shopify:", StringComparison.Ordinal) || format.StartsWith("woocommerce:", StringComparison.Ordinal)
+        || format.StartsWith("amazon:", StringComparison.Ordinal);
 
     /// <summary>The format of a feed body from its media type, or null when it is not one a feed may have.</summary>
     public static string? OfMediaType(string? contentType)
@@ -63,8 +68,35 @@ public static class RecordFormats
     {
         if (format.StartsWith("shopify:", StringComparison.Ordinal)) return new ShopifyAdapter(format["shopify:".Length..], rules).Read(payload);
         if (format.StartsWith("woocommerce:", StringComparison.Ordinal)) return new WooCommerceAdapter(format["woocommerce:".Length..], rules).Read(payload);
+        if (format.StartsWith("amazon:", StringComparison.Ordinal)) return [ReadAmazon(format["amazon:".Length..], payload, rules)];
         if (format is not (Ndjson or Csv)) throw new ArgumentException($"unknown record format '{format}'", nameof(format));
         var results = ReadAsync(format, new StringReader(payload), rules).ToBlockingEnumerable().ToList();
         return format == Ndjson ? results.Select(r => r with { Raw = r.Raw ?? payload }).ToList() : results;
+    }
+
+    /// <summary>
+    /// Amazon does not push orders: a poller (or an SP-API notification handler) fetches getOrder and getOrderItems and
+    /// hands both over as one record, <c>{"order": …, "orderItems": [page, …]}</c>.
+    /// </summary>
+    private static AdapterResult ReadAmazon(string sellerId, string payload, OrderRules rules)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(payload);
+        }
+        catch (JsonException e)
+        {
+            return new Refused(null, "not valid JSON: " + e.Message);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("order", out var order))
+                return new Refused(null, "expected {\"order\": <getOrder response>, \"orderItems\": [<getOrderItems responses>]}");
+            if (!root.TryGetProperty("orderItems", out var items) || items.ValueKind != JsonValueKind.Array || items.GetArrayLength() == 0)
+                return new Refused(null, "orderItems: expected an array of at least one getOrderItems response (every page, in order)");
+            return new AmazonAdapter(sellerId, rules).Map(order, [.. items.EnumerateArray()]);
+        }
     }
 }

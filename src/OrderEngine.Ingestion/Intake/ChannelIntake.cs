@@ -69,10 +69,12 @@ public sealed class ChannelIntake(
 
     private async Task<IntakeOutcome> PlaceAsync(IntakeRecord record, Mapped mapped, bool quarantineRefusals, CancellationToken ct)
     {
+        // The order keeps the channel's own id: the projection files it in channel_orders by it, which reconciliation reads.
+        var command = mapped.Command.ExternalId is null ? mapped.Command with { ExternalId = mapped.ExternalId } : mapped.Command;
         IOrderReply reply;
         try
         {
-            reply = await orderRegion().Ask<IOrderReply>(mapped.Command, askTimeout, ct);
+            reply = await orderRegion().Ask<IOrderReply>(command, askTimeout, ct);
         }
         catch (AskTimeoutException)
         {

@@ -93,6 +93,20 @@ public sealed class ChannelStats(JournalDatabase database)
     /// <summary>Every channel's counters: what the table holds plus what this node counted since its last flush.</summary>
     public async Task<IReadOnlyList<ChannelStatsView>> ReadAsync(CancellationToken ct)
     {
+        // Not while a flush runs: between taking the pending counters and committing them they are in neither place.
+        await _flush.WaitAsync(ct);
+        try
+        {
+            return await ReadUnlockedAsync(ct);
+        }
+        finally
+        {
+            _flush.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<ChannelStatsView>> ReadUnlockedAsync(CancellationToken ct)
+    {
         var views = new Dictionary<string, ChannelStatsView>(StringComparer.Ordinal);
         await using (var connection = await database.OpenAsync(ct))
         await using (var command = connection.CreateCommand())
