@@ -34,4 +34,7 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
 
     [Fact]
     public Task A_feed_cut_off_by_kill_9_and_fed_again_has_no_missing_and_no_duplicate_order() => FeedCutOffByKillNineIsCompletedByFeedingItAgainAsync();
+
+    [Fact]
+    public Task Payments_reviews_and_refunds_work_through_the_api_and_survive_kill_9() => PaymentsReviewsAndRefundsSurviveKillNineAsync();
 }
