@@ -46,7 +46,7 @@ CREATE INDEX IF NOT EXISTS channel_orders_placed_at ON channel_orders (channel, 
 CREATE TABLE IF NOT EXISTS quarantine (
     id VARCHAR(40) PRIMARY KEY,
     channel VARCHAR(32) NOT NULL,
-    source VARCHAR(64) NOT NULL,
+    source TEXT NOT NULL,
     external_id VARCHAR(128),
     reason TEXT NOT NULL,
     payload TEXT NOT NULL,

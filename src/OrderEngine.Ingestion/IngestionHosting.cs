@@ -57,6 +57,7 @@ public static class IngestionHosting
                 sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.AskTimeout);
         });
         services.AddHostedService<InboxService>();
+        services.AddHostedService<RabbitMq.RabbitMqIntake>();
         return services;
     }
 }

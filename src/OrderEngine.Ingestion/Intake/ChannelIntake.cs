@@ -85,7 +85,7 @@ public sealed class ChannelIntake(
         {
             case OrderAccepted a:
                 return new IntakeOutcome(a.Repeat ? IntakeOutcomeKind.Duplicate : IntakeOutcomeKind.Accepted, record.Channel, mapped.ExternalId, a.OrderId,
-                    a.View.Status.ToString(),
+                    a.View.Status,
                     a.View.Status == OrderStatus.Rejected ? RejectedLines(a.View) : null);
             case OrderRefused r:
                 var reason = r.Rejection.Code == OrderRejectionCode.IdempotencyConflict

@@ -1,3 +1,4 @@
+using OrderEngine.Domain.Orders;
 using OrderEngine.Ingestion.Adapters;
 
 namespace OrderEngine.Ingestion.Intake;
@@ -45,7 +46,7 @@ public sealed record IntakeOutcome(
     string Channel,
     string? ExternalId,
     string? OrderId = null,
-    string? Status = null,
+    OrderStatus? Status = null,
     string? Reason = null,
     string? QuarantineId = null,
     long? Record = null)

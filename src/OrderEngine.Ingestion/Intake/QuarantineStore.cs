@@ -42,7 +42,7 @@ public sealed class QuarantineStore(JournalDatabase database)
             """;
         Add(command, "id", id);
         Add(command, "channel", channel);
-        Add(command, "source", Truncate(source, 64));
+        Add(command, "source", source);
         Add(command, "external", externalId is null ? DBNull.Value : Truncate(externalId, 128));
         Add(command, "reason", reason);
         Add(command, "payload", payload);
