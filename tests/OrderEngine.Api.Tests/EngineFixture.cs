@@ -31,12 +31,17 @@ public class EngineFixture : IAsyncLifetime
             foreach (var (key, value) in Settings) b.UseSetting(key, value);
         });
         Client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await WaitUntilReadyAsync(Client);
+    }
 
+    /// <summary>Polls /health/ready until the node answers 200 (a one-node cluster joins itself first).</summary>
+    public static async Task WaitUntilReadyAsync(HttpClient client)
+    {
         var deadline = DateTime.UtcNow + ReadyWithin;
         var last = "no answer";
         while (DateTime.UtcNow < deadline)
         {
-            using var response = await Client.GetAsync("/health/ready");
+            using var response = await client.GetAsync("/health/ready");
             if (response.StatusCode == HttpStatusCode.OK) return;
             last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
             await Task.Delay(200);

@@ -47,8 +47,6 @@ public sealed class RabbitMqEngineFixture : IAsyncLifetime
     /// <summary>The queues the fixture declares before the node starts.</summary>
     public static IEnumerable<string> Declared => Queues.Select(q => q.Queue).Where(q => q != "orders.late");
 
-    private static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(30);
-
     private readonly TempDirectory _directory = new();
     private readonly SemaphoreSlim _publishing = new(1, 1);
     private RabbitMqServer? _broker;
@@ -103,17 +101,7 @@ public sealed class RabbitMqEngineFixture : IAsyncLifetime
             }));
         });
         Client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-
-        var deadline = DateTime.UtcNow + ReadyWithin;
-        var last = "no answer";
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await Client.GetAsync("/health/ready");
-            if (response.StatusCode == HttpStatusCode.OK) return;
-            last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"the engine did not become ready within {ReadyWithin.TotalSeconds} s; last /health/ready: {last}");
+        await EngineFixture.WaitUntilReadyAsync(Client);
     }
 
     /// <summary>Declares a durable queue, as an operator would.</summary>
