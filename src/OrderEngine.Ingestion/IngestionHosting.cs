@@ -48,7 +48,9 @@ public static class IngestionHosting
         services.AddSingleton(sp =>
         {
             var channels = sp.GetRequiredService<IOptions<ChannelOptions>>().Value;
-            return new WebhookIntake(sp.GetRequiredService<ChannelIntake>(), sp.GetRequiredService<ActorSystem>(), channels.WebhookQueueSize, channels.Parallelism);
+            var askTimeout = sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.AskTimeout;
+            return new WebhookIntake(sp.GetRequiredService<ChannelIntake>(), sp.GetRequiredService<ActorSystem>(), channels.WebhookQueueSize, channels.Parallelism,
+                askTimeout * 2);
         });
         services.AddSingleton(sp =>
         {

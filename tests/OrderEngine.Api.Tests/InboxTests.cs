@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using OrderEngine.Testing;
 using static OrderEngine.Api.Tests.Api;
@@ -11,14 +12,15 @@ namespace OrderEngine.Api.Tests;
 /// </summary>
 public sealed class InboxEngineFixture : EngineFixture, IAsyncLifetime
 {
-    public const string CrashChannel = "inbox-crash";
+    // Underscores, even doubled, are legal in a channel name and must survive a file's stay in .processing.
+    public const string CrashChannel = "inbox_crash__eu";
 
     private readonly TempDirectory _inbox = new();
 
     public InboxEngineFixture()
     {
-        Directory.CreateDirectory(Path.Combine(Inbox, ".processing"));
-        File.WriteAllText(Path.Combine(Inbox, ".processing", CrashChannel + "__left-behind.ndjson"), Ndjson(
+        Directory.CreateDirectory(Path.Combine(Inbox, ".processing", CrashChannel));
+        File.WriteAllText(Path.Combine(Inbox, ".processing", CrashChannel, "left-behind.ndjson"), Ndjson(
             NdjsonRecord("lb-1", CrashChannel, "inbox-crash-sku", 1, 1.00m),
             NdjsonRecord("lb-2", CrashChannel, "inbox-crash-sku", 2, 1.00m)));
     }
@@ -101,7 +103,8 @@ public sealed class InboxTests(InboxEngineFixture engine) : IClassFixture<InboxE
         var doneFile = Find(Path.Combine(engine.Inbox, ".done", channel), "-orders-1.ndjson")!;
         Assert.Equal(content, File.ReadAllText(doneFile)); // moved whole, not rewritten
         Assert.False(File.Exists(dropped));
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(engine.Inbox, ".processing"), channel + "__*"));
+        Assert.False(Directory.Exists(Path.Combine(engine.Inbox, ".processing", channel)) &&
+                     Directory.EnumerateFiles(Path.Combine(engine.Inbox, ".processing", channel)).Any());
         Assert.True(File.Exists(notAFeed)); // only .ndjson, .jsonl and .csv files are feeds
         var quarantined = Assert.Single(await _client.Quarantine(channel));
         Assert.Equal("inbox/ndjson", quarantined.Str("source"));
@@ -144,6 +147,33 @@ public sealed class InboxTests(InboxEngineFixture engine) : IClassFixture<InboxE
         Assert.Equal(OrderIdOf(InboxEngineFixture.CrashChannel, "lb-1"), results[0].Str("orderId"));
         Assert.Equal(OrderIdOf(InboxEngineFixture.CrashChannel, "lb-2"), results[1].Str("orderId"));
         Assert.Equal("lb-2", (await _client.Order(OrderIdOf(InboxEngineFixture.CrashChannel, "lb-2"))).Str("externalId"));
-        Assert.False(File.Exists(Path.Combine(engine.Inbox, ".processing", InboxEngineFixture.CrashChannel + "__left-behind.ndjson")));
+        Assert.False(File.Exists(Path.Combine(engine.Inbox, ".processing", InboxEngineFixture.CrashChannel, "left-behind.ndjson")));
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_utf8_is_moved_to_failed_with_its_reason_and_places_nothing_garbled()
+    {
+        const string channel = "inbox-latin1";
+        var sku = Sku("inbox-latin1");
+        await _client.SetStock(sku, 10);
+        var good = NdjsonRecord("l-1", channel, sku, 1, 1.00m);
+        var bad = NdjsonRecord("l-2", channel, sku, 1, 1.00m).Replace("\"customerId\":\"", "\"customerId\":\"M\u00fcller-", StringComparison.Ordinal);
+        var bytes = Encoding.UTF8.GetBytes(good + "\n").Concat(Encoding.Latin1.GetBytes(bad + "\n")).ToArray();
+        var staged = Path.Combine(engine.Inbox, "latin1.ndjson");
+        File.WriteAllBytes(staged, bytes);
+        Directory.CreateDirectory(Path.Combine(engine.Inbox, channel));
+        File.Move(staged, Path.Combine(engine.Inbox, channel, "latin1.ndjson"));
+
+        var folder = Path.Combine(engine.Inbox, ".failed", channel);
+        var error = await Eventually(() => Task.FromResult(Find(folder, "-latin1.ndjson.error.txt")), f => f is not null, FedWithin, $"latin1.ndjson in {folder}");
+
+        // The file is decoded a buffer at a time, so records before the bad bytes may or may not have been read; whatever
+        // was read is answered in the results, and nothing after the bad bytes is taken in, garbled or not.
+        var answered = File.ReadAllLines(Find(folder, "-latin1.ndjson.results.ndjson")!).Where(l => l.Length > 0).ToList();
+        Assert.All(answered, l => Assert.Contains("l-1", l));
+        Assert.Contains("UTF", File.ReadAllText(error!), StringComparison.OrdinalIgnoreCase);
+        Assert.NotNull(Find(folder, "-latin1.ndjson"));
+        Assert.Equal(answered.Count, (await _client.Stock(sku)).Reserved);
+        await _client.AssertNoOrder(OrderIdOf(channel, "l-2"));
     }
 }

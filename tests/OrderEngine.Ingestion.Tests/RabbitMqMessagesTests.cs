@@ -63,4 +63,16 @@ public sealed class RabbitMqMessagesTests
         Assert.Equal(source.Origin, parsed.Origin);
         Assert.Equal("rabbitmq:shop%2Forders%25eu", parsed.Origin);
     }
+
+    [Fact]
+    public void A_broken_pretty_printed_order_is_one_refused_record_holding_the_whole_message()
+    {
+        const string body = "{\n  \"externalId\": \"p-1\",\n  \"channel\": \"store\",\n}\n";
+
+        var record = Assert.Single(Read(Encoding.UTF8.GetBytes(body)));
+
+        var refused = Assert.IsType<Refused>(record.Result);
+        Assert.StartsWith("not valid JSON", refused.Reason);
+        Assert.Equal(body, record.Raw);
+    }
 }

@@ -35,6 +35,9 @@ public static class ChannelsEndpoints
 
     public sealed record ReconcileRequest(DateTimeOffset? From, DateTimeOffset? To, List<string>? ExternalIds);
 
+    /// <summary>The most external ids one reconciliation takes; each id the read table lacks costs an entity read.</summary>
+    public const int MaxReconcileIds = 100_000;
+
     public static WebApplication MapChannelsApi(this WebApplication app)
     {
         var group = app.MapGroup("/api/channels").WithTags("channels");
@@ -172,11 +175,20 @@ public static class ChannelsEndpoints
                 await response.Body.FlushAsync(http.RequestAborted);
             }, http.RequestAborted);
         }
+        catch (FeedReadException e) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // The answer has begun, so a read failure (a body over the limit, bytes that are not UTF-8) ends it in the
+            // summary: every record answered above was taken; the rest of the feed was not read.
+            error = e.InnerException switch
+            {
+                DecoderFallbackException d => "the feed is not UTF-8 text: " + d.Message,
+                BadHttpRequestException b => b.Message,
+                _ => e.Message,
+            };
+        }
         catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
         {
-            // The answer has begun, so a failure (a body over the limit, bytes that are not UTF-8) ends it in the summary:
-            // every record answered above was taken; the rest of the feed was not read.
-            error = e is BadHttpRequestException or DecoderFallbackException ? e.Message : "the feed stopped: " + e.GetBaseException().Message;
+            error = "the feed stopped: " + e.GetBaseException().Message;
         }
         if (http.RequestAborted.IsCancellationRequested) return;
         await JsonSerializer.SerializeAsync(response.Body, new FeedSummaryLine(new FeedSummary(records, accepted, duplicates, quarantined, unavailable, error)), options);
@@ -198,7 +210,7 @@ public static class ChannelsEndpoints
 
     private static async Task<Results<Ok<IntakeOutcome>, ProblemHttpResult>> RetryAsync(
         string channel, string id, [FromBody] RetryRequest? body, QuarantineStore quarantine, ChannelIntake intake, OrderRules rules,
-        IOptions<ChannelOptions> options, CancellationToken ct)
+        IOptions<ChannelOptions> options, HttpResponse response, CancellationToken ct)
     {
         if (await quarantine.GetAsync(channel, id, ct) is not { } stored)
             return Problems.Of(404, "NotFound", "No such quarantined record", $"channel {channel} has no quarantined record {id}");
@@ -220,9 +232,15 @@ public static class ChannelsEndpoints
         return outcome.Outcome switch
         {
             IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate => TypedResults.Ok(outcome),
-            IntakeOutcomeKind.Unavailable => Problems.Unavailable(outcome.Reason ?? "the engine did not answer in time"),
+            IntakeOutcomeKind.Unavailable => RetryLater(response, outcome.Reason ?? "the engine did not answer in time"),
             _ => Problems.Of(422, "StillRefused", "The record is still refused", outcome.Reason ?? "", new Dictionary<string, object?> { ["quarantineId"] = id }),
         };
+    }
+
+    private static ProblemHttpResult RetryLater(HttpResponse response, string detail)
+    {
+        response.Headers.RetryAfter = "1";
+        return Problems.Unavailable(detail);
     }
 
     /// <summary>The shop, store or seller a platform format names when no such account is configured; null when it is (or the format names none).</summary>
@@ -250,6 +268,7 @@ public static class ChannelsEndpoints
         if (body.To is null) errors["to"] = ["required: the end of the period (exclusive)"];
         if (body.From is { } f && body.To is { } t && t <= f) errors["to"] = ["must be after from"];
         if (body.ExternalIds is null) errors["externalIds"] = ["required: the channel's order ids for the period (may be empty)"];
+        else if (body.ExternalIds.Count > MaxReconcileIds) errors["externalIds"] = [$"at most {MaxReconcileIds} ids per request: reconcile a shorter period"];
         else if (body.ExternalIds.Any(string.IsNullOrWhiteSpace)) errors["externalIds"] = ["ids must not be empty"];
         if (errors.Count > 0) return Problems.Validation("the reconciliation request is invalid", errors);
         return TypedResults.Ok(await reconciliation.ReconcileAsync(channel, body.From!.Value, body.To!.Value, body.ExternalIds!, ct));

@@ -19,7 +19,7 @@ public sealed record ChannelStatsView(string Channel, long Received, long Accept
 /// </remarks>
 public sealed class ChannelStats(JournalDatabase database)
 {
-    private ConcurrentDictionary<string, Counters> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Counters> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _flush = new(1, 1);
 
     public void Received(string channel, DateTimeOffset at)
@@ -51,11 +51,10 @@ public sealed class ChannelStats(JournalDatabase database)
         await _flush.WaitAsync(ct);
         try
         {
-            var taken = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, Counters>(StringComparer.Ordinal));
-            if (taken.IsEmpty) return;
-            // A counter taken a moment ago may still get an increment from a thread that fetched it before the swap;
-            // a short pause lets those land before the values are read.
-            await Task.Delay(5, ct);
+            // Each counter hands over what it holds and starts again from 0 in one atomic step: an increment made at any
+            // moment goes either into this flush or into the next one, never into neither.
+            var taken = _pending.Select(kv => (Channel: kv.Key, Delta: kv.Value.Take())).Where(t => t.Delta.Any).ToList();
+            if (taken.Count == 0) return;
             await using var connection = await database.OpenAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
             foreach (var (channel, c) in taken)
@@ -150,6 +149,15 @@ public sealed class ChannelStats(JournalDatabase database)
     private sealed class Counters
     {
         public long Received, Accepted, Duplicates, Refused, Quarantined, LastSeen;
+
+        public Delta Take() => new(
+            Interlocked.Exchange(ref Received, 0), Interlocked.Exchange(ref Accepted, 0), Interlocked.Exchange(ref Duplicates, 0),
+            Interlocked.Exchange(ref Refused, 0), Interlocked.Exchange(ref Quarantined, 0), Interlocked.Read(ref LastSeen));
+    }
+
+    private sealed record Delta(long Received, long Accepted, long Duplicates, long Refused, long Quarantined, long LastSeen)
+    {
+        public bool Any => Received != 0 || Accepted != 0 || Duplicates != 0 || Refused != 0 || Quarantined != 0;
     }
 }
 

@@ -18,20 +18,33 @@ public sealed record QuarantinedRecord(
 
 /// <summary>
 /// The quarantine table (deploy/sql): records that could not be taken in, stored whole with their reason before the source
-/// is acknowledged, so nothing a channel handed over is lost. The id is derived from channel, source, payload and reason, so a
+/// is acknowledged, so nothing a channel handed over is lost. The id is derived from channel, source and payload, so a
 /// replayed feed does not fill the quarantine with copies.
 /// </summary>
 public sealed class QuarantineStore(JournalDatabase database)
 {
+    /// <summary>
+    /// The id of a quarantined record: from channel, source and payload — not from where the record stood in its feed,
+    /// so the same bad record fed again at another line is stored once. A record kept without its payload (a line too
+    /// long to hold) is told apart by its reason.
+    /// </summary>
     public static string IdOf(string channel, string source, string payload, string reason)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', channel, source, payload, reason)));
+        var key = payload.Length > 0 ? payload : reason;
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\0', channel, source, key)));
         return "q-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
+
+    /// <summary>
+    /// PostgreSQL text cannot hold U+0000, so a NUL in a payload or reason is stored as the six characters <c>\u0000</c>;
+    /// otherwise such a record could never be quarantined and would be answered unavailable forever.
+    /// </summary>
+    public static string Storable(string text) => text.Contains('\0', StringComparison.Ordinal) ? text.Replace("\0", "\\u0000", StringComparison.Ordinal) : text;
 
     /// <summary>Stores a record (once; a copy of one already there changes nothing) and answers its id.</summary>
     public async Task<string> AddAsync(string channel, string source, string? externalId, string reason, string payload, DateTimeOffset at, CancellationToken ct)
     {
+        (reason, payload, externalId) = (Storable(reason), Storable(payload), externalId is null ? null : Storable(externalId));
         var id = IdOf(channel, source, payload, reason);
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.CreateCommand();

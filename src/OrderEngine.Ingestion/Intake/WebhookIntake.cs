@@ -13,9 +13,13 @@ namespace OrderEngine.Ingestion.Intake;
 public sealed class WebhookIntake : IDisposable
 {
     private readonly ISourceQueueWithComplete<(IntakeRecord Record, TaskCompletionSource<IntakeOutcome> Done)> _queue;
+    private readonly TimeSpan _wait;
 
-    public WebhookIntake(ChannelIntake intake, ActorSystem system, int queueSize, int parallelism)
+    /// <param name="wait">How long a webhook waits for its outcome at most (the entity's ask timeout plus the time in the
+    /// queue); past it — the node is stopping, say — it is answered as if the pipeline were full.</param>
+    public WebhookIntake(ChannelIntake intake, ActorSystem system, int queueSize, int parallelism, TimeSpan wait)
     {
+        _wait = wait;
         _queue = Source.Queue<(IntakeRecord Record, TaskCompletionSource<IntakeOutcome> Done)>(queueSize, OverflowStrategy.DropNew)
             .SelectAsync(parallelism, async item =>
             {
@@ -37,9 +41,16 @@ public sealed class WebhookIntake : IDisposable
     public async Task<IntakeOutcome?> TakeAsync(IntakeRecord record)
     {
         var done = new TaskCompletionSource<IntakeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var offered = await _queue.OfferAsync((record, done));
-        if (offered is not QueueOfferResult.Enqueued) return null;
-        return await done.Task;
+        try
+        {
+            if (await _queue.OfferAsync((record, done)) is not QueueOfferResult.Enqueued) return null;
+            return await done.Task.WaitAsync(_wait);
+        }
+        catch (Exception e) when (e is TimeoutException or StreamDetachedException or InvalidOperationException)
+        {
+            // The pipeline is gone (the node is stopping) or stuck: not taken, and the platform redelivers.
+            return null;
+        }
     }
 
     public void Dispose() => _queue.Complete();

@@ -37,7 +37,13 @@ public static class RabbitMqMessages
         }
         if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
         if (string.IsNullOrWhiteSpace(text)) return [Poison(channel, source, text, "the message body is empty")];
-        if (source.Format == RecordFormats.Ndjson) text = OneLine(text);
+        if (source.Format == RecordFormats.Ndjson)
+        {
+            text = OneLine(text, out var malformed);
+            // One JSON document spread over lines but broken: read line by line it would fall apart into fragments
+            // ("{", "\"externalId\": …") that no one can retry, so the message is kept whole with the parser's reason.
+            if (malformed is not null) return [Poison(channel, source, text, "not valid JSON: " + malformed)];
+        }
 
         IReadOnlyList<AdapterResult> results;
         try
@@ -59,19 +65,42 @@ public static class RabbitMqMessages
     /// valid JSON are only ever whitespace between tokens (a string cannot hold a raw one), so nothing else changes. A
     /// body of several JSON lines is NDJSON proper and is read as it is, one record per line.
     /// </summary>
-    private static string OneLine(string text)
+    private static string OneLine(string text, out string? malformed)
     {
+        malformed = null;
         var trimmed = text.AsSpan().Trim();
         if (trimmed.IndexOfAny('\r', '\n') < 0) return text;
         try
         {
             using var _ = JsonDocument.Parse(text);
         }
-        catch (JsonException)
+        catch (JsonException whole)
         {
+            // NDJSON proper has a complete value on its first line; a broken pretty-printed document does not.
+            if (!IsJson(FirstLine(text))) malformed = whole.Message;
             return text;
         }
         return text.Trim().Replace("\r\n", " ", StringComparison.Ordinal).Replace('\r', ' ').Replace('\n', ' ');
+    }
+
+    private static string FirstLine(string text)
+    {
+        foreach (var line in text.Split('\n'))
+            if (!string.IsNullOrWhiteSpace(line)) return line;
+        return "";
+    }
+
+    private static bool IsJson(string line)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(line);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static IntakeRecord Poison(string channel, IntakeSource source, string raw, string reason) =>
