@@ -55,6 +55,12 @@ public static class Runner
             Options = new SortedDictionary<string, string>(args.All.ToDictionary(), StringComparer.Ordinal),
             Parameters = new SortedDictionary<string, string>(scenario.Parameters.ToDictionary(), StringComparer.Ordinal),
         };
+        if (scenario.LoadDescription is { } load)
+        {
+            report.Mode = load;
+            report.Clients = null;
+            report.Rate = null;
+        }
         var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         var wallStart = Stopwatch.GetTimestamp();
 
@@ -122,7 +128,9 @@ public static class Runner
 
         // 3. The measured phase.
         var metrics = new Metrics();
-        var measure = await driver.RunAsync(new PhasePlan
+        var measure = scenario.DrivesItsOwnLoad
+            ? await scenario.MeasureAsync(new MeasureContext(http, metrics, engine), ct).ConfigureAwait(false)
+            : await driver.RunAsync(new PhasePlan
         {
             Name = scenario.Name,
             Sources = stream => scenario.CreateSource(stream, http),

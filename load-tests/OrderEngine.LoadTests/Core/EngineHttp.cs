@@ -146,6 +146,13 @@ public sealed class EngineHttp : IDisposable
         return (view, status, null);
     }
 
+    /// <summary>A GET of any path: the status code and the whole body (the feed's checks read channels and orders).</summary>
+    public async Task<(int Status, byte[] Body)> GetBytesAsync(string path, CancellationToken ct)
+    {
+        using var response = await _http.GetAsync(path, ct).ConfigureAwait(false);
+        return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false));
+    }
+
     /// <summary>GET /health/ready, to fail fast with a clear message when no engine is listening.</summary>
     public async Task<(bool Ready, string Detail)> ReadyAsync(CancellationToken ct)
     {

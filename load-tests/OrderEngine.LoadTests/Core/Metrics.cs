@@ -63,6 +63,8 @@ public sealed class Metrics
 
     public void CountSent() => Interlocked.Increment(ref _sent);
 
+    public void CountSent(long n) => Interlocked.Add(ref _sent, n);
+
     /// <summary>An open-loop request that was due but not sent because the in-flight cap was reached.</summary>
     public void CountNotSent() => Interlocked.Increment(ref _notSent);
 

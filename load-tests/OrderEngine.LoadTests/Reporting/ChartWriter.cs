@@ -31,7 +31,7 @@ public static class ChartWriter
                 p99.Axes.YAxis = plot.Axes.Right;
                 plot.Axes.Right.Label.Text = "p99 latency (ms)";
             }
-            plot.Title($"{report.Scenario} · {(report.Mode == "open" ? $"rate {report.Rate}/s" : $"{report.Clients} clients")} · {report.Url}");
+            plot.Title($"{report.Scenario} · {(report.Mode == "open" ? $"rate {report.Rate}/s" : report.Mode == "closed" ? $"{report.Clients} clients" : report.Mode)} · {report.Url}");
             plot.XLabel("time since start of measurement (s)");
             plot.YLabel("requests per second");
             plot.ShowLegend(Alignment.UpperRight);

@@ -73,7 +73,7 @@ public static class ReportWriter
         L($"| engine | {r.Url} |");
         L($"| run id | `{r.RunId}` (SKU prefix) |");
         L($"| started (UTC) | {r.StartedAtUtc} |");
-        L($"| load | {(r.Mode == "open" ? $"open loop, {F(r.Rate ?? 0)} requests/s, at most {r.MaxInFlight} in flight" : $"closed loop, {r.Clients} clients")} |");
+        L($"| load | {(r.Mode == "open" ? $"open loop, {F(r.Rate ?? 0)} requests/s, at most {r.MaxInFlight} in flight" : r.Mode == "closed" ? $"closed loop, {r.Clients} clients" : r.Mode)} |");
         L($"| measured | {F(r.DurationSeconds)} s (ended by: {r.StopReason}) |");
         L($"| set-up | {r.Setup.Skus} SKUs in {F(r.Setup.Seconds)} s ({F(r.Setup.SkusPerSecond)}/s, {r.Setup.Retries} retries) |");
         if (r.Warmup is { } w) L($"| warm-up | {F(w.Seconds)} s, {w.Sent} requests ({w.Accepted} accepted, {w.Errors} errors), not measured |");

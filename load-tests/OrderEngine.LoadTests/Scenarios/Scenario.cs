@@ -55,6 +55,26 @@ public abstract class Scenario
     {
     }
 
+    /// <summary>
+    /// True for a scenario that drives its measured phase itself (<see cref="MeasureAsync"/>) instead of the common
+    /// closed/open-loop driver: the feed streams a few long requests rather than many small ones.
+    /// </summary>
+    public virtual bool DrivesItsOwnLoad => false;
+
+    /// <summary>How the load was offered, for the report, when the scenario drives it itself (e.g. "1 streamed feed").</summary>
+    public virtual string? LoadDescription => null;
+
+    /// <summary>
+    /// The measured phase of a scenario that <see cref="DrivesItsOwnLoad"/>: record every outcome in
+    /// <see cref="MeasureContext.Metrics"/> (and tick it once a second), keep the SKU ledger of <see cref="Catalog"/>
+    /// (touched, accepted, uncertain quantities) so the common stock check applies, and resolve uncertain outcomes itself.
+    /// </summary>
+    public virtual Task<PhaseResult> MeasureAsync(MeasureContext context, CancellationToken ct) =>
+        throw new NotSupportedException($"{Name} uses the common load driver");
+
     /// <summary>Adds the scenario's figures to the report and returns the one-line summary (pg-baseline style).</summary>
     public abstract string Summarize(RunReport report, RunResult result);
 }
+
+/// <summary>What a scenario that drives its own load gets from the runner.</summary>
+public sealed record MeasureContext(EngineHttp Http, Metrics Metrics, ProcessSampler? Engine);

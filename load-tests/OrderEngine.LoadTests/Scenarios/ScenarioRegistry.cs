@@ -19,10 +19,9 @@ public static class ScenarioRegistry
         new("restaurant-rush", "outlets with ~30 dishes of limited portions, small orders in waves",
             TimeSpan.FromSeconds(20), (run, args) => new RestaurantRush(run, args),
             "--outlets 200 --menu 30 --portions 40 --max-lines 4 --max-qty 2 --wave 10s --burst 3s --trough 0.15 --outlet-s 0.6 --dish-s 1.0"),
-        // Planned: bulk channel ingest (a marketplace or POS channel pushing batches of orders identified by
-        // channel + externalId, with redeliveries). Implement it as a Scenario whose sources post those batches
-        // (a LoadRequest may target any method and URI), then put its factory here.
-        new("feed", "bulk channel ingest (planned; not implemented yet)", TimeSpan.FromSeconds(20), null, ""),
+        new("feed", "bulk channel ingest: an N-order NDJSON feed streamed to POST /api/channels/{channel}/feed, then fed again (all duplicates)",
+            TimeSpan.FromHours(24), (run, args) => new Feed(run, args),
+            "--orders 100000 --feeds 1 --skus 10000 --max-lines 3 --max-qty 3 --shortage 0 --replay on|off --sample 1000 --chunk-kb 16"),
     ];
 
     public static ScenarioInfo? Find(string name) => All.FirstOrDefault(s => s.Name == name);

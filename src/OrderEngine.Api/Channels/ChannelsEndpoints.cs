@@ -57,7 +57,7 @@ public static class ChannelsEndpoints
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
             .ProducesProblem(404).ProducesProblem(503);
         group.MapPost("/{channel}/feed", FeedAsync)
-            .WithSummary("A bulk feed of canonical orders (application/x-ndjson or text/csv), streamed; answers one NDJSON line per record, then a summary")
+            .WithSummary("A bulk feed of canonical orders (application/x-ndjson or text/csv), streamed; answers one NDJSON line per record, then a summary (?answer=streamed: as each record is taken, for clients that read while they send)")
             .Accepts<string>("application/x-ndjson", "text/csv")
             .WithMetadata(new BodyLimit(o => o.MaxFeedBodyBytes))
             .ProducesProblem(400).ProducesProblem(415);
@@ -134,7 +134,8 @@ public static class ChannelsEndpoints
         return TypedResults.Ok(new WebhookAnswer(outcomes));
     }
 
-    private static async Task FeedAsync(string channel, HttpContext http, FeedIntake feed, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    private static async Task FeedAsync(string channel, HttpContext http, FeedIntake feed, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+        [FromQuery] string? answer = null)
     {
         var response = http.Response;
         if (!Identifiers.IsValidChannel(channel))
@@ -149,9 +150,22 @@ public static class ChannelsEndpoints
                 $"send the feed as application/x-ndjson (one order per line) or text/csv (one row per order line), not '{http.Request.ContentType}'").ExecuteAsync(http);
             return;
         }
+        if (answer is not (null or "after-body" or "streamed"))
+        {
+            await Problems.Validation("answer is after-body (the default) or streamed", new Dictionary<string, string[]> { ["answer"] = ["after-body | streamed"] }).ExecuteAsync(http);
+            return;
+        }
         response.StatusCode = 200;
         response.ContentType = "application/x-ndjson; charset=utf-8";
         var options = json.Value.SerializerOptions;
+        // Most HTTP/1.1 clients (.NET's HttpClient among them) read the answer only once they have sent the whole body. An
+        // answer written while the body is still coming would fill the socket buffers and stop both sides, so by default the
+        // outcomes wait in a temporary file until the body is read; `?answer=streamed` answers each record as it is taken,
+        // for clients that read while they send (curl, the load-test tool).
+        await using var spool = answer == "streamed"
+            ? null
+            : new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var output = spool ?? response.Body;
         long records = 0, accepted = 0, duplicates = 0, quarantined = 0, unavailable = 0;
         string? error = null;
         using var reader = new StreamReader(http.Request.Body, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
@@ -169,10 +183,10 @@ public static class ChannelsEndpoints
                         case IntakeOutcomeKind.Quarantined: quarantined++; break;
                         default: unavailable++; break;
                     }
-                    await JsonSerializer.SerializeAsync(response.Body, outcome, options, http.RequestAborted);
-                    await response.Body.WriteAsync("\n"u8.ToArray(), http.RequestAborted);
+                    await JsonSerializer.SerializeAsync(output, outcome, options, http.RequestAborted);
+                    await output.WriteAsync("\n"u8.ToArray(), http.RequestAborted);
                 }
-                await response.Body.FlushAsync(http.RequestAborted);
+                await output.FlushAsync(http.RequestAborted);
             }, http.RequestAborted);
         }
         catch (FeedReadException e) when (!http.RequestAborted.IsCancellationRequested)
@@ -191,6 +205,11 @@ public static class ChannelsEndpoints
             error = "the feed stopped: " + e.GetBaseException().Message;
         }
         if (http.RequestAborted.IsCancellationRequested) return;
+        if (spool is not null)
+        {
+            spool.Position = 0;
+            await spool.CopyToAsync(response.Body, http.RequestAborted);
+        }
         await JsonSerializer.SerializeAsync(response.Body, new FeedSummaryLine(new FeedSummary(records, accepted, duplicates, quarantined, unavailable, error)), options);
         await response.Body.WriteAsync("\n"u8.ToArray());
     }
