@@ -37,4 +37,8 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
 
     [Fact]
     public Task Payments_reviews_and_refunds_work_through_the_api_and_survive_kill_9() => PaymentsReviewsAndRefundsSurviveKillNineAsync();
+
+    [Fact]
+    public Task A_feed_larger_than_the_socket_buffers_is_answered_to_a_client_that_reads_only_after_sending() =>
+        AFeedLargerThanTheSocketBuffersIsAnsweredToAClientThatReadsOnlyAfterSendingAsync();
 }

@@ -5,11 +5,9 @@ namespace OrderEngine.LoadTests.Core;
 
 /// <summary>
 /// A minimal full-duplex HTTP/1.1 exchange over one TCP connection: the request body is sent chunked by one task while
-/// the response is read by another. <see cref="HttpClient"/> cannot do this over HTTP/1.1: SocketsHttpHandler returns
-/// the response only after the whole request body was sent, so a streamed answer that the server writes while it
-/// still reads the body (the channel feed endpoint) fills the socket buffers both ways and the exchange deadlocks once
-/// the answer outgrows them (about 25,000 records of a feed). The engine serves HTTP/2 only with TLS, so HTTP/2's full
-/// duplex is not available on its plain http endpoint either.
+/// the response is read by another, so the feed endpoint's streamed answer (<c>?answer=streamed</c>) can be read while
+/// the feed is still being sent, and each record's time to acknowledge measured. A client that sends the whole body
+/// before reading stalls on such an answer once it outgrows the socket buffers (docs/performance.md, "Feed ingest").
 /// </summary>
 public sealed class DuplexHttp : IAsyncDisposable
 {

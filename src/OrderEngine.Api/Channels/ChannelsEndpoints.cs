@@ -158,7 +158,7 @@ public static class ChannelsEndpoints
         response.StatusCode = 200;
         response.ContentType = "application/x-ndjson; charset=utf-8";
         var options = json.Value.SerializerOptions;
-        // Most HTTP/1.1 clients (.NET's HttpClient among them) read the answer only once they have sent the whole body. An
+        // Many HTTP/1.1 clients (Python's http.client, for one) read the answer only once they have sent the whole body. An
         // answer written while the body is still coming would fill the socket buffers and stop both sides, so by default the
         // outcomes wait in a temporary file until the body is read; `?answer=streamed` answers each record as it is taken,
         // for clients that read while they send (curl, the load-test tool).
