@@ -9,6 +9,7 @@ namespace OrderEngine.LoadTests.Core;
 /// </summary>
 public sealed class OrderBodyWriter
 {
+    private static readonly JsonEncodedText ExternalIdName = JsonEncodedText.Encode("externalId");
     private static readonly JsonEncodedText ChannelName = JsonEncodedText.Encode("channel");
     private static readonly JsonEncodedText CustomerIdName = JsonEncodedText.Encode("customerId");
     private static readonly JsonEncodedText CurrencyName = JsonEncodedText.Encode("currency");
@@ -33,22 +34,33 @@ public sealed class OrderBodyWriter
     {
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
-        _writer.WriteStartObject();
-        _writer.WriteString(ChannelName, _channel);
-        _writer.WriteString(CustomerIdName, customerId);
-        _writer.WriteString(CurrencyName, Eur);
-        _writer.WriteStartArray(LinesName);
-        for (var i = 0; i < lines.Length; i++)
-        {
-            _writer.WriteStartObject();
-            _writer.WriteString(SkuName, catalog.Name(lines[i].Sku));
-            _writer.WriteNumber(QuantityName, lines[i].Quantity);
-            _writer.WriteNumber(UnitPriceName, new decimal(priceCents[i], 0, 0, false, 2));
-            _writer.WriteEndObject();
-        }
-        _writer.WriteEndArray();
-        _writer.WriteEndObject();
+        WriteOrder(_writer, _channel, null, customerId, lines, priceCents, catalog);
         _writer.Flush();
         return _buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Writes one order object (the POST /api/orders body, or a feed record when <paramref name="externalId"/> is given)
+    /// to <paramref name="writer"/>; the caller flushes.
+    /// </summary>
+    public static void WriteOrder(Utf8JsonWriter writer, JsonEncodedText channel, string? externalId, string customerId,
+        ReadOnlySpan<OrderLine> lines, ReadOnlySpan<int> priceCents, SkuCatalog catalog)
+    {
+        writer.WriteStartObject();
+        if (externalId is not null) writer.WriteString(ExternalIdName, externalId);
+        writer.WriteString(ChannelName, channel);
+        writer.WriteString(CustomerIdName, customerId);
+        writer.WriteString(CurrencyName, Eur);
+        writer.WriteStartArray(LinesName);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            writer.WriteStartObject();
+            writer.WriteString(SkuName, catalog.Name(lines[i].Sku));
+            writer.WriteNumber(QuantityName, lines[i].Quantity);
+            writer.WriteNumber(UnitPriceName, new decimal(priceCents[i], 0, 0, false, 2));
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 }

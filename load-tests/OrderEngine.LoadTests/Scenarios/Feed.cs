@@ -477,15 +477,6 @@ public sealed class Feed : Scenario
     /// </summary>
     private sealed class FeedContent : HttpContent
     {
-        private static readonly JsonEncodedText ExternalIdName = JsonEncodedText.Encode("externalId");
-        private static readonly JsonEncodedText ChannelName = JsonEncodedText.Encode("channel");
-        private static readonly JsonEncodedText CustomerIdName = JsonEncodedText.Encode("customerId");
-        private static readonly JsonEncodedText CurrencyName = JsonEncodedText.Encode("currency");
-        private static readonly JsonEncodedText LinesName = JsonEncodedText.Encode("lines");
-        private static readonly JsonEncodedText SkuName = JsonEncodedText.Encode("sku");
-        private static readonly JsonEncodedText QuantityName = JsonEncodedText.Encode("quantity");
-        private static readonly JsonEncodedText UnitPriceName = JsonEncodedText.Encode("unitPrice");
-        private static readonly JsonEncodedText Eur = JsonEncodedText.Encode("EUR");
 
         private readonly Feed _feed;
         private readonly JsonEncodedText _channel;
@@ -523,22 +514,8 @@ public sealed class Feed : Scenario
                 var lines = _feed._lines[order];
                 var prices = _feed._prices[order];
                 writer.Reset(buffer);
-                writer.WriteStartObject();
-                writer.WriteString(ExternalIdName, ExternalId(order));
-                writer.WriteString(ChannelName, _channel);
-                writer.WriteString(CustomerIdName, "c-" + (order % 1000).ToString(CultureInfo.InvariantCulture));
-                writer.WriteString(CurrencyName, Eur);
-                writer.WriteStartArray(LinesName);
-                for (var l = 0; l < lines.Length; l++)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString(SkuName, catalog.Name(lines[l].Sku));
-                    writer.WriteNumber(QuantityName, lines[l].Quantity);
-                    writer.WriteNumber(UnitPriceName, new decimal(prices[l], 0, 0, false, 2));
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndArray();
-                writer.WriteEndObject();
+                OrderBodyWriter.WriteOrder(writer, _channel, ExternalId(order), "c-" + (order % 1000).ToString(CultureInfo.InvariantCulture),
+                    lines, prices, catalog);
                 writer.Flush();
                 buffer.GetSpan(1)[0] = (byte)'\n';
                 buffer.Advance(1);
