@@ -121,9 +121,20 @@ public sealed class AmazonAdapterTests
         // Pairing built in the test: the sandbox IBA order (EUR, with a BRL payment detail) and the sandbox items (USD)
         // re-keyed to its AmazonOrderId, so that only the currencies are under test.
         var iba = FixtureNode("amazon-sp-api/ordersV0_getOrder_sandbox.json")[1]!["response"]!;
+        iba["payload"]!["FulfillmentChannel"] = "MFN"; // shipped by the seller, so that only the currencies are under test
         var items = SandboxItems();
         items["payload"]!["AmazonOrderId"] = "921-3175655-0452641";
         AssertRefused(Map(iba, items), "mixed currencies: EUR in OrderTotal; BRL in PaymentExecutionDetail[0].Payment; USD in OrderItems[0].ItemPrice");
+    }
+
+    [Fact]
+    public void An_order_fulfilled_by_amazon_is_refused_because_it_does_not_ship_from_this_stock()
+    {
+        // The sandbox's second getOrder is AFN as published.
+        var afn = FixtureNode("amazon-sp-api/ordersV0_getOrder_sandbox.json")[1]!["response"]!;
+        var items = SandboxItems();
+        items["payload"]!["AmazonOrderId"] = "921-3175655-0452641";
+        AssertRefused(Map(afn, items), "FulfillmentChannel: 'AFN' orders are fulfilled by Amazon");
     }
 
     [Fact]

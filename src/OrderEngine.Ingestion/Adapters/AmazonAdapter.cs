@@ -128,6 +128,9 @@ public sealed class AmazonAdapter
         var externalId = $"{SellerId}/{amazonOrderId}";
         if (Text(order, "OrderStatus", "OrderStatus", p) is "Canceled")
             return new Refused(externalId, "OrderStatus: 'Canceled' orders are not placed");
+        // Fulfilled by Amazon: Amazon ships from its own warehouse, so reserving the merchant's stock would sell it twice.
+        if (Text(order, "FulfillmentChannel", "FulfillmentChannel", p) is "AFN")
+            return new Refused(externalId, "FulfillmentChannel: 'AFN' orders are fulfilled by Amazon from its own stock; no stock here is reserved for them");
 
         var items = Items(amazonOrderId, pages, p);
         if (p.Any) return new Refused(externalId, p.Join());
