@@ -255,7 +255,7 @@ public class ReviewDeciderTests
         Assert.Contains("refunded in full", r.Message);
 
         // Rejecting it ends it, with nothing more to refund.
-        Assert.Equal(new OrderCancelled(OrderId, "fraud", T0.AddMinutes(5), "operator:ann"), SingleEvent(Decide(refunded, RejectReview(), T0.AddMinutes(5))));
+        Assert.Equal(new OrderCancelled(OrderId, "fraud", T0.AddMinutes(5), "operator:ann", RejectedBy: "ann"), SingleEvent(Decide(refunded, RejectReview(), T0.AddMinutes(5))));
     }
 
     [Fact]
@@ -272,7 +272,7 @@ public class ReviewDeciderTests
         var now = T0.AddMinutes(20);
         var d = Decide(Held(), RejectReview("stolen card"), now);
 
-        Assert.Equal(new OrderCancelled(OrderId, "stolen card", now, "operator:ann"), SingleEvent(d));
+        Assert.Equal(new OrderCancelled(OrderId, "stolen card", now, "operator:ann", RejectedBy: "ann"), SingleEvent(d));
         var s = Held().After(d);
         Assert.Equal(OrderStatus.Cancelled, s.Status);
         Assert.Equal(PendingStockAction.Release, s.PendingStock);
@@ -297,7 +297,7 @@ public class ReviewDeciderTests
         var d = Decide(HeldPaid(), RejectReview(), now);
 
         Assert.Equal(2, d.Events.Length);
-        Assert.Equal(new OrderCancelled(OrderId, "fraud", now, "operator:ann"), d.Events[0]);
+        Assert.Equal(new OrderCancelled(OrderId, "fraud", now, "operator:ann", RejectedBy: "ann"), d.Events[0]);
         var refund = Assert.IsType<RefundRequested>(d.Events[1]);
         Assert.Equal((OrderDecider.AutomaticRefundId(Provider, "psp-1"), "psp-1", Provider, Total, "EUR", "order rejected in review", "operator:ann", now),
             (refund.RefundId, refund.PaymentReference, refund.Provider, refund.Amount, refund.Currency, refund.Reason, refund.By, refund.At));

@@ -56,14 +56,8 @@ public abstract partial class EngineScenarios
             int unlisted;
             do
             {
-                var reconcile = await engine.Http.PostAsync($"api/channels/{FeedChannel}/reconcile", JsonBody(new
-                {
-                    from = DateTimeOffset.UtcNow.AddHours(-1),
-                    to = DateTimeOffset.UtcNow.AddHours(1),
-                    externalIds = Array.Empty<string>(),
-                }), ct);
-                using var report = JsonDocument.Parse(await reconcile.Content.ReadAsStringAsync(ct));
-                unlisted = report.RootElement.GetProperty("unlisted").GetArrayLength();
+                var report = await ReconcileAsync(engine.Http, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), [], ct);
+                unlisted = report.GetProperty("unlisted").GetArrayLength();
                 if (unlisted == orders || deadline.Elapsed > TimeSpan.FromSeconds(30)) break;
                 await Task.Delay(250, ct);
             }
@@ -115,18 +109,10 @@ public abstract partial class EngineScenarios
             var stocks = await ReadStocksAsync(api, FeedSkuNames(), ct);
             Assert.Equal(orders, stocks.Values.Sum(s => s.Reserved));
 
-            var reconcile = await engine.Http.PostAsync($"api/channels/{FeedChannel}/reconcile", JsonBody(new
-            {
-                from = since,
-                to = DateTimeOffset.UtcNow.AddMinutes(1),
-                externalIds = Enumerable.Range(1, orders).Select(ExternalId).ToArray(),
-            }), ct);
-            var report = await reconcile.Content.ReadAsStringAsync(ct);
-            Assert.True(reconcile.StatusCode == HttpStatusCode.OK, report);
-            using var doc = JsonDocument.Parse(report);
-            Assert.Equal(0, doc.RootElement.GetProperty("missing").GetArrayLength());
-            Assert.Equal(0, doc.RootElement.GetProperty("unlisted").GetArrayLength());
-            Assert.Equal(orders, doc.RootElement.GetProperty("matched").GetInt32());
+            var report = await ReconcileAsync(engine.Http, since, DateTimeOffset.UtcNow.AddMinutes(1), Enumerable.Range(1, orders).Select(ExternalId).ToArray(), ct);
+            Assert.Equal(0, report.GetProperty("missing").GetArrayLength());
+            Assert.Equal(0, report.GetProperty("unlisted").GetArrayLength());
+            Assert.Equal(orders, report.GetProperty("matched").GetInt32());
         });
     }
 
@@ -168,6 +154,16 @@ public abstract partial class EngineScenarios
             Assert.Equal(records, doc.RootElement.GetProperty("summary").GetProperty("records").GetInt64());
             Assert.Equal(records, doc.RootElement.GetProperty("summary").GetProperty("quarantined").GetInt64());
         });
+    }
+
+    /// <summary>Reconciles the feed channel against <paramref name="externalIds"/>; asserts a 200 and answers the report.</summary>
+    private static async Task<JsonElement> ReconcileAsync(HttpClient http, DateTimeOffset from, DateTimeOffset to, string[] externalIds, CancellationToken ct)
+    {
+        using var response = await http.PostAsync($"api/channels/{FeedChannel}/reconcile", JsonBody(new { from, to, externalIds }), ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.Clone();
     }
 
     private static IEnumerable<string> FeedSkuNames() => Enumerable.Range(0, FeedSkus).Select(i => $"feed-{i:00}");

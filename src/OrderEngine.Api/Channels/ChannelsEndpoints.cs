@@ -229,7 +229,7 @@ public static class ChannelsEndpoints
 
     private static async Task<Results<Ok<IntakeOutcome>, ProblemHttpResult>> RetryAsync(
         string channel, string id, [FromBody] RetryRequest? body, QuarantineStore quarantine, ChannelIntake intake, OrderRules rules,
-        IOptions<ChannelOptions> options, HttpResponse response, CancellationToken ct)
+        HttpResponse response, CancellationToken ct)
     {
         if (await quarantine.GetAsync(channel, id, ct) is not { } stored)
             return Problems.Of(404, "NotFound", "No such quarantined record", $"channel {channel} has no quarantined record {id}");
@@ -238,11 +238,6 @@ public static class ChannelsEndpoints
         var source = IntakeSource.Parse(stored.Source);
         if (!RecordFormats.IsKnown(source.Format))
             return Problems.Of(422, "UnknownFormat", "The record cannot be read again", $"record {id} came in as '{source.Format}', which this node does not read");
-        // The account in the format prefixes the external id: reading the record as another account's would place a
-        // different order, so a record of an account this node no longer serves is not read at all.
-        if (UnconfiguredAccount(source.Format, options.Value) is { } account)
-            return Problems.Of(422, "UnknownStore", "The record cannot be read again",
-                $"record {id} came in for '{account}', which is not a configured account; it is not read as another account's order");
         var payload = body?.Payload ?? stored.Payload;
         var results = RecordFormats.Read(source.Format, payload, rules);
         if (results.Count != 1)
@@ -260,22 +255,6 @@ public static class ChannelsEndpoints
     {
         response.Headers.RetryAfter = "1";
         return Problems.Unavailable(detail);
-    }
-
-    /// <summary>The shop, store or seller a platform format names when no such account is configured; null when it is (or the format names none).</summary>
-    private static string? UnconfiguredAccount(string format, ChannelOptions options)
-    {
-        var cut = format.IndexOf(':', StringComparison.Ordinal);
-        if (cut < 0) return null;
-        var account = format[(cut + 1)..];
-        var (accounts, comparison) = format[..cut] switch
-        {
-            "shopify" => (options.Shopify.Keys, StringComparison.OrdinalIgnoreCase),
-            "woocommerce" => (options.WooCommerce.Keys, StringComparison.OrdinalIgnoreCase),
-            "amazon" => (options.Amazon.Keys, StringComparison.Ordinal),
-            _ => ((IEnumerable<string>?)null, StringComparison.Ordinal),
-        };
-        return accounts is null || accounts.Any(k => string.Equals(k, account, comparison)) ? null : account;
     }
 
     private static async Task<Results<Ok<ReconciliationReport>, ProblemHttpResult>> ReconcileAsync(

@@ -176,7 +176,7 @@ public static class OrderDecider
             return Accept(new OrderApproved(s.OrderId, c.Operator, c.Reason ?? "", now + rules.HoldTime, now));
         }
         var reason = string.IsNullOrWhiteSpace(c.Reason) ? "rejected in review" : c.Reason;
-        return Accept([new OrderCancelled(s.OrderId, reason, now, OperatorPrefix + c.Operator), .. RefundWholePayment(s, "order rejected in review", OperatorPrefix + c.Operator, now)]);
+        return Accept([new OrderCancelled(s.OrderId, reason, now, OperatorPrefix + c.Operator, RejectedBy: c.Operator), .. RefundWholePayment(s, "order rejected in review", OperatorPrefix + c.Operator, now)]);
     }
 
     private static Decision<IOrderEvent, OrderRejection> DecideExpire(OrderState s, DateTimeOffset now)
@@ -443,10 +443,7 @@ public static class OrderDecider
         {
             Status = OrderStatus.Cancelled,
             StockSettled = false,
-            // An operator ending a held order rejects it in review.
-            Review = s.Status == OrderStatus.OnHold && x.By is { } by && by.StartsWith(OperatorPrefix, StringComparison.Ordinal)
-                ? new ReviewDecision(false, by[OperatorPrefix.Length..])
-                : s.Review,
+            Review = x.RejectedBy is { } rejectedBy ? new ReviewDecision(false, rejectedBy) : s.Review,
             History = s.History.Add(new(OrderStatus.Cancelled, x.At, x.Reason, x.By)),
         },
         OrderExpired x => s with { Status = OrderStatus.Expired, StockSettled = false, History = s.History.Add(new(OrderStatus.Expired, x.At, "not paid or reviewed in time", "system")) },

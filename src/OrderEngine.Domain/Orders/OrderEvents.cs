@@ -64,7 +64,8 @@ public sealed record PaymentAnomalyRecorded(
     string Reason,
     DateTimeOffset At) : IOrderEvent;
 
-public sealed record OrderCancelled(string OrderId, string Reason, DateTimeOffset At, string? By = null) : IOrderEvent;
+/// <param name="RejectedBy">The operator who rejected the order in review, when that is how it ended.</param>
+public sealed record OrderCancelled(string OrderId, string Reason, DateTimeOffset At, string? By = null, string? RejectedBy = null) : IOrderEvent;
 
 public sealed record OrderExpired(string OrderId, DateTimeOffset At) : IOrderEvent;
 

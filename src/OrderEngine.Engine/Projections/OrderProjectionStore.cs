@@ -19,7 +19,7 @@ public sealed class OrderProjectionStore(JournalDatabase database)
         await using var connection = await OpenAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT last_offset FROM projection_offsets WHERE name = @name";
-        Add(command, "name", ProjectionName);
+        command.AddParameter("name", ProjectionName);
         return await command.ExecuteScalarAsync(ct) is { } value and not DBNull ? Convert.ToInt64(value) : 0L;
     }
 
@@ -43,21 +43,21 @@ public sealed class OrderProjectionStore(JournalDatabase database)
                         INSERT INTO order_deadlines (order_id, expires_at, due_at) VALUES (@id, @expires, @due)
                         ON CONFLICT (order_id) DO UPDATE SET expires_at = excluded.expires_at, due_at = excluded.due_at
                         """;
-                    Add(command, "expires", t.ExpiresAt.ToUnixTimeMilliseconds());
-                    Add(command, "due", t.DueAt.ToUnixTimeMilliseconds());
+                    command.AddParameter("expires", t.ExpiresAt.ToUnixTimeMilliseconds());
+                    command.AddParameter("due", t.DueAt.ToUnixTimeMilliseconds());
                     break;
                 case OrderDeadlines.DueAtHoldEnd:
                     command.CommandText = "UPDATE order_deadlines SET due_at = expires_at WHERE order_id = @id";
                     break;
                 case OrderDeadlines.DueBy d:
                     command.CommandText = "UPDATE order_deadlines SET due_at = @due WHERE order_id = @id";
-                    Add(command, "due", d.DueAt.ToUnixTimeMilliseconds());
+                    command.AddParameter("due", d.DueAt.ToUnixTimeMilliseconds());
                     break;
                 case OrderDeadlines.Forget:
                     command.CommandText = "DELETE FROM order_deadlines WHERE order_id = @id";
                     break;
             }
-            Add(command, "id", e.OrderId);
+            command.AddParameter("id", e.OrderId);
             await command.ExecuteNonQueryAsync(ct);
             if (e is OrderPlaced { ExternalId: { } externalId } placed)
             {
@@ -67,10 +67,10 @@ public sealed class OrderProjectionStore(JournalDatabase database)
                     INSERT INTO channel_orders (channel, external_id, order_id, placed_at) VALUES (@channel, @external, @id, @at)
                     ON CONFLICT (channel, external_id) DO NOTHING
                     """;
-                Add(channel, "channel", placed.Channel);
-                Add(channel, "external", externalId);
-                Add(channel, "id", placed.OrderId);
-                Add(channel, "at", placed.At.ToUnixTimeMilliseconds());
+                channel.AddParameter("channel", placed.Channel);
+                channel.AddParameter("external", externalId);
+                channel.AddParameter("id", placed.OrderId);
+                channel.AddParameter("at", placed.At.ToUnixTimeMilliseconds());
                 await channel.ExecuteNonQueryAsync(ct);
             }
         }
@@ -81,8 +81,8 @@ public sealed class OrderProjectionStore(JournalDatabase database)
                 INSERT INTO projection_offsets (name, last_offset) VALUES (@name, @offset)
                 ON CONFLICT (name) DO UPDATE SET last_offset = excluded.last_offset
                 """;
-            Add(offset, "name", ProjectionName);
-            Add(offset, "offset", lastOffset);
+            offset.AddParameter("name", ProjectionName);
+            offset.AddParameter("offset", lastOffset);
             await offset.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
@@ -96,8 +96,8 @@ public sealed class OrderProjectionStore(JournalDatabase database)
         command.CommandText = nextDue is null
             ? "DELETE FROM order_deadlines WHERE order_id = @id"
             : "UPDATE order_deadlines SET due_at = @due WHERE order_id = @id";
-        Add(command, "id", orderId);
-        if (nextDue is { } due) Add(command, "due", due.ToUnixTimeMilliseconds());
+        command.AddParameter("id", orderId);
+        if (nextDue is { } due) command.AddParameter("due", due.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -107,8 +107,8 @@ public sealed class OrderProjectionStore(JournalDatabase database)
         await using var connection = await OpenAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT order_id FROM order_deadlines WHERE due_at <= @now ORDER BY due_at LIMIT @limit";
-        Add(command, "now", now.ToUnixTimeMilliseconds());
-        Add(command, "limit", limit);
+        command.AddParameter("now", now.ToUnixTimeMilliseconds());
+        command.AddParameter("limit", limit);
         var ids = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
@@ -116,12 +116,4 @@ public sealed class OrderProjectionStore(JournalDatabase database)
     }
 
     private Task<DbConnection> OpenAsync(CancellationToken ct) => database.OpenAsync(ct);
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        command.Parameters.Add(p);
-    }
 }

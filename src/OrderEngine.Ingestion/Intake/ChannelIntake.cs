@@ -32,7 +32,7 @@ public sealed class ChannelIntake(
     public async Task<IntakeOutcome> TakeAsync(IntakeRecord record, CancellationToken ct)
     {
         stats.Received(record.Channel, clock.GetUtcNow());
-        var outcome = await DecideAsync(record, ct);
+        var outcome = await DecideAsync(record, quarantineRefusals: true, ct);
         // Only an order entity's refusal carries the order id: a record refused before it reached one is quarantined, not refused.
         stats.Outcome(record.Channel, outcome.Outcome, outcome.Outcome == IntakeOutcomeKind.Quarantined && outcome.OrderId is not null);
         return outcome with { Record = record.Position };
@@ -44,13 +44,7 @@ public sealed class ChannelIntake(
     /// </summary>
     public async Task<IntakeOutcome> RetryAsync(QuarantinedRecord stored, IntakeRecord record, CancellationToken ct)
     {
-        var outcome = record.Result switch
-        {
-            Mapped m when m.Channel != record.Channel => Set(record, m.ExternalId, Mismatch(m, record)),
-            Mapped m => await PlaceAsync(record, m, quarantineRefusals: false, ct),
-            Refused r => Set(record, r.ExternalId, r.Reason),
-            _ => throw new InvalidOperationException($"unexpected adapter result {record.Result.GetType().Name}"),
-        };
+        var outcome = await DecideAsync(record, quarantineRefusals: false, ct);
         if (outcome.Outcome is IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate)
         {
             stats.Outcome(record.Channel, outcome.Outcome, refusedByEngine: false);
@@ -59,22 +53,21 @@ public sealed class ChannelIntake(
         return outcome;
     }
 
-    private Task<IntakeOutcome> DecideAsync(IntakeRecord record, CancellationToken ct) => record.Result switch
+    /// <param name="quarantineRefusals">False for a retry: the record is in quarantine already, so a refusal only answers why.</param>
+    private Task<IntakeOutcome> DecideAsync(IntakeRecord record, bool quarantineRefusals, CancellationToken ct) => record.Result switch
     {
-        Mapped m when m.Channel != record.Channel => QuarantineAsync(record, m.ExternalId, Mismatch(m, record), ct),
-        Mapped m => PlaceAsync(record, m, quarantineRefusals: true, ct),
-        Refused r => QuarantineAsync(record, r.ExternalId, r.Reason, ct),
+        Mapped m when m.Channel != record.Channel => SetAsideAsync(record, m.ExternalId, Mismatch(m, record), quarantineRefusals, ct),
+        Mapped m => PlaceAsync(record, m, quarantineRefusals, ct),
+        Refused r => SetAsideAsync(record, r.ExternalId, r.Reason, quarantineRefusals, ct),
         _ => throw new InvalidOperationException($"unexpected adapter result {record.Result.GetType().Name}"),
     };
 
     private async Task<IntakeOutcome> PlaceAsync(IntakeRecord record, Mapped mapped, bool quarantineRefusals, CancellationToken ct)
     {
-        // The order keeps the channel's own id: the projection files it in channel_orders by it, which reconciliation reads.
-        var command = mapped.Command.ExternalId is null ? mapped.Command with { ExternalId = mapped.ExternalId } : mapped.Command;
         IOrderReply reply;
         try
         {
-            reply = await orderRegion().Ask<IOrderReply>(command, askTimeout, ct);
+            reply = await orderRegion().Ask<IOrderReply>(mapped.Command, askTimeout, ct);
         }
         catch (AskTimeoutException)
         {
@@ -91,16 +84,15 @@ public sealed class ChannelIntake(
                 var reason = r.Rejection.Code == OrderRejectionCode.IdempotencyConflict
                     ? $"order {r.OrderId} was already taken in from {record.Channel} {mapped.ExternalId} with different content: {r.Rejection.Message}"
                     : Describe(r.Rejection);
-                return quarantineRefusals
-                    ? await QuarantineAsync(record, mapped.ExternalId, reason, ct, r.OrderId)
-                    : Set(record, mapped.ExternalId, reason, r.OrderId);
+                return await SetAsideAsync(record, mapped.ExternalId, reason, quarantineRefusals, ct, r.OrderId);
             default:
                 throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}");
         }
     }
 
-    private async Task<IntakeOutcome> QuarantineAsync(IntakeRecord record, string? externalId, string reason, CancellationToken ct, string? orderId = null)
+    private async Task<IntakeOutcome> SetAsideAsync(IntakeRecord record, string? externalId, string reason, bool quarantineIt, CancellationToken ct, string? orderId = null)
     {
+        if (!quarantineIt) return new IntakeOutcome(IntakeOutcomeKind.Quarantined, record.Channel, externalId, orderId, Reason: reason);
         try
         {
             var id = await quarantine.AddAsync(record.Channel, record.Source.ToString(), externalId, reason, record.Raw, clock.GetUtcNow(), ct);
@@ -116,9 +108,6 @@ public sealed class ChannelIntake(
 
     private static string Mismatch(Mapped m, IntakeRecord record) =>
         $"channel: the record says '{m.Channel}' but arrived on channel '{record.Channel}'";
-
-    private static IntakeOutcome Set(IntakeRecord record, string? externalId, string reason, string? orderId = null) =>
-        new(IntakeOutcomeKind.Quarantined, record.Channel, externalId, orderId, Reason: reason);
 
     private static string RejectedLines(OrderView view) =>
         string.Join("; ", view.Lines.Where(l => l.RejectionCode is not null).Select(l => $"{l.Sku}: {l.RejectionReason}"));

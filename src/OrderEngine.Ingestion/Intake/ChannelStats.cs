@@ -72,13 +72,13 @@ public sealed class ChannelStats(JournalDatabase database)
                         quarantined = channel_stats.quarantined + excluded.quarantined,
                         last_seen = CASE WHEN excluded.last_seen > channel_stats.last_seen THEN excluded.last_seen ELSE channel_stats.last_seen END
                     """;
-                Add(command, "channel", channel);
-                Add(command, "received", c.Received);
-                Add(command, "accepted", c.Accepted);
-                Add(command, "duplicates", c.Duplicates);
-                Add(command, "refused", c.Refused);
-                Add(command, "quarantined", c.Quarantined);
-                Add(command, "seen", c.LastSeen);
+                command.AddParameter("channel", channel);
+                command.AddParameter("received", c.Received);
+                command.AddParameter("accepted", c.Accepted);
+                command.AddParameter("duplicates", c.Duplicates);
+                command.AddParameter("refused", c.Refused);
+                command.AddParameter("quarantined", c.Quarantined);
+                command.AddParameter("seen", c.LastSeen);
                 await command.ExecuteNonQueryAsync(ct);
             }
             await tx.CommitAsync(ct);
@@ -137,14 +137,6 @@ public sealed class ChannelStats(JournalDatabase database)
     }
 
     private Counters For(string channel) => _pending.GetOrAdd(channel, static _ => new Counters());
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        command.Parameters.Add(p);
-    }
 
     private sealed class Counters
     {

@@ -53,13 +53,13 @@ public sealed class QuarantineStore(JournalDatabase database)
             VALUES (@id, @channel, @source, @external, @reason, @payload, @at, NULL)
             ON CONFLICT (id) DO NOTHING
             """;
-        Add(command, "id", id);
-        Add(command, "channel", channel);
-        Add(command, "source", source);
-        Add(command, "external", externalId is null ? DBNull.Value : Truncate(externalId, 128));
-        Add(command, "reason", reason);
-        Add(command, "payload", payload);
-        Add(command, "at", at.ToUnixTimeMilliseconds());
+        command.AddParameter("id", id);
+        command.AddParameter("channel", channel);
+        command.AddParameter("source", source);
+        command.AddParameter("external", externalId is null ? DBNull.Value : Truncate(externalId, 128));
+        command.AddParameter("reason", reason);
+        command.AddParameter("payload", payload);
+        command.AddParameter("at", at.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(ct);
         return id;
     }
@@ -74,8 +74,8 @@ public sealed class QuarantineStore(JournalDatabase database)
             WHERE channel = @channel {(includeResolved ? "" : "AND resolved_at IS NULL")}
             ORDER BY received_at DESC, id LIMIT @limit
             """;
-        Add(command, "channel", channel);
-        Add(command, "limit", limit);
+        command.AddParameter("channel", channel);
+        command.AddParameter("limit", limit);
         return await ReadAsync(command, ct);
     }
 
@@ -87,8 +87,8 @@ public sealed class QuarantineStore(JournalDatabase database)
             SELECT id, channel, source, external_id, reason, payload, received_at, resolved_at FROM quarantine
             WHERE channel = @channel AND id = @id
             """;
-        Add(command, "channel", channel);
-        Add(command, "id", id);
+        command.AddParameter("channel", channel);
+        command.AddParameter("id", id);
         return (await ReadAsync(command, ct)).FirstOrDefault();
     }
 
@@ -98,8 +98,8 @@ public sealed class QuarantineStore(JournalDatabase database)
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = "UPDATE quarantine SET resolved_at = @at WHERE id = @id AND resolved_at IS NULL";
-        Add(command, "id", id);
-        Add(command, "at", at.ToUnixTimeMilliseconds());
+        command.AddParameter("id", id);
+        command.AddParameter("at", at.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -118,12 +118,4 @@ public sealed class QuarantineStore(JournalDatabase database)
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        command.Parameters.Add(p);
-    }
 }

@@ -41,15 +41,23 @@ public sealed class WebhookIntake : IDisposable
     public async Task<IntakeOutcome?> TakeAsync(IntakeRecord record)
     {
         var done = new TaskCompletionSource<IntakeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        IQueueOfferResult offered;
         try
         {
-            if (await _queue.OfferAsync((record, done)) is not QueueOfferResult.Enqueued) return null;
+            offered = await _queue.OfferAsync((record, done));
+        }
+        catch (Exception e) when (e is StreamDetachedException or InvalidOperationException)
+        {
+            return null; // the pipeline is gone (the node is stopping): not taken, and the platform redelivers
+        }
+        if (offered is not QueueOfferResult.Enqueued) return null;
+        try
+        {
             return await done.Task.WaitAsync(_wait);
         }
-        catch (Exception e) when (e is TimeoutException or StreamDetachedException or InvalidOperationException)
+        catch (TimeoutException)
         {
-            // The pipeline is gone (the node is stopping) or stuck: not taken, and the platform redelivers.
-            return null;
+            return null; // stuck past the entity's own timeout: answered as not taken, and a redelivery is recognised
         }
     }
 

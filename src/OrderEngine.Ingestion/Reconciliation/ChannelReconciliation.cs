@@ -40,9 +40,9 @@ public sealed class ChannelReconciliation(JournalDatabase database, Func<IActorR
                 SELECT external_id, order_id, placed_at FROM channel_orders
                 WHERE channel = @channel AND placed_at >= @from AND placed_at < @to ORDER BY placed_at, external_id
                 """;
-            Add(command, "channel", channel);
-            Add(command, "from", from.ToUnixTimeMilliseconds());
-            Add(command, "to", to.ToUnixTimeMilliseconds());
+            command.AddParameter("channel", channel);
+            command.AddParameter("from", from.ToUnixTimeMilliseconds());
+            command.AddParameter("to", to.ToUnixTimeMilliseconds());
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 inPeriod.Add(new UnlistedOrder(reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))));
@@ -56,8 +56,8 @@ public sealed class ChannelReconciliation(JournalDatabase database, Func<IActorR
             await using var command = connection.CreateCommand();
             var names = chunk.Select((_, i) => "@e" + i).ToArray();
             command.CommandText = $"SELECT external_id FROM channel_orders WHERE channel = @channel AND external_id IN ({string.Join(",", names)})";
-            Add(command, "channel", channel);
-            for (var i = 0; i < chunk.Length; i++) Add(command, "e" + i, chunk[i]);
+            command.AddParameter("channel", channel);
+            for (var i = 0; i < chunk.Length; i++) command.AddParameter("e" + i, chunk[i]);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) here.Add(reader.GetString(0));
         }
@@ -75,13 +75,5 @@ public sealed class ChannelReconciliation(JournalDatabase database, Func<IActorR
         var missing = listed.Where(id => !here.Contains(id)).Order(StringComparer.Ordinal).ToList();
         var unlisted = inPeriod.Where(o => !listed.Contains(o.ExternalId)).ToList();
         return new ReconciliationReport(channel, from, to, listed.Count, listed.Count - missing.Count, missing, unlisted);
-    }
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        command.Parameters.Add(p);
     }
 }
