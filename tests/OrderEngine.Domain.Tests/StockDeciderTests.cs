@@ -256,6 +256,16 @@ public class StockDeciderTests
     }
 
     [Fact]
+    public void A_release_for_an_order_never_placed_is_not_remembered_so_its_retry_may_reserve_again()
+    {
+        var s = Apply(Given(Set(10), Reserved("o-1", 4)), new ReleaseReservation(Sku, "o-1", Unplaced: true));
+
+        Assert.Equal((0L, 10L), (s.Reserved, s.Available));
+        Assert.False(s.SettledOrders.TryGet("o-1", out _));
+        Assert.IsType<StockReserved>(SingleEvent(When(s, new ReserveStock(Sku, "o-1", 4, T0.AddMinutes(15)))));
+    }
+
+    [Fact]
     public void Reserving_again_after_expiry_is_refused_as_closed()
     {
         var s = Given(Set(10), Reserved("o-1", 4), new ReservationsExpired(Sku, [new ExpiredReservation("o-1", 4)], T0.AddMinutes(20)));

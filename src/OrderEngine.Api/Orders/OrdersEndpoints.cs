@@ -72,15 +72,10 @@ public static class OrdersEndpoints
         var reply = await gateway.Ask<IOrderReply>(region.ActorRef, command, ct);
         return reply switch
         {
-            OrderRefused r => EntityGateway.Problem(r.Rejection),
-            OrderAccepted { View.Status: OrderStatus.Rejected } a => Problems.Of(409, "LinesNotReserved", "Some lines could not be reserved",
-                string.Join("; ", a.View.Lines.Where(l => l.RejectionCode is not null).Select(l => $"{l.Sku}: {l.RejectionReason}")),
-                new Dictionary<string, object?>
-                {
-                    ["orderId"] = a.OrderId,
-                    ["lines"] = a.View.Lines.Where(l => l.RejectionCode is not null)
-                        .Select(l => new { sku = l.Sku, code = l.RejectionCode, reason = l.RejectionReason }).ToArray(),
-                }),
+            OrderRefused r => EntityGateway.Problem(r.Rejection, r.OrderId),
+            // An order rejected by an earlier version, which wrote rejections down, answered again.
+            OrderAccepted { View.Status: OrderStatus.Rejected } a => EntityGateway.LinesNotReserved(a.OrderId,
+                a.View.Lines.Where(l => l.RejectionCode is not null).Select(l => new LineRejection(l.Sku, l.RejectionCode!, l.RejectionReason ?? ""))),
             OrderAccepted a => TypedResults.Created($"/api/orders/{a.OrderId}", a.View),
             _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
         };

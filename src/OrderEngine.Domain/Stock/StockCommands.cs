@@ -43,7 +43,11 @@ public sealed record SetPurchaseLimit(string Sku, int? PerCustomer) : IStockComm
 public sealed record CommitReservation(string Sku, string OrderId) : IStockCommand;
 
 /// <summary>Returns an order's reserved units to the available pool.</summary>
-public sealed record ReleaseReservation(string Sku, string OrderId) : IStockCommand;
+/// <param name="Unplaced">
+/// The order was never placed (its placement was refused, or cut off before its write): the release is not remembered
+/// against the order, so a retry of that placement may reserve again.
+/// </param>
+public sealed record ReleaseReservation(string Sku, string OrderId, bool Unplaced = false) : IStockCommand;
 
 /// <summary>Releases every reservation whose expiry lies more than <see cref="Grace"/> in the past.</summary>
 public sealed record ExpireDueReservations(string Sku, TimeSpan Grace) : IStockCommand;

@@ -113,7 +113,7 @@ public static class StockDecider
     private static Decision<IStockEvent, StockRejection> DecideRelease(StockState s, ReleaseReservation c, DateTimeOffset now)
     {
         if (s.Reservations.TryGetValue(c.OrderId, out var open))
-            return Decision<IStockEvent, StockRejection>.Accept(new ReservationReleased(s.Sku, c.OrderId, open.Quantity, now));
+            return Decision<IStockEvent, StockRejection>.Accept(new ReservationReleased(s.Sku, c.OrderId, open.Quantity, now, c.Unplaced));
         if (s.SettledOrders.TryGet(c.OrderId, out var outcome) && outcome == ReservationOutcome.Committed)
             return Reject(StockRejectionCode.ReservationClosed, $"the units of order {c.OrderId} are already sold");
         // Nothing held: releasing is already done. Not remembering it keeps refused orders out of the state.
@@ -269,7 +269,7 @@ public static class StockDecider
                     Reserved = s.Reserved - x.Quantity,
                     Reservations = s.Reservations.Remove(x.OrderId),
                     CustomerUnits = AddUnits(s, s.Reservations[x.OrderId].CustomerId, -x.Quantity),
-                    SettledOrders = s.SettledOrders.Add(x.OrderId, ReservationOutcome.Released, x.At, forgetBefore),
+                    SettledOrders = x.Unplaced ? s.SettledOrders : s.SettledOrders.Add(x.OrderId, ReservationOutcome.Released, x.At, forgetBefore),
                 };
             case ReservationsExpired x:
             {

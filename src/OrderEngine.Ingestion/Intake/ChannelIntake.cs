@@ -80,6 +80,9 @@ public sealed class ChannelIntake(
                 return new IntakeOutcome(a.Repeat ? IntakeOutcomeKind.Duplicate : IntakeOutcomeKind.Accepted, record.Channel, mapped.ExternalId, a.OrderId,
                     a.View.Status,
                     a.View.Status == OrderStatus.Rejected ? RejectedLines(a.View) : null);
+            case OrderRefused { Rejection.Code: OrderRejectionCode.LinesNotReserved } r:
+                // Short of stock is not bad data: the record was taken and answered; no order was placed.
+                return new IntakeOutcome(IntakeOutcomeKind.Accepted, record.Channel, mapped.ExternalId, r.OrderId, OrderStatus.Rejected, r.Rejection.Message);
             case OrderRefused r:
                 var reason = r.Rejection.Code == OrderRejectionCode.IdempotencyConflict
                     ? $"order {r.OrderId} was already taken in from {record.Channel} {mapped.ExternalId} with different content: {r.Rejection.Message}"
