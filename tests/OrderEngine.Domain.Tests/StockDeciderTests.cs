@@ -522,3 +522,50 @@ public class StockDeciderTests
         Assert.Equal(12, s.OnHand);
     }
 }
+
+/// <summary>Judging a placement of a sold-out SKU without reserving: refuse, or let it go ahead to its order.</summary>
+public sealed class StockRefusalWithoutReservingTests
+{
+    private static readonly DateTimeOffset Expires = StockTestKit.T0.AddMinutes(15);
+
+    private static StockState SoldOut() => StockTestKit.Apply(StockTestKit.Given(new OnHandSet(StockTestKit.Sku, 2, 1, StockTestKit.T0)),
+        new ReserveStock(StockTestKit.Sku, "o-1", 2, Expires));
+
+    [Fact]
+    public void A_new_order_for_more_than_is_free_is_refused_as_a_reservation_would_be()
+    {
+        var refusal = StockDecider.RefusalWithoutReserving(SoldOut(), "o-2", 1);
+
+        Assert.Equal(StockRejectionCode.InsufficientStock, refusal!.Code);
+        Assert.Equal(StockDecider.Decide(SoldOut(), new ReserveStock(StockTestKit.Sku, "o-2", 1, Expires), StockTestKit.T0).Rejection, refusal);
+    }
+
+    [Fact]
+    public void An_order_that_already_holds_units_here_goes_ahead_so_its_entity_answers_the_repeat()
+    {
+        Assert.Null(StockDecider.RefusalWithoutReserving(SoldOut(), "o-1", 2));
+    }
+
+    [Fact]
+    public void An_order_whose_units_were_sold_here_goes_ahead()
+    {
+        var sold = StockTestKit.Apply(SoldOut(), new CommitReservation(StockTestKit.Sku, "o-1"));
+
+        Assert.Null(StockDecider.RefusalWithoutReserving(sold, "o-1", 2));
+    }
+
+    [Fact]
+    public void Free_units_let_a_placement_go_ahead()
+    {
+        var restocked = StockTestKit.Apply(SoldOut(), new AdjustOnHand(StockTestKit.Sku, "adj-1", 1, AdjustmentReason.Received));
+
+        Assert.Null(StockDecider.RefusalWithoutReserving(restocked, "o-2", 1));
+        Assert.NotNull(StockDecider.RefusalWithoutReserving(restocked, "o-2", 2));
+    }
+
+    [Fact]
+    public void An_unknown_sku_is_refused_as_unknown()
+    {
+        Assert.Equal(StockRejectionCode.UnknownSku, StockDecider.RefusalWithoutReserving(StockState.Initial("nope"), "o-1", 1)!.Code);
+    }
+}

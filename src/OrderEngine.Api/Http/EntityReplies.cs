@@ -25,6 +25,7 @@ public sealed class EntityGateway(IOptions<OrderEngineOptions> options)
         OrderRejectionCode.RefundTooLarge => Problems.Of(422, r.Code.ToString(), "The refund is larger than what is left to refund", r.Message),
         OrderRejectionCode.HoldExpired => Problems.Of(409, r.Code.ToString(), "The order's hold has expired", r.Message),
         OrderRejectionCode.LinesNotReserved => LinesNotReserved(orderId, r.Lines),
+        OrderRejectionCode.Overloaded => Problems.Of(429, r.Code.ToString(), "Too many placements of this SKU at once", r.Message),
         _ => Problems.Of(409, r.Code.ToString(), "The order's status does not allow this", r.Message),
     };
 

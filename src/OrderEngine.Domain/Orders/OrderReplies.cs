@@ -19,6 +19,8 @@ public enum OrderRejectionCode
     RefundTooLarge,
     /// <summary>Some lines could not be reserved (see <see cref="OrderRejection.Lines"/>); no order was placed and nothing is held.</summary>
     LinesNotReserved,
+    /// <summary>Too many placements of one SKU are in flight on this node: retry after a moment; nothing changed.</summary>
+    Overloaded,
 }
 
 /// <summary>One invalid field of a command, named by its JSON path (lines[1].quantity).</summary>

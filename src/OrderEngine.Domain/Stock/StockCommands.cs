@@ -54,3 +54,10 @@ public sealed record ExpireDueReservations(string Sku, TimeSpan Grace) : IStockC
 
 /// <summary>Asks for the current stock figures of a SKU.</summary>
 public sealed record GetStock(string Sku) : IStockMessage;
+
+/// <summary>
+/// Asks whether a placement could take <paramref name="Quantity"/> units for <paramref name="OrderId"/>, without
+/// reserving anything: the answer is a refusal (nothing is free and the order holds nothing here) or a go-ahead. It lets
+/// a placement of a sold-out SKU be refused without starting an order entity; the stock entity stays the only judge.
+/// </summary>
+public sealed record CheckReservable(string Sku, string OrderId, int Quantity) : IStockMessage;

@@ -173,6 +173,20 @@ public static class StockDecider
             : Decision<IStockEvent, StockRejection>.Accept(new PurchaseLimitSet(s.Sku, c.PerCustomer, now));
     }
 
+    /// <summary>
+    /// Whether a placement of <paramref name="quantity"/> units for <paramref name="orderId"/> would be refused for want
+    /// of stock, judged without reserving: null when it may go ahead — units are free, or the order already holds or
+    /// settled a reservation here (a retry, whose order must answer it) — else the refusal a reservation would get.
+    /// </summary>
+    public static StockRejection? RefusalWithoutReserving(StockState s, string orderId, int quantity)
+    {
+        if (s.Reservations.ContainsKey(orderId) || s.SettledOrders.TryGet(orderId, out _)) return null;
+        if (!s.Exists) return new StockRejection(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
+        return quantity > s.Available
+            ? new StockRejection(StockRejectionCode.InsufficientStock, $"requested {quantity}, available {Math.Max(0, s.Available)}")
+            : null;
+    }
+
     // Restocks share the adjustments' retry memory, under their own key space (sold units returning, counted negative).
     private static string RestockKey(string restockId) => "restock:" + restockId;
 

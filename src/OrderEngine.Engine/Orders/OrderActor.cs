@@ -40,8 +40,10 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     // A placement being reserved before its one write (nothing durable yet: a client that lost its answer retries).
     private PlacementRound? _round;
 
-    // After a refused placement: the SKUs whose reservation is being given back, and placements that wait for that.
+    // After a refused placement: the SKUs whose reservation is being given back, the refusal's waiters (answered once
+    // it is given back, so a refusal never leaves units held), and placements that arrived meanwhile.
     private readonly HashSet<string> _givingBack = new(StringComparer.Ordinal);
+    private (OrderRefused Refusal, List<(IActorRef Waiter, bool Repeat)> Waiters)? _refused;
     private readonly Queue<(PlaceOrder Command, IActorRef Sender)> _waitingForGiveBack = new();
 
     // Placement requests of a journal written by an earlier version (status Placed), waiting for the reservation outcome.
@@ -264,8 +266,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             return;
         }
         _round = null;
-        var refusal = new OrderRefused(_orderId, decision.Refusal!);
-        foreach (var (waiter, _) in round.Waiters) waiter.Tell(refusal);
+        _refused = (new OrderRefused(_orderId, decision.Refusal!), round.Waiters);
         foreach (var sku in decision.Release) _givingBack.Add(sku);
         _retryDelay = _options.RetryInterval;
         SendGiveBacks();
@@ -276,6 +277,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         if (_givingBack.Count == 0)
         {
             Timers.Cancel(RetryTimer);
+            if (_refused is var (refusal, waiters))
+            {
+                foreach (var (waiter, _) in waiters) waiter.Tell(refusal);
+                _refused = null;
+            }
             while (_givingBack.Count == 0 && _round is null && _waitingForGiveBack.TryDequeue(out var waiting)) OnNewPlacement(waiting.Command, waiting.Sender);
             return;
         }
