@@ -524,7 +524,7 @@ public class StockDeciderTests
 }
 
 /// <summary>Judging a placement of a sold-out SKU without reserving: refuse, or let it go ahead to its order.</summary>
-public sealed class StockRefusalWithoutReservingTests
+public sealed class StockJudgingWithoutReservingTests
 {
     private static readonly DateTimeOffset Expires = StockTestKit.T0.AddMinutes(15);
 
@@ -534,24 +534,25 @@ public sealed class StockRefusalWithoutReservingTests
     [Fact]
     public void A_new_order_for_more_than_is_free_is_refused_as_a_reservation_would_be()
     {
-        var refusal = StockDecider.RefusalWithoutReserving(SoldOut(), "o-2", 1);
+        var (outcome, refusal) = StockDecider.JudgeWithoutReserving(SoldOut(), "o-2", 1);
 
+        Assert.Equal(ReservableOutcome.Refused, outcome);
         Assert.Equal(StockRejectionCode.InsufficientStock, refusal!.Code);
         Assert.Equal(StockDecider.Decide(SoldOut(), new ReserveStock(StockTestKit.Sku, "o-2", 1, Expires), StockTestKit.T0).Rejection, refusal);
     }
 
     [Fact]
-    public void An_order_that_already_holds_units_here_goes_ahead_so_its_entity_answers_the_repeat()
+    public void An_order_that_already_holds_units_here_is_left_to_its_entity()
     {
-        Assert.Null(StockDecider.RefusalWithoutReserving(SoldOut(), "o-1", 2));
+        Assert.Equal((ReservableOutcome.HeldByOrder, (StockRejection?)null), StockDecider.JudgeWithoutReserving(SoldOut(), "o-1", 2));
     }
 
     [Fact]
-    public void An_order_whose_units_were_sold_here_goes_ahead()
+    public void An_order_whose_units_were_sold_here_is_left_to_its_entity()
     {
         var sold = StockTestKit.Apply(SoldOut(), new CommitReservation(StockTestKit.Sku, "o-1"));
 
-        Assert.Null(StockDecider.RefusalWithoutReserving(sold, "o-1", 2));
+        Assert.Equal(ReservableOutcome.HeldByOrder, StockDecider.JudgeWithoutReserving(sold, "o-1", 2).Outcome);
     }
 
     [Fact]
@@ -559,13 +560,13 @@ public sealed class StockRefusalWithoutReservingTests
     {
         var restocked = StockTestKit.Apply(SoldOut(), new AdjustOnHand(StockTestKit.Sku, "adj-1", 1, AdjustmentReason.Received));
 
-        Assert.Null(StockDecider.RefusalWithoutReserving(restocked, "o-2", 1));
-        Assert.NotNull(StockDecider.RefusalWithoutReserving(restocked, "o-2", 2));
+        Assert.Equal(ReservableOutcome.Free, StockDecider.JudgeWithoutReserving(restocked, "o-2", 1).Outcome);
+        Assert.Equal(ReservableOutcome.Refused, StockDecider.JudgeWithoutReserving(restocked, "o-2", 2).Outcome);
     }
 
     [Fact]
     public void An_unknown_sku_is_refused_as_unknown()
     {
-        Assert.Equal(StockRejectionCode.UnknownSku, StockDecider.RefusalWithoutReserving(StockState.Initial("nope"), "o-1", 1)!.Code);
+        Assert.Equal(StockRejectionCode.UnknownSku, StockDecider.JudgeWithoutReserving(StockState.Initial("nope"), "o-1", 1).Refusal!.Code);
     }
 }

@@ -68,9 +68,9 @@ public sealed class StockAvailabilityTests() : TestKit(TestConfig.WithTestJourna
 
         // Once the interval has passed, the next refusal (a reservation or a check) tells again.
         await Task.Delay(350);
-        Assert.IsType<StockRefused>(await stock.Ask<IStockReply>(new CheckReservable("av-2", "y-1", 1), TimeSpan.FromSeconds(5)));
+        Assert.Equal(ReservableOutcome.Refused, (await stock.Ask<StockCheckAnswer>(new CheckReservable("av-2", "y-1", 1), TimeSpan.FromSeconds(5))).Outcome);
         Assert.True(Announced(topic).SoldOut);
-        Assert.IsType<StockRefused>(await stock.Ask<IStockReply>(new CheckReservable("av-2", "y-2", 1), TimeSpan.FromSeconds(5)));
+        Assert.Equal(ReservableOutcome.Refused, (await stock.Ask<StockCheckAnswer>(new CheckReservable("av-2", "y-2", 1), TimeSpan.FromSeconds(5))).Outcome);
         topic.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -82,11 +82,11 @@ public sealed class StockAvailabilityTests() : TestKit(TestConfig.WithTestJourna
         await stock.Ask<IStockReply>(new ReserveStock("av-3", "o-1", 1, Expires), TimeSpan.FromSeconds(5));
         var before = (await JournalEvents.Of(Sys, "stock-av-3")).Count;
 
-        var refused = Assert.IsType<StockRefused>(await stock.Ask<IStockReply>(new CheckReservable("av-3", "o-2", 1), TimeSpan.FromSeconds(5)));
-        var held = await stock.Ask<IStockReply>(new CheckReservable("av-3", "o-1", 1), TimeSpan.FromSeconds(5));
+        var refused = await stock.Ask<StockCheckAnswer>(new CheckReservable("av-3", "o-2", 1), TimeSpan.FromSeconds(5));
+        var held = await stock.Ask<StockCheckAnswer>(new CheckReservable("av-3", "o-1", 1), TimeSpan.FromSeconds(5));
 
-        Assert.Equal((StockOperation.Check, StockRejectionCode.InsufficientStock), (refused.Operation, refused.Rejection.Code));
-        Assert.Equal(StockOperation.Check, Assert.IsType<StockAccepted>(held).Operation);
+        Assert.Equal((ReservableOutcome.Refused, StockRejectionCode.InsufficientStock), (refused.Outcome, refused.Refusal!.Code));
+        Assert.Equal(ReservableOutcome.HeldByOrder, held.Outcome);
         Assert.Equal(before, (await JournalEvents.Of(Sys, "stock-av-3")).Count);
     }
 }
@@ -220,6 +220,36 @@ public sealed class SoldOutPlacementTests : IDisposable
         Assert.IsType<OrderAccepted>(await gate.PlaceAsync(Place("after-restock-2", "back"), CancellationToken.None));
         Assert.IsType<OrderRefused>(await gate.PlaceAsync(Place("too-late", "back"), CancellationToken.None));
         await Eventually(() => board.LooksSoldOut("back"), "the sell-out was not announced again");
+    }
+}
+
+/// <summary>Units a crash left held for a placement that was never written go back when that placement is retried, even when a line is sold out.</summary>
+public sealed class SoldOutRetryTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_retried_placement_refused_for_a_sold_out_line_gives_back_units_an_earlier_attempt_left_held()
+    {
+        await using var engine = await EngineHost.StartAsync(EngineHost.Sqlite(_dir.File("oe.db")));
+        var gate = engine.Services.GetRequiredService<PlacementGate>();
+        var board = engine.Services.GetRequiredService<SoldOutBoard>();
+        Assert.IsType<StockAccepted>(await engine.Stock.Ask<IStockReply>(new SetOnHand("left", 5, 1), TimeSpan.FromSeconds(10)));
+        Assert.IsType<StockAccepted>(await engine.Stock.Ask<IStockReply>(new SetOnHand("gone", 1, 1), TimeSpan.FromSeconds(10)));
+        // What an attempt cut off by a crash leaves: its line of "left" reserved, the placement never written.
+        Assert.IsType<StockAccepted>(await engine.Stock.Ask<IStockReply>(new ReserveStock("left", "cut-off", 2, DateTimeOffset.UtcNow.AddMinutes(15)), TimeSpan.FromSeconds(10)));
+        // Meanwhile "gone" sold out, and this node knows it.
+        Assert.IsType<OrderAccepted>(await gate.PlaceAsync(new PlaceOrder("winner", "web", "w", "EUR", [new OrderLineRequest("gone", 1, 1m)], null), CancellationToken.None));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!board.LooksSoldOut("gone")) { Assert.True(DateTime.UtcNow < deadline, "the sell-out was never announced"); await Task.Delay(20); }
+
+        var retry = await gate.PlaceAsync(new PlaceOrder("cut-off", "web", "c", "EUR", [new OrderLineRequest("left", 2, 1m), new OrderLineRequest("gone", 1, 1m)], null), CancellationToken.None);
+
+        Assert.Equal(OrderRejectionCode.LinesNotReserved, Assert.IsType<OrderRefused>(retry).Rejection.Code);
+        var left = ((StockAccepted)await engine.Stock.Ask<IStockReply>(new GetStock("left"), TimeSpan.FromSeconds(10))).View;
+        Assert.Equal((0L, 5L), (left.Reserved, left.Available));
     }
 }
 

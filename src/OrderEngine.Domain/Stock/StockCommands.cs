@@ -57,7 +57,7 @@ public sealed record GetStock(string Sku) : IStockMessage;
 
 /// <summary>
 /// Asks whether a placement could take <paramref name="Quantity"/> units for <paramref name="OrderId"/>, without
-/// reserving anything: the answer is a refusal (nothing is free and the order holds nothing here) or a go-ahead. It lets
-/// a placement of a sold-out SKU be refused without starting an order entity; the stock entity stays the only judge.
+/// reserving anything (answered with <see cref="StockCheckAnswer"/>). It lets a placement of a sold-out SKU be refused
+/// without starting an order entity; the stock entity stays the only judge.
 /// </summary>
 public sealed record CheckReservable(string Sku, string OrderId, int Quantity) : IStockMessage;

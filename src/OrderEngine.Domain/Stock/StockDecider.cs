@@ -174,17 +174,18 @@ public static class StockDecider
     }
 
     /// <summary>
-    /// Whether a placement of <paramref name="quantity"/> units for <paramref name="orderId"/> would be refused for want
-    /// of stock, judged without reserving: null when it may go ahead — units are free, or the order already holds or
-    /// settled a reservation here (a retry, whose order must answer it) — else the refusal a reservation would get.
+    /// How a placement of <paramref name="quantity"/> units for <paramref name="orderId"/> would fare, judged without
+    /// reserving: the order already holds or settled a reservation here (a retry, or units an earlier attempt cut off by
+    /// a crash left held — only its entity may answer or give them back), enough units are free, or the refusal a
+    /// reservation would get.
     /// </summary>
-    public static StockRejection? RefusalWithoutReserving(StockState s, string orderId, int quantity)
+    public static (ReservableOutcome Outcome, StockRejection? Refusal) JudgeWithoutReserving(StockState s, string orderId, int quantity)
     {
-        if (s.Reservations.ContainsKey(orderId) || s.SettledOrders.TryGet(orderId, out _)) return null;
-        if (!s.Exists) return new StockRejection(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
+        if (s.Reservations.ContainsKey(orderId) || s.SettledOrders.TryGet(orderId, out _)) return (ReservableOutcome.HeldByOrder, null);
+        if (!s.Exists) return (ReservableOutcome.Refused, new StockRejection(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked"));
         return quantity > s.Available
-            ? new StockRejection(StockRejectionCode.InsufficientStock, $"requested {quantity}, available {Math.Max(0, s.Available)}")
-            : null;
+            ? (ReservableOutcome.Refused, new StockRejection(StockRejectionCode.InsufficientStock, $"requested {quantity}, available {Math.Max(0, s.Available)}"))
+            : (ReservableOutcome.Free, null);
     }
 
     // Restocks share the adjustments' retry memory, under their own key space (sold units returning, counted negative).

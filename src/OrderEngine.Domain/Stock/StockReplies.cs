@@ -56,5 +56,23 @@ public sealed record StockAccepted(string Sku, StockOperation Operation, string 
 /// </summary>
 public sealed record StockAvailabilityChanged(string Sku, bool SoldOut, DateTimeOffset At) : IStockMessage;
 
+/// <summary>How a stock entity judged a placement it was asked about without reserving (<see cref="CheckReservable"/>).</summary>
+public enum ReservableOutcome
+{
+    /// <summary>Enough units are free: the placement may go ahead.</summary>
+    Free,
+    /// <summary>The order already holds or settled a reservation here (an earlier attempt): only its entity may answer.</summary>
+    HeldByOrder,
+    /// <summary>A reservation would be refused (see the refusal).</summary>
+    Refused,
+}
+
+/// <summary>The answer to <see cref="CheckReservable"/>; it changed nothing.</summary>
+public sealed record StockCheckAnswer(string Sku, string OrderId, ReservableOutcome Outcome, StockRejection? Refusal) : IStockReply
+{
+    public StockOperation Operation => StockOperation.Check;
+    public string Ref => OrderId;
+}
+
 /// <summary>The command was refused and changed nothing.</summary>
 public sealed record StockRefused(string Sku, StockOperation Operation, string Ref, StockRejection Rejection, StockView? View) : IStockReply;

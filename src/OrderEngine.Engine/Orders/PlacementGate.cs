@@ -67,18 +67,21 @@ public sealed class PlacementGate
     }
 
     /// <summary>
-    /// Asks the stock entity of every line that looks sold out whether this placement could be served; refused when one
-    /// says no. A placement that is itself invalid goes on to its entity, which names the invalid fields.
+    /// Asks the stock entity of every line whether this placement could be served, without reserving: refused here when
+    /// a line would be refused and no line holds units for this order. Units held for it (an earlier attempt that a
+    /// crash cut off, or a retry of a placed order) send it on to its entity, which answers the retry or gives them back.
+    /// A placement that is itself invalid goes on to its entity, which names the invalid fields.
     /// </summary>
     private async Task<OrderRefused?> SoldOutRefusalAsync(PlaceOrder command, CancellationToken ct)
     {
         if (OrderDecider.Validate(command, _rules).Count > 0) return null;
-        var checks = command.Lines.Where(l => _board.LooksSoldOut(l.Sku))
-            .Select(l => Stock.Ask<IStockReply>(new CheckReservable(l.Sku, command.OrderId, l.Quantity), _askTimeout, ct))
+        var checks = command.Lines
+            .Select(l => Stock.Ask<StockCheckAnswer>(new CheckReservable(l.Sku, command.OrderId, l.Quantity), _askTimeout, ct))
             .ToArray();
         var answers = await Task.WhenAll(checks);
-        var refused = answers.OfType<StockRefused>()
-            .Select(r => new LineRejection(r.Sku, r.Rejection.Code.ToString(), r.Rejection.Message))
+        if (answers.Any(a => a.Outcome == ReservableOutcome.HeldByOrder)) return null;
+        var refused = answers.Where(a => a.Outcome == ReservableOutcome.Refused)
+            .Select(a => new LineRejection(a.Sku, a.Refusal!.Code.ToString(), a.Refusal.Message))
             .ToImmutableArray();
         return refused.IsEmpty ? null : new OrderRefused(command.OrderId, OrderRejection.NotReserved(refused));
     }

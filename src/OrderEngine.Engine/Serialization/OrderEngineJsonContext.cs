@@ -37,6 +37,9 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(ReservationExtended))]
 [JsonSerializable(typeof(SaleRestocked))]
 [JsonSerializable(typeof(PurchaseLimitSet))]
+[JsonSerializable(typeof(CheckReservable))]
+[JsonSerializable(typeof(StockCheckAnswer))]
+[JsonSerializable(typeof(StockAvailabilityChanged))]
 // customers
 [JsonSerializable(typeof(NoteCustomerOrder))]
 [JsonSerializable(typeof(CustomerOrderCount))]

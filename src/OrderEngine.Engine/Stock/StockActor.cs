@@ -183,14 +183,9 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     /// <summary>A placement routed here because its SKU looked sold out: refuse it, or let it go ahead to its order.</summary>
     private void OnCheck(CheckReservable check, IActorRef replyTo)
     {
-        var refusal = StockDecider.RefusalWithoutReserving(_state, check.OrderId, check.Quantity);
-        if (refusal is null)
-        {
-            replyTo.Tell(new StockAccepted(_sku, StockOperation.Check, check.OrderId, _state.ToView()));
-            return;
-        }
-        replyTo.Tell(new StockRefused(_sku, StockOperation.Check, check.OrderId, refusal, _state.Exists ? _state.ToView() : null));
-        if (refusal.Code == StockRejectionCode.InsufficientStock) ReannounceIfSoldOut();
+        var (outcome, refusal) = StockDecider.JudgeWithoutReserving(_state, check.OrderId, check.Quantity);
+        replyTo.Tell(new StockCheckAnswer(_sku, check.OrderId, outcome, refusal));
+        if (refusal?.Code == StockRejectionCode.InsufficientStock) ReannounceIfSoldOut();
     }
 
     private void OnPersisted(IStockEvent e)
