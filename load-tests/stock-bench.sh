@@ -6,11 +6,11 @@
 # same machine and prints both tables and the ratios.
 #
 # usage: load-tests/stock-bench.sh [SIZES] [SECONDS_PER_REP] [REPS]
-#   defaults: 0,10000,100000,1000000; 2 s; 3 repetitions.   env: BASE=<commit> (baseline), AFTER_ONLY=1.
-# About a minute per build on 2 cores (most of it the 1,000,000-reservation size).
+#   defaults: 0,10000,100000,1000000; 1.5 s; 3 repetitions.   env: BASE=<commit> (baseline), AFTER_ONLY=1.
+# About 1.5 minutes per build on 2 cores (most of it the 1,000,000-reservation size), plus the two builds.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/.." && pwd)
-sizes=${1:-0,10000,100000,1000000}; seconds=${2:-2}; reps=${3:-3}
+sizes=${1:-0,10000,100000,1000000}; seconds=${2:-1.5}; reps=${3:-3}
 base=${BASE:-$(git -C "$root" merge-base HEAD main)}
 work=$(mktemp -d -t orderengine-stockbench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
