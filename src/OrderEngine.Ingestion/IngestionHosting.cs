@@ -1,3 +1,4 @@
+using OrderEngine.Engine.Orders;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -38,7 +39,8 @@ public static class IngestionHosting
                 sp.GetRequiredService<ChannelStats>(),
                 sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.AskTimeout,
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<ChannelIntake>>());
+                sp.GetRequiredService<ILogger<ChannelIntake>>(),
+                sp.GetRequiredService<PlacementGate>());
         });
         services.AddSingleton(sp => new FeedIntake(
             sp.GetRequiredService<ChannelIntake>(),

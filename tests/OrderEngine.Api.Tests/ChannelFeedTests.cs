@@ -140,7 +140,7 @@ public sealed class ChannelFeedTests(EngineFixture engine) : IClassFixture<Engin
     }
 
     [Fact]
-    public async Task An_order_the_stock_cannot_cover_is_accepted_with_status_rejected_and_holds_no_stock()
+    public async Task An_order_the_stock_cannot_cover_is_answered_rejected_places_no_order_and_holds_no_stock()
     {
         const string channel = "feed-short";
         var (plenty, scarce) = (Sku("plenty"), Sku("scarce"));
@@ -150,14 +150,14 @@ public sealed class ChannelFeedTests(EngineFixture engine) : IClassFixture<Engin
 
         var answer = await _client.Feed(channel, Ndjson(line));
 
-        // Taken in (the order exists and a repeat would be recognised), but rejected: not quarantined, nothing to retry.
+        // Answered (not bad data, so not quarantined) but not placed: no order exists and a repeat tries again.
         AssertSummary(answer, 1, 1, 0, 0);
         var record = Assert.Single(answer.Records);
         Assert.Equal("accepted", record.Outcome());
         Assert.Equal("rejected", record.Str("status"));
         Assert.StartsWith(scarce + ":", record.Str("reason"));
         Assert.DoesNotContain(plenty, record.Str("reason"));
-        Assert.Equal("rejected", (await _client.Order(OrderIdOf(channel, "s-1"))).Status());
+        await _client.AssertNoOrder(OrderIdOf(channel, "s-1"));
         await _client.StockEventually(plenty, s => s.Reserved == 0 && s.Available == 10);
         Assert.Equal(new StockFigures(scarce, 1, 0, 0, 1), await _client.Stock(scarce));
         Assert.Empty(await _client.Quarantine(channel));

@@ -33,7 +33,7 @@ public sealed class TimelineTests(TimelineEngineFixture engine) : IClassFixture<
         Assert.Equal(expected, entries.Select(e => (e.Type, e.By)).ToArray());
 
     [Fact]
-    public async Task A_paid_and_refunded_order_lists_placed_reserved_payment_and_refund_events_with_who_caused_them()
+    public async Task A_paid_and_refunded_order_lists_placement_payment_and_refund_events_with_who_caused_them()
     {
         var sku = Sku("tl-paid");
         await _client.SetStock(sku, 10);
@@ -47,14 +47,15 @@ public sealed class TimelineTests(TimelineEngineFixture engine) : IClassFixture<
 
         AssertTimeline(entries,
             ("order.placed", "channel:web"),
-            ("order.reserved", "system"),
             ("order.payment-confirmed", "provider:sandbox"),
             ("order.stock-settled", "system"),
             ("order.refund-requested", "operator:alice"),
             ("order.refund-succeeded", "provider"));
+        // The placement is written once its lines are reserved: one entry tells both.
         Assert.Contains("8.50 EUR", entries[0].Summary);
-        Assert.Contains(paymentId, entries[2].Summary);
-        Assert.Contains("returned", entries[4].Summary);
+        Assert.Contains("every line reserved", entries[0].Summary);
+        Assert.Contains(paymentId, entries[1].Summary);
+        Assert.Contains("returned", entries[3].Summary);
     }
 
     [Fact]
@@ -80,11 +81,11 @@ public sealed class TimelineTests(TimelineEngineFixture engine) : IClassFixture<
 
             AssertTimeline(entries,
                 ("order.placed", "channel:marketplace"),
-                ("order.held", "system"),
                 ("order.approved", "operator:bob"),
                 ("order.payment-confirmed", "operator"),
                 ("order.stock-settled", "system"));
-            Assert.Contains("block list", entries[1].Summary);
+            Assert.Contains("held for review", entries[0].Summary);
+            Assert.Contains("block list", entries[0].Summary);
         }
     }
 
@@ -102,11 +103,10 @@ public sealed class TimelineTests(TimelineEngineFixture engine) : IClassFixture<
 
         AssertTimeline(entries,
             ("order.placed", "channel:web"),
-            ("order.reserved", "system"),
             ("order.payment-anomaly-recorded", "provider:sandbox"),
             ("order.refund-requested", "system"),
             ("order.refund-succeeded", "provider"));
-        Assert.Contains(paymentId, entries[2].Summary);
+        Assert.Contains(paymentId, entries[1].Summary);
     }
 
     [Fact]
@@ -122,10 +122,9 @@ public sealed class TimelineTests(TimelineEngineFixture engine) : IClassFixture<
 
         AssertTimeline(entries,
             ("order.placed", "channel:web"),
-            ("order.reserved", "system"),
             ("order.cancelled", "customer"),
             ("order.stock-settled", "system"));
-        Assert.Contains("found it cheaper", entries[2].Summary);
+        Assert.Contains("found it cheaper", entries[1].Summary);
     }
 
     [Fact]

@@ -256,6 +256,16 @@ public class StockDeciderTests
     }
 
     [Fact]
+    public void A_release_for_an_order_never_placed_is_not_remembered_so_its_retry_may_reserve_again()
+    {
+        var s = Apply(Given(Set(10), Reserved("o-1", 4)), new ReleaseReservation(Sku, "o-1", Unplaced: true));
+
+        Assert.Equal((0L, 10L), (s.Reserved, s.Available));
+        Assert.False(s.SettledOrders.TryGet("o-1", out _));
+        Assert.IsType<StockReserved>(SingleEvent(When(s, new ReserveStock(Sku, "o-1", 4, T0.AddMinutes(15)))));
+    }
+
+    [Fact]
     public void Reserving_again_after_expiry_is_refused_as_closed()
     {
         var s = Given(Set(10), Reserved("o-1", 4), new ReservationsExpired(Sku, [new ExpiredReservation("o-1", 4)], T0.AddMinutes(20)));
@@ -510,5 +520,52 @@ public class StockDeciderTests
         Assert.False(s.Adjustments.TryGet("adj-1", out _));
         Assert.True(s.Adjustments.TryGet("adj-2", out _));
         Assert.Equal(12, s.OnHand);
+    }
+}
+
+/// <summary>Judging a placement of a sold-out SKU without reserving: refuse, or let it go ahead to its order.</summary>
+public sealed class StockRefusalWithoutReservingTests
+{
+    private static readonly DateTimeOffset Expires = StockTestKit.T0.AddMinutes(15);
+
+    private static StockState SoldOut() => StockTestKit.Apply(StockTestKit.Given(new OnHandSet(StockTestKit.Sku, 2, 1, StockTestKit.T0)),
+        new ReserveStock(StockTestKit.Sku, "o-1", 2, Expires));
+
+    [Fact]
+    public void A_new_order_for_more_than_is_free_is_refused_as_a_reservation_would_be()
+    {
+        var refusal = StockDecider.RefusalWithoutReserving(SoldOut(), "o-2", 1);
+
+        Assert.Equal(StockRejectionCode.InsufficientStock, refusal!.Code);
+        Assert.Equal(StockDecider.Decide(SoldOut(), new ReserveStock(StockTestKit.Sku, "o-2", 1, Expires), StockTestKit.T0).Rejection, refusal);
+    }
+
+    [Fact]
+    public void An_order_that_already_holds_units_here_goes_ahead_so_its_entity_answers_the_repeat()
+    {
+        Assert.Null(StockDecider.RefusalWithoutReserving(SoldOut(), "o-1", 2));
+    }
+
+    [Fact]
+    public void An_order_whose_units_were_sold_here_goes_ahead()
+    {
+        var sold = StockTestKit.Apply(SoldOut(), new CommitReservation(StockTestKit.Sku, "o-1"));
+
+        Assert.Null(StockDecider.RefusalWithoutReserving(sold, "o-1", 2));
+    }
+
+    [Fact]
+    public void Free_units_let_a_placement_go_ahead()
+    {
+        var restocked = StockTestKit.Apply(SoldOut(), new AdjustOnHand(StockTestKit.Sku, "adj-1", 1, AdjustmentReason.Received));
+
+        Assert.Null(StockDecider.RefusalWithoutReserving(restocked, "o-2", 1));
+        Assert.NotNull(StockDecider.RefusalWithoutReserving(restocked, "o-2", 2));
+    }
+
+    [Fact]
+    public void An_unknown_sku_is_refused_as_unknown()
+    {
+        Assert.Equal(StockRejectionCode.UnknownSku, StockDecider.RefusalWithoutReserving(StockState.Initial("nope"), "o-1", 1)!.Code);
     }
 }

@@ -20,7 +20,7 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
     public Task Kill_9_in_the_middle_of_payments_and_cancels_loses_nothing_acknowledged() => KillNineLosesNothingAcknowledgedAsync(midBurst: true);
 
     [Fact]
-    public Task Placements_cut_off_by_kill_9_end_reserved_or_rejected_when_retried() => PlacementsCutOffByKillNineCompleteAsync();
+    public Task Placements_cut_off_by_kill_9_end_reserved_or_refused_when_retried_and_hold_nothing_twice() => PlacementsCutOffByKillNineCompleteAsync();
 
     [Fact]
     public Task Reservations_left_behind_by_kill_9_are_settled_by_their_expiry() => ReservationsLeftByKillNineSettleByExpiryAsync();

@@ -25,6 +25,7 @@ internal sealed class EngineHost : IAsyncDisposable
     }
 
     public ActorSystem System { get; }
+    public IServiceProvider Services => _host.Services;
     public IActorRef Orders { get; }
     public IActorRef Stock { get; }
 

@@ -66,6 +66,9 @@ public sealed class JournalFailureTests() : TestKit(TestConfig.WithTestJournal)
 
         await Journal.OnWrite.Fail();
         order.Tell(new PlaceOrder("jf-order", "web", "c", "EUR", [new OrderLineRequest("x1", 1, 1m)], null));
+        // The line is reserved first; the placement's one write follows, and fails.
+        stock.ExpectMsg<ReserveStock>();
+        stock.Reply(new StockAccepted("x1", StockOperation.Reserve, "jf-order", new StockView("x1", 5, 1, 0, 4, 1)));
         ExpectTerminated(order);
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         await Journal.OnWrite.Pass();
@@ -74,7 +77,7 @@ public sealed class JournalFailureTests() : TestKit(TestConfig.WithTestJournal)
         var reply = await recovered.Ask<IOrderReply>(new GetOrder("jf-order"), TimeSpan.FromSeconds(10));
         Assert.Equal(OrderRejectionCode.NotFound, Assert.IsType<OrderRefused>(reply).Rejection.Code);
 
-        // The reservation asked for while the placement was being written is given back when its stock entity asks.
+        // The reservation made before the failed write is given back when its stock entity asks.
         stock.ReceiveWhile(TimeSpan.FromMilliseconds(200), m => m);
         recovered.Tell(new ReservationDue("jf-order", "x1"), stock.Ref);
         var release = stock.ExpectMsg<ReleaseReservation>();

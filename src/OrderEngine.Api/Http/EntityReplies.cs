@@ -14,7 +14,7 @@ public sealed class EntityGateway(IOptions<OrderEngineOptions> options)
 
     public Task<T> Ask<T>(IActorRef region, object message, CancellationToken ct) => region.Ask<T>(message, _timeout, ct);
 
-    public static ProblemHttpResult Problem(OrderRejection r) => r.Code switch
+    public static ProblemHttpResult Problem(OrderRejection r, string? orderId = null) => r.Code switch
     {
         OrderRejectionCode.Invalid when !r.Errors.IsDefaultOrEmpty => Problems.Validation(r.Message,
             r.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray())),
@@ -24,8 +24,26 @@ public sealed class EntityGateway(IOptions<OrderEngineOptions> options)
         OrderRejectionCode.PaymentMismatch => Problems.Of(422, r.Code.ToString(), "The payment does not match the order", r.Message),
         OrderRejectionCode.RefundTooLarge => Problems.Of(422, r.Code.ToString(), "The refund is larger than what is left to refund", r.Message),
         OrderRejectionCode.HoldExpired => Problems.Of(409, r.Code.ToString(), "The order's hold has expired", r.Message),
+        OrderRejectionCode.LinesNotReserved => LinesNotReserved(orderId, r.Lines),
+        OrderRejectionCode.Overloaded => Problems.Of(429, r.Code.ToString(), "Too many placements of this SKU at once", r.Message),
         _ => Problems.Of(409, r.Code.ToString(), "The order's status does not allow this", r.Message),
     };
+
+    /// <summary>409 naming each line that could not be reserved; no order was placed and nothing is held.</summary>
+    public static ProblemHttpResult LinesNotReserved(string? orderId, IEnumerable<LineRejection> lines)
+    {
+        var refused = lines.ToArray();
+        return Problems.Of(409, nameof(OrderRejectionCode.LinesNotReserved), "Some lines could not be reserved",
+            string.Join("; ", refused.Select(l => $"{l.Sku}: {l.Reason}")),
+            new Dictionary<string, object?>
+            {
+                ["orderId"] = orderId,
+                ["lines"] = refused.Select(l => new RefusedLine(l.Sku, l.Code, l.Reason)).ToArray(),
+            });
+    }
+
+    /// <summary>A refused line as the problem body shows it.</summary>
+    public sealed record RefusedLine(string Sku, string Code, string Reason);
 
     public static ProblemHttpResult Problem(StockRejection r) => r.Code switch
     {

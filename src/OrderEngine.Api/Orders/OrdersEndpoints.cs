@@ -21,7 +21,7 @@ public static class OrdersEndpoints
         var orders = app.MapGroup("/api/orders").WithTags("orders");
         orders.MapPost("/", PlaceAsync)
             .WithSummary("Place an order: 201 once every line is reserved, 409 naming the lines that could not be")
-            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
+            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
         orders.MapGet("/{id}", GetAsync).WithSummary("Read an order").ProducesProblem(404);
         orders.MapPost("/{id}/payment", PayAsync)
             .WithSummary("Confirm the payment of an order; amount and currency must match its total")
@@ -44,8 +44,8 @@ public static class OrdersEndpoints
     private static async Task<Results<Created<OrderView>, ProblemHttpResult>> PlaceAsync(
         [FromBody] PlaceOrderRequest body,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
-        IRequiredActor<OrderRegion> region,
-        EntityGateway gateway,
+        PlacementGate gate,
+        HttpContext http,
         CancellationToken ct)
     {
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 255 || idempotencyKey.Any(char.IsControl)))
@@ -69,18 +69,14 @@ public static class OrdersEndpoints
             body.PaymentMethod ?? PaymentMethod.Card,
             body.Charges is { } ch ? new OrderCharges(ch.Shipping, ch.Tax, ch.Discount) : null,
             body.ExternalId);
-        var reply = await gateway.Ask<IOrderReply>(region.ActorRef, command, ct);
+        var reply = await gate.PlaceAsync(command, ct);
+        if (reply is OrderRefused { Rejection.Code: OrderRejectionCode.Overloaded }) http.Response.Headers.RetryAfter = "1";
         return reply switch
         {
-            OrderRefused r => EntityGateway.Problem(r.Rejection),
-            OrderAccepted { View.Status: OrderStatus.Rejected } a => Problems.Of(409, "LinesNotReserved", "Some lines could not be reserved",
-                string.Join("; ", a.View.Lines.Where(l => l.RejectionCode is not null).Select(l => $"{l.Sku}: {l.RejectionReason}")),
-                new Dictionary<string, object?>
-                {
-                    ["orderId"] = a.OrderId,
-                    ["lines"] = a.View.Lines.Where(l => l.RejectionCode is not null)
-                        .Select(l => new { sku = l.Sku, code = l.RejectionCode, reason = l.RejectionReason }).ToArray(),
-                }),
+            OrderRefused r => EntityGateway.Problem(r.Rejection, r.OrderId),
+            // An order rejected by an earlier version, which wrote rejections down, answered again.
+            OrderAccepted { View.Status: OrderStatus.Rejected } a => EntityGateway.LinesNotReserved(a.OrderId,
+                a.View.Lines.Where(l => l.RejectionCode is not null).Select(l => new LineRejection(l.Sku, l.RejectionCode!, l.RejectionReason ?? ""))),
             OrderAccepted a => TypedResults.Created($"/api/orders/{a.OrderId}", a.View),
             _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
         };

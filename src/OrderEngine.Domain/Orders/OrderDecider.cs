@@ -135,6 +135,30 @@ public static class OrderDecider
         && p.Lines.Length == c.Lines.Length
         && p.Lines.Zip(c.Lines).All(x => x.First.Sku == x.Second.Sku && x.First.Quantity == x.Second.Quantity && x.First.UnitPrice == x.Second.UnitPrice);
 
+    /// <summary>
+    /// Decides a placement once every line's stock answered (the current way: reserve first, then write once). All
+    /// lines reserved: the one event to persist, <paramref name="pending"/> carrying what the order became (reserved,
+    /// confirmed for cash on delivery, or held by the review). Any line refused: no order is placed — the refusal
+    /// names the refused lines, and the lines that were reserved must be given back.
+    /// </summary>
+    /// <param name="pending">What <see cref="Decide"/> answered to the <see cref="PlaceOrder"/> (not persisted yet).</param>
+    public static PlacementDecision DecidePlacement(OrderPlaced pending, ImmutableArray<LineReservationOutcome> outcomes,
+        int? recentOrdersOfCustomer, DateTimeOffset now, OrderRules rules)
+    {
+        var missing = pending.Lines.Select(l => l.Sku).Except(outcomes.Select(o => o.Sku)).ToList();
+        if (missing.Count > 0) throw new ArgumentException($"no reservation outcome for {string.Join(", ", missing)}", nameof(outcomes));
+        var refused = outcomes.Where(o => !o.Reserved)
+            .Select(o => new LineRejection(o.Sku, o.Code ?? "Refused", o.Reason ?? "the line could not be reserved"))
+            .ToImmutableArray();
+        if (!refused.IsEmpty)
+            return new PlacementDecision(null, OrderRejection.NotReserved(refused), outcomes.Where(o => o.Reserved).Select(o => o.Sku).ToImmutableArray());
+        var holdReasons = rules.ReviewRules.Evaluate(pending, recentOrdersOfCustomer);
+        var outcome = !holdReasons.IsEmpty ? new PlacementOutcome(OrderStatus.OnHold, holdReasons, now + rules.ReviewRules.ReviewWithin, now)
+            : pending.PaymentMethod == PaymentMethod.CashOnDelivery ? new PlacementOutcome(OrderStatus.Confirmed, [], null, now)
+            : new PlacementOutcome(OrderStatus.Reserved, [], null, now);
+        return new PlacementDecision(pending with { Outcome = outcome }, null, []);
+    }
+
     private static Decision<IOrderEvent, OrderRejection> DecideCompleteReservation(OrderState s, CompleteReservation c, DateTimeOffset now, OrderRules rules)
     {
         if (s.Status != OrderStatus.Placed) return Done;
@@ -407,16 +431,10 @@ public static class OrderDecider
 
     public static OrderState Evolve(OrderState s, IOrderEvent e) => e switch
     {
-        OrderPlaced x => s with { Status = OrderStatus.Placed, Placement = x, ExpiresAt = x.ExpiresAt, History = s.History.Add(new(OrderStatus.Placed, x.At, null, "channel:" + x.Channel)) },
-        OrderReserved x => s with { Status = OrderStatus.Reserved, History = s.History.Add(new(OrderStatus.Reserved, x.At, null, "system")) },
-        OrderConfirmed x => s with { Status = OrderStatus.Confirmed, History = s.History.Add(new(OrderStatus.Confirmed, x.At, "cash on delivery", "system")) },
-        OrderHeld x => s with
-        {
-            Status = OrderStatus.OnHold,
-            HoldReasons = s.HoldReasons.AddRange(x.Reasons),
-            ExpiresAt = x.ReviewBy > s.ExpiresAt ? x.ReviewBy : s.ExpiresAt,
-            History = s.History.Add(new(OrderStatus.OnHold, x.At, string.Join("; ", x.Reasons), "system")),
-        },
+        OrderPlaced x => Placed(s, x),
+        OrderReserved x => Reserved(s, x.At),
+        OrderConfirmed x => Confirmed(s, x.At),
+        OrderHeld x => Held(s, x.Reasons, x.ReviewBy, x.At),
         OrderApproved x => Approve(s, x),
         OrderRejected x => s with
         {
@@ -459,6 +477,33 @@ public static class OrderDecider
             x.RefundId, r => r with { Status = RefundStatus.Failed, FailureReason = x.Reason }, x.At),
         RefundRestocked x => s with { Refunds = s.Refunds.Select(r => r.RefundId == x.RefundId ? r with { Restocked = true } : r).ToImmutableArray() },
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
+    };
+
+    private static OrderState Placed(OrderState s, OrderPlaced x)
+    {
+        var placed = s with { Status = OrderStatus.Placed, Placement = x, ExpiresAt = x.ExpiresAt, History = s.History.Add(new(OrderStatus.Placed, x.At, null, "channel:" + x.Channel)) };
+        return x.Outcome switch
+        {
+            null => placed,
+            { Status: OrderStatus.Reserved } o => Reserved(placed, o.At),
+            { Status: OrderStatus.Confirmed } o => Confirmed(placed, o.At),
+            { Status: OrderStatus.OnHold } o => Held(placed, o.HoldReasons, o.ReviewBy ?? x.ExpiresAt, o.At),
+            { } o => throw new ArgumentOutOfRangeException(nameof(x), o.Status, "a placement's outcome is reserved, confirmed or on hold"),
+        };
+    }
+
+    private static OrderState Reserved(OrderState s, DateTimeOffset at) =>
+        s with { Status = OrderStatus.Reserved, History = s.History.Add(new(OrderStatus.Reserved, at, null, "system")) };
+
+    private static OrderState Confirmed(OrderState s, DateTimeOffset at) =>
+        s with { Status = OrderStatus.Confirmed, History = s.History.Add(new(OrderStatus.Confirmed, at, "cash on delivery", "system")) };
+
+    private static OrderState Held(OrderState s, ImmutableArray<string> reasons, DateTimeOffset reviewBy, DateTimeOffset at) => s with
+    {
+        Status = OrderStatus.OnHold,
+        HoldReasons = s.HoldReasons.AddRange(reasons),
+        ExpiresAt = reviewBy > s.ExpiresAt ? reviewBy : s.ExpiresAt,
+        History = s.History.Add(new(OrderStatus.OnHold, at, string.Join("; ", reasons), "system")),
     };
 
     private static OrderState Approve(OrderState s, OrderApproved x)
@@ -504,3 +549,10 @@ public static class OrderDecider
         return s;
     }
 }
+
+/// <summary>
+/// What becomes of a placement once its stock answered: <paramref name="Placed"/> is the one event to persist (the
+/// placement with its outcome), or <paramref name="Refusal"/> says why no order was placed and
+/// <paramref name="Release"/> names the SKUs whose reservation must be given back.
+/// </summary>
+public sealed record PlacementDecision(OrderPlaced? Placed, OrderRejection? Refusal, ImmutableArray<string> Release);

@@ -15,6 +15,11 @@ public sealed record OrderLine(string Sku, int Quantity, decimal UnitPrice, deci
 /// <summary>Why one line could not be reserved.</summary>
 public sealed record LineRejection(string Sku, string Code, string Reason);
 
+/// <summary>
+/// The order was placed. Since one journal write records a placement together with its reservation, a placement
+/// carries its <paramref name="Outcome"/> (what the order became once every line was reserved); a placement without
+/// one is a journal written by an earlier version, whose outcome follows as its own event.
+/// </summary>
 public sealed record OrderPlaced(
     string OrderId,
     string Channel,
@@ -27,7 +32,15 @@ public sealed record OrderPlaced(
     DateTimeOffset At,
     PaymentMethod PaymentMethod = PaymentMethod.Card,
     OrderCharges? Charges = null,
-    string? ExternalId = null) : IOrderEvent;
+    string? ExternalId = null,
+    PlacementOutcome? Outcome = null) : IOrderEvent;
+
+/// <summary>
+/// What a placement became once every line was reserved: <see cref="OrderStatus.Reserved"/> (awaiting payment),
+/// <see cref="OrderStatus.Confirmed"/> (cash on delivery) or <see cref="OrderStatus.OnHold"/> (held for review until
+/// <paramref name="ReviewBy"/>, for <paramref name="HoldReasons"/>), decided at <paramref name="At"/>.
+/// </summary>
+public sealed record PlacementOutcome(OrderStatus Status, ImmutableArray<string> HoldReasons, DateTimeOffset? ReviewBy, DateTimeOffset At);
 
 /// <summary>Every line is reserved and the review passed: the order awaits payment until its hold ends.</summary>
 public sealed record OrderReserved(string OrderId, DateTimeOffset At) : IOrderEvent;

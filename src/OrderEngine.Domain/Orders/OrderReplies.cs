@@ -17,6 +17,10 @@ public enum OrderRejectionCode
     HoldExpired,
     /// <summary>A refund asks for more than what is left to refund.</summary>
     RefundTooLarge,
+    /// <summary>Some lines could not be reserved (see <see cref="OrderRejection.Lines"/>); no order was placed and nothing is held.</summary>
+    LinesNotReserved,
+    /// <summary>Too many placements of one SKU are in flight on this node: retry after a moment; nothing changed.</summary>
+    Overloaded,
 }
 
 /// <summary>One invalid field of a command, named by its JSON path (lines[1].quantity).</summary>
@@ -25,7 +29,14 @@ public sealed record FieldError(string Field, string Message);
 /// <summary>Why an order command was refused; a refusal changes nothing.</summary>
 public sealed record OrderRejection(OrderRejectionCode Code, string Message, ImmutableArray<FieldError> Errors)
 {
+    /// <summary>For <see cref="OrderRejectionCode.LinesNotReserved"/>: each line that could not be reserved, and why.</summary>
+    public ImmutableArray<LineRejection> Lines { get; init; } = [];
+
     public static OrderRejection Of(OrderRejectionCode code, string message) => new(code, message, []);
+
+    /// <summary>A placement none of whose lines may be held: the lines refused by their stock and why.</summary>
+    public static OrderRejection NotReserved(ImmutableArray<LineRejection> lines) =>
+        new(OrderRejectionCode.LinesNotReserved, string.Join("; ", lines.Select(l => $"{l.Sku}: {l.Reason}")), []) { Lines = lines };
 }
 
 /// <summary>An order entity's answer.</summary>

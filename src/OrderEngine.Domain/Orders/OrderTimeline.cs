@@ -19,7 +19,14 @@ public static class OrderTimeline
 
     public static string Summary(IOrderEvent e) => e switch
     {
-        OrderPlaced x => $"placed: {x.Lines.Length} line(s), total {x.Total} {x.Currency}, {x.PaymentMethod}",
+        OrderPlaced x => $"placed: {x.Lines.Length} line(s), total {x.Total} {x.Currency}, {x.PaymentMethod}" + x.Outcome switch
+        {
+            null => "",
+            { Status: OrderStatus.Reserved } => "; every line reserved; awaiting payment",
+            { Status: OrderStatus.Confirmed } => "; every line reserved; cash on delivery",
+            { Status: OrderStatus.OnHold } o => "; every line reserved; held for review: " + string.Join("; ", o.HoldReasons),
+            { } o => "; " + o.Status.ToString().ToLowerInvariant(),
+        },
         OrderReserved => "every line reserved; awaiting payment",
         OrderConfirmed => "every line reserved; cash on delivery",
         OrderHeld x => "held for review: " + string.Join("; ", x.Reasons),

@@ -43,10 +43,21 @@ public sealed record SetPurchaseLimit(string Sku, int? PerCustomer) : IStockComm
 public sealed record CommitReservation(string Sku, string OrderId) : IStockCommand;
 
 /// <summary>Returns an order's reserved units to the available pool.</summary>
-public sealed record ReleaseReservation(string Sku, string OrderId) : IStockCommand;
+/// <param name="Unplaced">
+/// The order was never placed (its placement was refused, or cut off before its write): the release is not remembered
+/// against the order, so a retry of that placement may reserve again.
+/// </param>
+public sealed record ReleaseReservation(string Sku, string OrderId, bool Unplaced = false) : IStockCommand;
 
 /// <summary>Releases every reservation whose expiry lies more than <see cref="Grace"/> in the past.</summary>
 public sealed record ExpireDueReservations(string Sku, TimeSpan Grace) : IStockCommand;
 
 /// <summary>Asks for the current stock figures of a SKU.</summary>
 public sealed record GetStock(string Sku) : IStockMessage;
+
+/// <summary>
+/// Asks whether a placement could take <paramref name="Quantity"/> units for <paramref name="OrderId"/>, without
+/// reserving anything: the answer is a refusal (nothing is free and the order holds nothing here) or a go-ahead. It lets
+/// a placement of a sold-out SKU be refused without starting an order entity; the stock entity stays the only judge.
+/// </summary>
+public sealed record CheckReservable(string Sku, string OrderId, int Quantity) : IStockMessage;

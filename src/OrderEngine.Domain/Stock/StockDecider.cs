@@ -113,7 +113,7 @@ public static class StockDecider
     private static Decision<IStockEvent, StockRejection> DecideRelease(StockState s, ReleaseReservation c, DateTimeOffset now)
     {
         if (s.Reservations.TryGetValue(c.OrderId, out var open))
-            return Decision<IStockEvent, StockRejection>.Accept(new ReservationReleased(s.Sku, c.OrderId, open.Quantity, now));
+            return Decision<IStockEvent, StockRejection>.Accept(new ReservationReleased(s.Sku, c.OrderId, open.Quantity, now, c.Unplaced));
         if (s.SettledOrders.TryGet(c.OrderId, out var outcome) && outcome == ReservationOutcome.Committed)
             return Reject(StockRejectionCode.ReservationClosed, $"the units of order {c.OrderId} are already sold");
         // Nothing held: releasing is already done. Not remembering it keeps refused orders out of the state.
@@ -167,6 +167,20 @@ public static class StockDecider
         return c.PerCustomer == s.PerCustomerLimit
             ? Decision<IStockEvent, StockRejection>.AlreadyDone
             : Decision<IStockEvent, StockRejection>.Accept(new PurchaseLimitSet(s.Sku, c.PerCustomer, now));
+    }
+
+    /// <summary>
+    /// Whether a placement of <paramref name="quantity"/> units for <paramref name="orderId"/> would be refused for want
+    /// of stock, judged without reserving: null when it may go ahead — units are free, or the order already holds or
+    /// settled a reservation here (a retry, whose order must answer it) — else the refusal a reservation would get.
+    /// </summary>
+    public static StockRejection? RefusalWithoutReserving(StockState s, string orderId, int quantity)
+    {
+        if (s.Reservations.ContainsKey(orderId) || s.SettledOrders.TryGet(orderId, out _)) return null;
+        if (!s.Exists) return new StockRejection(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
+        return quantity > s.Available
+            ? new StockRejection(StockRejectionCode.InsufficientStock, $"requested {quantity}, available {Math.Max(0, s.Available)}")
+            : null;
     }
 
     // Restocks share the adjustments' retry memory, under their own key space (sold units returning, counted negative).
@@ -285,7 +299,7 @@ public static class StockDecider
                 {
                     Reserved = s.Reserved - x.Quantity,
                     CustomerUnits = AddUnits(s, open.CustomerId, -x.Quantity),
-                    SettledOrders = s.SettledOrders.Add(x.OrderId, ReservationOutcome.Released, x.At, forgetBefore),
+                    SettledOrders = x.Unplaced ? s.SettledOrders : s.SettledOrders.Add(x.OrderId, ReservationOutcome.Released, x.At, forgetBefore),
                 };
             }
             case ReservationsExpired x:

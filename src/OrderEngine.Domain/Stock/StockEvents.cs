@@ -22,7 +22,8 @@ public sealed record PurchaseLimitSet(string Sku, int? PerCustomer, DateTimeOffs
 
 public sealed record ReservationCommitted(string Sku, string OrderId, int Quantity, DateTimeOffset At) : IStockEvent;
 
-public sealed record ReservationReleased(string Sku, string OrderId, int Quantity, DateTimeOffset At) : IStockEvent;
+/// <summary>An open reservation was given back. <paramref name="Unplaced"/>: its order was never placed, so it is not remembered as settled.</summary>
+public sealed record ReservationReleased(string Sku, string OrderId, int Quantity, DateTimeOffset At, bool Unplaced = false) : IStockEvent;
 
 public sealed record ReservationsExpired(string Sku, ImmutableArray<ExpiredReservation> Reservations, DateTimeOffset At) : IStockEvent;
 

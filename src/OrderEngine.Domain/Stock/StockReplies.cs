@@ -13,6 +13,7 @@ public enum StockOperation
     Extend,
     Restock,
     SetLimit,
+    Check,
 }
 
 public enum StockRejectionCode
@@ -48,6 +49,12 @@ public interface IStockReply : IStockMessage
 
 /// <summary>The command took effect (or had already taken effect) and is durable.</summary>
 public sealed record StockAccepted(string Sku, StockOperation Operation, string Ref, StockView View) : IStockReply;
+
+/// <summary>
+/// Published by a stock entity when its SKU sells out (<paramref name="SoldOut"/>) or has units free again, so every node
+/// can route placements of sold-out SKUs straight to the stock's judgement instead of starting an order entity.
+/// </summary>
+public sealed record StockAvailabilityChanged(string Sku, bool SoldOut, DateTimeOffset At) : IStockMessage;
 
 /// <summary>The command was refused and changed nothing.</summary>
 public sealed record StockRefused(string Sku, StockOperation Operation, string Ref, StockRejection Rejection, StockView? View) : IStockReply;

@@ -38,6 +38,8 @@ public static class OrderEngineHosting
         services.AddOptions<OrderEngineOptions>().Bind(configuration.GetSection(OrderEngineOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => JournalDatabase.From(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Persistence));
+        services.TryAddSingleton(sp => new SoldOutBoard(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Stock.SoldOutLifetime));
+        services.TryAddSingleton<PlacementGate>();
         services.AddSingleton<IPaymentProvider, ManualProvider>();
         services.AddSingleton<IPaymentProvider>(sp =>
         {
@@ -56,6 +58,7 @@ public static class OrderEngineHosting
                 .WithOrderEngineSerialization()
                 .WithOrderEngineCluster(options.Cluster)
                 .WithOrderEnginePersistence(database)
+                .WithOrderEngineSoldOutBoard(sp.GetRequiredService<SoldOutBoard>())
                 .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>());
             configure?.Invoke(builder, sp);
         });
@@ -115,6 +118,14 @@ public static class OrderEngineHosting
         return builder;
     }
 
+    /// <summary>Distributed pub-sub and this node's keeper of the sold-out board (stock entities publish to every node).</summary>
+    public static AkkaConfigurationBuilder WithOrderEngineSoldOutBoard(this AkkaConfigurationBuilder builder, SoldOutBoard board) =>
+        builder
+            .WithDistributedPubSub(role: null!)
+            .WithActors((system, registry) =>
+                registry.Register<SoldOutBoardKeeper>(system.ActorOf(
+                    SoldOutBoardKeeper.Props(board, Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system).Mediator), "sold-out-board")));
+
     /// <summary>The order and stock shard regions. Entities passivate themselves when idle; sharding's state lives in DData, apart from the events.</summary>
     public static AkkaConfigurationBuilder WithOrderEngineSharding(this AkkaConfigurationBuilder builder, OrderEngineOptions options, PaymentProviders providers, TimeProvider clock)
     {
@@ -128,7 +139,11 @@ public static class OrderEngineHosting
         };
         builder.WithShardRegion<StockRegion>(
             "stock",
-            (_, registry, _) => sku => StockActor.Props(sku, options.Stock, options.Persistence.SnapshotEvery, options.EntityIdleTimeout, registry.Get<OrderRegion>(), clock),
+            (system, registry, _) =>
+            {
+                var mediator = Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system).Mediator;
+                return sku => StockActor.Props(sku, options.Stock, options.Persistence.SnapshotEvery, options.EntityIdleTimeout, registry.Get<OrderRegion>(), clock, mediator);
+            },
             new StockMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
         builder.WithShardRegion<OrderRegion>(

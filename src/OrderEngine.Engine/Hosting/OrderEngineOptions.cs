@@ -68,6 +68,12 @@ public sealed class OrdersOptions
     /// <summary>An order that stays overdue is woken again after this long.</summary>
     public TimeSpan WakeRepeat { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// At most this many placements of one SKU in flight on a node; more are refused at once (HTTP 429 with
+    /// Retry-After) instead of queueing, so a flash sale's latency stays bounded however large the crowd.
+    /// </summary>
+    public int MaxInFlightPerSku { get; set; } = 1_000;
+
     public OrderRules ToRules(ReviewOptions review, PaymentOptions payments) =>
         new(HoldTime, MaxLines, MaxLineQuantity, review.ToRules(), payments.OnAnomaly);
 }
@@ -119,6 +125,15 @@ public sealed class StockOptions
     /// (its order is unreachable or never existed).
     /// </summary>
     public TimeSpan OrphanGrace { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// While sold out, a stock entity that still gets placements tells every node again at most this often (a node that
+    /// missed the announcement, joined later, or whose board entry lapsed learns it again).
+    /// </summary>
+    public TimeSpan SoldOutReannounce { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a node's sold-out board trusts an announcement (it only routes placements; the stock entity judges them).</summary>
+    public TimeSpan SoldOutLifetime { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Cluster membership. With no seed nodes the node forms a cluster of one by joining itself.</summary>

@@ -14,11 +14,13 @@ using OrderEngine.Engine.Sharding;
 namespace OrderEngine.Engine.Orders;
 
 /// <summary>
-/// One order: a thin shell over <see cref="OrderDecider"/> that also drives what the order owes others. It persists the
-/// placement, reserves every line at its stock entity (Tell with timer-driven retries, never Ask), then becomes Reserved,
-/// OnHold (review), Confirmed (cash on delivery) or Rejected; payment commits the reservations, cancel and expiry release
-/// them; refunds go to the payment's provider and refunded unshipped units back on sale. Whatever its state still owes
-/// (<see cref="OrderState.PendingStock"/>, refunds awaiting their provider or their restock) is resumed after a restart.
+/// One order: a thin shell over <see cref="OrderDecider"/> that also drives what the order owes others. A placement first
+/// reserves every line at its stock entity (Tell with timer-driven retries, never Ask), then writes one event: the
+/// placement with what it became (Reserved, OnHold for review, Confirmed for cash on delivery). A placement with a line
+/// that could not be reserved is refused without writing anything, and what was reserved for it is given back. Payment
+/// commits the reservations, cancel and expiry release them; refunds go to the payment's provider and refunded unshipped
+/// units back on sale. Whatever its state still owes (<see cref="OrderState.PendingStock"/>, refunds awaiting their
+/// provider or their restock) is resumed after a restart.
 /// </summary>
 public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 {
@@ -35,7 +37,16 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     private OrderState _state;
 
-    // Placement requests waiting for the reservation outcome (not persisted: a client that lost its answer retries).
+    // A placement being reserved before its one write (nothing durable yet: a client that lost its answer retries).
+    private PlacementRound? _round;
+
+    // After a refused placement: the SKUs whose reservation is being given back, the refusal's waiters (answered once
+    // it is given back, so a refusal never leaves units held), and placements that arrived meanwhile.
+    private readonly HashSet<string> _givingBack = new(StringComparer.Ordinal);
+    private (OrderRefused Refusal, List<(IActorRef Waiter, bool Repeat)> Waiters)? _refused;
+    private readonly Queue<(PlaceOrder Command, IActorRef Sender)> _waitingForGiveBack = new();
+
+    // Placement requests of a journal written by an earlier version (status Placed), waiting for the reservation outcome.
     private readonly List<(IActorRef Waiter, bool Repeat)> _placementWaiters = [];
 
     // The stock step in progress and the answers collected for it.
@@ -115,7 +126,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
                 Resend();
                 return;
             case ReceiveTimeout:
-                if (OwesNothingNow() && _placementWaiters.Count == 0)
+                if (OwesNothingNow() && _placementWaiters.Count == 0 && _round is null && _givingBack.Count == 0)
                     Context.Parent.Tell(new Passivate(StopEntity.Instance));
                 return;
             case StopEntity:
@@ -166,6 +177,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     {
         var sender = Sender;
         var isPlacement = command is PlaceOrder;
+        if (command is PlaceOrder place && !_state.Exists)
+        {
+            OnNewPlacement(place, sender);
+            return;
+        }
         var decision = OrderDecider.Decide(_state, command, _clock.GetUtcNow(), _rules);
         if (decision.Rejection is { } rejection)
         {
@@ -179,24 +195,98 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             else sender.Tell(new OrderAccepted(_orderId, _state.ToView(), Repeat: true));
             return;
         }
-        if (isPlacement)
-        {
-            // The reservations are asked for while the placement is being written: the answer to the client waits for
-            // the outcome, which is persisted after the placement, so nothing is acknowledged before both are durable.
-            // Should the placement's write fail, the entity stops and the reservations made meanwhile come back when
-            // their stock entities ask this order (which then has no events) what to do with them.
-            _placementWaiters.Add((sender, false));
-            foreach (var e in decision.Events) _state = OrderDecider.Evolve(_state, e);
-            PersistAllAsync(decision.Events, _ => { });
-            ContinueObligations();
-            return;
-        }
         PersistThen(decision.Events, () =>
         {
             sender.Tell(new OrderAccepted(_orderId, _state.ToView()));
             if (decision.Events.Any(e => e is OrderApproved)) ExtendReservations();
             ContinueObligations();
         });
+    }
+
+    // ---- placement -----------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A placement of an order that does not exist (yet): a repeat joins the round in progress; otherwise the placement
+    /// is decided and its lines reserved, and nothing is written until every line's stock answered.
+    /// </summary>
+    private void OnNewPlacement(PlaceOrder place, IActorRef sender)
+    {
+        var now = _clock.GetUtcNow();
+        if (_round is { } round)
+        {
+            // Judged against the placement in progress as if it were written: the same request waits for its answer.
+            var again = OrderDecider.Decide(OrderDecider.Evolve(_state, round.Pending), place, now, _rules);
+            if (again.Rejection is { } conflict) sender.Tell(new OrderRefused(_orderId, conflict));
+            else round.Waiters.Add((sender, true));
+            return;
+        }
+        if (_givingBack.Count > 0)
+        {
+            // A refused attempt's units are still being given back; reserving again before that is acknowledged could
+            // have a late release take the new reservation away.
+            _waitingForGiveBack.Enqueue((place, sender));
+            return;
+        }
+        var decision = OrderDecider.Decide(_state, place, now, _rules);
+        if (decision.Rejection is { } rejection)
+        {
+            sender.Tell(new OrderRefused(_orderId, rejection));
+            return;
+        }
+        var pending = (OrderPlaced)decision.Events.Single();
+        _round = new PlacementRound(pending, CountsCustomerOrders);
+        _round.Waiters.Add((sender, false));
+        _retryDelay = _options.RetryInterval;
+        SendReservations(_round);
+    }
+
+    private void SendReservations(PlacementRound round)
+    {
+        var p = round.Pending;
+        if (round.CountsCustomerOrders && round.RecentOrdersOfCustomer is null)
+            _with.Customers.Tell(new NoteCustomerOrder(p.CustomerId, _orderId, p.At, _rules.ReviewRules.OrdersWindow));
+        foreach (var line in round.Unanswered) Stock.Tell(new ReserveStock(line.Sku, _orderId, line.Quantity, p.ExpiresAt, p.CustomerId));
+        Timers.StartSingleTimer(RetryTimer, RetryTick.Instance, _retryDelay);
+    }
+
+    /// <summary>Every line answered: write the placement with its outcome, or refuse it and give back what was reserved.</summary>
+    private void FinishPlacement(PlacementRound round)
+    {
+        var decision = OrderDecider.DecidePlacement(round.Pending, round.Outcomes, round.RecentOrdersOfCustomer, _clock.GetUtcNow(), _rules);
+        if (decision.Placed is { } placed)
+        {
+            Persist(placed, e =>
+            {
+                _round = null;
+                _state = OrderDecider.Evolve(_state, e);
+                var view = _state.ToView();
+                foreach (var (waiter, repeat) in round.Waiters) waiter.Tell(new OrderAccepted(_orderId, view, repeat));
+                ContinueObligations();
+            });
+            return;
+        }
+        _round = null;
+        _refused = (new OrderRefused(_orderId, decision.Refusal!), round.Waiters);
+        foreach (var sku in decision.Release) _givingBack.Add(sku);
+        _retryDelay = _options.RetryInterval;
+        SendGiveBacks();
+    }
+
+    private void SendGiveBacks()
+    {
+        if (_givingBack.Count == 0)
+        {
+            Timers.Cancel(RetryTimer);
+            if (_refused is var (refusal, waiters))
+            {
+                foreach (var (waiter, _) in waiters) waiter.Tell(refusal);
+                _refused = null;
+            }
+            while (_givingBack.Count == 0 && _round is null && _waitingForGiveBack.TryDequeue(out var waiting)) OnNewPlacement(waiting.Command, waiting.Sender);
+            return;
+        }
+        foreach (var sku in _givingBack) Stock.Tell(new ReleaseReservation(sku, _orderId, Unplaced: true));
+        Timers.StartSingleTimer(RetryTimer, RetryTick.Instance, _retryDelay);
     }
 
     /// <summary>Decides a command the entity gives itself, persists its events, then continues with what is owed.</summary>
@@ -300,6 +390,16 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             return;
         }
         if (reply.Ref != _orderId) return;
+        if (_round is { } round)
+        {
+            if (round.Take(reply) && round.IsComplete) FinishPlacement(round);
+            return;
+        }
+        if (!_state.Exists)
+        {
+            if (reply.Operation == StockOperation.Release && _givingBack.Remove(reply.Sku) && _givingBack.Count == 0) SendGiveBacks();
+            return;
+        }
         switch (_activeStep)
         {
             case PendingStockAction.Reserve when reply.Operation == StockOperation.Reserve && _state.Status == OrderStatus.Placed:
@@ -322,6 +422,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     private void OnCustomerCount(CustomerOrderCount count)
     {
+        if (_round is { } round)
+        {
+            if (count.OrderId == _orderId && round.TakeCount(count.Count) && round.IsComplete) FinishPlacement(round);
+            return;
+        }
         if (_activeStep != PendingStockAction.Reserve || count.OrderId != _orderId || _recentOrdersOfCustomer is not null) return;
         _recentOrdersOfCustomer = count.Count;
         CompleteReservationIfAnswered();
@@ -340,7 +445,14 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         // A stock entity holds units for this order past their expiry and asks what becomes of them.
         switch (_state.Status)
         {
-            case OrderStatus.None or OrderStatus.Rejected or OrderStatus.Cancelled or OrderStatus.Expired:
+            case OrderStatus.None when _round is not null:
+                // A placement is being reserved right now (a retry): its round settles the line; ask again later.
+                break;
+            case OrderStatus.None:
+                // Reserved for a placement whose write never happened: a retry of it may reserve again.
+                Stock.Tell(new ReleaseReservation(due.Sku, _orderId, Unplaced: true));
+                break;
+            case OrderStatus.Rejected or OrderStatus.Cancelled or OrderStatus.Expired:
                 Stock.Tell(new ReleaseReservation(due.Sku, _orderId));
                 break;
             case OrderStatus.Paid or OrderStatus.Refunded:
@@ -451,6 +563,14 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     private void Resend()
     {
+        if (_round is not null || _givingBack.Count > 0)
+        {
+            _log.Info("order {0}: no answer from stock for its placement; retrying", _orderId);
+            _retryDelay = TimeSpan.FromTicks(Math.Min(_retryDelay.Ticks * 2, _options.MaxRetryInterval.Ticks));
+            if (_round is { } round) SendReservations(round);
+            else SendGiveBacks();
+            return;
+        }
         var stuck = _state.PendingStock != PendingStockAction.None;
         if (stuck)
         {

@@ -49,8 +49,15 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     private long _confirmed;
     private readonly Queue<(long After, Action Run)> _afterWrites = new();
 
-    public StockActor(string sku, StockOptions options, int snapshotEvery, TimeSpan idleTimeout, IActorRef orders, TimeProvider clock)
+    // Where sell-outs and returns to sale are published (the pub-sub mediator: every node's sold-out board), and what was told last and when.
+    private readonly IActorRef _announcer;
+    private bool? _announcedSoldOut;
+    private DateTimeOffset _announcedAt;
+
+    public StockActor(string sku, StockOptions options, int snapshotEvery, TimeSpan idleTimeout, IActorRef orders, TimeProvider clock,
+        IActorRef? announcer = null)
     {
+        _announcer = announcer ?? ActorRefs.Nobody;
         _sku = sku;
         _options = options;
         _snapshotEvery = Math.Max(1, snapshotEvery);
@@ -60,8 +67,9 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         _state = _durable = StockState.Initial(sku);
     }
 
-    public static Props Props(string sku, StockOptions options, int snapshotEvery, TimeSpan idleTimeout, IActorRef orders, TimeProvider clock) =>
-        Akka.Actor.Props.CreateBy(new Producer<StockActor>(() => new StockActor(sku, options, snapshotEvery, idleTimeout, orders, clock)));
+    public static Props Props(string sku, StockOptions options, int snapshotEvery, TimeSpan idleTimeout, IActorRef orders, TimeProvider clock,
+        IActorRef? announcer = null) =>
+        Akka.Actor.Props.CreateBy(new Producer<StockActor>(() => new StockActor(sku, options, snapshotEvery, idleTimeout, orders, clock, announcer)));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -90,6 +98,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
             case RecoveryCompleted:
                 _durable = _state;
                 EnsureExpiryTimer();
+                if (SoldOut) Announce();
                 break;
         }
     }
@@ -103,6 +112,9 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
                 break;
             case GetStock:
                 ReplyWithDurableView(Sender);
+                break;
+            case CheckReservable check:
+                OnCheck(check, Sender);
                 break;
             case ExpiryTick:
                 OnExpiryTick();
@@ -136,6 +148,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         {
             // A refusal changes nothing, so it needs no write and is answered at once.
             replyTo.Tell(new StockRefused(_sku, operation, reference, rejection, _state.Exists ? _state.ToView() : null));
+            if (rejection.Code == StockRejectionCode.InsufficientStock) ReannounceIfSoldOut();
             return;
         }
         if (decision.Events.IsEmpty)
@@ -154,6 +167,41 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
             if (--remaining == 0) replyTo.Tell(new StockAccepted(_sku, operation, reference, view));
         });
         EnsureExpiryTimer();
+        if (_announcedSoldOut != SoldOut && (_announcedSoldOut is not null || SoldOut)) Announce();
+    }
+
+    // ---- sold-out announcements ----------------------------------------------------------------------------------
+
+    /// <summary>Nothing left to sell, as decided (a write in flight counts: the board only routes, this entity judges).</summary>
+    private bool SoldOut => _state.Exists && _state.Available <= 0;
+
+    private void Announce()
+    {
+        _announcedSoldOut = SoldOut;
+        _announcedAt = _clock.GetUtcNow();
+        _announcer.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(SoldOutBoardKeeper.Topic, new StockAvailabilityChanged(_sku, SoldOut, _announcedAt)));
+    }
+
+    /// <summary>
+    /// Refusing for want of stock means someone did not know it is sold out: a node that missed the announcement, or
+    /// whose board entry lapsed. Tell again, at most once per <see cref="StockOptions.SoldOutReannounce"/>.
+    /// </summary>
+    private void ReannounceIfSoldOut()
+    {
+        if (SoldOut && _clock.GetUtcNow() - _announcedAt >= _options.SoldOutReannounce) Announce();
+    }
+
+    /// <summary>A placement routed here because its SKU looked sold out: refuse it, or let it go ahead to its order.</summary>
+    private void OnCheck(CheckReservable check, IActorRef replyTo)
+    {
+        var refusal = StockDecider.RefusalWithoutReserving(_state, check.OrderId, check.Quantity);
+        if (refusal is null)
+        {
+            replyTo.Tell(new StockAccepted(_sku, StockOperation.Check, check.OrderId, _state.ToView()));
+            return;
+        }
+        replyTo.Tell(new StockRefused(_sku, StockOperation.Check, check.OrderId, refusal, _state.Exists ? _state.ToView() : null));
+        if (refusal.Code == StockRejectionCode.InsufficientStock) ReannounceIfSoldOut();
     }
 
     private void OnPersisted(IStockEvent e)

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.Orders;
 using OrderEngine.Ingestion.Adapters;
 
 namespace OrderEngine.Ingestion.Intake;
@@ -12,6 +13,8 @@ namespace OrderEngine.Ingestion.Intake;
 /// entity (the id derives from channel and external id, so a redelivery reaches the same entity and changes nothing); a
 /// record that cannot be mapped, or that the engine refuses as bad data, is stored in quarantine with its reason. The
 /// answer comes only once the entity replied or the quarantine row is written, and only then may the source acknowledge.
+/// With a <paramref name="gate"/> (as the engine runs it) placements go through the node's placement gate like HTTP
+/// placements do; without one they are asked of <paramref name="orderRegion"/> directly.
 /// </summary>
 public sealed class ChannelIntake(
     Func<IActorRef> orderRegion,
@@ -19,7 +22,8 @@ public sealed class ChannelIntake(
     ChannelStats stats,
     TimeSpan askTimeout,
     TimeProvider clock,
-    ILogger<ChannelIntake> log)
+    ILogger<ChannelIntake> log,
+    PlacementGate? gate = null)
 {
     /// <summary>Records in flight at once per pipeline: enough to keep the engine's group commit busy, bounded so a slow engine slows the source.</summary>
     public const int DefaultParallelism = 64;
@@ -67,7 +71,9 @@ public sealed class ChannelIntake(
         IOrderReply reply;
         try
         {
-            reply = await orderRegion().Ask<IOrderReply>(mapped.Command, askTimeout, ct);
+            reply = gate is null
+                ? await orderRegion().Ask<IOrderReply>(mapped.Command, askTimeout, ct)
+                : await gate.PlaceAsync(mapped.Command, ct);
         }
         catch (AskTimeoutException)
         {
@@ -80,6 +86,11 @@ public sealed class ChannelIntake(
                 return new IntakeOutcome(a.Repeat ? IntakeOutcomeKind.Duplicate : IntakeOutcomeKind.Accepted, record.Channel, mapped.ExternalId, a.OrderId,
                     a.View.Status,
                     a.View.Status == OrderStatus.Rejected ? RejectedLines(a.View) : null);
+            case OrderRefused { Rejection.Code: OrderRejectionCode.Overloaded } r:
+                return new IntakeOutcome(IntakeOutcomeKind.Unavailable, record.Channel, mapped.ExternalId, r.OrderId, Reason: r.Rejection.Message);
+            case OrderRefused { Rejection.Code: OrderRejectionCode.LinesNotReserved } r:
+                // Short of stock is not bad data: the record was taken and answered; no order was placed.
+                return new IntakeOutcome(IntakeOutcomeKind.Accepted, record.Channel, mapped.ExternalId, r.OrderId, OrderStatus.Rejected, r.Rejection.Message);
             case OrderRefused r:
                 var reason = r.Rejection.Code == OrderRejectionCode.IdempotencyConflict
                     ? $"order {r.OrderId} was already taken in from {record.Channel} {mapped.ExternalId} with different content: {r.Rejection.Message}"
