@@ -353,6 +353,17 @@ public class StockLimitAndRestockPropertyTests
     }
 
     [Property(MaxTest = 500, Arbitrary = [typeof(LimitArbitraries)])]
+    public void The_expiry_order_follows_extensions_and_every_way_a_reservation_ends(LimitScenario scenario)
+    {
+        foreach (var r in scenario.Run())
+        {
+            AssertExpiryOrderInStep(r.After, r.Now, r);
+            if (r.Command is ExpireDueReservations { Grace: var grace } && grace >= TimeSpan.Zero)
+                Assert.Equal(DueByScanningAll(r.Before, r.Now - grace), r.Decision.Events.OfType<ReservationsExpired>().SelectMany(e => e.Reservations));
+        }
+    }
+
+    [Property(MaxTest = 500, Arbitrary = [typeof(LimitArbitraries)])]
     public void Every_unit_is_accounted_for_with_restocks(LimitScenario scenario)
     {
         long onHand = 0, sold = 0;

@@ -26,6 +26,21 @@ public class StockPropertyTests
     }
 
     [Property(MaxTest = 500, Arbitrary = [typeof(StockArbitraries)])]
+    public void The_expiry_order_always_matches_the_open_reservations(StockScenario scenario)
+    {
+        foreach (var r in scenario.Run())
+        {
+            AssertExpiryOrderInStep(r.After, r.Now, r);
+            // Expiry lists what a scan of every reservation would, in the same order.
+            if (r.Command is ExpireDueReservations { Grace: var grace } && grace >= TimeSpan.Zero)
+            {
+                var listed = r.Decision.Events.OfType<ReservationsExpired>().SelectMany(e => e.Reservations);
+                Assert.Equal(DueByScanningAll(r.Before, r.Now - grace), listed);
+            }
+        }
+    }
+
+    [Property(MaxTest = 500, Arbitrary = [typeof(StockArbitraries)])]
     public void Repeating_any_command_changes_nothing(StockScenario scenario)
     {
         foreach (var r in scenario.Run())

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using OrderEngine.Domain.Stock;
 
 namespace OrderEngine.Domain.Tests;
@@ -51,4 +52,33 @@ internal static class StockTestKit
     public static ReservationCommitted Committed(string orderId, int qty, DateTimeOffset? at = null) => new(Sku, orderId, qty, at ?? T0);
 
     public static ReservationReleased Released(string orderId, int qty, DateTimeOffset? at = null) => new(Sku, orderId, qty, at ?? T0);
+
+    /// <summary>
+    /// The open reservations that expiry should list at <paramref name="cutoff"/>, computed the slow, obvious way from
+    /// the reservations alone (filter, then sort by expiry and order id): the model the expiry order must agree with.
+    /// </summary>
+    public static ImmutableArray<ExpiredReservation> DueByScanningAll(StockState s, DateTimeOffset cutoff) =>
+    [
+        .. s.Reservations
+            .Where(kv => kv.Value.ExpiresAt <= cutoff)
+            .OrderBy(kv => kv.Value.ExpiresAt).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => new ExpiredReservation(kv.Key, kv.Value.Quantity)),
+    ];
+
+    /// <summary>Asserts that the expiry order holds exactly the open reservations, in order, and answers as a full scan would.</summary>
+    public static void AssertExpiryOrderInStep(StockState s, DateTimeOffset now, object context)
+    {
+        var expected = s.Reservations
+            .OrderBy(kv => kv.Value.ExpiresAt).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => new ExpiryKey(kv.Value.ExpiresAt.UtcTicks, kv.Key))
+            .ToList();
+        Assert.True(expected.SequenceEqual(s.ExpiryOrder),
+            $"expiry order [{string.Join(", ", s.ExpiryOrder)}] differs from the reservations [{string.Join(", ", expected)}] after {context}");
+        Assert.Equal(s.Reservations.IsEmpty ? null : s.Reservations.Values.Min(r => r.ExpiresAt), s.NextExpiry);
+        foreach (var cutoff in new[] { now.AddMinutes(-5), now, now.AddMinutes(10), DateTimeOffset.MaxValue })
+        {
+            var due = s.DueBy(cutoff).Select(kv => new ExpiredReservation(kv.Key, kv.Value.Quantity)).ToList();
+            Assert.True(DueByScanningAll(s, cutoff).SequenceEqual(due), $"due by {cutoff:O} differs from a full scan after {context}");
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Persistence;
 using Akka.TestKit.Xunit2;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Stock;
@@ -11,8 +12,8 @@ public sealed class StockActorTests() : TestKit(TestConfig.WithTestJournal)
 {
     private static readonly TimeSpan Idle = TimeSpan.FromMinutes(10);
 
-    private IActorRef Stock(string sku, IActorRef orders, StockOptions? options = null, int snapshotEvery = 500) =>
-        Sys.ActorOf(StockActor.Props(sku, options ?? TestConfig.FastStock(), snapshotEvery, Idle, orders, TimeProvider.System));
+    private IActorRef Stock(string sku, IActorRef orders, StockOptions? options = null, int snapshotEvery = 500, TimeProvider? clock = null) =>
+        Sys.ActorOf(StockActor.Props(sku, options ?? TestConfig.FastStock(), snapshotEvery, Idle, orders, clock ?? TimeProvider.System));
 
     private static Task<IStockReply> Reply(IActorRef stock, IStockMessage message, double seconds = 10) => stock.Ask<IStockReply>(message, TimeSpan.FromSeconds(seconds));
 
@@ -165,5 +166,150 @@ public sealed class StockActorTests() : TestKit(TestConfig.WithTestJournal)
         Assert.Equal(StockRejectionCode.UnknownSku, Assert.IsType<StockRefused>(reply).Rejection.Code);
         var get = await Reply(stock, new GetStock("U-1"));
         Assert.Equal(StockRejectionCode.UnknownSku, Assert.IsType<StockRefused>(get).Rejection.Code);
+    }
+
+    [Fact]
+    public async Task Among_many_open_reservations_only_the_due_ones_are_asked_about_once_per_notify_interval()
+    {
+        // The entity's clock stands still unless the test moves it, so the ticks (every 100 ms of real time) can only
+        // send what the clock allows: one notice per due order, then the next after DueNotifyInterval (300 ms).
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
+        var orders = CreateTestProbe();
+        var stock = Stock("M-1", orders.Ref, clock: clock);
+        await Ask(stock, new SetOnHand("M-1", 100_000, 1));
+        await Task.WhenAll(Enumerable.Range(0, 5_000).Select(i =>
+            Reply(stock, new ReserveStock("M-1", $"o-later-{i}", 1, clock.Start.AddMinutes(5).AddSeconds(i % 60)), 30)));
+        await Ask(stock, new ReserveStock("M-1", "o-due-b", 1, clock.Start.AddSeconds(1)));
+        await Ask(stock, new ReserveStock("M-1", "o-due-a", 1, clock.Start.AddSeconds(2)));
+        await Ask(stock, new ReserveStock("M-1", "o-due-c", 1, clock.Start.AddSeconds(4)));
+        orders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        clock.Now = clock.Start.AddSeconds(3);
+        Assert.Equal(["o-due-a", "o-due-b"], NoticesWithin(orders, TimeSpan.FromMilliseconds(600)));
+
+        // Less than DueNotifyInterval later: nothing new is due and nobody is asked again.
+        clock.Now = clock.Start.AddSeconds(3).AddMilliseconds(200);
+        Assert.Empty(NoticesWithin(orders, TimeSpan.FromMilliseconds(400)));
+
+        // A full interval later, the due orders are asked again, and the one that fell due meanwhile for the first time.
+        clock.Now = clock.Start.AddSeconds(4);
+        Assert.Equal(["o-due-a", "o-due-b", "o-due-c"], NoticesWithin(orders, TimeSpan.FromMilliseconds(600)));
+
+        // An answered order is not asked again; the reservations not yet due never were.
+        await Ask(stock, new CommitReservation("M-1", "o-due-a"));
+        clock.Now = clock.Start.AddSeconds(5);
+        Assert.Equal(["o-due-b", "o-due-c"], NoticesWithin(orders, TimeSpan.FromMilliseconds(600)));
+        Assert.Equal(5_002, (await Ask(stock, new GetStock("M-1"))).Reserved);
+    }
+
+    [Fact]
+    public async Task An_extended_reservation_is_not_asked_about_until_its_new_expiry()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
+        var orders = CreateTestProbe();
+        var stock = Stock("M-2", orders.Ref, clock: clock);
+        await Ask(stock, new SetOnHand("M-2", 10, 1));
+        await Ask(stock, new ReserveStock("M-2", "o-held", 1, clock.Start.AddSeconds(1)));
+        await Ask(stock, new ExtendReservation("M-2", "o-held", clock.Start.AddMinutes(30)));
+
+        clock.Now = clock.Start.AddMinutes(1);
+        Assert.Empty(NoticesWithin(orders, TimeSpan.FromMilliseconds(400)));
+        clock.Now = clock.Start.AddMinutes(30);
+        Assert.Equal(["o-held"], NoticesWithin(orders, TimeSpan.FromMilliseconds(600)));
+    }
+
+    [Fact]
+    public async Task An_entity_with_many_open_reservations_snapshots_by_the_snapshot_policy()
+    {
+        const int snapshotEvery = 3;
+        var stock = Stock("P-1", CreateTestProbe(), snapshotEvery: snapshotEvery);
+        var expires = DateTimeOffset.UtcNow.AddMinutes(10);
+        var commands = new List<IStockCommand> { new SetOnHand("P-1", 1_000, 1) };
+        for (var i = 0; i < 20; i++) commands.Add(new ReserveStock("P-1", $"o{i}", 1, expires));
+        for (var i = 0; i < 9; i++) commands.Add(new ExtendReservation("P-1", "o0", expires.AddSeconds(i + 1)));
+        foreach (var c in commands) await Ask(stock, c);
+
+        // Where the policy puts the snapshots for these 30 events: the state grows by one entry per reservation, so
+        // after the first few events the interval is the number of open reservations, not 3.
+        var expected = ExpectedSnapshots(commands, snapshotEvery);
+        Assert.Equal([3L, 23L], expected);
+        await AwaitAssertAsync(async () => Assert.Equal(expected[^1], await LatestSnapshotSequenceNr("stock-P-1")),
+            TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public async Task Events_replayed_at_recovery_count_toward_the_next_snapshot()
+    {
+        var stock = Stock("P-2", CreateTestProbe(), snapshotEvery: 5);
+        await Ask(stock, new SetOnHand("P-2", 100, 1));
+        for (var i = 0; i < 3; i++) await Ask(stock, new AdjustOnHand("P-2", $"adj-{i}", 1, AdjustmentReason.Received));
+
+        stock = await Restart(stock, () => Stock("P-2", CreateTestProbe(), snapshotEvery: 5));
+        await Ask(stock, new AdjustOnHand("P-2", "adj-3", 1, AdjustmentReason.Received));
+
+        // Four events replayed plus this one make five: a restart does not put off the snapshot (and so lengthen the
+        // next replay) by another full interval.
+        await AwaitAssertAsync(async () => Assert.Equal(5L, await LatestSnapshotSequenceNr("stock-P-2")),
+            TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
+        stock = await Restart(stock, () => Stock("P-2", CreateTestProbe(), snapshotEvery: 5));
+        Assert.Equal(104, (await Ask(stock, new GetStock("P-2"))).OnHand);
+    }
+
+    /// <summary>The sequence numbers at which the policy takes a snapshot over the events these commands produce.</summary>
+    private static List<long> ExpectedSnapshots(IEnumerable<IStockCommand> commands, int snapshotEvery)
+    {
+        var state = StockState.Initial(commands.First().Sku);
+        long seq = 0, since = 0;
+        var taken = new List<long>();
+        foreach (var command in commands)
+        {
+            foreach (var e in StockDecider.Decide(state, command, DateTimeOffset.UtcNow).Events)
+            {
+                state = StockDecider.Evolve(state, e);
+                seq++;
+                if (++since < StockSnapshotPolicy.EventsBetweenSnapshots(snapshotEvery, state)) continue;
+                taken.Add(seq);
+                since = 0;
+            }
+        }
+        return taken;
+    }
+
+    private async Task<long?> LatestSnapshotSequenceNr(string persistenceId)
+    {
+        var store = Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        var result = await store.Ask<LoadSnapshotResult>(new LoadSnapshot(persistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
+        return result.Snapshot?.Metadata.SequenceNr;
+    }
+
+    /// <summary>The order ids asked about within <paramref name="window"/>, sorted, each as often as it was asked.</summary>
+    private static List<string> NoticesWithin(Akka.TestKit.TestProbe orders, TimeSpan window)
+    {
+        var asked = new List<string>();
+        var until = DateTime.UtcNow + window;
+        while (DateTime.UtcNow < until)
+        {
+            var left = until - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) break;
+            if (orders.TryReceiveOne(out var envelope, left) && envelope.Message is ReservationDue due) asked.Add(due.OrderId);
+        }
+        asked.Sort(StringComparer.Ordinal);
+        return asked;
+    }
+
+    /// <summary>A clock that moves only when the test sets it (read from the actor's thread, so kept as one atomic long).</summary>
+    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
+    {
+        private long _utcTicks = start.UtcTicks;
+
+        public DateTimeOffset Start { get; } = start;
+
+        public DateTimeOffset Now
+        {
+            get => new(Interlocked.Read(ref _utcTicks), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _utcTicks, value.UtcTicks);
+        }
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -58,13 +58,16 @@ public sealed record RecentIds<T>
     public static RecentIds<T> FromEntries(IEnumerable<KeyValuePair<string, Entry>> oldestFirst)
     {
         var b = ImmutableDictionary.CreateBuilder<string, Entry>(StringComparer.Ordinal);
-        var q = ImmutableQueue<string>.Empty;
+        var order = new List<string>();
         foreach (var (id, e) in oldestFirst)
         {
-            if (!b.ContainsKey(id)) q = q.Enqueue(id);
+            if (!b.ContainsKey(id)) order.Add(id);
             b[id] = e;
         }
-        return new RecentIds<T>(b.ToImmutable(), q);
+        // Built from an array, the queue holds every id on its front stack, so the dequeues that forgetting makes
+        // after a recovery cost O(1) each. Enqueued one by one, all but the first would sit on the back stack and the
+        // first dequeue would reverse them all at once: O(ids in the snapshot) on the first sale after a recovery.
+        return new RecentIds<T>(b.ToImmutable(), ImmutableQueue.CreateRange(order.ToArray()));
     }
 
     /// <summary>Entries oldest first, for a snapshot.</summary>

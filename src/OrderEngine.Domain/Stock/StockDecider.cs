@@ -123,12 +123,8 @@ public static class StockDecider
     private static Decision<IStockEvent, StockRejection> DecideExpire(StockState s, ExpireDueReservations c, DateTimeOffset now)
     {
         if (c.Grace < TimeSpan.Zero) return Reject(StockRejectionCode.Invalid, "grace must not be negative");
-        var cutoff = now - c.Grace;
-        var due = s.Reservations
-            .Where(kv => kv.Value.ExpiresAt <= cutoff)
-            .OrderBy(kv => kv.Value.ExpiresAt).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => new ExpiredReservation(kv.Key, kv.Value.Quantity))
-            .ToImmutableArray();
+        // The expiry order lists the due reservations first, already by expiry then order id.
+        var due = s.DueBy(now - c.Grace).Select(kv => new ExpiredReservation(kv.Key, kv.Value.Quantity)).ToImmutableArray();
         return due.IsEmpty
             ? Decision<IStockEvent, StockRejection>.AlreadyDone
             : Decision<IStockEvent, StockRejection>.Accept(new ReservationsExpired(s.Sku, due, now));
@@ -216,6 +212,25 @@ public static class StockDecider
         };
     }
 
+    /// <summary>Opens (or replaces) an order's reservation and puts it at its place in the expiry order.</summary>
+    private static StockState WithReservation(StockState s, string orderId, Reservation reservation)
+    {
+        var order = s.ExpiryOrder;
+        if (s.Reservations.TryGetValue(orderId, out var previous)) order = order.Remove(ExpiryKey.Of(orderId, previous));
+        return s with
+        {
+            Reservations = s.Reservations.SetItem(orderId, reservation),
+            ExpiryOrder = order.Add(ExpiryKey.Of(orderId, reservation)),
+        };
+    }
+
+    /// <summary>Closes an order's reservation and takes it out of the expiry order.</summary>
+    private static StockState WithoutReservation(StockState s, string orderId, Reservation reservation) => s with
+    {
+        Reservations = s.Reservations.Remove(orderId),
+        ExpiryOrder = s.ExpiryOrder.Remove(ExpiryKey.Of(orderId, reservation)),
+    };
+
     public static StockState Evolve(StockState s, IStockEvent e)
     {
         var forgetBefore = e.At - StockState.RecentRetention;
@@ -234,15 +249,14 @@ public static class StockDecider
             {
                 // Units count against their customer only while a limit is set; only counted units are given back later.
                 var countedFor = s.PerCustomerLimit is null ? null : x.CustomerId;
-                return s with
+                return WithReservation(s, x.OrderId, new Reservation(x.Quantity, x.ExpiresAt, countedFor)) with
                 {
                     Reserved = s.Reserved + x.Quantity,
-                    Reservations = s.Reservations.SetItem(x.OrderId, new Reservation(x.Quantity, x.ExpiresAt, countedFor)),
                     CustomerUnits = AddUnits(s, countedFor, x.Quantity),
                 };
             }
             case ReservationExtended x:
-                return s with { Reservations = s.Reservations.SetItem(x.OrderId, s.Reservations[x.OrderId] with { ExpiresAt = x.ExpiresAt }) };
+                return WithReservation(s, x.OrderId, s.Reservations[x.OrderId] with { ExpiresAt = x.ExpiresAt });
             case SaleRestocked x:
                 return GiveBackRestocked(s, x.OrderId, x.Quantity) with
                 {
@@ -251,6 +265,7 @@ public static class StockDecider
                 };
             case PurchaseLimitSet x when x.PerCustomer is null:
                 // Counting starts with the limit; lifting it forgets the counts, and what was counted counts no more.
+                // O(open reservations), but a limit is lifted rarely; no expiry changes, so the expiry order stays.
                 return s with
                 {
                     PerCustomerLimit = null,
@@ -265,12 +280,12 @@ public static class StockDecider
             case ReservationCommitted x:
             {
                 // Counted units stay counted once sold, until a restock puts them back on sale.
-                var countedFor = s.Reservations[x.OrderId].CustomerId;
-                return s with
+                var open = s.Reservations[x.OrderId];
+                var countedFor = open.CustomerId;
+                return WithoutReservation(s, x.OrderId, open) with
                 {
                     Reserved = s.Reserved - x.Quantity,
                     Sold = s.Sold + x.Quantity,
-                    Reservations = s.Reservations.Remove(x.OrderId),
                     SettledOrders = s.SettledOrders.Add(x.OrderId, ReservationOutcome.Committed, x.At, forgetBefore),
                     CountedPurchases = countedFor is null
                         ? s.CountedPurchases
@@ -279,22 +294,24 @@ public static class StockDecider
                 };
             }
             case ReservationReleased x:
-                return s with
+            {
+                var open = s.Reservations[x.OrderId];
+                return WithoutReservation(s, x.OrderId, open) with
                 {
                     Reserved = s.Reserved - x.Quantity,
-                    Reservations = s.Reservations.Remove(x.OrderId),
-                    CustomerUnits = AddUnits(s, s.Reservations[x.OrderId].CustomerId, -x.Quantity),
+                    CustomerUnits = AddUnits(s, open.CustomerId, -x.Quantity),
                     SettledOrders = x.Unplaced ? s.SettledOrders : s.SettledOrders.Add(x.OrderId, ReservationOutcome.Released, x.At, forgetBefore),
                 };
+            }
             case ReservationsExpired x:
             {
                 var state = s;
                 foreach (var r in x.Reservations)
                 {
-                    state = state with
+                    var open = state.Reservations[r.OrderId];
+                    state = WithoutReservation(state, r.OrderId, open) with
                     {
-                        CustomerUnits = AddUnits(state, state.Reservations[r.OrderId].CustomerId, -r.Quantity),
-                        Reservations = state.Reservations.Remove(r.OrderId),
+                        CustomerUnits = AddUnits(state, open.CustomerId, -r.Quantity),
                         Reserved = state.Reserved - r.Quantity,
                         SettledOrders = state.SettledOrders.Add(r.OrderId, ReservationOutcome.Expired, x.At, forgetBefore),
                     };

@@ -9,6 +9,21 @@ namespace OrderEngine.Domain.Stock;
 /// </summary>
 public sealed record Reservation(int Quantity, DateTimeOffset ExpiresAt, string? CustomerId = null);
 
+/// <summary>
+/// An open reservation's place in expiry order: earliest expiry first, ties by order id (ordinal), the order in which
+/// expiry lists reservations. The instant is kept as UTC ticks, which orders exactly as DateTimeOffset compares.
+/// </summary>
+public readonly record struct ExpiryKey(long ExpiresAtUtcTicks, string OrderId) : IComparable<ExpiryKey>
+{
+    public static ExpiryKey Of(string orderId, Reservation reservation) => new(reservation.ExpiresAt.UtcTicks, orderId);
+
+    public int CompareTo(ExpiryKey other)
+    {
+        var byTime = ExpiresAtUtcTicks.CompareTo(other.ExpiresAtUtcTicks);
+        return byTime != 0 ? byTime : string.CompareOrdinal(OrderId, other.OrderId);
+    }
+}
+
 /// <summary>Units of one order bought while a per-customer limit was in force and counted against its customer.</summary>
 public sealed record CountedPurchase(string CustomerId, long Units);
 
@@ -47,6 +62,13 @@ public sealed record StockState(
     public ImmutableDictionary<string, CountedPurchase> CountedPurchases { get; init; } =
         ImmutableDictionary<string, CountedPurchase>.Empty.WithComparers(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The open reservations in expiry order, kept in step with <see cref="Reservations"/> by Evolve, so that expiry
+    /// reads only the reservations that are due and the next expiry is found in O(log n), however many are open. A
+    /// state built by its constructor (a snapshot restored) indexes the reservations it is given.
+    /// </summary>
+    public ImmutableSortedSet<ExpiryKey> ExpiryOrder { get; init; } = IndexExpiries(Reservations);
+
     /// <summary>How long a settled order or applied adjustment is remembered for retries.</summary>
     public static readonly TimeSpan RecentRetention = TimeSpan.FromDays(1);
 
@@ -64,7 +86,9 @@ public sealed record StockState(
     public bool IsConsistent =>
         OnHand >= 0 && Sold >= 0 && Reserved >= 0
         && Reserved + Sold <= OnHand
-        && Reserved == Reservations.Values.Sum(r => (long)r.Quantity);
+        && Reserved == Reservations.Values.Sum(r => (long)r.Quantity)
+        && ExpiryOrder.Count == Reservations.Count
+        && Reservations.All(kv => ExpiryOrder.Contains(ExpiryKey.Of(kv.Key, kv.Value)));
 
     public StockView ToView() => new(Sku, OnHand, Reserved, Sold, Available, Version, PerCustomerLimit);
 
@@ -72,5 +96,24 @@ public sealed record StockState(
     public long UnitsOf(string customerId) => CustomerUnits.GetValueOrDefault(customerId);
 
     /// <summary>The earliest expiry among open reservations, if any.</summary>
-    public DateTimeOffset? NextExpiry => Reservations.IsEmpty ? null : Reservations.Values.Min(r => r.ExpiresAt);
+    public DateTimeOffset? NextExpiry => ExpiryOrder.IsEmpty ? null : Reservations[ExpiryOrder.Min.OrderId].ExpiresAt;
+
+    /// <summary>
+    /// The open reservations expiring at or before <paramref name="cutoff"/>, earliest first (ties by order id): only the
+    /// due front of the expiry order is read, so the cost is O(log n + due), not O(open reservations).
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, Reservation>> DueBy(DateTimeOffset cutoff)
+    {
+        var last = cutoff.UtcTicks;
+        foreach (var key in ExpiryOrder)
+        {
+            if (key.ExpiresAtUtcTicks > last) yield break;
+            yield return new(key.OrderId, Reservations[key.OrderId]);
+        }
+    }
+
+    private static ImmutableSortedSet<ExpiryKey> IndexExpiries(ImmutableDictionary<string, Reservation> reservations) =>
+        reservations.IsEmpty
+            ? ImmutableSortedSet<ExpiryKey>.Empty
+            : ImmutableSortedSet.CreateRange(reservations.Select(kv => ExpiryKey.Of(kv.Key, kv.Value)));
 }

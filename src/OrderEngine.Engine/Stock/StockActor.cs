@@ -26,14 +26,21 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     private readonly TimeProvider _clock;
     private readonly TimeSpan _idleTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    // Due notices sent within the last DueNotifyInterval, by order and in the order sent. Only those hold back the next
+    // notice, so older ones are forgotten from the front of the queue: the bookkeeping stays as large as the notices
+    // of one interval, never as large as the open reservations.
     private readonly Dictionary<string, DateTimeOffset> _lastDueNotice = new(StringComparer.Ordinal);
+    private readonly Queue<(DateTimeOffset At, string OrderId)> _duesNoticed = new();
 
     // What commands are decided against: the journal's state plus every event whose write is still in flight.
     private StockState _state;
 
     // What the journal holds: snapshots and reads that must not show undurable figures use it.
     private StockState _durable;
-    private int _eventsSinceSnapshot;
+
+    // Events persisted or replayed since the last snapshot; StockSnapshotPolicy says when the next is due.
+    private long _eventsSinceSnapshot;
 
     // Events handed to the journal and events it confirmed; work that must wait for the writes in flight waits on these.
     // (Not DeferAsync: a deferral alone in a write batch reaches Akka.Persistence.Sql as a write with no rows, which it
@@ -80,9 +87,13 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         {
             case SnapshotOffer { Snapshot: StockSnapshot s }:
                 _state = s.ToState();
+                _eventsSinceSnapshot = 0;
                 break;
             case IStockEvent e:
                 _state = StockDecider.Evolve(_state, e);
+                // Replayed events count toward the next snapshot, so an entity restarted often still takes one and
+                // its replay stays bounded by the snapshot policy.
+                _eventsSinceSnapshot++;
                 break;
             case RecoveryCompleted:
                 _durable = _state;
@@ -192,7 +203,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     {
         _durable = StockDecider.Evolve(_durable, e);
         _confirmed++;
-        if (++_eventsSinceSnapshot >= _snapshotEvery)
+        if (++_eventsSinceSnapshot >= StockSnapshotPolicy.EventsBetweenSnapshots(_snapshotEvery, _durable))
         {
             // LastSequenceNr is this event's number here, which is exactly what _durable reflects.
             SaveSnapshot(StockSnapshot.From(_durable));
@@ -219,23 +230,32 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         {
             Timers.Cancel(ExpiryTimer);
             _lastDueNotice.Clear();
+            _duesNoticed.Clear();
             return;
         }
         var now = _clock.GetUtcNow();
 
-        // Past expiry: the order decides (commit if it was paid, release otherwise); ask it, and again now and then.
-        foreach (var (orderId, reservation) in _state.Reservations)
+        // A notice at least DueNotifyInterval old no longer holds back the next one: forgetting it changes nothing.
+        while (_duesNoticed.TryPeek(out var sent) && now - sent.At >= _options.DueNotifyInterval)
         {
-            if (reservation.ExpiresAt > now) continue;
+            _duesNoticed.Dequeue();
+            if (_lastDueNotice.TryGetValue(sent.OrderId, out var last) && last == sent.At) _lastDueNotice.Remove(sent.OrderId);
+        }
+
+        // Past expiry: the order decides (commit if it was paid, release otherwise); ask it, and again now and then.
+        // Only the due front of the expiry order is read: the reservations not yet due cost nothing here. The due ones
+        // are read every tick, at most DueNotifyInterval / ExpiryCheckInterval times per notice they get, until their
+        // order answers or the orphan grace releases them.
+        foreach (var (orderId, _) in _state.DueBy(now))
+        {
             if (_lastDueNotice.TryGetValue(orderId, out var last) && now - last < _options.DueNotifyInterval) continue;
             _lastDueNotice[orderId] = now;
+            _duesNoticed.Enqueue((now, orderId));
             _orders.Tell(new ReservationDue(orderId, _sku));
         }
-        if (_lastDueNotice.Count > _state.Reservations.Count)
-            foreach (var id in _lastDueNotice.Keys.Where(id => !_state.Reservations.ContainsKey(id)).ToList())
-                _lastDueNotice.Remove(id);
 
         // Long past expiry with no answer: the order is gone or unreachable; the units come back regardless.
+        if (_state.NextExpiry is not { } next || next > now - _options.OrphanGrace) return;
         var orphans = StockDecider.Decide(_state, new ExpireDueReservations(_sku, _options.OrphanGrace), now);
         if (!orphans.Events.IsEmpty)
         {
