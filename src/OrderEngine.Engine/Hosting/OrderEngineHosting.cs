@@ -154,7 +154,7 @@ public static class OrderEngineHosting
                 return orderId =>
                 {
                     with ??= new OrderCollaborators(registry.Get<StockRegion>(), registry.Get<CustomerRegion>(), providers, rules);
-                    return OrderActor.Props(orderId, options.Orders, options.EntityIdleTimeout, with, clock);
+                    return OrderActor.Props(orderId, options.Orders, options.Orders.IdleTimeout, with, clock);
                 };
             },
             new OrderMessageExtractor(options.Cluster.ShardCount),

@@ -283,6 +283,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
                 _refused = null;
             }
             while (_givingBack.Count == 0 && _round is null && _waitingForGiveBack.TryDequeue(out var waiting)) OnNewPlacement(waiting.Command, waiting.Sender);
+            // A refused placement leaves an entity with nothing to keep: it leaves memory at once, not after the idle timeout.
+            if (!_state.Exists && _round is null && _givingBack.Count == 0) Context.Parent.Tell(new Passivate(StopEntity.Instance));
             return;
         }
         foreach (var sku in _givingBack) Stock.Tell(new ReleaseReservation(sku, _orderId, Unplaced: true));
