@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using OrderEngine.LoadTests.Core;
 
 namespace OrderEngine.LoadTests.Cli;
 
@@ -33,10 +34,15 @@ public sealed partial class RunOptions
     public required int? EnginePid { get; init; }
     public required bool Quiet { get; init; }
 
+    /// <summary>The HTTP client that carries the load requests (--client raw|httpclient).</summary>
+    public required LoadClientKind Client { get; init; }
+
     /// <summary>The number of HTTP connections the generator may open: one per client or per in-flight request.</summary>
     public int Connections => Mode == LoadMode.Closed ? Clients : MaxInFlight;
 
     /// <summary>"clients=64" or "rate=2000": how the load was offered, for the summary line.</summary>
+    public string ClientLabel => Client == LoadClientKind.Raw ? "raw" : "httpclient";
+
     public string LoadLabel => Mode == LoadMode.Closed
         ? $"clients={Clients}"
         : $"rate={Rate.ToString("0.##", CultureInfo.InvariantCulture)}";
@@ -84,6 +90,12 @@ public sealed partial class RunOptions
             ReconcileTimeout = a.Duration("reconcile-timeout", TimeSpan.FromSeconds(60)),
             EnginePid = a.Has("engine-pid") ? a.Int("engine-pid", 0, 1) : null,
             Quiet = a.Flag("quiet"),
+            Client = a.String("client", "raw") switch
+            {
+                "raw" => LoadClientKind.Raw,
+                "httpclient" => LoadClientKind.HttpClient,
+                var v => throw new UsageException($"--client: raw or httpclient, not '{v}'"),
+            },
         };
     }
 

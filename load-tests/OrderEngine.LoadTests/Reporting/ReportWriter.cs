@@ -79,7 +79,8 @@ public static class ReportWriter
         if (r.Warmup is { } w) L($"| warm-up | {F(w.Seconds)} s, {w.Sent} requests ({w.Accepted} accepted, {w.Errors} errors), not measured |");
         L($"| machine | {r.Machine.Cores} cores, {F(r.Machine.MemoryGiB)} GiB, {r.Machine.Os}, {r.Machine.Runtime} |");
         L($"| load average | {r.Machine.LoadAverageAtStart} at start, {r.Machine.LoadAverageAtEnd} at end |");
-        L($"| generator CPU | {F(r.Generator.CpuSeconds)} s ({F(r.Generator.CpuPercentOfOneCore)}% of one core over the run) |");
+        L($"| generator CPU | {F(r.Generator.CpuSeconds)} s ({F(r.Generator.CpuPercentOfOneCore)}% of one core over the run); measured phase: {F(r.Generator.MeasuredCpuSeconds)} s ({F(r.Generator.MeasuredCpuPercentOfOneCore)}% of one core)"
+          + (r.Generator.CpuMicrosPerRequest is { } us ? $", **{F(us)} µs per request**" : "") + $", client {r.Generator.Client}, inline socket completions {(r.Generator.InlineSocketCompletions ? "on" : "off")} |");
         L();
         L("## Options");
         L();
