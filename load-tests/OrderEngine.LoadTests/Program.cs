@@ -127,6 +127,8 @@ static void PrintUsage()
           --client raw|httpclient       HTTP client of the load requests: the tool's lean keep-alive client over sockets
                                         (raw, the default) or .NET's HttpClient; `client-check` shows they classify alike
           --engine-pid PID              sample the engine's memory and CPU once a second (Linux /proc)
+          --window 60s                  a soak: per-window accepted/s and engine RSS against the first window's, with a
+                                        verdict: flat when every full window is within --flat-tolerance 0.10 (±10%)
           --quiet                       no progress lines
 
         scenarios:

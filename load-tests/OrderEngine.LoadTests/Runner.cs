@@ -187,7 +187,13 @@ public static class Runner
         };
         report.Machine.LoadAverageAtEnd = MachineInfo.ReadLoadAverage();
         var result = new RunResult { Measure = measure, Metrics = metrics, Reconcile = reconcile, Figures = figures, Checks = checks };
-        report.Summary = scenario.Summarize(report, result) + GeneratorNote(report.Generator);
+        var windows = "";
+        if (run.Window is { } window)
+        {
+            report.Windows = Windows.Analyze(report.Series, window, run.FlatTolerance);
+            windows = Windows.Brief(report.Windows);
+        }
+        report.Summary = scenario.Summarize(report, result) + windows + GeneratorNote(report.Generator);
 
         var baseName = ReportWriter.BaseName(report, startedUtc);
         var (md, json, _) = ReportWriter.Write(run.ReportDir, baseName, report, catalog);

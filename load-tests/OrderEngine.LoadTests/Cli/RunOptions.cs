@@ -34,6 +34,12 @@ public sealed partial class RunOptions
     public required int? EnginePid { get; init; }
     public required bool Quiet { get; init; }
 
+    /// <summary>--window: cut the per-second series into windows (a soak: 60s) and judge each against the first.</summary>
+    public required TimeSpan? Window { get; init; }
+
+    /// <summary>--flat-tolerance: how far (0.10 = ±10%) a window may be from the first and still count as flat.</summary>
+    public required double FlatTolerance { get; init; }
+
     /// <summary>The HTTP client that carries the load requests (--client raw|httpclient).</summary>
     public required LoadClientKind Client { get; init; }
 
@@ -90,6 +96,10 @@ public sealed partial class RunOptions
             ReconcileTimeout = a.Duration("reconcile-timeout", TimeSpan.FromSeconds(60)),
             EnginePid = a.Has("engine-pid") ? a.Int("engine-pid", 0, 1) : null,
             Quiet = a.Flag("quiet"),
+            Window = a.Duration("window") is { } window
+                ? (window >= TimeSpan.FromSeconds(2) ? window : throw new UsageException("--window: at least 2s (the series has one row a second)"))
+                : null,
+            FlatTolerance = a.Double("flat-tolerance", 0.10, 0, 10),
             Client = a.String("client", "raw") switch
             {
                 "raw" => LoadClientKind.Raw,

@@ -145,6 +145,18 @@ public static class ReportWriter
             L($"- **{(check.Passed ? "PASS" : "FAIL")}** {check.Name}: {check.Detail}");
             foreach (var e in check.Examples.Skip(1)) L($"  - {e}");
         }
+        if (r.Windows is { } ws)
+        {
+            L();
+            L($"## Over time: {F(ws.WindowSeconds)} s windows against the first");
+            L();
+            L($"Flat (every full window within ±{F(ws.Tolerance * 100)}% of the first on accepted/s and engine RSS): **{ws.Verdict}**");
+            L();
+            L("| window | from s | to s | full | accepted/s | vs first | completed/s | max 1-s p99 ms | engine RSS MB (mean) | vs first | engine CPU % | gen CPU % |");
+            L("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var row in ws.Rows)
+                L($"| {row.Index + 1} | {F(row.FromS)} | {F(row.ToS)} | {(row.Full ? "yes" : "partial")} | {F(row.AcceptedPerS)} | {Opt(row.AcceptedVsFirst)} | {F(row.CompletedPerS)} | {Opt(row.MaxSecondP99Ms)} | {Opt(row.EngineRssMb)} | {Opt(row.RssVsFirst)} | {Opt(row.EngineCpuPercent)} | {Opt(row.GeneratorCpuPercent)} |");
+        }
         L();
         L("## Throughput per second");
         L();

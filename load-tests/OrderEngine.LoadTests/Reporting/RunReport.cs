@@ -48,6 +48,9 @@ public sealed class RunReport
     public List<CheckResult> Checks { get; set; } = [];
     public bool Passed { get; set; }
     public GeneratorSummary Generator { get; set; } = new();
+
+    /// <summary>With --window: the run cut into windows, each against the first (a soak's flatness).</summary>
+    public WindowSummary? Windows { get; set; }
     public List<SecondRow> Series { get; set; } = [];
     public string Summary { get; set; } = "";
 }
