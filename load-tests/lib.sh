@@ -17,7 +17,8 @@ build_release() {
   dotnet build -c Release "$root/load-tests/OrderEngine.LoadTests" -v q -nologo >/dev/null
 }
 
-load_tool() { dotnet "$root/load-tests/OrderEngine.LoadTests/bin/Release/net10.0/OrderEngine.LoadTests.dll" "$@"; }
+load_tool_dll=$root/load-tests/OrderEngine.LoadTests/bin/Release/net10.0/OrderEngine.LoadTests.dll
+load_tool() { dotnet "$load_tool_dll" "$@"; }
 
 # start_engine <name> [VAR=value...]: a fresh engine process in $work/<name> (SQLite under its ./data unless the
 # environment points it at PostgreSQL); returns once /health/ready answers. engine_pid is the dotnet process itself.
