@@ -139,6 +139,14 @@ if want flash || want market; then
 fi
 
 ratio() { python3 -c "a,b='$1','$2'; print(f'{float(a)/float(b):.2f}x' if a and b and float(b)>0 else 'n/a')"; }
+# target <label> <value> <at least> [<p99> <at most>]: "label: yes|no" ("-" when there is no figure).
+target() { python3 -c "
+import sys
+label, v, lo = sys.argv[1:4]; p99, hi = (sys.argv[4:6] + ['', ''])[:2]
+num = lambda x: float(x) if x not in ('', 'n/a', '-') else None
+if num(v) is None: print(label + ': -'); sys.exit()
+ok = num(v) >= float(lo) and (not hi or (num(p99) is not None and num(p99) <= float(hi)))
+print(label + ': ' + ('yes' if ok else 'no'))" "$@"; }
 row() { printf '%-38s %12s %10s %12s %10s %8s\n' "$@"; }
 set +u
 {
@@ -177,6 +185,16 @@ set +u
       echo "${R[$db.soak.windows]}"
     done
   fi
+  # The performance issue's targets against this run's figures ("-" where the scenario did not run).
+  echo "targets:"
+  for db in $backends; do
+    echo "  $db: $(target "flash >=10x baseline, p99<=20ms" "$(ratio "${R[$db.flash]}" "${R[base.flash]}" | tr -d x)" 10 "${R[$db.flash.p99]}" 20)" \
+      "| $(target "market >=3x, p99<=50ms" "$(ratio "${R[$db.market]}" "${R[base.market]}" | tr -d x)" 3 "${R[$db.market.p99]}" 50)" \
+      "| $(target "refusals >=20000/s, p99<=10ms" "${R[$db.refusals]}" 20000 "${R[$db.refusals.p99]}" 10)" \
+      "| $(target "feed >=10000/s" "${R[$db.feed]}" 10000)" \
+      "| $(target "cold >=0.80" "${R[$db.cold.ratio]}" 0.8)" \
+      "| soak flat: ${R[$db.soak]:--}"
+  done
   gen=""; for db in $backends; do gen+="$db flash ${R[$db.flash.gen]:--} market ${R[$db.market.gen]:--}; "; done
   echo "load generator CPU per request (us, measured phase): $gen"
   checks=""; for db in $backends; do checks+="$db flash ${R[$db.flash.check]:--} market ${R[$db.market.check]:--} feed ${R[$db.feed.check]:--} cold ${R[$db.cold.check]:--} soak ${R[$db.soak.check]:--}; "; done
