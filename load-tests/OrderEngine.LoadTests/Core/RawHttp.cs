@@ -41,7 +41,7 @@ public sealed class RawHttp : ILoadClient, IDisposable
         _watchdog = new Timer(_ => Watch(), null, 100, 100);
     }
 
-    /// <summary>Connections opened so far that are still open (for tests and the report).</summary>
+    /// <summary>Connections open now, idle or busy (client-check and selftest look at it).</summary>
     public int OpenConnections => _open.Count;
 
     public async Task<Outcome> SendAsync(LoadRequest request, long startTicks)
