@@ -130,6 +130,7 @@ internal sealed class RawConnection(RawHttp owner) : IDisposable
     public bool TimedOut { get; private set; }
     public ReadOnlySpan<byte> Kept => _kept.AsSpan(0, _keptLength);
 
+    /// <summary>The answer's status, and whether the connection may carry the next request.</summary>
     public readonly record struct Response(int Status, bool KeepAlive);
 
     public async ValueTask<Response> ExchangeAsync(LoadRequest request)
