@@ -108,7 +108,7 @@ static void PrintUsage()
 
         usage: dotnet run --project load-tests/OrderEngine.LoadTests -c Release -- <scenario> [options]
                ... -- verify --report <dir>/<run>.json [--url URL] [--settle 2s]   check a finished run's SKUs again
-               ... -- selftest                                                     the checker's rules on made-up figures
+               ... -- selftest                                                     the checker's rules, the raw client, window verdicts (no engine)
                ... -- client-check [--url URL]                                     both load clients classify the same answers alike
                ... -- stub [--port 5099]          an in-memory stand-in for the engine, to measure the generator alone
 
