@@ -193,7 +193,9 @@ public static class Runner
             report.Windows = Windows.Analyze(report.Series, window, run.FlatTolerance);
             windows = Windows.Brief(report.Windows);
         }
-        report.Summary = scenario.Summarize(report, result) + windows + GeneratorNote(report.Generator);
+        // 429s (too many placements of one SKU in flight) are counted in errors; named here so they are not taken for failures.
+        var throttled = report.StatusCodes.GetValueOrDefault("429");
+        report.Summary = scenario.Summarize(report, result) + (throttled > 0 ? $" throttled-429={throttled}" : "") + windows + GeneratorNote(report.Generator);
 
         var baseName = ReportWriter.BaseName(report, startedUtc);
         var (md, json, _) = ReportWriter.Write(run.ReportDir, baseName, report, catalog);
