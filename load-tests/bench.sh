@@ -1,79 +1,85 @@
 #!/usr/bin/env bash
 # The side-by-side benchmark: OrderEngine on SQLite, then on PostgreSQL, against the PostgreSQL row-lock baseline
-# (../shared/bench/pg-baseline.sh), same machine, same run, same client count; prints engine/baseline ratios.
+# (../shared/bench/pg-baseline.sh), same machine, same run, same client count; prints engine/baseline ratios and the
+# figures the performance targets are stated in.
 #
 # usage: load-tests/bench.sh [CLIENTS] [SECONDS] [UNITS] [SKUS] [FEED_ORDERS]
-#   defaults: 64 clients, 20 s per marketplace run, 10,000 units in the flash sale, 100,000 marketplace SKUs,
-#   100,000 orders in the channel feed (streamed to POST /api/channels/{channel}/feed, then fed again).
-# env: SCENARIOS="flash market feed" (a subset runs only those; the baseline runs only with flash or market),
-#      FEED_FEEDS=1 (concurrent feeds, one channel each), FEED_SKUS=10000.
-# The feed has no counterpart in pg-baseline: its figures are quoted against the marketplace orders/s of the same
-# engine and backend in the same run.
+#   defaults: 64 clients, 20 s per marketplace run, 100,000 units in the flash sale (the baseline sells the same
+#   number), 100,000 marketplace SKUs, 100,000 orders in the channel feed.
+# env: SCENARIOS="flash market feed cold" (the default set; add soak, or give a subset; the baseline runs only with
+#        flash or market)
+#      BACKENDS="sqlite postgres"   CLIENT=raw|httpclient (the load tool's HTTP client)
+#      FLASH_MAX_SECONDS=600 (the flash sale runs until sold out + 5 s of refusals, at most this long)
+#      FEED_FEEDS=1 FEED_SKUS=10000 (the feed: concurrent feeds, one channel each; SKUs)
+#      COLD_UNITS=10000000 COLD_SECONDS=60 COLD_SPLIT=30 (cold: a flash sale on a just-started engine, no warm-up;
+#        units/s of the first COLD_SPLIT seconds against the rest)
+#      SOAK_DURATION=10m SOAK_WINDOW=60s (soak: the Zipf marketplace for SOAK_DURATION on a fresh engine, per-window
+#        orders/s and engine RSS against the first window)
+# Scenarios: flash = one hot SKU until sold out (units/s, p99 while selling, refusals/s after the sell-out and their
+# p99); market = Zipf marketplace; feed = 100k-order NDJSON channel feed (no baseline counterpart: quoted against the
+# marketplace orders/s of the same engine and backend); cold = first seconds of a fresh engine; soak = flat over time.
 # Durable settings everywhere: SQLite WAL synchronous=FULL; PostgreSQL fsync=on, synchronous_commit=on.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/.." && pwd)
+source "$here/lib.sh"
 baseline=${PG_BASELINE:-$root/../shared/bench/pg-baseline.sh}
-clients=${1:-64}; seconds=${2:-20}; units=${3:-10000}; skus=${4:-100000}; feed_orders=${5:-100000}
-scenarios=" ${SCENARIOS:-flash market feed} "; feed_feeds=${FEED_FEEDS:-1}; feed_skus=${FEED_SKUS:-10000}
+clients=${1:-64}; seconds=${2:-20}; units=${3:-100000}; skus=${4:-100000}; feed_orders=${5:-100000}
+scenarios=" ${SCENARIOS:-flash market feed cold} "; backends=${BACKENDS:-sqlite postgres}; client=${CLIENT:-raw}
+feed_feeds=${FEED_FEEDS:-1}; feed_skus=${FEED_SKUS:-10000}; flash_max=${FLASH_MAX_SECONDS:-600}
+cold_units=${COLD_UNITS:-10000000}; cold_seconds=${COLD_SECONDS:-60}; cold_split=${COLD_SPLIT:-30}
+soak_duration=${SOAK_DURATION:-10m}; soak_window=${SOAK_WINDOW:-60s}
 want() { [[ $scenarios == *" $1 "* ]]; }
 work=$(mktemp -d -t orderengine-bench.XXXXXX); chmod 711 "$work"  # the postgres user must reach its data folder
 report_dir=${REPORT_DIR:-$root/load-tests/reports/bench-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$report_dir"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url=http://127.0.0.1:$port
-engine_pid=; pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+url=http://127.0.0.1:$(free_port)
 
-as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
-stop_engine() { [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null; engine_pid=; }
-cleanup() {
-  stop_engine || true
-  [ -d "$work/pg/data" ] && as_pg "$pg_bin/pg_ctl -D $work/pg/data -m immediate stop" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
+cleanup() { stop_engine || true; stop_postgres immediate; rm -rf "$work"; }
 trap cleanup EXIT
 
-echo "building (Release)..." >&2
-dotnet build -c Release "$root/src/OrderEngine.Api" -v q -nologo >/dev/null
-dotnet build -c Release "$root/load-tests/OrderEngine.LoadTests" -v q -nologo >/dev/null
-load() { dotnet "$root/load-tests/OrderEngine.LoadTests/bin/Release/net10.0/OrderEngine.LoadTests.dll" "$@" --url "$url" --report-dir "$report_dir" --quiet; }
-
-start_engine() { # start_engine <name> [env...]
-  mkdir -p "$work/$1"
-  (cd "$work/$1" && exec env "${@:2}" dotnet "$root/src/OrderEngine.Api/bin/Release/net10.0/OrderEngine.Api.dll" --urls "$url" >"$work/$1/engine.log" 2>&1) &
-  engine_pid=$!
-  for _ in $(seq 1 120); do curl -sf "$url/health/ready" >/dev/null 2>&1 && return 0; sleep 0.5; done
-  echo "engine $1 did not become ready; its log:" >&2; tail -30 "$work/$1/engine.log" >&2; exit 2
-}
-
-start_postgres() {
-  [ -x "$pg_bin/initdb" ] || { echo "PostgreSQL server binaries not found (apt-get install -y postgresql)" >&2; exit 2; }
-  mkdir -p "$work/pg"; [ "$(id -u)" = 0 ] && chown postgres "$work/pg"
-  local pgport; pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  as_pg "$pg_bin/initdb -D $work/pg/data -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
-  printf "listen_addresses='127.0.0.1'\nport=%s\nunix_socket_directories='%s'\nmax_connections=200\nshared_buffers=1GB\nmax_wal_size=4GB\nsynchronous_commit=on\nfsync=on\n" "$pgport" "$work/pg" >> "$work/pg/data/postgresql.conf"
-  as_pg "$pg_bin/pg_ctl -D $work/pg/data -l $work/pg/log -w start" >/dev/null
-  "$pg_bin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -q -c "create database orderengine" >/dev/null
-  pg_conn="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=orderengine"
-}
+build_release
+load() { load_tool "$@" --url "$url" --report-dir "$report_dir" --client "$client" --quiet; }
+latest_json() { ls -t "$report_dir"/"$1"-*.json 2>/dev/null | head -1; }
 
 field() { sed -n "s|.*[ (]$1=\([0-9.]*\).*|\1|p" <<<"$2" | head -1; }
 p99_of() { sed -n 's/.*latency[^:]*: n=[0-9]* avg=[0-9.]*ms p50=[0-9.]*ms p99=\([0-9.]*\)ms.*/\1/p' <<<"$1" | head -1; }
-rejection_p99() { sed -n 's/.*rejections(after sell-out): n=[0-9]* avg=[0-9.]*ms p50=[0-9.]*ms p99=\([0-9.]*\)ms.*/\1/p' <<<"$1" | head -1; }
+rejection_p99() { sed -n 's/.*rejections(after sell-out): refusals\/s=[0-9]* over=[0-9.]*s n=[0-9]* avg=[0-9.]*ms p50=[0-9.]*ms p99=\([0-9.]*\)ms.*/\1/p' <<<"$1" | head -1; }
 check_of() { sed -n 's/.*check=\([A-Z]*\).*/\1/p' <<<"$1" | head -1; }
 ack_p99() { sed -n 's/.* ack-latency: n=[0-9]* avg=[0-9.]*ms p50=[0-9.]*ms p99=\([0-9.]*\)ms.*/\1/p' <<<"$1" | head -1; }
+word() { sed -n "s|.* $1=\([^ ]*\).*|\1|p" <<<"$2" | head -1; }
+
+per_second() { python3 "$here/report_figures.py" per-second "$1"; }
+windows_of() { python3 "$here/report_figures.py" windows "$1"; }
 
 declare -A R
-run_engine_scenarios() { # <label>
+
+run_cold() { # <label> [engine env...]: a fresh engine, no warm-up, a flash sale that lasts the whole run.
+  local cold json
+  echo "== $1: cold start (fresh engine, no warm-up)" >&2
+  start_engine "cold-$1" "${@:2}"
+  cold=$(load flash-sale --units "$cold_units" --clients "$clients" --duration "${cold_seconds}s" --split-at "${cold_split}s" \
+    --warmup 0 --engine-pid "$engine_pid" | tail -1); echo "$cold"
+  stop_engine
+  json=$(latest_json flash-sale)
+  R[$1.cold.early]=$(field early-units/s "$cold"); R[$1.cold.steady]=$(field steady-units/s "$cold")
+  R[$1.cold.ratio]=$(word early/steady "$cold"); R[$1.cold.check]=$(check_of "$cold")
+  R[$1.cold.series]=$(per_second "$json")
+}
+
+run_engine_scenarios() { # <label>: flash, market, feed on one engine, after a warm-up.
   local flash market feed
   # Unmeasured warm-up on its own SKUs, so the figures are of a warm engine (JIT tiers, pools), not of its first seconds.
   load flash-sale --units 1000000 --clients "$clients" --duration 10s --warmup 0 >/dev/null
   if want flash; then
-    flash=$(load flash-sale --units "$units" --clients "$clients" --after-sellout 3s | tail -1); echo "$flash"
-    R[$1.flash]=$(field units/s "$flash"); R[$1.flash.p99]=$(p99_of "$flash"); R[$1.flash.rej.p99]=$(rejection_p99 "$flash"); R[$1.flash.check]=$(check_of "$flash")
+    flash=$(load flash-sale --units "$units" --clients "$clients" --after-sellout 5s --duration "${flash_max}s" --engine-pid "$engine_pid" | tail -1); echo "$flash"
+    R[$1.flash]=$(field units/s "$flash"); R[$1.flash.p99]=$(p99_of "$flash"); R[$1.flash.check]=$(check_of "$flash")
+    R[$1.flash.sold]=$(field sold "$flash"); R[$1.flash.gen]=$(field gen-us/req "$flash")
+    R[$1.refusals]=$(field refusals/s "$flash"); R[$1.refusals.p99]=$(rejection_p99 "$flash")
   fi
   if want market; then
-    market=$(load marketplace --dist zipf --skus "$skus" --clients "$clients" --duration "${seconds}s" --setup-parallelism 64 | tail -1); echo "$market"
+    market=$(load marketplace --dist zipf --skus "$skus" --clients "$clients" --duration "${seconds}s" --setup-parallelism 64 --engine-pid "$engine_pid" | tail -1); echo "$market"
     R[$1.market]=$(field orders/s "$market"); R[$1.market.p99]=$(p99_of "$market"); R[$1.market.check]=$(check_of "$market")
+    R[$1.market.gen]=$(field gen-us/req "$market")
   fi
   if want feed; then
     feed=$(load feed --orders "$feed_orders" --feeds "$feed_feeds" --skus "$feed_skus" --setup-parallelism 64 --engine-pid "$engine_pid" | tail -1); echo "$feed"
@@ -82,44 +88,116 @@ run_engine_scenarios() { # <label>
   fi
 }
 
-echo "== OrderEngine on SQLite" >&2
-start_engine sqlite
-run_engine_scenarios sqlite
-stop_engine
+run_soak() { # <label> [engine env...]: a fresh engine, warmed up, then the Zipf marketplace for SOAK_DURATION.
+  local soak
+  echo "== $1: soak ($soak_duration, ${soak_window} windows)" >&2
+  # Reservations are held for a day, so the check after the soak still finds every one (none expire mid-run; with
+  # the default 15 minutes, a soak longer than that would see reservations expire and the check fail).
+  start_engine "soak-$1" "${@:2}" "OrderEngine__Orders__HoldTime=1.00:00:00"
+  load flash-sale --units 1000000 --clients "$clients" --duration 10s --warmup 0 >/dev/null
+  soak=$(load marketplace --dist zipf --skus "$skus" --stock 1000000000 --clients "$clients" --duration "$soak_duration" \
+    --window "$soak_window" --setup-parallelism 64 --engine-pid "$engine_pid" | tail -1); echo "$soak"
+  stop_engine
+  R[$1.soak]=$(word flat "$soak"); R[$1.soak.check]=$(check_of "$soak"); R[$1.soak.orders]=$(field orders/s "$soak")
+  R[$1.soak.windows]=$(windows_of "$(latest_json marketplace)")
+}
 
-echo "== OrderEngine on PostgreSQL" >&2
-start_postgres
-start_engine postgres OrderEngine__Persistence__Provider=PostgreSql "OrderEngine__Persistence__ConnectionString=$pg_conn"
-run_engine_scenarios postgres
-stop_engine
-as_pg "$pg_bin/pg_ctl -D $work/pg/data -m fast stop" >/dev/null 2>&1 || true
+main_sets() { want flash || want market || want feed; }
+for db in $backends; do
+  case $db in
+    sqlite)
+      want cold && run_cold sqlite
+      if main_sets; then echo "== OrderEngine on SQLite" >&2; start_engine sqlite; run_engine_scenarios sqlite; stop_engine; fi
+      want soak && run_soak sqlite
+      ;;
+    postgres)
+      start_postgres
+      want cold && run_cold postgres OrderEngine__Persistence__Provider=PostgreSql "OrderEngine__Persistence__ConnectionString=$(pg_database orderengine_cold)"
+      if main_sets; then
+        echo "== OrderEngine on PostgreSQL" >&2
+        start_engine postgres OrderEngine__Persistence__Provider=PostgreSql "OrderEngine__Persistence__ConnectionString=$(pg_database orderengine)"
+        run_engine_scenarios postgres; stop_engine
+      fi
+      want soak && run_soak postgres OrderEngine__Persistence__Provider=PostgreSql "OrderEngine__Persistence__ConnectionString=$(pg_database orderengine_soak)"
+      stop_postgres fast
+      ;;
+    *) echo "unknown backend '$db' in BACKENDS (sqlite, postgres)" >&2; exit 2 ;;
+  esac
+done
 
 if want flash || want market; then
   echo "== baseline: PostgreSQL row locks" >&2
-  bflash=$("$baseline" flash_single_stmt "$clients" "$seconds" "$units" | tail -1); echo "$bflash"
-  bmarket=$("$baseline" marketplace_zipf "$clients" "$seconds" | tail -1); echo "$bmarket"
-  R[base.flash]=$(field units/s "$bflash"); R[base.market]=$(field orders/s "$bmarket")
-  R[base.flash.p99]=$(sed -n 's/.*p99=\([0-9.]*\)ms.*/\1/p' <<<"$bflash" | head -1); R[base.market.p99]=$(sed -n 's/.*p99=\([0-9.]*\)ms.*/\1/p' <<<"$bmarket" | head -1)
+  if want flash; then
+    bflash=$("$baseline" flash_single_stmt "$clients" "$seconds" "$units" | tail -1); echo "$bflash"
+    R[base.flash]=$(field units/s "$bflash"); R[base.flash.sold]=$(field sold "$bflash")
+    R[base.flash.p99]=$(sed -n 's/.*p99=\([0-9.]*\)ms.*/\1/p' <<<"$bflash" | head -1)
+  fi
+  if want market; then
+    bmarket=$("$baseline" marketplace_zipf "$clients" "$seconds" | tail -1); echo "$bmarket"
+    R[base.market]=$(field orders/s "$bmarket"); R[base.market.p99]=$(sed -n 's/.*p99=\([0-9.]*\)ms.*/\1/p' <<<"$bmarket" | head -1)
+  fi
 fi
 
 ratio() { python3 -c "a,b='$1','$2'; print(f'{float(a)/float(b):.2f}x' if a and b and float(b)>0 else 'n/a')"; }
+# target <label> <value> <at least> [<p99> <at most>]: "label: yes|no" ("-" when there is no figure).
+target() { python3 -c "
+import sys
+label, v, lo = sys.argv[1:4]; p99, hi = (sys.argv[4:6] + ['', ''])[:2]
+num = lambda x: float(x) if x not in ('', 'n/a', '-') else None
+if num(v) is None: print(label + ': -'); sys.exit()
+ok = num(v) >= float(lo) and (not hi or (num(p99) is not None and num(p99) <= float(hi)))
+print(label + ': ' + ('yes' if ok else 'no'))" "$@"; }
+row() { printf '%-38s %12s %10s %12s %10s %8s\n' "$@"; }
 set +u
 {
   echo
-  echo "OrderEngine benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg); clients=$clients"
-  printf '%-34s %12s %10s %12s %10s %8s\n' scenario engine p99ms baseline p99ms ratio
-  for db in sqlite postgres; do
-    if want flash; then printf '%-34s %12s %10s %12s %10s %8s\n' "flash sale units/s ($db)" "${R[$db.flash]}" "${R[$db.flash.p99]}" "${R[base.flash]}" "${R[base.flash.p99]}" "$(ratio "${R[$db.flash]}" "${R[base.flash]}")"; fi
-    if want market; then printf '%-34s %12s %10s %12s %10s %8s\n' "marketplace zipf orders/s ($db)" "${R[$db.market]}" "${R[$db.market.p99]}" "${R[base.market]}" "${R[base.market.p99]}" "$(ratio "${R[$db.market]}" "${R[base.market]}")"; fi
-  done
+  echo "OrderEngine benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg); clients=$clients, load client=$client"
+  if want flash || want market; then
+    row scenario engine p99ms baseline p99ms ratio
+    for db in $backends; do
+      want flash && row "flash sale units/s ($db)" "${R[$db.flash]}" "${R[$db.flash.p99]}" "${R[base.flash]}" "${R[base.flash.p99]}" "$(ratio "${R[$db.flash]}" "${R[base.flash]}")"
+      want market && row "marketplace zipf orders/s ($db)" "${R[$db.market]}" "${R[$db.market.p99]}" "${R[base.market]}" "${R[base.market.p99]}" "$(ratio "${R[$db.market]}" "${R[base.market]}")"
+      want flash && row "refusals after sell-out /s ($db)" "${R[$db.refusals]}" "${R[$db.refusals.p99]}" "-" "-" "-"
+    done
+    if want flash; then
+      echo "flash sale: $units units; sold by the engine: $(for db in $backends; do printf '%s %s  ' "$db" "${R[$db.flash.sold]}"; done)baseline ${R[base.flash.sold]} (in ${seconds} s; units/s over each one's selling window)"
+    fi
+  fi
   if want feed; then
     echo "channel feed ($feed_orders orders, $feed_feeds feed(s)); no baseline counterpart: ratio = feed orders/s / marketplace orders/s, same backend, same run"
-    printf '%-34s %12s %14s %12s %12s\n' scenario orders/s ack-p99ms replay/s vs-market
-    for db in sqlite postgres; do
-      printf '%-34s %12s %14s %12s %12s\n' "feed ingest orders/s ($db)" "${R[$db.feed]}" "${R[$db.feed.p99]}" "${R[$db.replay]}" "$(ratio "${R[$db.feed]}" "${R[$db.market]}")"
+    printf '%-38s %12s %14s %12s %12s\n' scenario orders/s ack-p99ms replay/s vs-market
+    for db in $backends; do
+      printf '%-38s %12s %14s %12s %12s\n' "feed ingest orders/s ($db)" "${R[$db.feed]}" "${R[$db.feed.p99]}" "${R[$db.replay]}" "$(ratio "${R[$db.feed]}" "${R[$db.market]}")"
     done
   fi
-  if want flash; then echo "rejections after sell-out p99 ms: sqlite ${R[sqlite.flash.rej.p99]}, postgres ${R[postgres.flash.rej.p99]}"; fi
-  echo "invariant checks: sqlite flash ${R[sqlite.flash.check]:--} market ${R[sqlite.market.check]:--} feed ${R[sqlite.feed.check]:--}; postgres flash ${R[postgres.flash.check]:--} market ${R[postgres.market.check]:--} feed ${R[postgres.feed.check]:--}"
+  if want cold; then
+    echo "cold start: fresh engine, no warm-up, flash sale of $cold_units units for ${cold_seconds} s; units/s of the first ${cold_split} s against the rest (target >= 0.80)"
+    printf '%-38s %12s %12s %10s\n' scenario "0-${cold_split}s" "${cold_split}s-end" early/steady
+    for db in $backends; do
+      printf '%-38s %12s %12s %10s\n' "cold start units/s ($db)" "${R[$db.cold.early]}" "${R[$db.cold.steady]}" "${R[$db.cold.ratio]}"
+      echo "  units/s per second: ${R[$db.cold.series]}"
+    done
+  fi
+  if want soak; then
+    echo "soak: Zipf marketplace for $soak_duration on a fresh warmed-up engine; each ${soak_window} window against the first (flat: within +-10% on orders/s and engine RSS)"
+    for db in $backends; do
+      echo "soak ($db): orders/s=${R[$db.soak.orders]} flat=${R[$db.soak]}"
+      echo "${R[$db.soak.windows]}"
+    done
+  fi
+  # The performance issue's targets against this run's figures ("-" where the scenario did not run).
+  echo "targets:"
+  for db in $backends; do
+    echo "  $db: $(target "flash >=10x baseline, p99<=20ms" "$(ratio "${R[$db.flash]}" "${R[base.flash]}" | tr -d x)" 10 "${R[$db.flash.p99]}" 20)" \
+      "| $(target "market >=3x, p99<=50ms" "$(ratio "${R[$db.market]}" "${R[base.market]}" | tr -d x)" 3 "${R[$db.market.p99]}" 50)" \
+      "| $(target "refusals >=20000/s, p99<=10ms" "${R[$db.refusals]}" 20000 "${R[$db.refusals.p99]}" 10)" \
+      "| $(target "feed >=10000/s" "${R[$db.feed]}" 10000)" \
+      "| $(target "cold >=0.80" "${R[$db.cold.ratio]}" 0.8)" \
+      "| soak flat: ${R[$db.soak]:--}"
+  done
+  gen=""; for db in $backends; do gen+="$db flash ${R[$db.flash.gen]:--} market ${R[$db.market.gen]:--}; "; done
+  echo "load generator CPU per request (us, measured phase): $gen"
+  checks=""; for db in $backends; do checks+="$db flash ${R[$db.flash.check]:--} market ${R[$db.market.check]:--} feed ${R[$db.feed.check]:--} cold ${R[$db.cold.check]:--} soak ${R[$db.soak.check]:--}; "; done
+  echo "invariant checks: $checks"
   echo "reports: $report_dir"
 } | tee "$report_dir/summary.txt"

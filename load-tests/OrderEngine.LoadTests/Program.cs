@@ -5,6 +5,13 @@ using OrderEngine.LoadTests.Core;
 using OrderEngine.LoadTests.Reporting;
 using OrderEngine.LoadTests.Scenarios;
 
+// Socket completions run on the socket engine's own thread instead of being handed to the thread pool: one wake-up
+// per answer instead of two, measurably less generator CPU per request (load-tests/README.md, "Generator cost"). The
+// generator's continuations are short and never block, which is what this needs. The runtime reads the variable once,
+// when the first socket is used, so it is set before anything else runs; a value given in the environment wins.
+if (Environment.GetEnvironmentVariable(InlineCompletions.Variable) is null)
+    Environment.SetEnvironmentVariable(InlineCompletions.Variable, "1");
+
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -30,6 +37,10 @@ try
             return SelfTest.Run();
         case "verify":
             return await VerifyAsync(options);
+        case "client-check":
+            return await ClientCheck.RunAsync(options);
+        case "stub":
+            return await StubServer.RunAsync(options, cts.Token);
     }
     var info = ScenarioRegistry.Find(command);
     if (info is null)
@@ -97,7 +108,9 @@ static void PrintUsage()
 
         usage: dotnet run --project load-tests/OrderEngine.LoadTests -c Release -- <scenario> [options]
                ... -- verify --report <dir>/<run>.json [--url URL] [--settle 2s]   check a finished run's SKUs again
-               ... -- selftest                                                     the checker's rules on made-up figures
+               ... -- selftest                                                     the checker's rules, the raw client, window verdicts (no engine)
+               ... -- client-check [--url URL]                                     both load clients classify the same answers alike
+               ... -- stub [--port 5099]          an in-memory stand-in for the engine, to measure the generator alone
 
         common options:
           --url http://127.0.0.1:5000   the engine
@@ -111,7 +124,11 @@ static void PrintUsage()
           --run-id ID                   SKU name prefix (default: lt<MMddHHmmss>-<random>)
           --timeout 30s                 per request; a timed-out order is asked about again after the run
           --setup-parallelism 64, --check-parallelism 32, --settle 10s, --reconcile-attempts 5, --reconcile-timeout 60s
+          --client raw|httpclient       HTTP client of the load requests: the tool's lean keep-alive client over sockets
+                                        (raw, the default) or .NET's HttpClient; `client-check` shows they classify alike
           --engine-pid PID              sample the engine's memory and CPU once a second (Linux /proc)
+          --window 60s                  a soak: per-window accepted/s and engine RSS against the first window's, with a
+                                        verdict: flat when every full window is within --flat-tolerance 0.10 (±10%)
           --quiet                       no progress lines
 
         scenarios:

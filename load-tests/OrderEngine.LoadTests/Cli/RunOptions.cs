@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using OrderEngine.LoadTests.Core;
 
 namespace OrderEngine.LoadTests.Cli;
 
@@ -33,10 +34,21 @@ public sealed partial class RunOptions
     public required int? EnginePid { get; init; }
     public required bool Quiet { get; init; }
 
+    /// <summary>--window: cut the per-second series into windows (a soak: 60s) and judge each against the first.</summary>
+    public required TimeSpan? Window { get; init; }
+
+    /// <summary>--flat-tolerance: how far (0.10 = ±10%) a window may be from the first and still count as flat.</summary>
+    public required double FlatTolerance { get; init; }
+
+    /// <summary>The HTTP client that carries the load requests (--client raw|httpclient).</summary>
+    public required LoadClientKind Client { get; init; }
+
     /// <summary>The number of HTTP connections the generator may open: one per client or per in-flight request.</summary>
     public int Connections => Mode == LoadMode.Closed ? Clients : MaxInFlight;
 
     /// <summary>"clients=64" or "rate=2000": how the load was offered, for the summary line.</summary>
+    public string ClientLabel => Client == LoadClientKind.Raw ? "raw" : "httpclient";
+
     public string LoadLabel => Mode == LoadMode.Closed
         ? $"clients={Clients}"
         : $"rate={Rate.ToString("0.##", CultureInfo.InvariantCulture)}";
@@ -84,6 +96,16 @@ public sealed partial class RunOptions
             ReconcileTimeout = a.Duration("reconcile-timeout", TimeSpan.FromSeconds(60)),
             EnginePid = a.Has("engine-pid") ? a.Int("engine-pid", 0, 1) : null,
             Quiet = a.Flag("quiet"),
+            Window = a.Duration("window") is { } window
+                ? (window >= TimeSpan.FromSeconds(2) ? window : throw new UsageException("--window: at least 2s (the series has one row a second)"))
+                : null,
+            FlatTolerance = a.Double("flat-tolerance", 0.10, 0, 10),
+            Client = a.String("client", "raw") switch
+            {
+                "raw" => LoadClientKind.Raw,
+                "httpclient" => LoadClientKind.HttpClient,
+                var v => throw new UsageException($"--client: raw or httpclient, not '{v}'"),
+            },
         };
     }
 

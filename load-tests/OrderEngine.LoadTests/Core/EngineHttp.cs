@@ -20,14 +20,14 @@ public sealed record SetStockBody(long OnHand, long Version);
 internal sealed partial class EngineJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// The generator's only connection to the engine: one shared <see cref="HttpClient"/> over a
-/// <see cref="SocketsHttpHandler"/> sized for the run (one connection per client or in-flight request).
+/// The generator's HttpClient connection to the engine: one shared <see cref="HttpClient"/> over a
+/// <see cref="SocketsHttpHandler"/> sized for the run (one connection per client or in-flight request). It sets up
+/// stock, reads it back and asks again about uncertain orders; it carries the load itself with --client httpclient
+/// (the default, --client raw, is <see cref="RawHttp"/>).
 /// </summary>
-public sealed class EngineHttp : IDisposable
+public sealed class EngineHttp : ILoadClient, IDisposable
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
-    private static readonly byte[] InsufficientStock = "InsufficientStock"u8.ToArray();
-    private static readonly byte[] UnknownSku = "UnknownSku"u8.ToArray();
 
     private readonly HttpClient _http;
 
@@ -68,7 +68,7 @@ public sealed class EngineHttp : IDisposable
             using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             // Read the whole body: the latency includes it and the connection goes back to the pool clean.
-            var buffer = ArrayPool<byte>.Shared.Rent(4096);
+            var buffer = ArrayPool<byte>.Shared.Rent(ResponseClassifier.KeptBodyBytes + 512);
             try
             {
                 // The first ~3.5 KB are kept (enough for any problem body); the rest is read into the last 512 bytes and dropped.
@@ -84,16 +84,7 @@ public sealed class EngineHttp : IDisposable
                         if (kept < buffer.Length - Spill) kept += n;
                     }
                 }
-                var end = Stopwatch.GetTimestamp();
-                return status switch
-                {
-                    201 => new Outcome(OutcomeClass.Accepted, status, RefusalKind.None, startTicks, end, null),
-                    // The body is kept only for refusals other than plain sell-outs, as a sample for the report.
-                    409 when ClassifyRefusal(buffer.AsSpan(0, kept)) is var kind => new Outcome(OutcomeClass.Refused, status, kind, startTicks, end,
-                        kind == RefusalKind.InsufficientStock ? null : Encoding.UTF8.GetString(buffer, 0, Math.Min(kept, 600))),
-                    _ => new Outcome(OutcomeClass.OtherStatus, status, RefusalKind.None, startTicks, end,
-                        Encoding.UTF8.GetString(buffer, 0, Math.Min(kept, 600))),
-                };
+                return ResponseClassifier.Classify(status, buffer.AsSpan(0, kept), startTicks, Stopwatch.GetTimestamp());
             }
             finally
             {
@@ -120,11 +111,6 @@ public sealed class EngineHttp : IDisposable
                 "cancelled: " + e.Message);
         }
     }
-
-    private static RefusalKind ClassifyRefusal(ReadOnlySpan<byte> body) =>
-        body.IndexOf(InsufficientStock) >= 0 ? RefusalKind.InsufficientStock
-        : body.IndexOf(UnknownSku) >= 0 ? RefusalKind.UnknownSku
-        : RefusalKind.Other;
 
     /// <summary>PUT /api/stock/{sku}; returns the status code and, on failure, the body.</summary>
     public async Task<(int Status, string? Body)> PutStockAsync(string sku, long onHand, long version, CancellationToken ct)

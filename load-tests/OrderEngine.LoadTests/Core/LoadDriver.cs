@@ -35,7 +35,7 @@ public sealed class PhasePlan
 /// coordinated omission); at most --max-in-flight requests are outstanding, those due beyond it are counted as not sent.
 /// Every completion goes to the metrics, the SKU ledger, and the queue of outcomes to resolve after the run.
 /// </summary>
-public sealed class LoadDriver(RunOptions run, EngineHttp http, SkuCatalog catalog, ConcurrentQueue<LoadRequest> uncertain, ProcessSampler? engine)
+public sealed class LoadDriver(RunOptions run, ILoadClient http, SkuCatalog catalog, ConcurrentQueue<LoadRequest> uncertain, ProcessSampler? engine)
 {
     private readonly ProcessSampler _self = ProcessSampler.Self();
     private long _inFlight;
@@ -97,7 +97,9 @@ public sealed class LoadDriver(RunOptions run, EngineHttp http, SkuCatalog catal
             if (ct.IsCancellationRequested) RequestStop("interrupted");
             else if (now >= deadline) RequestStop("duration");
             else if (plan.StopAtTicks() is { } at && now >= at) RequestStop("scenario end");
-            else await Task.WhenAny(load, Task.Delay(5, CancellationToken.None)).ConfigureAwait(false);
+            // 20 ms between looks: each look is a wake-up of the generator, and the stop instant needs no finer grain
+            // (the flash sale's windows are cut at recorded completion times, not at this loop's).
+            else await Task.WhenAny(load, Task.Delay(20, CancellationToken.None)).ConfigureAwait(false);
             if (load.IsCompleted) RequestStop(_stopReason.Length > 0 ? _stopReason : "count");
         }
         // Let outstanding requests finish (each is bounded by the client timeout).

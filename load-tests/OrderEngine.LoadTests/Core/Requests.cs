@@ -52,11 +52,12 @@ public readonly record struct Outcome(OutcomeClass Class, int Status, RefusalKin
 
     /// <summary>
     /// True when the client knows for sure whether the order exists: 201 and 409 say so, and so do the 4xx answers
-    /// that change nothing (invalid input). A timeout, a transport error or a 5xx leaves it open: the order may have
-    /// been placed, so the generator asks again with the same Idempotency-Key after the run.
+    /// that change nothing (invalid input; 429, a placement refused at once because too many of the SKU's are in
+    /// flight). A timeout, a transport error or a 5xx leaves it open: the order may have been placed, so the generator
+    /// asks again with the same Idempotency-Key after the run.
     /// </summary>
     public bool IsDefinitive => Class is OutcomeClass.Accepted or OutcomeClass.Refused
-        || (Class == OutcomeClass.OtherStatus && Status is 400 or 404 or 413 or 415 or 422);
+        || (Class == OutcomeClass.OtherStatus && Status is 400 or 404 or 413 or 415 or 422 or 429);
 }
 
 /// <summary>

@@ -79,7 +79,8 @@ public static class ReportWriter
         if (r.Warmup is { } w) L($"| warm-up | {F(w.Seconds)} s, {w.Sent} requests ({w.Accepted} accepted, {w.Errors} errors), not measured |");
         L($"| machine | {r.Machine.Cores} cores, {F(r.Machine.MemoryGiB)} GiB, {r.Machine.Os}, {r.Machine.Runtime} |");
         L($"| load average | {r.Machine.LoadAverageAtStart} at start, {r.Machine.LoadAverageAtEnd} at end |");
-        L($"| generator CPU | {F(r.Generator.CpuSeconds)} s ({F(r.Generator.CpuPercentOfOneCore)}% of one core over the run) |");
+        L($"| generator CPU | {F(r.Generator.CpuSeconds)} s ({F(r.Generator.CpuPercentOfOneCore)}% of one core over the run); measured phase: {F(r.Generator.MeasuredCpuSeconds)} s ({F(r.Generator.MeasuredCpuPercentOfOneCore)}% of one core)"
+          + (r.Generator.CpuMicrosPerRequest is { } us ? $", **{F(us)} µs per request**" : "") + $", client {r.Generator.Client}, inline socket completions {(r.Generator.InlineSocketCompletions ? "on" : "off")} |");
         L();
         L("## Options");
         L();
@@ -143,6 +144,18 @@ public static class ReportWriter
         {
             L($"- **{(check.Passed ? "PASS" : "FAIL")}** {check.Name}: {check.Detail}");
             foreach (var e in check.Examples.Skip(1)) L($"  - {e}");
+        }
+        if (r.Windows is { } ws)
+        {
+            L();
+            L($"## Over time: {F(ws.WindowSeconds)} s windows against the first");
+            L();
+            L($"Flat (every full window within ±{F(ws.Tolerance * 100)}% of the first on accepted/s and engine RSS): **{ws.Verdict}**");
+            L();
+            L("| window | from s | to s | full | accepted/s | vs first | completed/s | max 1-s p99 ms | engine RSS MB (mean) | vs first | engine CPU % | gen CPU % |");
+            L("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var row in ws.Rows)
+                L($"| {row.Index + 1} | {F(row.FromS)} | {F(row.ToS)} | {(row.Full ? "yes" : "partial")} | {F(row.AcceptedPerS)} | {Opt(row.AcceptedVsFirst)} | {F(row.CompletedPerS)} | {Opt(row.MaxSecondP99Ms)} | {Opt(row.EngineRssMb)} | {Opt(row.RssVsFirst)} | {Opt(row.EngineCpuPercent)} | {Opt(row.GeneratorCpuPercent)} |");
         }
         L();
         L("## Throughput per second");

@@ -14,6 +14,9 @@ public sealed class RunReport
     public string RunId { get; set; } = "";
     public string Url { get; set; } = "";
     public string StartedAtUtc { get; set; } = "";
+
+    /// <summary>When the measured phase began (Unix ms): the per-second series' t = 0, for tools that line it up with others (profile.sh).</summary>
+    public long MeasureStartedAtUnixMs { get; set; }
     public string Mode { get; set; } = "";
     public int? Clients { get; set; }
     public double? Rate { get; set; }
@@ -45,6 +48,9 @@ public sealed class RunReport
     public List<CheckResult> Checks { get; set; } = [];
     public bool Passed { get; set; }
     public GeneratorSummary Generator { get; set; } = new();
+
+    /// <summary>With --window: the run cut into windows, each against the first (a soak's flatness).</summary>
+    public WindowSummary? Windows { get; set; }
     public List<SecondRow> Series { get; set; } = [];
     public string Summary { get; set; } = "";
 }
@@ -118,10 +124,16 @@ public sealed class CountsSummary
     public long TransportErrors { get; set; }
 }
 
+/// <summary>The load generator's own CPU use: over the whole run, and over the measured phase per completed request.</summary>
 public sealed class GeneratorSummary
 {
+    public string Client { get; set; } = "";
+    public bool InlineSocketCompletions { get; set; }
     public double CpuSeconds { get; set; }
     public double CpuPercentOfOneCore { get; set; }
+    public double MeasuredCpuSeconds { get; set; }
+    public double MeasuredCpuPercentOfOneCore { get; set; }
+    public double? CpuMicrosPerRequest { get; set; }
 }
 
 /// <summary>Latency percentiles in milliseconds of one class of requests.</summary>

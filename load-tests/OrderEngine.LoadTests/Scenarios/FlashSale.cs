@@ -10,7 +10,9 @@ namespace OrderEngine.LoadTests.Scenarios;
 /// One hot SKU with --units units; every request is an order for one unit with a fresh Idempotency-Key. The run
 /// goes on until the SKU is sold out plus --after-sellout of further attempts (or --duration, whichever is first).
 /// Like pg-baseline's flash_* scenarios: units/s over the selling window (first to last sale), latency while
-/// selling (requests completed up to the last sale) and, separately, of the refusals after the sell-out.
+/// selling (requests completed up to the last sale) and, separately, the refusals after the sell-out: their rate
+/// (the crowd that keeps knocking once the last unit is gone) and latency. With --split-at T it also compares the
+/// units/s of the first T seconds with those after T (a cold engine's first seconds against its steady rate).
 /// </summary>
 public sealed class FlashSale : Scenario
 {
@@ -23,6 +25,7 @@ public sealed class FlashSale : Scenario
 
     private readonly long _units;
     private readonly TimeSpan _afterSellout;
+    private readonly TimeSpan? _splitAt;
     private readonly int _sku;
     private readonly RequestLog _log = new();
     private long _accepted;
@@ -34,7 +37,10 @@ public sealed class FlashSale : Scenario
     public FlashSale(RunOptions run, Args args) : base(run)
     {
         _units = args.Long("units", 10_000, 1, 1_000_000_000);
-        _afterSellout = args.Duration("after-sellout", TimeSpan.FromSeconds(3));
+        // 5 s of refusals after the last sale: enough completions for a stable rate even at tens of thousands per second.
+        _afterSellout = args.Duration("after-sellout", TimeSpan.FromSeconds(5));
+        _splitAt = args.Duration("split-at");
+        if (_splitAt is { } split && split <= TimeSpan.Zero) throw new UsageException("--split-at must be positive");
         _sku = Catalog.Add($"{run.RunId}-flash", _units);
     }
 
@@ -44,6 +50,7 @@ public sealed class FlashSale : Scenario
     {
         ["units"] = _units.ToString(CultureInfo.InvariantCulture),
         ["after-sellout"] = ParameterFormat.Of(_afterSellout),
+        ["split-at"] = _splitAt is { } split ? ParameterFormat.Of(split) : "-",
         ["sku"] = Catalog.Name(_sku),
     };
 
@@ -160,6 +167,12 @@ public sealed class FlashSale : Scenario
             afterSellout,
         ];
 
+        // Refusals after the sell-out: those completed after the last sale, over the time from the last sale to the
+        // last completion (the run's end); the rate the engine turns the crowd away at once nothing is left.
+        var lastCompletion = entries.Count > 0 ? entries.Max(e => e.EndTicks) : 0;
+        var refusalWindow = sales.Count > 0 ? (lastCompletion - last) / (double)Stopwatch.Frequency : 0;
+        var refusalsPerSecond = refusalWindow > 0 ? afterRefused.TotalCount / refusalWindow : 0;
+
         var attemptsPerSecond = result.Metrics.Completed / Math.Max(result.Measure.Seconds, 1e-9);
         report.Figures[UnitsKey] = _units;
         report.Figures["sold_during_run"] = sold;
@@ -170,12 +183,48 @@ public sealed class FlashSale : Scenario
         report.Figures["sold_out"] = Interlocked.Read(ref _soldOutTicks) != 0 ? 1 : 0;
         var soldOutAt = Interlocked.Read(ref _soldOutTicks);
         if (soldOutAt != 0) report.Figures["sold_out_at_s"] = Math.Round((soldOutAt - result.Measure.StartTicks) / (double)Stopwatch.Frequency, 3);
+        report.Figures["refusal_window_s"] = Math.Round(refusalWindow, 3);
         report.Throughput["units_per_s"] = Math.Round(unitsPerSecond, 1);
+        report.Throughput["refusals_after_sellout_per_s"] = Math.Round(refusalsPerSecond, 1);
+        var split = SplitNote(report, result, sales, last, lastCompletion);
 
         var errors = result.Metrics.Count(OutcomeClass.OtherStatus) + result.Metrics.Failed;
         return string.Create(inv,
             $"orderengine flash-sale {Run.LoadLabel} units={_units}: sold={AcceptedTotal} units/s={unitsPerSecond:0} attempts/s={attemptsPerSecond:0} " +
             $"errors={errors}{Runner.NotSentNote(result.Metrics)} oversell={Runner.OversellVerdict(result.Checks)} check={Runner.CheckVerdict(result.Checks)} latency(while selling): {whileSelling.Brief()} " +
-            $"rejections(after sell-out): {afterSellout.Brief()}");
+            $"rejections(after sell-out): refusals/s={refusalsPerSecond:0} over={refusalWindow:0.0}s {afterSellout.Brief()}{split}");
+    }
+
+    /// <summary>
+    /// With --split-at T: units/s over the first T seconds of the measured phase against units/s from T to the end of
+    /// selling (the last sale, or the run's end while units were left), and their ratio. Empty without --split-at.
+    /// </summary>
+    private string SplitNote(RunReport report, RunResult result, List<RequestLog.Entry> sales, long lastSale, long lastCompletion)
+    {
+        if (_splitAt is not { } split) return "";
+        var inv = CultureInfo.InvariantCulture;
+        var start = result.Measure.StartTicks;
+        var splitTicks = start + (long)(split.TotalSeconds * Stopwatch.Frequency);
+        var soldOut = Interlocked.Read(ref _soldOutTicks) != 0;
+        var end = soldOut ? lastSale : lastCompletion;
+        var earlySeconds = (Math.Min(splitTicks, end) - start) / (double)Stopwatch.Frequency;
+        var steadySeconds = (end - splitTicks) / (double)Stopwatch.Frequency;
+        var early = sales.Count(e => e.EndTicks < splitTicks);
+        var steady = sales.Count(e => e.EndTicks >= splitTicks);
+        var earlyRate = earlySeconds > 0 ? early / earlySeconds : 0;
+        var steadyRate = steadySeconds > 0 ? steady / steadySeconds : 0;
+        report.Figures["split_at_s"] = split.TotalSeconds;
+        report.Throughput["early_units_per_s"] = Math.Round(earlyRate, 1);
+        if (steadySeconds < 1)
+        {
+            // Sold out before (or just after) the split: there is no steady part to compare with.
+            Console.Error.WriteLine($"warning: the sale ended {-steadySeconds:0.0}s before --split-at {split.TotalSeconds:0}s; give more --units for an early/steady ratio");
+            return string.Create(inv, $" split-at={split.TotalSeconds:0}s: early-units/s={earlyRate:0} steady-units/s=n/a early/steady=n/a");
+        }
+        var ratio = steadyRate > 0 ? earlyRate / steadyRate : 0;
+        report.Throughput["steady_units_per_s"] = Math.Round(steadyRate, 1);
+        report.Figures["early_over_steady"] = Math.Round(ratio, 3);
+        return string.Create(inv,
+            $" split-at={split.TotalSeconds:0}s: early-units/s={earlyRate:0} steady-units/s={steadyRate:0} early/steady={ratio:0.00} steady-seconds={steadySeconds:0.0}");
     }
 }
