@@ -16,6 +16,25 @@ public class OrderDeadlinesTests
     }
 
     [Fact]
+    public void A_placement_written_reserved_is_next_due_when_its_hold_ends()
+    {
+        var placed = new OrderPlaced("o1", "web", "c", "EUR", ImmutableArray.Create(new OrderLine("A", 1, 1m, 1m)), 1m, null, T.AddMinutes(15), T,
+            Outcome: new PlacementOutcome(OrderStatus.Reserved, [], null, T.AddSeconds(1)));
+        Assert.Equal(new OrderDeadlines.Track("o1", T.AddMinutes(15), T.AddMinutes(15)), OrderDeadlines.Of(placed, Grace));
+    }
+
+    [Fact]
+    public void A_placement_written_on_hold_is_due_at_its_review_deadline_and_a_cash_on_delivery_one_owes_nothing()
+    {
+        var placed = new OrderPlaced("o1", "web", "c", "EUR", ImmutableArray.Create(new OrderLine("A", 1, 1m, 1m)), 1m, null, T.AddMinutes(15), T);
+        var held = placed with { Outcome = new PlacementOutcome(OrderStatus.OnHold, ["blocked"], T.AddHours(24), T) };
+        var confirmed = placed with { Outcome = new PlacementOutcome(OrderStatus.Confirmed, [], null, T) };
+
+        Assert.Equal(new OrderDeadlines.Track("o1", T.AddHours(24), T.AddHours(24)), OrderDeadlines.Of(held, Grace));
+        Assert.Equal(new OrderDeadlines.Forget("o1"), OrderDeadlines.Of(confirmed, Grace));
+    }
+
+    [Fact]
     public void A_reserved_order_is_next_due_when_its_hold_ends()
     {
         Assert.Equal(new OrderDeadlines.DueAtHoldEnd("o1"), OrderDeadlines.Of(new OrderReserved("o1", T), Grace));

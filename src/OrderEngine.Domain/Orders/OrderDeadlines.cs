@@ -25,6 +25,11 @@ public static class OrderDeadlines
     /// <param name="grace">How long a running entity is given to finish a step before it counts as stuck.</param>
     public static Change Of(IOrderEvent e, TimeSpan grace) => e switch
     {
+        // A placement written with its outcome (reserved first, then one write) is due at its hold's end or review deadline.
+        OrderPlaced { Outcome.Status: OrderStatus.Reserved } x => new Track(x.OrderId, x.ExpiresAt, x.ExpiresAt),
+        OrderPlaced { Outcome: { Status: OrderStatus.OnHold, ReviewBy: { } reviewBy } } x => new Track(x.OrderId, Later(x.ExpiresAt, reviewBy), reviewBy),
+        OrderPlaced { Outcome.Status: OrderStatus.Confirmed } x => new Forget(x.OrderId),
+        // A placement of an earlier version, written before its lines were reserved: its outcome must follow soon.
         OrderPlaced x => new Track(x.OrderId, x.ExpiresAt, x.At + grace),
         OrderReserved x => new DueAtHoldEnd(x.OrderId),
         OrderHeld x => new DueBy(x.OrderId, x.ReviewBy),
@@ -35,4 +40,6 @@ public static class OrderDeadlines
         // from it and forgets the order.
         _ => new DueBy(e.OrderId, e.At + grace),
     };
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }
