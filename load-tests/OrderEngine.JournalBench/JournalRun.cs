@@ -112,6 +112,9 @@ internal static class JournalRun
         finally
         {
             await host.StopAsync();
+            // Every run has its own database: let the idle connections of the finished one go (PostgreSQL's
+            // max_connections is shared by the whole run).
+            Npgsql.NpgsqlConnection.ClearAllPools();
         }
     }
 
@@ -126,7 +129,7 @@ internal static class JournalRun
     }
 }
 
-/// <summary>An entity persisting one (tagged) order event per number it is sent, answering after the write.</summary>
+/// <summary>An entity persisting one (tagged) order event per number it is sent, answering after the write (an order entity's journal traffic).</summary>
 internal sealed class BenchEntity : ReceivePersistentActor
 {
     public const string Count = "count";
@@ -145,6 +148,9 @@ internal sealed class BenchEntity : ReceivePersistentActor
     }
 
     public override string PersistenceId { get; }
+
+    // As the engine's order entities: no snapshot lookup, so a recovery is the journal's work alone.
+    public override Recovery Recovery => new(SnapshotSelectionCriteria.None);
 
     public static Props Props(string persistenceId) => Akka.Actor.Props.Create(() => new BenchEntity(persistenceId));
 }
