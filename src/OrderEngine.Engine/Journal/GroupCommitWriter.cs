@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Threading.Channels;
 
 namespace OrderEngine.Engine.Journal;
@@ -83,7 +82,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             Interlocked.Add(ref _rows, rows.Count);
             foreach (var request in batch) request.Done.TrySetResult();
         }
-        catch (Exception e) when (batch.Count > 1 && e is DbException)
+        catch (Exception e) when (batch.Count > 1 && _dialect.IsRefusal(e))
         {
             // One caller's rows (a sequence number stored twice by a second writer of the same id, a value the database
             // refuses) must not fail the others that happened to share its transaction: write them one caller at a time.

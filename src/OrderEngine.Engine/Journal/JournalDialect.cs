@@ -28,6 +28,12 @@ internal abstract class JournalDialect : IAsyncDisposable
     /// </summary>
     public abstract Task DeleteToAsync(string persistenceId, long toSequenceNr);
 
+    /// <summary>
+    /// True when the database refused these rows (a constraint, a trigger, a missing table) rather than failed as a
+    /// whole (connection lost, lock timeout, disk full): only a refusal is worth retrying one writer at a time.
+    /// </summary>
+    public abstract bool IsRefusal(Exception error);
+
     public abstract ValueTask DisposeAsync();
 
     public static JournalDialect Create(JournalSettings settings, string writerUuid) => settings.Provider switch

@@ -120,5 +120,10 @@ internal sealed class PostgresJournalDialect : JournalDialect
         await batch.ExecuteNonQueryAsync();
     }
 
+    // An error the server reported on a working connection, other than connection trouble (08), lack of resources
+    // (53), an operator's shutdown (57) or a system error (58); a lost connection is an NpgsqlException alone.
+    public override bool IsRefusal(Exception error) =>
+        error is PostgresException { SqlState: var state } && state[..2] is not ("08" or "53" or "57" or "58");
+
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

@@ -105,6 +105,10 @@ internal sealed class SqliteJournalDialect : JournalDialect
         transaction.Commit();
     });
 
+    // SQLITE_ERROR (e.g. no such table), SQLITE_TOOBIG, SQLITE_CONSTRAINT (unique index, a trigger's RAISE), SQLITE_MISMATCH.
+    // A busy or locked file, an I/O error or a full disk would only fail again, after as long a wait, for each writer.
+    public override bool IsRefusal(Exception error) => error is SqliteException { SqliteErrorCode: 1 or 18 or 19 or 20 };
+
     public override ValueTask DisposeAsync()
     {
         _writer?.Dispose();
