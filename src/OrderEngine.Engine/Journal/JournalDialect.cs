@@ -39,7 +39,8 @@ internal abstract class JournalDialect : IAsyncDisposable
     public static JournalDialect Create(JournalSettings settings, string writerUuid) => settings.Provider switch
     {
         PersistenceProvider.Sqlite => new SqliteJournalDialect(settings.ConnectionString, writerUuid, settings.ReadParallelism),
-        _ => new PostgresJournalDialect(settings.ConnectionString, writerUuid),
+        // The writer loops, the lookup loops (2) and the replays.
+        _ => new PostgresJournalDialect(settings.ConnectionString, writerUuid, settings.ConcurrentBatches + 2 + settings.ReadParallelism),
     };
 
     protected const string Columns = "created, deleted, persistence_id, sequence_number, message, tags, manifest, identifier, writer_uuid";

@@ -26,7 +26,8 @@ public sealed class OrderEngineJournalOptions(bool isDefaultPlugin, string ident
           linger = 0ms
           # Highest-sequence-number lookups answered by one query at most.
           max-lookup-ids = 500
-          # SQLite read connections (replays, lookups) open at once; PostgreSQL uses its connection pool.
+          # Replays (and SQLite lookups) running at once, each on its own connection; on PostgreSQL the journal's
+          # connection pool holds concurrent-batches + 2 + read-parallelism connections.
           read-parallelism = 8
           # Serializer for payload types without a binding (null: Akka's default for objects).
           serializer = null

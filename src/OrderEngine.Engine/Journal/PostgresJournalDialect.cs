@@ -33,9 +33,15 @@ internal sealed class PostgresJournalDialect : JournalDialect
 
     private readonly NpgsqlDataSource _dataSource;
 
-    public PostgresJournalDialect(string connectionString, string writerUuid) : base(writerUuid)
+    public PostgresJournalDialect(string connectionString, string writerUuid, int maxConnections) : base(writerUuid)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            // The journal's own pool, next to the one the snapshot store, the read journal and the read models share:
+            // the batches, the lookups and a few replays at once are all it needs, and every node's connections count
+            // against the server's max_connections. Replays beyond it wait for a connection.
+            MaxPoolSize = maxConnections,
+        };
         // Npgsql prepares the journal's few statements on each physical connection the second time it sees them and
         // keeps them prepared across pool returns: no parse/plan per call, and no extra round trip to prepare.
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 16;
