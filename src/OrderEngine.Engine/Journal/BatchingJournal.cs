@@ -32,6 +32,8 @@ public sealed class BatchingJournal : AsyncWriteJournal
         _serialization = Context.System.Serialization;
         _dialect = JournalDialect.Create(_settings, Guid.NewGuid().ToString("N"));
         _writer = new GroupCommitWriter(_dialect, _settings.MaxBatchRows, _settings.ConcurrentBatches, _settings.Linger);
+        // Two lookup queries in flight let a batch form behind a slow one without leaving lookups waiting on it alone;
+        // SQLite runs its queries on this process's two cores, where a second only competes with the first.
         _highest = new HighestSequenceReader(_dialect, _settings.MaxLookupIds, _settings.Provider == PersistenceProvider.Sqlite ? 1 : 2);
     }
 
@@ -49,7 +51,7 @@ public sealed class BatchingJournal : AsyncWriteJournal
                 var start = rows.Count;
                 try
                 {
-                    foreach (var representation in (IImmutableList<IPersistentRepresentation>)writes[i].Payload)
+                    foreach (var representation in (IEnumerable<IPersistentRepresentation>)writes[i].Payload)
                         rows.Add(ToRow(representation, created));
                 }
                 catch (Exception e)
