@@ -22,6 +22,9 @@ public sealed class BatchingJournal : AsyncWriteJournal
     private readonly GroupCommitWriter _writer;
     private readonly HighestSequenceReader _highest;
 
+    // Stored for events that come without the writer id of the entity incarnation that persisted them.
+    private readonly string _journalUuid = Guid.NewGuid().ToString("N");
+
     // The write of each id still in flight: a highest-sequence-number lookup waits for it, so an entity restarted right
     // after a write sees that write instead of reusing its sequence numbers.
     private readonly ConcurrentDictionary<string, Task> _writesInFlight = new(StringComparer.Ordinal);
@@ -30,7 +33,7 @@ public sealed class BatchingJournal : AsyncWriteJournal
     {
         _settings = JournalSettings.From(config);
         _serialization = Context.System.Serialization;
-        _dialect = JournalDialect.Create(_settings, Guid.NewGuid().ToString("N"));
+        _dialect = JournalDialect.Create(_settings);
         _writer = new GroupCommitWriter(_dialect, _settings.MaxBatchRows, _settings.ConcurrentBatches, _settings.Linger);
         // Two lookup queries in flight let a batch form behind a slow one without leaving lookups waiting on it alone;
         // SQLite runs its queries on this process's two cores, where a second only competes with the first.
@@ -114,7 +117,12 @@ public sealed class BatchingJournal : AsyncWriteJournal
             tags,
             serializer.ToBinary(payload),
             manifest,
-            serializer.Identifier);
+            serializer.Identifier,
+            // The writer id of the entity incarnation that persisted the event (new with every start of the entity),
+            // not one per journal as Akka.Persistence.Sql stores: Akka's replay filter discards the events of a writer
+            // that resumes after a newer one, so with one id per journal an entity written on node A, then on node B,
+            // then on node A again would lose A's last events on its next recovery.
+            string.IsNullOrEmpty(representation.WriterGuid) ? _journalUuid : representation.WriterGuid);
     }
 
     public override async Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken)

@@ -8,11 +8,6 @@ namespace OrderEngine.Engine.Journal;
 /// </summary>
 internal abstract class JournalDialect : IAsyncDisposable
 {
-    protected JournalDialect(string writerUuid) => WriterUuid = writerUuid;
-
-    /// <summary>Stored in every row this journal instance writes (Akka.Persistence.Sql writes one per journal instance too).</summary>
-    protected string WriterUuid { get; }
-
     /// <summary>Stores every row, or none of them: one transaction.</summary>
     public abstract Task WriteAsync(IReadOnlyList<JournalRow> rows);
 
@@ -36,11 +31,11 @@ internal abstract class JournalDialect : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    public static JournalDialect Create(JournalSettings settings, string writerUuid) => settings.Provider switch
+    public static JournalDialect Create(JournalSettings settings) => settings.Provider switch
     {
-        PersistenceProvider.Sqlite => new SqliteJournalDialect(settings.ConnectionString, writerUuid, settings.ReadParallelism),
+        PersistenceProvider.Sqlite => new SqliteJournalDialect(settings.ConnectionString, settings.ReadParallelism),
         // The writer loops, the lookup loops (2) and the replays.
-        _ => new PostgresJournalDialect(settings.ConnectionString, writerUuid, settings.ConcurrentBatches + 2 + settings.ReadParallelism),
+        _ => new PostgresJournalDialect(settings.ConnectionString, settings.ConcurrentBatches + 2 + settings.ReadParallelism),
     };
 
     protected const string Columns = "created, deleted, persistence_id, sequence_number, message, tags, manifest, identifier, writer_uuid";

@@ -46,7 +46,8 @@ internal sealed record JournalRow(
     string Tags,
     byte[] Message,
     string Manifest,
-    int Identifier);
+    int Identifier,
+    string WriterUuid);
 
 /// <summary>A row read back for a replay (the columns a <see cref="Akka.Persistence.Persistent"/> needs).</summary>
 internal readonly record struct StoredEvent(

@@ -12,9 +12,9 @@ internal sealed class PostgresJournalDialect : JournalDialect
     // WITH ORDINALITY + ORDER BY: the identity column (ordering) follows the order the events were handed in.
     private const string InsertSql =
         $"INSERT INTO journal ({Columns}) " +
-        "SELECT u.created, false, u.pid, u.seq, u.message, u.tags, u.manifest, u.identifier, @writer " +
-        "FROM unnest(@created, @pid, @seq, @message, @tags, @manifest, @identifier) WITH ORDINALITY " +
-        "AS u(created, pid, seq, message, tags, manifest, identifier, n) ORDER BY u.n";
+        "SELECT u.created, false, u.pid, u.seq, u.message, u.tags, u.manifest, u.identifier, u.writer " +
+        "FROM unnest(@created, @pid, @seq, @message, @tags, @manifest, @identifier, @writer) WITH ORDINALITY " +
+        "AS u(created, pid, seq, message, tags, manifest, identifier, writer, n) ORDER BY u.n";
 
     private const string HighestSql =
         "SELECT persistence_id, MAX(sequence_number) FROM journal WHERE persistence_id = ANY(@ids) GROUP BY persistence_id";
@@ -33,7 +33,7 @@ internal sealed class PostgresJournalDialect : JournalDialect
 
     private readonly NpgsqlDataSource _dataSource;
 
-    public PostgresJournalDialect(string connectionString, string writerUuid, int maxConnections) : base(writerUuid)
+    public PostgresJournalDialect(string connectionString, int maxConnections)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString)
         {
@@ -59,11 +59,12 @@ internal sealed class PostgresJournalDialect : JournalDialect
         var tags = new string[n];
         var manifest = new string[n];
         var identifier = new int[n];
+        var writer = new string[n];
         for (var i = 0; i < n; i++)
         {
             var row = rows[i];
-            (created[i], pid[i], seq[i], message[i], tags[i], manifest[i], identifier[i]) =
-                (row.Created, row.PersistenceId, row.SequenceNr, row.Message, row.Tags, row.Manifest, row.Identifier);
+            (created[i], pid[i], seq[i], message[i], tags[i], manifest[i], identifier[i], writer[i]) =
+                (row.Created, row.PersistenceId, row.SequenceNr, row.Message, row.Tags, row.Manifest, row.Identifier, row.WriterUuid);
         }
 
         await using var connection = await _dataSource.OpenConnectionAsync();
@@ -75,7 +76,7 @@ internal sealed class PostgresJournalDialect : JournalDialect
         command.Parameters.Add(new NpgsqlParameter<string[]>("tags", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = tags });
         command.Parameters.Add(new NpgsqlParameter<string[]>("manifest", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = manifest });
         command.Parameters.Add(new NpgsqlParameter<int[]>("identifier", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = identifier });
-        command.Parameters.Add(new NpgsqlParameter<string>("writer", NpgsqlDbType.Text) { TypedValue = WriterUuid });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("writer", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = writer });
         await command.ExecuteNonQueryAsync();
     }
 

@@ -36,7 +36,7 @@ internal sealed class SqliteJournalDialect : JournalDialect
     private readonly SemaphoreSlim _readers;
     private Writer? _writer;
 
-    public SqliteJournalDialect(string connectionString, string writerUuid, int readParallelism) : base(writerUuid)
+    public SqliteJournalDialect(string connectionString, int readParallelism)
     {
         _connectionString = connectionString;
         _readers = new SemaphoreSlim(readParallelism);
@@ -45,7 +45,7 @@ internal sealed class SqliteJournalDialect : JournalDialect
     public override Task WriteAsync(IReadOnlyList<JournalRow> rows)
     {
         // Only the journal's single writer loop calls this, so the writer connection needs no lock.
-        var writer = _writer ??= new Writer(Open(_connectionString), WriterUuid);
+        var writer = _writer ??= new Writer(Open(_connectionString));
         try
         {
             writer.Write(rows);
@@ -169,9 +169,9 @@ internal sealed class SqliteJournalDialect : JournalDialect
     {
         private readonly SqliteConnection _connection;
         private readonly SqliteCommand _insert;
-        private readonly SqliteParameter _created, _pid, _seq, _message, _tags, _manifest, _identifier;
+        private readonly SqliteParameter _created, _pid, _seq, _message, _tags, _manifest, _identifier, _writer;
 
-        public Writer(SqliteConnection connection, string writerUuid)
+        public Writer(SqliteConnection connection)
         {
             _connection = connection;
             _insert = connection.CreateCommand();
@@ -183,7 +183,7 @@ internal sealed class SqliteJournalDialect : JournalDialect
             _tags = _insert.Parameters.Add("@tags", SqliteType.Text);
             _manifest = _insert.Parameters.Add("@manifest", SqliteType.Text);
             _identifier = _insert.Parameters.Add("@identifier", SqliteType.Integer);
-            _insert.Parameters.AddWithValue("@writer", writerUuid);
+            _writer = _insert.Parameters.Add("@writer", SqliteType.Text);
         }
 
         public void Write(IReadOnlyList<JournalRow> rows)
@@ -200,6 +200,7 @@ internal sealed class SqliteJournalDialect : JournalDialect
                 _tags.Value = row.Tags;
                 _manifest.Value = row.Manifest;
                 _identifier.Value = row.Identifier;
+                _writer.Value = row.WriterUuid;
                 _insert.ExecuteNonQuery();
             }
             transaction.Commit();

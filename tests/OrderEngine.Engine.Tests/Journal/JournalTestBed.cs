@@ -67,13 +67,17 @@ internal static class JournalTestBed
     }
 
     /// <summary>Sends the writes; sequence numbers are given by the <see cref="Seq"/> wrapper or count from 1.</summary>
-    public static void WriteNoWait(IActorRef journal, TestProbe probe, string persistenceId, params object[][] atomicWrites)
+    public static void WriteNoWait(IActorRef journal, TestProbe probe, string persistenceId, params object[][] atomicWrites) =>
+        WriteNoWait(journal, probe, persistenceId, "writer", atomicWrites);
+
+    /// <summary>As <see cref="WriteNoWait(IActorRef, TestProbe, string, object[][])"/>, from the entity incarnation <paramref name="writerGuid"/>.</summary>
+    public static void WriteNoWait(IActorRef journal, TestProbe probe, string persistenceId, string writerGuid, params object[][] atomicWrites)
     {
         var seq = 0L;
         var writes = atomicWrites.Select(events => (IPersistentEnvelope)new AtomicWrite(events
                 .Select(e => e is Seq s
-                    ? new Persistent(s.Event, seq = s.Nr, persistenceId, "", false, probe.Ref, "writer")
-                    : new Persistent(e, ++seq, persistenceId, "", false, probe.Ref, "writer"))
+                    ? new Persistent(s.Event, seq = s.Nr, persistenceId, "", false, probe.Ref, writerGuid)
+                    : new Persistent(e, ++seq, persistenceId, "", false, probe.Ref, writerGuid))
                 .ToImmutableList<IPersistentRepresentation>()))
             .ToList();
         journal.Tell(new WriteMessages(writes, probe.Ref, 1), probe.Ref);

@@ -32,4 +32,5 @@ public sealed class PostgresJournalTests(PostgresFixture postgres) : JournalComp
     [PostgresFact] public Task Concurrent_entities_of_many_ids_are_each_replayed_complete_and_in_order_on_postgres() => Concurrent_entities_of_many_ids_are_each_replayed_complete_and_in_order();
     [PostgresFact] public Task Events_written_by_this_journal_are_replayed_by_the_sql_journal_and_read_by_its_read_journal_on_postgres() => Events_written_by_this_journal_are_replayed_by_the_sql_journal_and_read_by_its_read_journal();
     [PostgresFact] public Task Events_written_by_the_sql_journal_are_replayed_by_this_journal_which_continues_them_on_postgres() => Events_written_by_the_sql_journal_are_replayed_by_this_journal_which_continues_them();
+    [PostgresFact] public Task An_entity_written_on_one_node_then_another_then_the_first_again_replays_every_event_on_postgres() => An_entity_written_on_one_node_then_another_then_the_first_again_replays_every_event();
 }

@@ -32,4 +32,5 @@ public sealed class SqliteJournalTests : JournalCompliance, IDisposable
     [Fact] public Task Concurrent_entities_of_many_ids_are_each_replayed_complete_and_in_order_on_sqlite() => Concurrent_entities_of_many_ids_are_each_replayed_complete_and_in_order();
     [Fact] public Task Events_written_by_this_journal_are_replayed_by_the_sql_journal_and_read_by_its_read_journal_on_sqlite() => Events_written_by_this_journal_are_replayed_by_the_sql_journal_and_read_by_its_read_journal();
     [Fact] public Task Events_written_by_the_sql_journal_are_replayed_by_this_journal_which_continues_them_on_sqlite() => Events_written_by_the_sql_journal_are_replayed_by_this_journal_which_continues_them();
+    [Fact] public Task An_entity_written_on_one_node_then_another_then_the_first_again_replays_every_event_on_sqlite() => An_entity_written_on_one_node_then_another_then_the_first_again_replays_every_event();
 }
