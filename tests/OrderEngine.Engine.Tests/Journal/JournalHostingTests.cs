@@ -30,6 +30,27 @@ public sealed class JournalHostingTests : IDisposable
     }
 
     [Fact]
+    public void The_batch_settings_given_to_the_hosting_options_reach_the_journal()
+    {
+        var options = new OrderEngineJournalOptions(isDefaultPlugin: true)
+        {
+            Provider = Hosting.PersistenceProvider.PostgreSql,
+            ConnectionString = "Host=127.0.0.1;Database=x",
+            MaxBatchRows = 64,
+            ConcurrentBatches = 2,
+            Linger = TimeSpan.FromMilliseconds(250),
+        };
+        var config = options.ToConfig().WithFallback(options.DefaultConfig);
+        var settings = JournalSettings.From(config.GetConfig(options.PluginId));
+        Assert.Equal(
+            (Hosting.PersistenceProvider.PostgreSql, "Host=127.0.0.1;Database=x", 64, 2, TimeSpan.FromMilliseconds(250)),
+            (settings.Provider, settings.ConnectionString, settings.MaxBatchRows, settings.ConcurrentBatches, settings.Linger));
+        Assert.Equal("akka.persistence.journal.orderengine", config.GetString("akka.persistence.journal.plugin"));
+        Assert.Equal(10, config.GetInt("akka.persistence.journal.orderengine.circuit-breaker.max-failures"));
+        Assert.Equal(typeof(BatchingJournal), Type.GetType(config.GetString("akka.persistence.journal.orderengine.class")));
+    }
+
+    [Fact]
     public async Task The_engine_can_run_on_the_akka_persistence_sql_journal_instead()
     {
         var settings = EngineHost.Sqlite(_dir.File("oe.db"));
