@@ -16,6 +16,7 @@ using Npgsql;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Engine.Customers;
+using OrderEngine.Engine.Journal;
 using OrderEngine.Engine.Orders;
 using OrderEngine.Engine.Payments;
 using OrderEngine.Engine.Projections;
@@ -57,7 +58,7 @@ public static class OrderEngineHosting
                 .ConfigureLoggers(l => l.AddLoggerFactory())
                 .WithOrderEngineSerialization()
                 .WithOrderEngineCluster(options.Cluster)
-                .WithOrderEnginePersistence(database)
+                .WithOrderEnginePersistence(database, options.Persistence)
                 .WithOrderEngineSoldOutBoard(sp.GetRequiredService<SoldOutBoard>())
                 .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>());
             configure?.Invoke(builder, sp);
@@ -91,11 +92,18 @@ public static class OrderEngineHosting
         return builder;
     }
 
-    /// <summary>Journal and snapshot store on SQLite or PostgreSQL (Akka.Persistence.Sql); tables are created on start.</summary>
-    public static AkkaConfigurationBuilder WithOrderEnginePersistence(this AkkaConfigurationBuilder builder, JournalDatabase database)
+    /// <summary>
+    /// Journal and snapshot store on SQLite or PostgreSQL; the schema is created by <see cref="JournalDatabase.Prepare"/>.
+    /// The write journal is OrderEngine's batching journal by default (or Akka.Persistence.Sql's); the snapshot store and
+    /// the read journal are Akka.Persistence.Sql's in both cases, on the same tables.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithOrderEnginePersistence(this AkkaConfigurationBuilder builder, JournalDatabase database, PersistenceOptions? options = null)
     {
+        options ??= new PersistenceOptions();
         var dataOptions = new DataOptions().UseConnectionString(database.ProviderName, database.ConnectionString);
         if (database.Provider == PersistenceProvider.Sqlite) dataOptions = dataOptions.UseInterceptor(new SqliteBusyTimeout());
+        // Akka.Persistence.Sql's journal stays configured in both modes: its read journal takes its table mapping and
+        // event adapters from it (and starts it); with OrderEngine's journal as the default it only idles.
         builder.WithSqlPersistence(
             dataOptions,
             mode: PersistenceMode.Both,
@@ -114,6 +122,19 @@ public static class OrderEngineHosting
                 akka.persistence.snapshot-store.sql.read-isolation-level = read-uncommitted
                 akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
                 """, HoconAddMode.Prepend);
+        }
+        if (options.Journal == JournalKind.OrderEngine)
+        {
+            // Added after the SQL plugin, so its "default journal" setting takes precedence over the SQL plugin's.
+            var journal = new OrderEngineJournalOptions(isDefaultPlugin: true)
+            {
+                Provider = database.Provider,
+                ConnectionString = database.ConnectionString,
+                MaxBatchRows = options.JournalMaxBatchRows,
+                ConcurrentBatches = options.JournalConcurrentBatches,
+                Linger = options.JournalLinger,
+            };
+            builder.WithJournal(journal, adapters => adapters.AddWriteEventAdapter<EventTagger>("order-tagger", [typeof(IOrderEvent)]));
         }
         return builder;
     }

@@ -11,6 +11,16 @@ public enum PersistenceProvider
     PostgreSql,
 }
 
+/// <summary>Which write journal stores the events (both write the same tables in the same row format).</summary>
+public enum JournalKind
+{
+    /// <summary>OrderEngine's batching journal (<see cref="Journal.BatchingJournal"/>): group commit across entities, batched recovery lookups.</summary>
+    OrderEngine,
+
+    /// <summary>Akka.Persistence.Sql's own write journal, kept to compare against.</summary>
+    AkkaPersistenceSql,
+}
+
 /// <summary>The engine's configuration, bound from the "OrderEngine" section (environment: OrderEngine__Orders__HoldTime).</summary>
 public sealed class OrderEngineOptions
 {
@@ -40,6 +50,18 @@ public sealed class PersistenceOptions
 
     /// <summary>The embedded database file, relative to the working directory.</summary>
     public string SqlitePath { get; set; } = "data/orderengine.db";
+
+    /// <summary>The write journal; the snapshot store and the read journal (queries) are Akka.Persistence.Sql's either way.</summary>
+    public JournalKind Journal { get; set; } = JournalKind.OrderEngine;
+
+    /// <summary>OrderEngine journal: at most this many rows per transaction (default 512).</summary>
+    public int? JournalMaxBatchRows { get; set; }
+
+    /// <summary>OrderEngine journal on PostgreSQL: batches written at once (default 3; SQLite always one).</summary>
+    public int? JournalConcurrentBatches { get; set; }
+
+    /// <summary>OrderEngine journal: how long a batch waits for more writers after the first (default 0).</summary>
+    public TimeSpan? JournalLinger { get; set; }
 
     /// <summary>A stock entity saves a snapshot after this many events, so recovery replays at most that many (orders have too few events to need one).</summary>
     public int SnapshotEvery { get; set; } = 500;
