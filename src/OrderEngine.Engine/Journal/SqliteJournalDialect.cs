@@ -17,9 +17,9 @@ internal sealed class SqliteJournalDialect : JournalDialect
         $"INSERT INTO journal ({Columns}) VALUES (@created, 0, @pid, @seq, @message, @tags, @manifest, @identifier, @writer)";
 
     // A JSON array parameter keeps one prepared statement for any number of ids (an IN list would be a new statement
-    // per count); SQLite still looks each id up through the (persistence_id, sequence_number) index.
+    // per count); each id is one probe of the (persistence_id, sequence_number) index for its newest row.
     private const string HighestSql =
-        "SELECT persistence_id, MAX(sequence_number) FROM journal WHERE persistence_id IN (SELECT value FROM json_each(@ids)) GROUP BY persistence_id";
+        "SELECT ids.value, (SELECT MAX(j.sequence_number) FROM journal j WHERE j.persistence_id = ids.value) FROM json_each(@ids) AS ids";
 
     private const string ReplaySql =
         "SELECT sequence_number, created, message, manifest, identifier, writer_uuid FROM journal " +
@@ -66,7 +66,8 @@ internal sealed class SqliteJournalDialect : JournalDialect
             reader.HighestIds.Value = JsonSerializer.Serialize(persistenceIds);
             var highest = new Dictionary<string, long>(persistenceIds.Count, StringComparer.Ordinal);
             using var rows = reader.Highest.ExecuteReader();
-            while (rows.Read()) highest[rows.GetString(0)] = rows.GetInt64(1);
+            while (rows.Read())
+                if (!rows.IsDBNull(1)) highest[rows.GetString(0)] = rows.GetInt64(1);
             return highest;
         });
 
