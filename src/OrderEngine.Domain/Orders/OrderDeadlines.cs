@@ -42,4 +42,50 @@ public static class OrderDeadlines
     };
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    /// <summary>
+    /// What a batch of changes leaves of each order's deadline row, so a projection writes one statement per kind of
+    /// change instead of one per event. Rows written by earlier batches are unknown here: a later Track or Forget
+    /// settles the row outright, while a due change on an unknown row stays an update of whatever row exists.
+    /// </summary>
+    public static Net Combine(IEnumerable<Change> changes)
+    {
+        var rows = new Dictionary<string, Row>(StringComparer.Ordinal);
+        foreach (var change in changes)
+        {
+            rows.TryGetValue(change.OrderId, out var row);
+            rows[change.OrderId] = change switch
+            {
+                Track t => new Row(RowState.Present, t.ExpiresAt, t.DueAt, DueAtHoldEnd: false),
+                Forget => new Row(RowState.Absent, default, default, false),
+                DueAtHoldEnd when row.State == RowState.Present => row with { DueAt = row.ExpiresAt },
+                DueAtHoldEnd when row.State == RowState.Absent => row,
+                DueAtHoldEnd => new Row(RowState.Unknown, default, default, DueAtHoldEnd: true),
+                DueBy d when row.State == RowState.Present => row with { DueAt = d.DueAt },
+                DueBy when row.State == RowState.Absent => row,
+                DueBy d => new Row(RowState.Unknown, default, d.DueAt, DueAtHoldEnd: false),
+                _ => throw new ArgumentOutOfRangeException(nameof(changes), change.GetType().Name, "unknown deadline change"),
+            };
+        }
+        return new Net(
+            [.. rows.Where(r => r.Value.State == RowState.Present).Select(r => new Track(r.Key, r.Value.ExpiresAt, r.Value.DueAt))],
+            [.. rows.Where(r => r.Value is { State: RowState.Unknown, DueAtHoldEnd: true }).Select(r => r.Key)],
+            [.. rows.Where(r => r.Value is { State: RowState.Unknown, DueAtHoldEnd: false }).Select(r => new DueBy(r.Key, r.Value.DueAt))],
+            [.. rows.Where(r => r.Value.State == RowState.Absent).Select(r => r.Key)]);
+    }
+
+    /// <summary>
+    /// The net effect of a batch: rows to write whole (<paramref name="Upserts"/>), existing rows whose next step is
+    /// due at their hold's end (<paramref name="DueAtHoldEnd"/>) or at a time (<paramref name="DueBy"/>), rows to delete.
+    /// </summary>
+    public sealed record Net(IReadOnlyList<Track> Upserts, IReadOnlyList<string> DueAtHoldEnd, IReadOnlyList<DueBy> DueBy, IReadOnlyList<string> Deletes);
+
+    private enum RowState
+    {
+        Unknown,
+        Present,
+        Absent,
+    }
+
+    private readonly record struct Row(RowState State, DateTimeOffset ExpiresAt, DateTimeOffset DueAt, bool DueAtHoldEnd);
 }
