@@ -16,11 +16,12 @@ public class OrderDeadlinesTests
     }
 
     [Fact]
-    public void A_placement_written_reserved_is_next_due_when_its_hold_ends()
+    public void A_placement_written_reserved_is_not_tracked_its_stock_asks_it_when_the_hold_ends()
     {
         var placed = new OrderPlaced("o1", "web", "c", "EUR", ImmutableArray.Create(new OrderLine("A", 1, 1m, 1m)), 1m, null, T.AddMinutes(15), T,
             Outcome: new PlacementOutcome(OrderStatus.Reserved, [], null, T.AddSeconds(1)));
-        Assert.Equal(new OrderDeadlines.Track("o1", T.AddMinutes(15), T.AddMinutes(15)), OrderDeadlines.Of(placed, Grace));
+        Assert.Equal(new OrderDeadlines.Untracked("o1"), OrderDeadlines.Of(placed, Grace));
+        Assert.Empty(OrderDeadlines.Combine([OrderDeadlines.Of(placed, Grace)]).Upserts);
     }
 
     [Fact]
@@ -82,7 +83,7 @@ public class OrderDeadlineBatchTests
     }
 
     [Fact]
-    public void Changes_of_rows_written_before_the_batch_stay_updates_and_a_forget_wins_over_what_came_before()
+    public void Changes_of_rows_written_before_the_batch_stay_updates_and_a_forget_is_undone_only_by_a_later_step()
     {
         var net = OrderDeadlines.Combine([
             new OrderDeadlines.DueAtHoldEnd("old-1"),
@@ -93,10 +94,10 @@ public class OrderDeadlineBatchTests
             new OrderDeadlines.Forget("old-3"),
         ]);
 
-        Assert.Empty(net.Upserts);
+        Assert.Equal([new OrderDeadlines.Track("gone", T.AddSeconds(20), T.AddSeconds(20))], net.Upserts);
         Assert.Equal(["old-1"], net.DueAtHoldEnd);
-        Assert.Equal([new OrderDeadlines.DueBy("old-2", T.AddSeconds(10))], net.DueBy);
-        Assert.Equal(["gone", "old-3"], net.Deletes);
+        Assert.Equal([new OrderDeadlines.DueByOrWrite("old-2", T.AddSeconds(10), T.AddSeconds(10))], net.DueBy);
+        Assert.Equal(["old-3"], net.Deletes);
     }
 
     [Fact]
@@ -120,11 +121,12 @@ public class OrderDeadlineBatchTests
             {
                 var id = ids[random.Next(ids.Length)];
                 var at = T.AddSeconds(random.Next(3600));
-                return random.Next(4) switch
+                return random.Next(5) switch
                 {
                     0 => (OrderDeadlines.Change)new OrderDeadlines.Track(id, at, at.AddSeconds(random.Next(60))),
                     1 => new OrderDeadlines.DueAtHoldEnd(id),
                     2 => new OrderDeadlines.DueBy(id, at),
+                    3 => new OrderDeadlines.Untracked(id),
                     _ => new OrderDeadlines.Forget(id),
                 };
             }).ToList();
@@ -136,7 +138,7 @@ public class OrderDeadlineBatchTests
                 {
                     case OrderDeadlines.Track t: oneByOne[t.OrderId] = (t.ExpiresAt, t.DueAt); break;
                     case OrderDeadlines.DueAtHoldEnd h when oneByOne.TryGetValue(h.OrderId, out var row): oneByOne[h.OrderId] = (row.Expires, row.Expires); break;
-                    case OrderDeadlines.DueBy d when oneByOne.TryGetValue(d.OrderId, out var row): oneByOne[d.OrderId] = (row.Expires, d.DueAt); break;
+                    case OrderDeadlines.DueBy d: oneByOne[d.OrderId] = oneByOne.TryGetValue(d.OrderId, out var had) ? (had.Expires, d.DueAt) : (d.DueAt, d.DueAt); break;
                     case OrderDeadlines.Forget f: oneByOne.Remove(f.OrderId); break;
                 }
             }
@@ -145,7 +147,8 @@ public class OrderDeadlineBatchTests
             var batched = new Dictionary<string, (DateTimeOffset Expires, DateTimeOffset Due)>(table);
             foreach (var t in net.Upserts) batched[t.OrderId] = (t.ExpiresAt, t.DueAt);
             foreach (var id in net.DueAtHoldEnd) if (batched.TryGetValue(id, out var row)) batched[id] = (row.Expires, row.Expires);
-            foreach (var d in net.DueBy) if (batched.TryGetValue(d.OrderId, out var row)) batched[d.OrderId] = (row.Expires, d.DueAt);
+            foreach (var d in net.DueBy) batched[d.OrderId] = batched.TryGetValue(d.OrderId, out var row) ? (row.Expires, d.DueAt) : (d.ExpiresIfNew, d.DueAt);
+            foreach (var d in net.DueByThenHoldEnd) batched[d.OrderId] = batched.TryGetValue(d.OrderId, out var row) ? (row.Expires, row.Expires) : (d.ExpiresIfNew, d.ExpiresIfNew);
             foreach (var id in net.Deletes) batched.Remove(id);
 
             Assert.True(oneByOne.OrderBy(kv => kv.Key).SequenceEqual(batched.OrderBy(kv => kv.Key)), $"seed {seed}: {string.Join(", ", changes)}");

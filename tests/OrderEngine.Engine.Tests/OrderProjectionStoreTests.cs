@@ -61,17 +61,21 @@ public abstract class OrderProjectionStoreCases
             Placed("reserved", Reserved, externalId: "ext-1"),
             Placed("paid", Reserved),
             Placed("old-style"),
+            Placed("held", new PlacementOutcome(OrderStatus.OnHold, ["blocked"], T.AddHours(24), T)),
             new PaymentConfirmed("paid", 1m, "EUR", "p", T.AddSeconds(5))), Grace, CancellationToken.None);
 
+        // A reserved placement is not tracked (its stock asks it when the hold ends); a paid one owes its commit soon.
         var rows = await Deadlines(database);
         var expires = T.AddMinutes(15).ToUnixTimeMilliseconds();
-        Assert.Equal((expires, expires), rows["reserved"]);
-        Assert.Equal((expires, T.AddSeconds(15).ToUnixTimeMilliseconds()), rows["paid"]);
+        Assert.False(rows.ContainsKey("reserved"));
+        Assert.Equal((T.AddSeconds(15).ToUnixTimeMilliseconds(), T.AddSeconds(15).ToUnixTimeMilliseconds()), rows["paid"]);
         Assert.Equal((expires, (T + Grace).ToUnixTimeMilliseconds()), rows["old-style"]);
+        Assert.Equal((T.AddHours(24).ToUnixTimeMilliseconds(), T.AddHours(24).ToUnixTimeMilliseconds()), rows["held"]);
         Assert.Equal(["shop/ext-1=reserved"], await ChannelOrders(database));
-        Assert.Equal(4, await store.LoadOffsetAsync(CancellationToken.None));
+        Assert.Equal(5, await store.LoadOffsetAsync(CancellationToken.None));
 
-        // A later batch: rows written before it are updated or deleted where they stand; a repeated channel order is kept once.
+        // A later batch: rows written before it are updated or deleted where they stand, a step of an untracked order
+        // writes its row, and a repeated channel order is kept once.
         await store.ApplyAsync(Envelopes(ref offset,
             new OrderReserved("old-style", T.AddSeconds(1)),
             new OrderStockSettled("paid", T.AddSeconds(6)),
@@ -81,13 +85,14 @@ public abstract class OrderProjectionStoreCases
         rows = await Deadlines(database);
         Assert.Equal((expires, expires), rows["old-style"]);
         Assert.False(rows.ContainsKey("paid"));
-        Assert.Equal((expires, expires), rows["reserved"]);
+        Assert.Equal((T.AddSeconds(17).ToUnixTimeMilliseconds(), T.AddSeconds(17).ToUnixTimeMilliseconds()), rows["reserved"]);
         Assert.Equal(["shop/ext-1=reserved"], await ChannelOrders(database));
-        Assert.Equal(8, await store.LoadOffsetAsync(CancellationToken.None));
+        Assert.Equal(9, await store.LoadOffsetAsync(CancellationToken.None));
 
-        await store.ApplyAsync(Envelopes(ref offset, new OrderCancelled("old-style", "x", T.AddSeconds(8)), new OrderStockSettled("old-style", T.AddSeconds(9))),
+        await store.ApplyAsync(Envelopes(ref offset,
+            new OrderCancelled("old-style", "x", T.AddSeconds(8)), new OrderStockSettled("old-style", T.AddSeconds(9)), new OrderStockSettled("reserved", T.AddSeconds(9))),
             Grace, CancellationToken.None);
-        Assert.Equal(["reserved"], (await Deadlines(database)).Keys);
+        Assert.Equal(["held"], (await Deadlines(database)).Keys);
     }
 }
 

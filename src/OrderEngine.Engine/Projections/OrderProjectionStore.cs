@@ -71,10 +71,19 @@ public sealed class OrderProjectionStore(JournalDatabase database)
             batch.BatchCommands.Add(Command("UPDATE order_deadlines SET due_at = expires_at WHERE order_id = ANY(@ids)", ("ids", net.DueAtHoldEnd.ToArray())));
         if (net.DueBy.Count > 0)
             batch.BatchCommands.Add(Command("""
-                UPDATE order_deadlines d SET due_at = u.due FROM unnest(@ids, @dues) AS u(id, due) WHERE d.order_id = u.id
+                INSERT INTO order_deadlines (order_id, expires_at, due_at) SELECT * FROM unnest(@ids, @expires, @dues)
+                ON CONFLICT (order_id) DO UPDATE SET due_at = excluded.due_at
                 """,
                 ("ids", net.DueBy.Select(d => d.OrderId).ToArray()),
+                ("expires", net.DueBy.Select(d => d.ExpiresIfNew.ToUnixTimeMilliseconds()).ToArray()),
                 ("dues", net.DueBy.Select(d => d.DueAt.ToUnixTimeMilliseconds()).ToArray())));
+        if (net.DueByThenHoldEnd.Count > 0)
+            batch.BatchCommands.Add(Command("""
+                INSERT INTO order_deadlines (order_id, expires_at, due_at) SELECT u.id, u.e, u.e FROM unnest(@ids, @expires) AS u(id, e)
+                ON CONFLICT (order_id) DO UPDATE SET due_at = order_deadlines.expires_at
+                """,
+                ("ids", net.DueByThenHoldEnd.Select(d => d.OrderId).ToArray()),
+                ("expires", net.DueByThenHoldEnd.Select(d => d.ExpiresIfNew.ToUnixTimeMilliseconds()).ToArray())));
         if (net.Deletes.Count > 0)
             batch.BatchCommands.Add(Command("DELETE FROM order_deadlines WHERE order_id = ANY(@ids)", ("ids", net.Deletes.ToArray())));
         if (placed.Count > 0)
@@ -105,8 +114,14 @@ public sealed class OrderProjectionStore(JournalDatabase database)
             """, net.Upserts, t => [t.OrderId, t.ExpiresAt.ToUnixTimeMilliseconds(), t.DueAt.ToUnixTimeMilliseconds()], ["id", "expires", "due"], ct);
         await RunForEachAsync(connection, tx, "UPDATE order_deadlines SET due_at = expires_at WHERE order_id = @id",
             net.DueAtHoldEnd, id => [id], ["id"], ct);
-        await RunForEachAsync(connection, tx, "UPDATE order_deadlines SET due_at = @due WHERE order_id = @id",
-            net.DueBy, d => [d.OrderId, d.DueAt.ToUnixTimeMilliseconds()], ["id", "due"], ct);
+        await RunForEachAsync(connection, tx, """
+            INSERT INTO order_deadlines (order_id, expires_at, due_at) VALUES (@id, @expires, @due)
+            ON CONFLICT (order_id) DO UPDATE SET due_at = excluded.due_at
+            """, net.DueBy, d => [d.OrderId, d.ExpiresIfNew.ToUnixTimeMilliseconds(), d.DueAt.ToUnixTimeMilliseconds()], ["id", "expires", "due"], ct);
+        await RunForEachAsync(connection, tx, """
+            INSERT INTO order_deadlines (order_id, expires_at, due_at) VALUES (@id, @expires, @expires)
+            ON CONFLICT (order_id) DO UPDATE SET due_at = order_deadlines.expires_at
+            """, net.DueByThenHoldEnd, d => [d.OrderId, d.ExpiresIfNew.ToUnixTimeMilliseconds()], ["id", "expires"], ct);
         await RunForEachAsync(connection, tx, "DELETE FROM order_deadlines WHERE order_id = @id", net.Deletes, id => [id], ["id"], ct);
         await RunForEachAsync(connection, tx, """
             INSERT INTO channel_orders (channel, external_id, order_id, placed_at) VALUES (@channel, @external, @id, @at)
