@@ -30,7 +30,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     private readonly string _orderId;
     private readonly OrderRules _rules;
     private readonly OrdersOptions _options;
-    private readonly TimeSpan _idleTimeout;
+    private readonly IdlePassivation _idle;
     private readonly OrderCollaborators _with;
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -66,7 +66,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _orderId = orderId;
         _options = options;
         _rules = with.Rules;
-        _idleTimeout = idleTimeout;
+        _idle = new IdlePassivation(idleTimeout);
         _with = with;
         _clock = clock;
         _state = OrderState.Initial(orderId);
@@ -93,7 +93,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     protected override void PreStart()
     {
         base.PreStart();
-        Context.SetReceiveTimeout(_idleTimeout);
+        _idle.Start(Timers);
     }
 
     protected override void OnRecover(object message)
@@ -111,6 +111,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     protected override void OnCommand(object message)
     {
+        if (message is not (RetryTick or ExpiryTick or IdleCheck)) _idle.Touch();
         switch (message)
         {
             case IStockReply reply:
@@ -125,8 +126,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case RetryTick:
                 Resend();
                 return;
-            case ReceiveTimeout:
-                if (OwesNothingNow() && _placementWaiters.Count == 0 && _round is null && _givingBack.Count == 0)
+            case IdleCheck:
+                if (_idle.IsIdle && OwesNothingNow() && _placementWaiters.Count == 0 && _round is null && _givingBack.Count == 0)
                     Context.Parent.Tell(new Passivate(StopEntity.Instance));
                 return;
             case StopEntity:
@@ -623,12 +624,12 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     private sealed record RefundCall(string RefundId, RefundResult? Result, Exception? Error);
 
-    private sealed class RetryTick : INotInfluenceReceiveTimeout
+    private sealed class RetryTick
     {
         public static readonly RetryTick Instance = new();
     }
 
-    private sealed class ExpiryTick : INotInfluenceReceiveTimeout
+    private sealed class ExpiryTick
     {
         public static readonly ExpiryTick Instance = new();
     }

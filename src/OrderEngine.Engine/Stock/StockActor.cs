@@ -24,7 +24,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     private readonly int _snapshotEvery;
     private readonly IActorRef _orders;
     private readonly TimeProvider _clock;
-    private readonly TimeSpan _idleTimeout;
+    private readonly IdlePassivation _idle;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     // Due notices sent within the last DueNotifyInterval, by order and in the order sent. Only those hold back the next
@@ -33,13 +33,13 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     private readonly Dictionary<string, DateTimeOffset> _lastDueNotice = new(StringComparer.Ordinal);
     private readonly Queue<(DateTimeOffset At, string OrderId)> _duesNoticed = new();
 
-    // What commands are decided against: the journal's state plus every event whose write is still in flight.
+    // What commands are decided against: the journal's state plus every event whose write is still in flight. Reads
+    // that must not show undurable figures take it as it is when they arrive and answer once the writes handed to the
+    // journal by then are confirmed (AfterWritesInFlight); a snapshot is taken the same way. So the state is evolved
+    // once per event, not a second time for a durable copy.
     private StockState _state;
 
-    // What the journal holds: snapshots and reads that must not show undurable figures use it.
-    private StockState _durable;
-
-    // Events persisted or replayed since the last snapshot; StockSnapshotPolicy says when the next is due.
+    // Events handed to the journal or replayed since the last snapshot; StockSnapshotPolicy says when the next is due.
     private long _eventsSinceSnapshot;
 
     // Events handed to the journal and events it confirmed; work that must wait for the writes in flight waits on these.
@@ -61,10 +61,10 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         _sku = sku;
         _options = options;
         _snapshotEvery = Math.Max(1, snapshotEvery);
-        _idleTimeout = idleTimeout;
+        _idle = new IdlePassivation(idleTimeout);
         _orders = orders;
         _clock = clock;
-        _state = _durable = StockState.Initial(sku);
+        _state = StockState.Initial(sku);
     }
 
     public static Props Props(string sku, StockOptions options, int snapshotEvery, TimeSpan idleTimeout, IActorRef orders, TimeProvider clock,
@@ -78,7 +78,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     protected override void PreStart()
     {
         base.PreStart();
-        Context.SetReceiveTimeout(_idleTimeout);
+        _idle.Start(Timers);
     }
 
     protected override void OnRecover(object message)
@@ -96,7 +96,6 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
                 _eventsSinceSnapshot++;
                 break;
             case RecoveryCompleted:
-                _durable = _state;
                 EnsureExpiryTimer();
                 if (SoldOut) Announce();
                 break;
@@ -105,6 +104,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
 
     protected override void OnCommand(object message)
     {
+        if (message is not (ExpiryTick or IdleCheck)) _idle.Touch();
         switch (message)
         {
             case IStockCommand command:
@@ -127,8 +127,8 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
                 break;
             case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
                 break;
-            case ReceiveTimeout:
-                if (_state.Reservations.IsEmpty)
+            case IdleCheck:
+                if (_idle.IsIdle && _state.Reservations.IsEmpty)
                     Context.Parent.Tell(new Passivate(StopEntity.Instance));
                 break;
             case StopEntity:
@@ -154,18 +154,28 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         if (decision.Events.IsEmpty)
         {
             // A repeat: answer once the write that made it true (possibly still in flight) is durable.
-            AfterWritesInFlight(() => replyTo.Tell(new StockAccepted(_sku, operation, reference, _durable.ToView())));
+            var current = _state.ToView();
+            AfterWritesInFlight(() => replyTo.Tell(new StockAccepted(_sku, operation, reference, current)));
             return;
         }
         foreach (var e in decision.Events) _state = StockDecider.Evolve(_state, e);
         var view = _state.ToView();
         var remaining = decision.Events.Length;
         _handedToJournal += remaining;
-        PersistAllAsync(decision.Events, e =>
+        PersistAllAsync(decision.Events, _ =>
         {
-            OnPersisted(e);
+            OnPersisted();
             if (--remaining == 0) replyTo.Tell(new StockAccepted(_sku, operation, reference, view));
         });
+        _eventsSinceSnapshot += decision.Events.Length;
+        if (_eventsSinceSnapshot >= StockSnapshotPolicy.EventsBetweenSnapshots(_snapshotEvery, _state))
+        {
+            // The state as of the last event handed over, saved once that event is durable: then LastSequenceNr is that
+            // event's number, which is exactly what the snapshot reflects. A failed write stops the entity first.
+            var snapshot = StockSnapshot.From(_state);
+            _eventsSinceSnapshot = 0;
+            AfterWritesInFlight(() => SaveSnapshot(snapshot));
+        }
         EnsureExpiryTimer();
         if (_announcedSoldOut != SoldOut && (_announcedSoldOut is not null || SoldOut)) Announce();
     }
@@ -199,16 +209,9 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         if (refusal?.Code == StockRejectionCode.InsufficientStock) ReannounceIfSoldOut();
     }
 
-    private void OnPersisted(IStockEvent e)
+    private void OnPersisted()
     {
-        _durable = StockDecider.Evolve(_durable, e);
         _confirmed++;
-        if (++_eventsSinceSnapshot >= StockSnapshotPolicy.EventsBetweenSnapshots(_snapshotEvery, _durable))
-        {
-            // LastSequenceNr is this event's number here, which is exactly what _durable reflects.
-            SaveSnapshot(StockSnapshot.From(_durable));
-            _eventsSinceSnapshot = 0;
-        }
         while (_afterWrites.TryPeek(out var waiting) && waiting.After <= _confirmed) _afterWrites.Dequeue().Run();
     }
 
@@ -219,10 +222,13 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         else _afterWrites.Enqueue((_handedToJournal, run));
     }
 
-    private void ReplyWithDurableView(IActorRef replyTo) =>
-        AfterWritesInFlight(() => replyTo.Tell(_durable.Exists
-            ? new StockAccepted(_sku, StockOperation.Get, "", _durable.ToView())
+    private void ReplyWithDurableView(IActorRef replyTo)
+    {
+        var current = _state;
+        AfterWritesInFlight(() => replyTo.Tell(current.Exists
+            ? new StockAccepted(_sku, StockOperation.Get, "", current.ToView())
             : new StockRefused(_sku, StockOperation.Get, "", new StockRejection(StockRejectionCode.UnknownSku, $"SKU {_sku} is not stocked"), null)));
+    }
 
     private void OnExpiryTick()
     {
@@ -292,7 +298,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown stock command"),
     };
 
-    private sealed class ExpiryTick : INotInfluenceReceiveTimeout
+    private sealed class ExpiryTick
     {
         public static readonly ExpiryTick Instance = new();
     }
