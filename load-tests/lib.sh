@@ -13,10 +13,14 @@ as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bas
 
 # The engine is measured as it is deployed: published for the machine's runtime, so it is precompiled (ReadyToRun) and
 # a flash sale's first seconds are not spent in the JIT. ENGINE_BUILD=jit measures a plain Release build instead.
-engine_dir=$root/src/OrderEngine.Api/bin/Release/publish-linux-x64
+# ENGINE_DIR=<folder holding OrderEngine.Api.dll> measures an engine built elsewhere (another commit, for a before/after
+# table) with this tree's load tool.
+engine_dir=${ENGINE_DIR:-$root/src/OrderEngine.Api/bin/Release/publish-linux-x64}
 build_release() {
   echo "building (Release)..." >&2
-  if [ "${ENGINE_BUILD:-r2r}" = jit ]; then
+  if [ -n "${ENGINE_DIR:-}" ]; then
+    [ -f "$ENGINE_DIR/OrderEngine.Api.dll" ] || { echo "ENGINE_DIR=$ENGINE_DIR holds no OrderEngine.Api.dll" >&2; exit 2; }
+  elif [ "${ENGINE_BUILD:-r2r}" = jit ]; then
     dotnet build -c Release "$root/src/OrderEngine.Api" -v q -nologo >/dev/null
     engine_dir=$root/src/OrderEngine.Api/bin/Release/net10.0
   else
