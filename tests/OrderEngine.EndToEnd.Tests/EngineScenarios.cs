@@ -279,7 +279,14 @@ public abstract partial class EngineScenarios(ITestOutputHelper output)
             // The window between a placement's reservations and its write is short: try a few rounds.
             for (var round = 1; round <= 6 && resumedInAll == 0; round++)
             {
-                var (restarted, resumed) = await CutOffRoundAsync(bed, engine, round, ct);
+                var prefix = $"mid{round}";
+                var onHand = new Dictionary<string, long> { [$"{prefix}-a"] = 40, [$"{prefix}-b"] = 40, [$"{prefix}-c"] = 40 };
+                var random = new Random(1234 + round);
+                var orders = Enumerable.Range(0, 100)
+                    .Select(i => new TrackedOrder($"{prefix}-{i:000}", RandomOrder(random, onHand.Keys.ToArray(), $"customer-{i}", maxQuantity: 3), FollowUp.None))
+                    .ToList();
+                var killAfterAnswers = round switch { 1 => 10, 2 => 3, _ => 1 };
+                var (restarted, resumed, _) = await CutOffRoundAsync(bed, engine, $"round {round}", onHand, orders, killAfterAnswers, ct);
                 engine = restarted;
                 resumedInAll += resumed;
             }
@@ -290,26 +297,60 @@ public abstract partial class EngineScenarios(ITestOutputHelper output)
         });
     }
 
-    /// <summary>One burst, kill, restart and check on SKUs of its own; returns the restarted engine and whether the kill cut a placement after it reserved units.</summary>
-    private static async Task<(EngineProcess Engine, int Resumed)> CutOffRoundAsync(EngineTestBed bed, EngineProcess engine, int round, CancellationToken ct)
+    /// <summary>
+    /// A flash sale cut by kill -9 on the placement path: one SKU with 200 units, 600 buyers of one unit each at once,
+    /// SIGKILL once 20 placements are answered (at least 50 ms in: the sale is still selling), restart, and every buyer
+    /// sends its placement again with the same key.
+    /// Each unit acknowledged before the kill is still held by its order after it, every refused buyer's order does not
+    /// exist, the SKU ends sold out with each of its 200 units held by exactly one reserved order, and nothing is oversold.
+    /// </summary>
+    protected async Task FlashSaleCutByKillNineHoldsEachUnitOnceAsync()
     {
-        var prefix = $"mid{round}";
-        var onHand = new Dictionary<string, long> { [$"{prefix}-a"] = 40, [$"{prefix}-b"] = 40, [$"{prefix}-c"] = 40 };
+        await using var bed = await NewTestBedAsync(LongHold);
+        await bed.RunAsync(async () =>
+        {
+            using var budget = new CancellationTokenSource(TestBudget);
+            var ct = budget.Token;
+            var engine = await bed.StartEngineAsync(ct);
+            const string sku = "flash-hot";
+            var onHand = new Dictionary<string, long> { [sku] = 200 };
+            var buyers = Enumerable.Range(0, 600)
+                .Select(i => new TrackedOrder($"flash-{i:000}", new PlaceRequest("web", $"buyer-{i}", EngineApi.Currency, [new(sku, 1, 9.99m)]), FollowUp.None))
+                .ToList();
+
+            var (restarted, _, orders) = await CutOffRoundAsync(bed, engine, "flash sale", onHand, buyers, killAfterAnswers: 20, ct);
+
+            // Demand (601 units with the warm-up) is above the 200 units: once every buyer is answered the SKU is sold out,
+            // each unit held by one reserved order, and the rest refused (CutOffRoundAsync checked that none of those exist).
+            var reserved = orders.Count(o => o.Final?.Status == "reserved");
+            var refused = orders.Count(o => o.Acknowledged == "refused");
+            Assert.Equal(200, reserved);
+            Assert.Equal(orders.Count - 200, refused);
+            var stock = (await ReadStocksAsync(new EngineApi(restarted.Http), onHand.Keys, ct))[sku];
+            Assert.Equal((200L, 200L), (stock.OnHand, stock.Reserved + stock.Sold));
+        });
+    }
+
+    /// <summary>
+    /// One burst of <paramref name="orders"/> (after one warm-up order on the first SKU), SIGKILL once
+    /// <paramref name="killAfterAnswers"/> are answered, restart, every placement sent again with its key, and the checks:
+    /// acknowledged placements stay reserved, refused ones do not exist, and the stock holds exactly the units of the
+    /// reserved orders. Returns the restarted engine, whether the kill cut a placement after it reserved units, and the
+    /// orders with their final state (the warm-up first).
+    /// </summary>
+    private static async Task<(EngineProcess Engine, int Resumed, List<TrackedOrder> Orders)> CutOffRoundAsync(
+        EngineTestBed bed, EngineProcess engine, string round, Dictionary<string, long> onHand, List<TrackedOrder> orders, int killAfterAnswers, CancellationToken ct)
+    {
+        var prefix = orders[0].Key.Split('-')[0];
         var api = new EngineApi(engine.Http);
         await SetStockAsync(api, onHand, ct);
 
         // One order first, so the placement path is warm.
-        var warmUp = new TrackedOrder($"{prefix}-warm-up", new PlaceRequest("web", "customer-w", EngineApi.Currency, [new($"{prefix}-a", 1, 1.00m)]), FollowUp.None);
+        var warmUp = new TrackedOrder($"{prefix}-warm-up", new PlaceRequest("web", "customer-w", EngineApi.Currency, [new(onHand.Keys.First(), 1, 1.00m)]), FollowUp.None);
         await PlaceAndFollowUpAsync(api, warmUp, ct);
         Assert.True(warmUp.Acknowledged == "reserved", warmUp.Placement?.ToString());
 
-        var random = new Random(1234 + round);
-        var orders = Enumerable.Range(0, 100)
-            .Select(i => new TrackedOrder($"{prefix}-{i:000}", RandomOrder(random, onHand.Keys.ToArray(), $"customer-{i}", maxQuantity: 3), FollowUp.None))
-            .ToList();
-
-        // All 100 at once; the kill comes once a few are answered (fewer in later rounds), at least 50 ms in.
-        var killAfterAnswers = round switch { 1 => 10, 2 => 3, _ => 1 };
+        // All at once; the kill comes once a few are answered, at least 50 ms in.
         var answered = 0;
         var clock = Stopwatch.StartNew();
         var kill = new KillSwitch(engine, clock, () => Volatile.Read(ref answered), killAfterAnswers);
@@ -325,7 +366,7 @@ public abstract partial class EngineScenarios(ITestOutputHelper output)
         await kill.WaitAsync(ct);
         await Task.WhenAll(flows);
         orders.Insert(0, warmUp);
-        bed.Log($"round {round}: killed {kill.KilledAfterMs} ms into the burst (at {kill.ProgressAtKill} answer(s)): "
+        bed.Log($"{round}: killed {kill.KilledAfterMs} ms into the burst (at {kill.ProgressAtKill} answer(s)): "
             + $"{orders.Count(o => o.Acknowledged == "reserved")} reserved and {orders.Count(o => o.Acknowledged == "refused")} refused were answered "
             + $"(warm-up included), {orders.Count(o => o.Placement?.Answered == false)} sent got no answer");
         var anomalies = orders.SelectMany(o => o.Anomalies).ToList();
@@ -386,7 +427,7 @@ public abstract partial class EngineScenarios(ITestOutputHelper output)
         // reserved left units held for an order that does not exist. Its retry must take those same units (not reserve
         // again), and a refused retry must give them back: the stock check below sees any leak or double count.
         var resumed = cutOffUnits.Values.Sum() > 0 ? 1 : 0;
-        bed.Log($"round {round} after restart: {orders.Count(o => o.Final?.Status == "reserved")} reserved, {orders.Count(o => o.Acknowledged == "refused")} refused; "
+        bed.Log($"{round} after restart: {orders.Count(o => o.Final?.Status == "reserved")} reserved, {orders.Count(o => o.Acknowledged == "refused")} refused; "
             + $"units held right after the restart for placements the kill cut off: {string.Join(", ", cutOffUnits.Select(kv => $"{kv.Key} {kv.Value}"))}");
 
         var expectedUnits = SumUnits(orders.Where(o => o.Final?.Status is "reserved" or "paid"), onHand.Keys);
@@ -411,9 +452,9 @@ public abstract partial class EngineScenarios(ITestOutputHelper output)
             }
         }
 
-        bed.Log($"round {round} stock after restart: " + string.Join("; ", stocks.Values.Select(s => $"{s.Sku} onHand {s.OnHand} reserved {s.Reserved} sold {s.Sold}")));
-        Assert.True(violations.Count == 0, $"round {round}: {violations.Count} violation(s) after the mid-burst kill and restart:{Environment.NewLine}{string.Join(Environment.NewLine, violations)}");
-        return (restarted, resumed);
+        bed.Log($"{round} stock after restart: " + string.Join("; ", stocks.Values.Select(s => $"{s.Sku} onHand {s.OnHand} reserved {s.Reserved} sold {s.Sold}")));
+        Assert.True(violations.Count == 0, $"{round}: {violations.Count} violation(s) after the mid-burst kill and restart:{Environment.NewLine}{string.Join(Environment.NewLine, violations)}");
+        return (restarted, resumed, orders);
     }
 
     // ---------------------------------------------------------------------------------------------------------------

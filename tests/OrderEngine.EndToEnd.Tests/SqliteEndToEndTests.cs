@@ -23,6 +23,9 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
     public Task Placements_cut_off_by_kill_9_end_reserved_or_refused_when_retried_and_hold_nothing_twice() => PlacementsCutOffByKillNineCompleteAsync();
 
     [Fact]
+    public Task A_flash_sale_cut_by_kill_9_holds_each_unit_for_exactly_one_acknowledged_order() => FlashSaleCutByKillNineHoldsEachUnitOnceAsync();
+
+    [Fact]
     public Task Reservations_left_behind_by_kill_9_are_settled_by_their_expiry() => ReservationsLeftByKillNineSettleByExpiryAsync();
 
     [Fact]
