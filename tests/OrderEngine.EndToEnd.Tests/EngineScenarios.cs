@@ -255,7 +255,7 @@ public abstract partial class EngineScenarios(ITestOutputHelper output)
     // ---------------------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// A burst of 100 concurrent placements is cut off by SIGKILL while placements are inside the engine at every stage
+    /// A burst of 600 concurrent placements is cut off by SIGKILL while placements are inside the engine at every stage
     /// (lines reserved, placement not yet written). After a restart every placement is sent again with its
     /// Idempotency-Key: each ends reserved or refused, what was acknowledged reserved before the kill is unchanged, a
     /// refused one places no order, and for every SKU reserved + sold &lt;= onHand and reserved + sold equals the units of
@@ -280,9 +280,11 @@ public abstract partial class EngineScenarios(ITestOutputHelper output)
             for (var round = 1; round <= 6 && resumedInAll == 0; round++)
             {
                 var prefix = $"mid{round}";
-                var onHand = new Dictionary<string, long> { [$"{prefix}-a"] = 40, [$"{prefix}-b"] = 40, [$"{prefix}-c"] = 40 };
+                // Enough orders that the burst is still being placed when the kill lands (100 were all answered first
+                // once placements took a few milliseconds), and more units asked for than stocked, so some are refused.
+                var onHand = new Dictionary<string, long> { [$"{prefix}-a"] = 250, [$"{prefix}-b"] = 250, [$"{prefix}-c"] = 250 };
                 var random = new Random(1234 + round);
-                var orders = Enumerable.Range(0, 100)
+                var orders = Enumerable.Range(0, 600)
                     .Select(i => new TrackedOrder($"{prefix}-{i:000}", RandomOrder(random, onHand.Keys.ToArray(), $"customer-{i}", maxQuantity: 3), FollowUp.None))
                     .ToList();
                 var killAfterAnswers = round switch { 1 => 10, 2 => 3, _ => 1 };
