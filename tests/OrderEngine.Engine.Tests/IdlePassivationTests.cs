@@ -15,7 +15,7 @@ namespace OrderEngine.Engine.Tests;
 /// </summary>
 public sealed class IdlePassivationTests() : TestKit(TestConfig.WithTestJournal)
 {
-    private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(400);
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Ask = TimeSpan.FromSeconds(10);
 
     [Fact]
@@ -25,8 +25,8 @@ public sealed class IdlePassivationTests() : TestKit(TestConfig.WithTestJournal)
         var stock = shard.ChildActorOf(StockActor.Props("idle-1", TestConfig.FastStock(), 500, Idle, ActorRefs.Nobody, TimeProvider.System));
         Assert.IsType<StockAccepted>(await stock.Ask<IStockReply>(new SetOnHand("idle-1", 5, 1), Ask));
 
-        // Busy for three idle timeouts: a message every 100 ms keeps it.
-        for (var i = 0; i < 12; i++)
+        // Busy for one and a half idle timeouts: a message every 100 ms keeps it.
+        for (var i = 0; i < 15; i++)
         {
             Assert.IsType<StockAccepted>(await stock.Ask<IStockReply>(new GetStock("idle-1"), Ask));
             await Task.Delay(100);
@@ -34,7 +34,7 @@ public sealed class IdlePassivationTests() : TestKit(TestConfig.WithTestJournal)
         shard.ExpectNoMsg(TimeSpan.Zero);
 
         // Then quiet: it asks within one and a half idle timeouts (and a margin for a loaded machine).
-        var passivate = shard.ExpectMsg<Passivate>(TimeSpan.FromSeconds(3));
+        var passivate = shard.ExpectMsg<Passivate>(TimeSpan.FromSeconds(5));
         Assert.Same(StopEntity.Instance, passivate.StopMessage);
     }
 
@@ -46,11 +46,11 @@ public sealed class IdlePassivationTests() : TestKit(TestConfig.WithTestJournal)
         Assert.IsType<StockAccepted>(await stock.Ask<IStockReply>(new SetOnHand("idle-2", 5, 1), Ask));
         Assert.IsType<StockAccepted>(await stock.Ask<IStockReply>(new ReserveStock("idle-2", "o-1", 1, DateTimeOffset.UtcNow.AddHours(1)), Ask));
 
-        shard.ExpectNoMsg(Idle * 4);
+        shard.ExpectNoMsg(Idle * 3);
 
         // Released, it has nothing left to hold and goes.
         Assert.IsType<StockAccepted>(await stock.Ask<IStockReply>(new ReleaseReservation("idle-2", "o-1"), Ask));
-        shard.ExpectMsg<Passivate>(TimeSpan.FromSeconds(3));
+        shard.ExpectMsg<Passivate>(TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class IdlePassivationTests() : TestKit(TestConfig.WithTestJournal)
         var placed = await order.Ask<IOrderReply>(new PlaceOrder("idle-o", "web", "c-1", "EUR", [new OrderLineRequest("idle-3", 1, 2.50m)], null), Ask);
         Assert.Equal(OrderStatus.Reserved, Assert.IsType<OrderAccepted>(placed).View.Status);
 
-        var passivate = shard.ExpectMsg<Passivate>(TimeSpan.FromSeconds(3));
+        var passivate = shard.ExpectMsg<Passivate>(TimeSpan.FromSeconds(5));
         Assert.Same(StopEntity.Instance, passivate.StopMessage);
     }
 }
