@@ -32,6 +32,9 @@ internal static class JournalTestBed
                 {{OrderEngineJournal}} {
                   provider = {{(database.Provider == PersistenceProvider.Sqlite ? "sqlite" : "postgresql")}}
                   connection-string = "{{Escape(database.ConnectionString)}}"
+                  # CI runs the test projects side by side on 2 cores (the end-to-end ones start engines under load):
+                  # a write may wait its turn for seconds there, which must not read as a database failure.
+                  circuit-breaker.call-timeout = 60s
                   {{Adapters}}
                 }
                 {{SqlJournal}} {
@@ -86,8 +89,8 @@ internal static class JournalTestBed
     /// <summary>The batch answer (successful or failed) followed by one answer per event.</summary>
     public static IReadOnlyList<object> Answers(TestKitBase kit, TestProbe probe, int events)
     {
-        var answers = new List<object> { probe.ExpectMsg<object>(TimeSpan.FromSeconds(20)) };
-        for (var i = 0; i < events; i++) answers.Add(probe.ExpectMsg<object>(TimeSpan.FromSeconds(20)));
+        var answers = new List<object> { probe.ExpectMsg<object>(TimeSpan.FromSeconds(60)) };
+        for (var i = 0; i < events; i++) answers.Add(probe.ExpectMsg<object>(TimeSpan.FromSeconds(60)));
         return answers;
     }
 
@@ -99,7 +102,7 @@ internal static class JournalTestBed
         var events = new List<IPersistentRepresentation>();
         while (true)
         {
-            var message = probe.ExpectMsg<object>(TimeSpan.FromSeconds(20));
+            var message = probe.ExpectMsg<object>(TimeSpan.FromSeconds(60));
             switch (message)
             {
                 case ReplayedMessage replayed:
