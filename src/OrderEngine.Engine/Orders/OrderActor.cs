@@ -111,7 +111,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     protected override void OnCommand(object message)
     {
-        if (message is not (RetryTick or ExpiryTick or IdleCheck)) _idle.Touch();
+        _idle.Observe(message);
         switch (message)
         {
             case IStockReply reply:
@@ -624,12 +624,12 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     private sealed record RefundCall(string RefundId, RefundResult? Result, Exception? Error);
 
-    private sealed class RetryTick
+    private sealed class RetryTick : INotInfluenceReceiveTimeout
     {
         public static readonly RetryTick Instance = new();
     }
 
-    private sealed class ExpiryTick
+    private sealed class ExpiryTick : INotInfluenceReceiveTimeout
     {
         public static readonly ExpiryTick Instance = new();
     }

@@ -104,7 +104,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
 
     protected override void OnCommand(object message)
     {
-        if (message is not (ExpiryTick or IdleCheck)) _idle.Touch();
+        _idle.Observe(message);
         switch (message)
         {
             case IStockCommand command:
@@ -298,7 +298,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown stock command"),
     };
 
-    private sealed class ExpiryTick
+    private sealed class ExpiryTick : INotInfluenceReceiveTimeout
     {
         public static readonly ExpiryTick Instance = new();
     }
