@@ -75,7 +75,7 @@ public class OrderDeciderTests
         ["JPY 1.5"] = p => p with { Currency = "JPY", Lines = [p.Lines[0] with { UnitPrice = 1m }, p.Lines[1] with { UnitPrice = 1.5m }] },
         ["unknown currency"] = p => p with { Currency = "XYZ" },
         ["lower-case currency"] = p => p with { Currency = "eur" },
-        ["duplicate sku"] = p => p with { Lines = [p.Lines[0], p.Lines[1] with { Sku = "SKU-A" }] },
+        ["sku over its limit across lines"] = p => p with { Lines = [p.Lines[0] with { Quantity = Rules.MaxLineQuantity }, p.Lines[1] with { Sku = "SKU-A" }] },
         ["bad sku"] = p => p with { Lines = [p.Lines[0] with { Sku = "SKU A" }, p.Lines[1]] },
         ["bad channel"] = p => p with { Channel = "Web Shop" },
         ["missing customer"] = p => p with { CustomerId = "" },
@@ -101,7 +101,7 @@ public class OrderDeciderTests
     [InlineData("JPY 1.5", "lines[1].unitPrice")]
     [InlineData("unknown currency", "currency")]
     [InlineData("lower-case currency", "currency")]
-    [InlineData("duplicate sku", "lines[1].sku")]
+    [InlineData("sku over its limit across lines", "lines[1].quantity")]
     [InlineData("bad sku", "lines[0].sku")]
     [InlineData("bad channel", "channel")]
     [InlineData("missing customer", "customerId")]

@@ -355,7 +355,7 @@ public class RefundDeciderTests
 
         var d = Decide(s, RefundOk("rf-1", "evt-r1"), Min10.AddMinutes(1));
 
-        Assert.Equal(new RefundSucceeded(OrderId, "rf-1", "re_rf-1", Min10.AddMinutes(1), "evt-r1"), SingleEvent(d));
+        Assert.Equal(new RefundSucceeded(OrderId, "rf-1", "re_rf-1", Min10.AddMinutes(1), "evt-r1", Provider), SingleEvent(d));
         var after = s.After(d);
         var record = Assert.Single(after.Refunds);
         Assert.Equal((RefundStatus.Succeeded, "re_rf-1"), (record.Status, record.ProviderRefundId));
@@ -369,7 +369,7 @@ public class RefundDeciderTests
     {
         var s = PaidByProvider().Then(Refund("rf-1", 5m), Min10);
 
-        Assert.Equal(new RefundFailed(OrderId, "rf-1", "card closed", Min10), SingleEvent(Decide(s, RefundKo("rf-1"), Min10)));
+        Assert.Equal(new RefundFailed(OrderId, "rf-1", "card closed", Min10, Provider: Provider), SingleEvent(Decide(s, RefundKo("rf-1"), Min10)));
         var record = Assert.Single(s.Then(RefundKo("rf-1"), Min10).Refunds);
         Assert.Equal((RefundStatus.Failed, "card closed"), (record.Status, record.FailureReason));
         Assert.Equal("refused by the provider", Assert.IsType<RefundFailed>(SingleEvent(Decide(s, RefundKo("rf-1", " "), Min10))).Reason);

@@ -8,6 +8,7 @@ using Akka.TestKit.Xunit2;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Payments;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
@@ -59,6 +60,8 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new StockRefused("A-1", StockOperation.Reserve, "o1", new StockRejection(StockRejectionCode.InsufficientStock, "requested 9, available 5"), view),
             StockSnapshot.From(stockState),
             new PlaceOrder("o1", "web", "c-1", "EUR", [new OrderLineRequest("A-1", 2, 9.99m)], SampleAddress),
+            new PlaceOrder("o2", "shop", "c-1", "EUR", [new OrderLineRequest("A-1", 2, 9.99m), new OrderLineRequest("A-1", 1, 5m)], SampleAddress,
+                PaymentMethod.Card, new OrderCharges(4.9m, 0m, 1m), "ext-2", new ChannelPayment("paypal", 28.88m, "EUR", "tx-2"), T.AddMinutes(-1)),
             new ConfirmPayment("o1", 19.99m, "EUR", "psp-123"),
             new CancelOrder("o1", "changed my mind"),
             new GetOrder("o1"),
@@ -78,6 +81,13 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new OrderRefused("o1", new OrderRejection(OrderRejectionCode.Invalid, "the order is invalid", [new FieldError("lines[0].quantity", "must be 1 or more")])),
             new OrderRefused("o1", OrderRejection.NotReserved([new LineRejection("A-1", "InsufficientStock", "requested 2, available 1")])),
             SamplePlaced with { Outcome = new PlacementOutcome(OrderStatus.OnHold, ["total above 1000 EUR"], T.AddHours(24), T.AddSeconds(1)) },
+            SamplePlaced with
+            {
+                Channel = "shopify",
+                Outcome = new PlacementOutcome(OrderStatus.Paid, [], null, T.AddSeconds(1)),
+                PaidAtChannel = new ChannelPayment("shopify_payments", 19.99m, "EUR", "tx-1"),
+                PlacedAt = T.AddMinutes(-3),
+            },
             new ReleaseReservation("A-1", "o1", Unplaced: true),
             new CheckReservable("A-1", "o1", 2),
             new StockCheckAnswer("A-1", "o1", ReservableOutcome.Refused, new StockRejection(StockRejectionCode.InsufficientStock, "requested 2, available 0")),
@@ -96,6 +106,7 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new OrderDue("o1", T.AddMinutes(15)),
             new RecordProviderPayment("o1", "sandbox", "evt_1", "pay_1", 19.99m, "EUR"),
             new RecordRefundOutcome("o1", "r-1", false, "re_1", "card expired", "evt_2"),
+            new RecordRefundOutcome("o1", "r-3", true, "shop-refund-1", null, RecordedBy: "ada"),
             new ReviewOrder("o1", true, "looks fine", "alice"),
             new RequestRefund("o1", "r-1", null, [new RefundLine("A-1", 1)], "damaged", "operator:alice"),
             new MarkRefundRestocked("o1", "r-1"),
@@ -104,8 +115,8 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new OrderApproved("o1", "alice", "called the customer", T.AddMinutes(15), T),
             new PaymentAnomalyRecorded("o1", "sandbox", "evt_3", "pay_2", 5m, "USD", "currency USD differs", T),
             new RefundRequested("o1", "r-1", "pay_1", "sandbox", 9.99m, "EUR", [new RefundLine("A-1", 1)], "damaged", "operator:alice", T),
-            new RefundSucceeded("o1", "r-1", "re_1", T, "evt_4"),
-            new RefundFailed("o1", "r-2", "card expired", T, "evt_5"),
+            new RefundSucceeded("o1", "r-1", "re_1", T, "evt_4", "sandbox"),
+            new RefundFailed("o1", "r-2", "card expired", T, "evt_5", "sandbox"),
             new RefundRestocked("o1", "r-1", T),
         ];
     }

@@ -35,6 +35,9 @@ public static class OrdersEndpoints
         orders.MapPost("/{id}/refunds", RefundAsync)
             .WithSummary("Refund lines, an amount, or everything left; 202 once requested of the provider (idempotent by refundId or Idempotency-Key)")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+        orders.MapPost("/{id}/refunds/{refundId}/outcome", RefundOutcomeAsync)
+            .WithSummary("Record the outcome of a refund carried out at the selling channel that collected the payment")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
         orders.MapGet("/{id}/events", EventsAsync)
             .WithSummary("The order's timeline: every event in order, with its time and who caused it")
             .ProducesProblem(404);
@@ -136,6 +139,16 @@ public static class OrdersEndpoints
             OrderRefused r => EntityGateway.Problem(r.Rejection),
             _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
         };
+    }
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> RefundOutcomeAsync(
+        string id, string refundId, [FromBody] RefundOutcomeBody body, IRequiredActor<OrderRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
+        if (body.Succeeded is not { } succeeded)
+            return Problems.Validation("the outcome is missing", new Dictionary<string, string[]> { ["succeeded"] = ["true (the channel paid it back) or false"] });
+        return Map(await gateway.Ask<IOrderReply>(region.ActorRef,
+            new RecordRefundOutcome(id, refundId, succeeded, body.Reference, body.Reason, RecordedBy: body.By ?? ""), ct));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<TimelineEntry>>, ProblemHttpResult>> EventsAsync(

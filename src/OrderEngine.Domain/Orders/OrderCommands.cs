@@ -28,7 +28,10 @@ public sealed record Address(
 
 /// <summary>
 /// Places an order: reserve every line, review it, then await payment. Repeating the same placement is answered with
-/// the same order. <see cref="ExternalId"/> is the selling channel's own id of the order, when it has one.
+/// the same order. <see cref="ExternalId"/> is the selling channel's own id of the order, when it has one. An order the
+/// channel already charged carries that payment (<see cref="PaidAtChannel"/>): it is paid on arrival and never expires.
+/// <see cref="PlacedAt"/> is when the channel says the order was placed (the engine keeps its own receipt time beside it).
+/// A SKU may be on several lines (at different prices, say); its stock is reserved once, for all of them.
 /// </summary>
 public sealed record PlaceOrder(
     string OrderId,
@@ -39,7 +42,16 @@ public sealed record PlaceOrder(
     Address? ShippingAddress,
     PaymentMethod PaymentMethod = PaymentMethod.Card,
     OrderCharges? Charges = null,
-    string? ExternalId = null) : IOrderCommand;
+    string? ExternalId = null,
+    ChannelPayment? PaidAtChannel = null,
+    DateTimeOffset? PlacedAt = null) : IOrderCommand;
+
+/// <summary>
+/// A payment the selling channel collected itself before it sent the order (a marketplace, or a shop's own checkout):
+/// the channel is its provider. <paramref name="Method"/> is how the customer paid at the channel (its gateway);
+/// an amount below the order's total is a partial payment.
+/// </summary>
+public sealed record ChannelPayment(string Method, decimal Amount, string Currency, string Reference);
 
 /// <summary>
 /// What an order costs besides its lines, as the selling channel computed it: shipping, tax not included in the
@@ -59,8 +71,13 @@ public sealed record ConfirmPayment(string OrderId, decimal Amount, string Curre
 /// </summary>
 public sealed record RecordProviderPayment(string OrderId, string Provider, string EventId, string PaymentId, decimal Amount, string Currency) : IOrderCommand;
 
-/// <summary>The outcome of a refund at its provider (from the provider's answer or from its webhook).</summary>
-public sealed record RecordRefundOutcome(string OrderId, string RefundId, bool Succeeded, string? ProviderRefundId, string? FailureReason, string? EventId = null) : IOrderCommand;
+/// <summary>
+/// The outcome of a refund at its provider (from the provider's answer or from its webhook). <paramref name="RecordedBy"/>
+/// names the person who records it by hand, which only a refund carried out at a selling channel allows (the channel
+/// holds the money; nothing in the engine can ask it).
+/// </summary>
+public sealed record RecordRefundOutcome(string OrderId, string RefundId, bool Succeeded, string? ProviderRefundId, string? FailureReason, string? EventId = null,
+    string? RecordedBy = null) : IOrderCommand;
 
 /// <summary>Cancels an order that is not paid yet and releases its stock.</summary>
 public sealed record CancelOrder(string OrderId, string Reason, string By = "customer") : IOrderCommand;

@@ -59,12 +59,20 @@ public static class OrderDecider
                 : Reject(OrderRejectionCode.IdempotencyConflict,
                     $"order {c.OrderId} was already placed with a different request; use a new idempotency key for a new order");
         }
+        if (c.PlacedAt is { } placedAt && placedAt > now + MaxClockSkew)
+            return Invalid("placedAt", $"placedAt {placedAt:O} is in the future (the engine's clock says {now:O})");
         var lines = c.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice)).ToImmutableArray();
         var charges = c.Charges is { Shipping: 0, Tax: 0, Discount: 0 } ? null : c.Charges;
-        var total = lines.Sum(l => l.LineTotal) + (charges?.Shipping ?? 0) + (charges?.Tax ?? 0) - (charges?.Discount ?? 0);
-        return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, total, c.ShippingAddress, now + rules.HoldTime, now,
-            c.PaymentMethod, charges, c.ExternalId));
+        return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, TotalOf(c), c.ShippingAddress, now + rules.HoldTime, now,
+            c.PaymentMethod, charges, c.ExternalId, PaidAtChannel: c.PaidAtChannel, PlacedAt: c.PlacedAt));
     }
+
+    /// <summary>How far ahead of the engine's clock a channel's order time may be (clocks differ a little).</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromHours(1);
+
+    /// <summary>An order's total: its lines, plus shipping and tax, less its discount.</summary>
+    public static decimal TotalOf(PlaceOrder c) =>
+        c.Lines.Sum(l => l.Quantity * l.UnitPrice) + (c.Charges?.Shipping ?? 0) + (c.Charges?.Tax ?? 0) - (c.Charges?.Discount ?? 0);
 
     /// <summary>Field-by-field validation of a placement, named by JSON path so a client can point at the culprit.</summary>
     public static List<FieldError> Validate(PlaceOrder c, OrderRules rules)
@@ -83,7 +91,9 @@ public static class OrderDecider
         else if (c.Lines.Length > rules.MaxLines) errors.Add(new("lines", $"an order may have at most {rules.MaxLines} lines"));
         else
         {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            // A SKU may be on several lines (at different prices, say): its units are reserved together, so the limit on one
+            // line's quantity holds for the SKU's units over all its lines.
+            var unitsOfSku = new Dictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i < c.Lines.Length; i++)
             {
                 var l = c.Lines[i];
@@ -94,9 +104,10 @@ public static class OrderDecider
                     continue;
                 }
                 if (!Identifiers.IsValidEntityId(l.Sku)) errors.Add(new($"{at}.sku", "sku must be " + Identifiers.EntityIdRule));
-                else if (!seen.Add(l.Sku)) errors.Add(new($"{at}.sku", $"SKU {l.Sku} appears on more than one line; put its whole quantity on one line"));
                 if (l.Quantity < 1 || l.Quantity > rules.MaxLineQuantity)
                     errors.Add(new($"{at}.quantity", $"quantity must be between 1 and {rules.MaxLineQuantity}"));
+                else if (l.Sku is not null && (unitsOfSku[l.Sku] = unitsOfSku.GetValueOrDefault(l.Sku) + l.Quantity) > rules.MaxLineQuantity)
+                    errors.Add(new($"{at}.quantity", $"SKU {l.Sku} is ordered {unitsOfSku[l.Sku]} times over its lines; at most {rules.MaxLineQuantity} per order"));
                 if (l.UnitPrice < 0 || l.UnitPrice > OrderRules.MaxUnitPrice)
                     errors.Add(new($"{at}.unitPrice", $"unitPrice must be between 0 and {OrderRules.MaxUnitPrice}"));
                 else if (currencyKnown && !Currencies.FitsMinorUnits(l.UnitPrice, c.Currency))
@@ -113,6 +124,22 @@ public static class OrderDecider
             }
             var beforeDiscount = c.Lines.Sum(l => l.Quantity * l.UnitPrice) + charges.Shipping + charges.Tax;
             if (charges.Discount > beforeDiscount) errors.Add(new("charges.discount", "the discount is larger than the order"));
+        }
+        if (c.PaidAtChannel is { } paid)
+        {
+            if (c.PaymentMethod == PaymentMethod.CashOnDelivery)
+                errors.Add(new("paidAtChannel", "an order the channel already charged is not cash on delivery"));
+            if (string.IsNullOrWhiteSpace(paid.Method) || paid.Method.Length > 64 || paid.Method.Any(char.IsControl))
+                errors.Add(new("paidAtChannel.method", "the payment method at the channel is required (1-64 printable characters)"));
+            if (string.IsNullOrWhiteSpace(paid.Reference) || paid.Reference.Length > 128 || paid.Reference.Any(char.IsControl))
+                errors.Add(new("paidAtChannel.reference", "the channel's payment reference is required (1-128 printable characters)"));
+            if (paid.Currency != c.Currency)
+                errors.Add(new("paidAtChannel.currency", $"the payment's currency {paid.Currency} differs from the order currency {c.Currency}"));
+            else if (currencyKnown && !Currencies.FitsMinorUnits(paid.Amount, c.Currency))
+                errors.Add(new("paidAtChannel.amount", $"{c.Currency} amounts have at most {Currencies.MinorUnitDigits(c.Currency)} decimals"));
+            if (paid.Amount <= 0) errors.Add(new("paidAtChannel.amount", "a collected amount is positive"));
+            else if (errors.Count == 0 && paid.Amount > TotalOf(c))
+                errors.Add(new("paidAtChannel.amount", $"the channel collected {paid.Amount} {paid.Currency}, more than the order's total {TotalOf(c)} {c.Currency}"));
         }
         if (c.ShippingAddress is { } a)
         {
@@ -131,6 +158,8 @@ public static class OrderDecider
         && p.PaymentMethod == c.PaymentMethod
         && Equals(p.Charges ?? OrderCharges.None, c.Charges ?? OrderCharges.None)
         && p.ExternalId == c.ExternalId
+        && Equals(p.PaidAtChannel, c.PaidAtChannel)
+        && p.PlacedAt == c.PlacedAt
         && Equals(p.ShippingAddress, c.ShippingAddress)
         && p.Lines.Length == c.Lines.Length
         && p.Lines.Zip(c.Lines).All(x => x.First.Sku == x.Second.Sku && x.First.Quantity == x.Second.Quantity && x.First.UnitPrice == x.Second.UnitPrice);
@@ -154,6 +183,7 @@ public static class OrderDecider
             return new PlacementDecision(null, OrderRejection.NotReserved(refused), outcomes.Where(o => o.Reserved).Select(o => o.Sku).ToImmutableArray());
         var holdReasons = rules.ReviewRules.Evaluate(pending, recentOrdersOfCustomer);
         var outcome = !holdReasons.IsEmpty ? new PlacementOutcome(OrderStatus.OnHold, holdReasons, now + rules.ReviewRules.ReviewWithin, now)
+            : pending.PaidAtChannel is not null ? new PlacementOutcome(OrderStatus.Paid, [], null, now)
             : pending.PaymentMethod == PaymentMethod.CashOnDelivery ? new PlacementOutcome(OrderStatus.Confirmed, [], null, now)
             : new PlacementOutcome(OrderStatus.Reserved, [], null, now);
         return new PlacementDecision(pending with { Outcome = outcome }, null, []);
@@ -371,13 +401,12 @@ public static class OrderDecider
             for (var i = 0; i < lines.Length; i++)
             {
                 var l = lines[i];
-                var line = p.Lines.FirstOrDefault(x => x.Sku == l.Sku);
-                if (line is null) return Invalid($"lines[{i}].sku", $"SKU {l.Sku} is not on order {s.OrderId}");
+                if (p.Lines.All(x => x.Sku != l.Sku)) return Invalid($"lines[{i}].sku", $"SKU {l.Sku} is not on order {s.OrderId}");
                 if (!seen.Add(l.Sku)) return Invalid($"lines[{i}].sku", $"SKU {l.Sku} appears twice");
-                var left = line.Quantity - s.UnitsRefundedOrRestocked(l.Sku);
+                var left = p.Lines.Where(x => x.Sku == l.Sku).Sum(x => x.Quantity) - s.UnitsRefundedOrRestocked(l.Sku);
                 if (l.Quantity < 1 || l.Quantity > left)
                     return Invalid($"lines[{i}].quantity", $"quantity must be between 1 and {left} (the units of {l.Sku} not refunded or back on sale yet)");
-                amount += l.Quantity * line.UnitPrice;
+                amount += PriceOfNextUnits(p.Lines, l.Sku, s.UnitsRefundedOrRestocked(l.Sku), l.Quantity);
             }
         }
         else if (c.Amount is { } requested)
@@ -396,16 +425,52 @@ public static class OrderDecider
             string.IsNullOrWhiteSpace(c.Reason) ? "refund" : c.Reason, c.By, now, Whole: lines.IsEmpty && c.Amount is null));
     }
 
+    /// <summary>
+    /// What <paramref name="count"/> more units of a SKU cost, when <paramref name="alreadyTaken"/> of its units were
+    /// refunded before: a SKU on several lines gives its units back line by line, in the order of the lines.
+    /// </summary>
+    public static decimal PriceOfNextUnits(ImmutableArray<OrderLine> lines, string sku, int alreadyTaken, int count)
+    {
+        var price = 0m;
+        var skip = alreadyTaken;
+        foreach (var line in lines)
+        {
+            if (line.Sku != sku || count == 0) continue;
+            var available = line.Quantity - Math.Min(skip, line.Quantity);
+            skip -= line.Quantity - available;
+            var take = Math.Min(available, count);
+            price += take * line.UnitPrice;
+            count -= take;
+        }
+        return price;
+    }
+
     private static Decision<IOrderEvent, OrderRejection> DecideRefundOutcome(OrderState s, RecordRefundOutcome c, DateTimeOffset now)
     {
         if (!s.Exists) return NotFound(s);
         var refund = s.Refunds.FirstOrDefault(r => r.RefundId == c.RefundId);
         if (refund is null) return Reject(OrderRejectionCode.NotFound, $"order {s.OrderId} has no refund {c.RefundId}");
+        if (c.RecordedBy is not null)
+        {
+            if (string.IsNullOrWhiteSpace(c.RecordedBy) || c.RecordedBy.Length > 64) return Invalid("by", "who records the outcome is required (at most 64 characters)");
+            if (c.ProviderRefundId is { Length: > 128 }) return Invalid("reference", "reference must be at most 128 characters");
+            if (c.FailureReason is { Length: > 500 }) return Invalid("reason", "reason must be at most 500 characters");
+            if (refund.Provider is not { } refundProvider || !refundProvider.StartsWith(OrderPlaced.ChannelProvider(""), StringComparison.Ordinal))
+                return Reject(OrderRejectionCode.InvalidState,
+                    $"refund {c.RefundId} is carried out by {(refund.Provider is null ? "the manual provider" : "provider " + refund.Provider)}, which reports its own outcome; only a refund made at a selling channel is recorded by hand");
+            if (refund.Status != RefundStatus.Requested)
+            {
+                return (refund.Status == RefundStatus.Succeeded) == c.Succeeded
+                    ? Done
+                    : Reject(OrderRejectionCode.InvalidState, $"refund {c.RefundId} already {(refund.Status == RefundStatus.Succeeded ? "succeeded" : "failed")}");
+            }
+        }
         if (c.EventId is not null && s.HasSeen(refund.Provider, c.EventId)) return Done; // the refund's provider sent this event already
         if (refund.Status != RefundStatus.Requested) return Done; // a late or repeated answer changes nothing once settled
+        var provider = refund.Provider ?? OrderState.ManualProvider;
         return c.Succeeded
-            ? Accept(new RefundSucceeded(s.OrderId, c.RefundId, c.ProviderRefundId, now, c.EventId))
-            : Accept(new RefundFailed(s.OrderId, c.RefundId, string.IsNullOrWhiteSpace(c.FailureReason) ? "refused by the provider" : c.FailureReason, now, c.EventId));
+            ? Accept(new RefundSucceeded(s.OrderId, c.RefundId, c.ProviderRefundId, now, c.EventId, provider))
+            : Accept(new RefundFailed(s.OrderId, c.RefundId, string.IsNullOrWhiteSpace(c.FailureReason) ? "refused by the provider" : c.FailureReason, now, c.EventId, provider));
     }
 
     // ---- cancellation --------------------------------------------------------------------------------------------
@@ -481,14 +546,30 @@ public static class OrderDecider
 
     private static OrderState Placed(OrderState s, OrderPlaced x)
     {
-        var placed = s with { Status = OrderStatus.Placed, Placement = x, ExpiresAt = x.ExpiresAt, History = s.History.Add(new(OrderStatus.Placed, x.At, null, "channel:" + x.Channel)) };
+        var placed = s with
+        {
+            Status = OrderStatus.Placed,
+            Placement = x,
+            ExpiresAt = x.ExpiresAt,
+            Payment = x.PaidAtChannel is { } paid
+                ? new PaymentRecord(paid.Amount, paid.Currency, paid.Reference, x.At, OrderPlaced.ChannelProvider(x.Channel), paid.Method)
+                : s.Payment,
+            History = s.History.Add(new(OrderStatus.Placed, x.At, null, "channel:" + x.Channel)),
+        };
         return x.Outcome switch
         {
             null => placed,
             { Status: OrderStatus.Reserved } o => Reserved(placed, o.At),
+            { Status: OrderStatus.Paid } o => placed with
+            {
+                Status = OrderStatus.Paid,
+                History = placed.History.Add(new(OrderStatus.Paid, o.At,
+                    x.PaidAtChannel!.Amount < x.Total ? $"partly paid at the channel: {x.PaidAtChannel.Amount} of {x.Total} {x.Currency}" : "paid at the channel",
+                    "channel:" + x.Channel)),
+            },
             { Status: OrderStatus.Confirmed } o => Confirmed(placed, o.At),
             { Status: OrderStatus.OnHold } o => Held(placed, o.HoldReasons, o.ReviewBy ?? x.ExpiresAt, o.At),
-            { } o => throw new ArgumentOutOfRangeException(nameof(x), o.Status, "a placement's outcome is reserved, confirmed or on hold"),
+            { } o => throw new ArgumentOutOfRangeException(nameof(x), o.Status, "a placement's outcome is reserved, paid, confirmed or on hold"),
         };
     }
 

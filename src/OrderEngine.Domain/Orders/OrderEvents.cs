@@ -18,7 +18,9 @@ public sealed record LineRejection(string Sku, string Code, string Reason);
 /// <summary>
 /// The order was placed. Since one journal write records a placement together with its reservation, a placement
 /// carries its <paramref name="Outcome"/> (what the order became once every line was reserved); a placement without
-/// one is a journal written by an earlier version, whose outcome follows as its own event.
+/// one is a journal written by an earlier version, whose outcome follows as its own event. <paramref name="At"/> is when
+/// the engine received it, <paramref name="PlacedAt"/> when the channel says it was placed; <paramref name="PaidAtChannel"/>
+/// is the payment the channel collected before sending it.
 /// </summary>
 public sealed record OrderPlaced(
     string OrderId,
@@ -33,12 +35,39 @@ public sealed record OrderPlaced(
     PaymentMethod PaymentMethod = PaymentMethod.Card,
     OrderCharges? Charges = null,
     string? ExternalId = null,
-    PlacementOutcome? Outcome = null) : IOrderEvent;
+    PlacementOutcome? Outcome = null,
+    ChannelPayment? PaidAtChannel = null,
+    DateTimeOffset? PlacedAt = null) : IOrderEvent
+{
+    /// <summary>The payment provider a channel-collected payment is recorded under: the channel itself.</summary>
+    public static string ChannelProvider(string channel) => "channel:" + channel;
+}
+
+/// <summary>How many units of one SKU an order holds, over all its lines of that SKU.</summary>
+public sealed record SkuQuantity(string Sku, int Quantity);
+
+public static class OrderLines
+{
+    /// <summary>The units per SKU, in the order the SKUs first appear: what is reserved, committed and released.</summary>
+    public static ImmutableArray<SkuQuantity> PerSku(ImmutableArray<OrderLine> lines)
+    {
+        if (lines.Length == 1) return [new SkuQuantity(lines[0].Sku, lines[0].Quantity)];
+        var result = new List<SkuQuantity>(lines.Length);
+        foreach (var l in lines)
+        {
+            var i = result.FindIndex(x => x.Sku == l.Sku);
+            if (i < 0) result.Add(new SkuQuantity(l.Sku, l.Quantity));
+            else result[i] = result[i] with { Quantity = result[i].Quantity + l.Quantity };
+        }
+        return [.. result];
+    }
+}
 
 /// <summary>
 /// What a placement became once every line was reserved: <see cref="OrderStatus.Reserved"/> (awaiting payment),
-/// <see cref="OrderStatus.Confirmed"/> (cash on delivery) or <see cref="OrderStatus.OnHold"/> (held for review until
-/// <paramref name="ReviewBy"/>, for <paramref name="HoldReasons"/>), decided at <paramref name="At"/>.
+/// <see cref="OrderStatus.Paid"/> (paid at the channel), <see cref="OrderStatus.Confirmed"/> (cash on delivery) or
+/// <see cref="OrderStatus.OnHold"/> (held for review until <paramref name="ReviewBy"/>, for <paramref name="HoldReasons"/>),
+/// decided at <paramref name="At"/>.
 /// </summary>
 public sealed record PlacementOutcome(OrderStatus Status, ImmutableArray<string> HoldReasons, DateTimeOffset? ReviewBy, DateTimeOffset At);
 
@@ -99,9 +128,11 @@ public sealed record RefundRequested(
     DateTimeOffset At,
     bool Whole = false) : IOrderEvent;
 
-public sealed record RefundSucceeded(string OrderId, string RefundId, string? ProviderRefundId, DateTimeOffset At, string? EventId = null) : IOrderEvent;
+/// <param name="Provider">The provider that settled the refund (the refund's own; absent in journals of earlier versions).</param>
+public sealed record RefundSucceeded(string OrderId, string RefundId, string? ProviderRefundId, DateTimeOffset At, string? EventId = null, string? Provider = null) : IOrderEvent;
 
-public sealed record RefundFailed(string OrderId, string RefundId, string Reason, DateTimeOffset At, string? EventId = null) : IOrderEvent;
+/// <param name="Provider">The provider that refused the refund (the refund's own; absent in journals of earlier versions).</param>
+public sealed record RefundFailed(string OrderId, string RefundId, string Reason, DateTimeOffset At, string? EventId = null, string? Provider = null) : IOrderEvent;
 
 /// <summary>A refund's unshipped units are back on sale.</summary>
 public sealed record RefundRestocked(string OrderId, string RefundId, DateTimeOffset At) : IOrderEvent;

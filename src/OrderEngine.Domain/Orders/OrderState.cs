@@ -38,8 +38,11 @@ public enum PendingStockAction
 /// <summary>One status change, with its time, reason and who caused it.</summary>
 public sealed record StatusChange(OrderStatus Status, DateTimeOffset At, string? Reason, string? By = null);
 
-/// <summary>The payment that settled the order.</summary>
-public sealed record PaymentRecord(decimal Amount, string Currency, string Reference, DateTimeOffset At, string? Provider = null);
+/// <summary>
+/// The payment that settled the order. <paramref name="Provider"/> is null when an operator confirmed it, and
+/// <c>channel:&lt;channel&gt;</c> when the selling channel collected it (<paramref name="Method"/>: how, at the channel).
+/// </summary>
+public sealed record PaymentRecord(decimal Amount, string Currency, string Reference, DateTimeOffset At, string? Provider = null, string? Method = null);
 
 /// <summary>A captured payment that did not fit the order.</summary>
 public sealed record PaymentAnomaly(string Provider, string PaymentId, decimal Amount, string Currency, string Reason, DateTimeOffset At);

@@ -12,10 +12,14 @@ public static class OrderTimeline
         OrderCancelled x => x.By ?? "customer",
         OrderApproved x => "operator:" + x.Operator,
         RefundRequested x => x.By,
-        RefundSucceeded x => x.EventId is null ? "provider" : "provider (webhook)",
-        RefundFailed x => x.EventId is null ? "provider" : "provider (webhook)",
+        RefundSucceeded x => RefundOutcomeBy(x.Provider, x.EventId),
+        RefundFailed x => RefundOutcomeBy(x.Provider, x.EventId),
         _ => "system",
     };
+
+    // Named as payments name their provider ("provider:sandbox"); a journal of an earlier version did not record it.
+    private static string RefundOutcomeBy(string? provider, string? eventId) =>
+        (provider is null ? "provider" : "provider:" + provider) + (eventId is null ? "" : " (webhook)");
 
     public static string Summary(IOrderEvent e) => e switch
     {
@@ -24,6 +28,7 @@ public static class OrderTimeline
             null => "",
             { Status: OrderStatus.Reserved } => "; every line reserved; awaiting payment",
             { Status: OrderStatus.Confirmed } => "; every line reserved; cash on delivery",
+            { Status: OrderStatus.Paid } => $"; every line reserved; paid at the channel ({x.PaidAtChannel?.Amount} {x.Currency}, {x.PaidAtChannel?.Method})",
             { Status: OrderStatus.OnHold } o => "; every line reserved; held for review: " + string.Join("; ", o.HoldReasons),
             { } o => "; " + o.Status.ToString().ToLowerInvariant(),
         },

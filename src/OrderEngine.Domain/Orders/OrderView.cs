@@ -27,17 +27,25 @@ public sealed record OrderView(
     ImmutableArray<RefundRecord> Refunds,
     decimal Refundable,
     OrderCharges? Charges,
-    string? ExternalId)
+    string? ExternalId,
+    DateTimeOffset ReceivedAt)
 {
     public static OrderView From(OrderState s)
     {
         var p = s.Placement ?? throw new InvalidOperationException($"order {s.OrderId} was never placed");
+        // A SKU on several lines has its refunded units counted against its lines in order, as they were priced.
+        var refundedLeft = new Dictionary<string, int>(StringComparer.Ordinal);
         var lines = p.Lines.Select(l =>
         {
             var r = s.Rejections.FirstOrDefault(x => x.Sku == l.Sku);
-            return new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.LineTotal, r?.Code, r?.Reason, s.RefundedUnits(l.Sku));
+            var left = refundedLeft.TryGetValue(l.Sku, out var n) ? n : s.RefundedUnits(l.Sku);
+            var refunded = Math.Min(left, l.Quantity);
+            refundedLeft[l.Sku] = left - refunded;
+            return new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.LineTotal, r?.Code, r?.Reason, refunded);
         }).ToImmutableArray();
+        // PlacedAt is the channel's own order time where it gave one; ReceivedAt is when the engine took the order in.
         return new OrderView(s.OrderId, s.Status, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
-            p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod, s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable, p.Charges, p.ExternalId);
+            p.PlacedAt ?? p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod, s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable,
+            p.Charges, p.ExternalId, p.At);
     }
 }

@@ -90,6 +90,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     private IActorRef Stock => _with.Stock;
 
+    // The placed order's units per SKU (a SKU may be on several lines): what its stock steps reserve, commit and release.
+    private ImmutableArray<SkuQuantity> _skus;
+
+    private ImmutableArray<SkuQuantity> Skus => _skus.IsDefault ? _skus = OrderLines.PerSku(_state.Placement!.Lines) : _skus;
+
     protected override void PreStart()
     {
         base.PreStart();
@@ -356,7 +361,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             return;
         }
         if (_activeStep != PendingStockAction.Reserve)
-            foreach (var line in _state.Placement!.Lines) _awaitingAcks.Add(line.Sku);
+            foreach (var line in Skus) _awaitingAcks.Add(line.Sku);
         SendStockStep();
     }
 
@@ -367,7 +372,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         var p = _state.Placement!;
         if (_activeStep == PendingStockAction.Reserve && CountsCustomerOrders && _recentOrdersOfCustomer is null)
             _with.Customers.Tell(new NoteCustomerOrder(p.CustomerId, _orderId, p.At, _rules.ReviewRules.OrdersWindow));
-        foreach (var line in p.Lines)
+        foreach (var line in Skus)
         {
             switch (_activeStep)
             {
@@ -406,7 +411,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         switch (_activeStep)
         {
             case PendingStockAction.Reserve when reply.Operation == StockOperation.Reserve && _state.Status == OrderStatus.Placed:
-                if (_reserveOutcomes.ContainsKey(reply.Sku) || _state.Placement!.Lines.All(l => l.Sku != reply.Sku)) return;
+                if (_reserveOutcomes.ContainsKey(reply.Sku) || Skus.All(l => l.Sku != reply.Sku)) return;
                 _reserveOutcomes[reply.Sku] = reply is StockRefused refused
                     ? new LineReservationOutcome(reply.Sku, false, refused.Rejection.Code.ToString(), refused.Rejection.Message)
                     : new LineReservationOutcome(reply.Sku, true, null, null);
@@ -437,9 +442,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     private void CompleteReservationIfAnswered()
     {
-        var p = _state.Placement!;
-        if (_reserveOutcomes.Count < p.Lines.Length || CountsCustomerOrders && _recentOrdersOfCustomer is null) return;
-        var outcomes = p.Lines.Select(l => _reserveOutcomes[l.Sku]).ToImmutableArray();
+        if (_reserveOutcomes.Count < Skus.Length || CountsCustomerOrders && _recentOrdersOfCustomer is null) return;
+        var outcomes = Skus.Select(l => _reserveOutcomes[l.Sku]).ToImmutableArray();
         DecideInternal(new CompleteReservation(_orderId, outcomes, _recentOrdersOfCustomer), () => { });
     }
 
@@ -476,7 +480,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     /// <summary>After an approval the units must stay held for the new hold: tell every line's stock entity now.</summary>
     private void ExtendReservations()
     {
-        foreach (var line in _state.Placement!.Lines) Stock.Tell(new ExtendReservation(line.Sku, _orderId, _state.ExpiresAt));
+        foreach (var line in Skus) Stock.Tell(new ExtendReservation(line.Sku, _orderId, _state.ExpiresAt));
     }
 
     // ---- refunds -------------------------------------------------------------------------------------------------

@@ -17,6 +17,9 @@ internal sealed class PlacementRound(OrderPlaced pending, bool countsCustomerOrd
 
     public OrderPlaced Pending { get; } = pending;
 
+    /// <summary>What is reserved: the units of each SKU over all its lines.</summary>
+    public ImmutableArray<SkuQuantity> Skus { get; } = OrderLines.PerSku(pending.Lines);
+
     /// <summary>Everyone waiting for this placement's answer; Repeat marks the callers who sent it again meanwhile.</summary>
     public List<(IActorRef Waiter, bool Repeat)> Waiters { get; } = [];
 
@@ -25,17 +28,17 @@ internal sealed class PlacementRound(OrderPlaced pending, bool countsCustomerOrd
 
     public bool CountsCustomerOrders { get; } = countsCustomerOrders;
 
-    /// <summary>The lines whose stock has not answered yet.</summary>
-    public IEnumerable<OrderLine> Unanswered => Pending.Lines.Where(l => !_outcomes.ContainsKey(l.Sku));
+    /// <summary>The SKUs whose stock has not answered yet.</summary>
+    public IEnumerable<SkuQuantity> Unanswered => Skus.Where(l => !_outcomes.ContainsKey(l.Sku));
 
-    public bool IsComplete => _outcomes.Count == Pending.Lines.Length && (!CountsCustomerOrders || RecentOrdersOfCustomer is not null);
+    public bool IsComplete => _outcomes.Count == Skus.Length && (!CountsCustomerOrders || RecentOrdersOfCustomer is not null);
 
-    public ImmutableArray<LineReservationOutcome> Outcomes => Pending.Lines.Select(l => _outcomes[l.Sku]).ToImmutableArray();
+    public ImmutableArray<LineReservationOutcome> Outcomes => Skus.Select(l => _outcomes[l.Sku]).ToImmutableArray();
 
     /// <summary>Takes one line's answer; false when it is not for a line of this placement or was already taken.</summary>
     public bool Take(IStockReply reply)
     {
-        if (reply.Operation != StockOperation.Reserve || _outcomes.ContainsKey(reply.Sku) || Pending.Lines.All(l => l.Sku != reply.Sku)) return false;
+        if (reply.Operation != StockOperation.Reserve || _outcomes.ContainsKey(reply.Sku) || Skus.All(l => l.Sku != reply.Sku)) return false;
         _outcomes[reply.Sku] = reply is StockRefused refused
             ? new LineReservationOutcome(reply.Sku, false, refused.Rejection.Code.ToString(), refused.Rejection.Message)
             : new LineReservationOutcome(reply.Sku, true, null, null);

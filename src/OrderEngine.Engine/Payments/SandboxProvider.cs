@@ -139,7 +139,9 @@ public sealed class PaymentProviders(IEnumerable<IPaymentProvider> providers)
 {
     private readonly Dictionary<string, IPaymentProvider> _byName = providers.ToDictionary(p => p.Name, StringComparer.Ordinal);
 
-    public IPaymentProvider? Find(string name) => _byName.GetValueOrDefault(name);
+    /// <summary>A configured provider by name; <c>channel:&lt;channel&gt;</c> names the channel that collected a payment itself.</summary>
+    public IPaymentProvider? Find(string name) =>
+        _byName.GetValueOrDefault(name) ?? (ChannelCollectedProvider.IsChannelProvider(name) ? new ChannelCollectedProvider(name) : null);
 
     public IReadOnlyCollection<string> Names => _byName.Keys;
 }
