@@ -140,12 +140,13 @@ public sealed class BadOrderInputTests(EngineFixture engine) : IClassFixture<Eng
     }
 
     [Fact]
-    public async Task Two_lines_for_the_same_sku_are_a_validation_problem_and_change_nothing()
+    public async Task A_sku_ordered_over_its_limit_across_its_lines_is_a_validation_problem_and_changes_nothing()
     {
+        // A SKU may be on several lines; the per-line quantity limit holds for its units over all of them.
         using var response = await SendBad("duplicate", sku => Json(
-            $$"""{"channel":"web","customerId":"customer-1","currency":"EUR","lines":[{"sku":"{{sku}}","quantity":1,"unitPrice":1.50},{"sku":"{{sku}}","quantity":2,"unitPrice":1.50}]}"""));
+            $$"""{"channel":"web","customerId":"customer-1","currency":"EUR","lines":[{"sku":"{{sku}}","quantity":6000,"unitPrice":1.50},{"sku":"{{sku}}","quantity":5000,"unitPrice":1.00}]}"""));
 
-        await AssertValidationProblem(response, "lines[1].sku");
+        await AssertValidationProblem(response, "lines[1].quantity");
         await AssertNothingChanged();
     }
 

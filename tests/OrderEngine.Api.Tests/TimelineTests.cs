@@ -50,7 +50,7 @@ public sealed class TimelineTests(TimelineEngineFixture engine) : IClassFixture<
             ("order.payment-confirmed", "provider:sandbox"),
             ("order.stock-settled", "system"),
             ("order.refund-requested", "operator:alice"),
-            ("order.refund-succeeded", "provider"));
+            ("order.refund-succeeded", "provider:sandbox"));
         // The placement is written once its lines are reserved: one entry tells both.
         Assert.Contains("8.50 EUR", entries[0].Summary);
         Assert.Contains("every line reserved", entries[0].Summary);
@@ -105,7 +105,7 @@ public sealed class TimelineTests(TimelineEngineFixture engine) : IClassFixture<
             ("order.placed", "channel:web"),
             ("order.payment-anomaly-recorded", "provider:sandbox"),
             ("order.refund-requested", "system"),
-            ("order.refund-succeeded", "provider"));
+            ("order.refund-succeeded", "provider:sandbox"));
         Assert.Contains(paymentId, entries[1].Summary);
     }
 
