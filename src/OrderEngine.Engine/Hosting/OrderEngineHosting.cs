@@ -22,6 +22,7 @@ using OrderEngine.Engine.Payments;
 using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Engine.Shipments;
 using OrderEngine.Engine.Stock;
 using AkkaClusterOptions = Akka.Cluster.Hosting.ClusterOptions;
 
@@ -174,11 +175,20 @@ public static class OrderEngineHosting
                 OrderCollaborators? with = null;
                 return orderId =>
                 {
-                    with ??= new OrderCollaborators(registry.Get<StockRegion>(), registry.Get<CustomerRegion>(), providers, rules);
+                    with ??= new OrderCollaborators(registry.Get<StockRegion>(), registry.Get<CustomerRegion>(), providers, rules)
+                    {
+                        Parcels = registry.Get<ParcelRegion>(),
+                    };
                     return OrderActor.Props(orderId, options.Orders, options.Orders.IdleTimeout, with, clock);
                 };
             },
             new OrderMessageExtractor(options.Cluster.ShardCount),
+            shardOptions);
+        builder.WithShardRegion<ParcelRegion>(
+            "parcel",
+            (_, registry, _) => parcelId => ParcelActor.Props(parcelId, registry.Get<OrderRegion>(), options.EntityIdleTimeout,
+                options.Orders.RetryInterval, options.Orders.MaxRetryInterval, clock),
+            new ParcelMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
         builder.WithShardRegion<CustomerRegion>(
             "customer",
