@@ -461,9 +461,9 @@ public static class OrderDecider
             if (string.IsNullOrWhiteSpace(c.RecordedBy) || c.RecordedBy.Length > 64) return Invalid("by", "who records the outcome is required (at most 64 characters)");
             if (c.ProviderRefundId is { Length: > 128 }) return Invalid("reference", "reference must be at most 128 characters");
             if (c.FailureReason is { Length: > 500 }) return Invalid("reason", "reason must be at most 500 characters");
-            if (refund.Provider is not { } refundProvider || !refundProvider.StartsWith(OrderPlaced.ChannelProvider(""), StringComparison.Ordinal))
+            if (!OrderState.IsRefundedByHand(refund.Provider))
                 return Reject(OrderRejectionCode.InvalidState,
-                    $"refund {c.RefundId} is carried out by {(refund.Provider is null ? "the manual provider" : "provider " + refund.Provider)}, which reports its own outcome; only a refund made at a selling channel is recorded by hand");
+                    $"refund {c.RefundId} is carried out by {(refund.Provider is null ? "the manual provider" : "provider " + refund.Provider)}, which reports its own outcome; only a refund made at a selling channel or of cash collected on delivery is recorded by hand");
             if (refund.Status != RefundStatus.Requested)
             {
                 return (refund.Status == RefundStatus.Succeeded) == c.Succeeded

@@ -105,6 +105,13 @@ public sealed record OrderState(
     /// <summary>What the order shipped, in the order it shipped it.</summary>
     public ImmutableArray<ShipmentRecord> Shipments { get; init; } = [];
 
+    /// <summary>
+    /// Whether refunds of a payment by this provider are carried out outside the engine and recorded by hand: a payment
+    /// a selling channel collected (<c>channel:…</c>: the channel pays it back) or cash collected on delivery.
+    /// </summary>
+    public static bool IsRefundedByHand(string? provider) =>
+        provider is not null && (provider.StartsWith("channel:", StringComparison.Ordinal) || provider == FulfilmentDecider.CashOnDeliveryProvider);
+
     public static OrderState Initial(string orderId) =>
         new(orderId, OrderStatus.None, null, [], null, false, [], default, [], [], [], ImmutableHashSet<ProviderEventId>.Empty);
 
