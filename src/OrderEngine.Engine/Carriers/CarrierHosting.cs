@@ -14,7 +14,11 @@ public static class CarrierHosting
     /// </summary>
     public static IServiceCollection AddOrderEngineCarriers(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CarrierOptions>().Bind(configuration.GetSection(CarrierOptions.Section));
+        services.AddOptions<CarrierOptions>().Bind(configuration.GetSection(CarrierOptions.Section))
+            .Validate(o => o.SignatureTolerance > TimeSpan.Zero, "OrderEngine:Carriers:SignatureTolerance must be positive")
+            .Validate(o => o.EasyPost.Secret.All(char.IsAscii) || EasyPostCarrier.CanNormalize,
+                "OrderEngine:Carriers:EasyPost:Secret has non-ASCII characters, which this node cannot normalise as EasyPost does; use an ASCII secret")
+            .ValidateOnStart();
         services.TryAddSingleton(sp => new Carriers(
             Configured(sp.GetRequiredService<IOptions<CarrierOptions>>().Value).Concat(sp.GetServices<ICarrier>())));
         return services;

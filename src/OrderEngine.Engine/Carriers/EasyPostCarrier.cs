@@ -101,12 +101,27 @@ public sealed class EasyPostCarrier(string secret) : ICarrier
     }
 
     /// <summary>
-    /// The secret in Unicode compatibility decomposition, as EasyPost's libraries key the HMAC with. Where the runtime has
-    /// no normalisation data (invariant globalisation), an ASCII secret, which normalisation leaves as is, is used as given.
+    /// Whether this runtime can put text in Unicode compatibility decomposition (it cannot with invariant globalisation,
+    /// which OrderEngine builds with).
+    /// </summary>
+    public static bool CanNormalize { get; } = Probe();
+
+    /// <summary>
+    /// The secret in Unicode compatibility decomposition, as EasyPost's libraries key the HMAC with. An ASCII secret is
+    /// its own decomposition; another one is refused where the runtime cannot decompose it, as every webhook would
+    /// otherwise fail to verify for no visible reason.
     /// </summary>
     private static string Normalized(string secret)
     {
-        try { return secret.Normalize(NormalizationForm.FormKD); }
-        catch (PlatformNotSupportedException) when (secret.All(char.IsAscii)) { return secret; }
+        if (secret.All(char.IsAscii)) return secret;
+        if (!CanNormalize)
+            throw new ArgumentException("the EasyPost webhook secret has non-ASCII characters, which this node cannot normalise as EasyPost does; use an ASCII secret", nameof(secret));
+        return secret.Normalize(NormalizationForm.FormKD);
+    }
+
+    private static bool Probe()
+    {
+        try { return "\uFB01".Normalize(NormalizationForm.FormKD) == "fi"; }
+        catch (PlatformNotSupportedException) { return false; }
     }
 }
