@@ -26,6 +26,14 @@ public sealed class AfterShipCarrierTests
         Assert.Equal(AfterShipHeader(Secret, Update), Carrier.SignatureFor(Update));
 
     [Fact]
+    public void A_vector_computed_with_openssl_verifies()
+    {
+        // `printf '%s' "$BODY" | openssl dgst -sha256 -hmac dev-carrier-secret -binary | base64`
+        var body = Utf8("""{"id":"evt_sbx_0001","trackingNumber":"SBX100200300","status":"inTransit","occurredAt":"2026-12-03T09:30:00Z","eta":"2026-12-05T18:00:00Z","location":"Leipzig hub, DE","description":"Departed sorting centre"}""");
+        Assert.True(new AfterShipCarrier("dev-carrier-secret").Verify(Headers((AfterShipCarrier.SignatureHeader, "95l4mbG0g5cfDZ8YdS6umHQHcL3ktICnQYNrXyF0ZQI=")), body, Now).Valid);
+    }
+
+    [Fact]
     public void A_body_signed_with_another_secret_is_refused()
     {
         var check = Verify(AfterShipHeader("another_secret", Update));

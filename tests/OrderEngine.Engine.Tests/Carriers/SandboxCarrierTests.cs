@@ -23,6 +23,16 @@ public sealed class SandboxCarrierTests
         Assert.Equal(SandboxHeader(Secret, Body, Now), Carrier.SignatureFor(Body, Now));
 
     [Fact]
+    public void The_vector_of_the_docs_curl_example_computed_with_openssl_verifies()
+    {
+        // docs/carriers.md: secret dev-carrier-secret, t=1796378400, signed with `openssl dgst -sha256 -hmac`.
+        var body = Utf8("""{"id":"evt_sbx_0001","trackingNumber":"SBX100200300","status":"inTransit","occurredAt":"2026-12-03T09:30:00Z","eta":"2026-12-05T18:00:00Z","location":"Leipzig hub, DE","description":"Departed sorting centre"}""");
+        var carrier = new SandboxCarrier("dev-carrier-secret", Tolerance);
+        var header = "t=1796378400,v1=8110235a434e66954b3b82f11dbd27e31fc3160ec7377f72ead5a788bbfb8421";
+        Assert.True(carrier.Verify(Headers((SandboxCarrier.SignatureHeader, header)), body, DateTimeOffset.FromUnixTimeSeconds(1796378400)).Valid);
+    }
+
+    [Fact]
     public void The_header_name_is_read_case_insensitively() =>
         Assert.True(Carrier.Verify(Headers(("sandbox-carrier-signature", SandboxHeader(Secret, Body, Now))), Body, Now).Valid);
 
