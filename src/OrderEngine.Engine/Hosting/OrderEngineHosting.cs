@@ -15,6 +15,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.Carriers;
 using OrderEngine.Engine.Customers;
 using OrderEngine.Engine.Journal;
 using OrderEngine.Engine.Orders;
@@ -50,6 +51,7 @@ public static class OrderEngineHosting
         });
         services.TryAddSingleton(sp => new PaymentProviders(sp.GetServices<IPaymentProvider>()
             .Where(p => p is not SandboxProvider || !string.IsNullOrEmpty(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Payments.Sandbox.Secret))));
+        services.AddOrderEngineCarriers(configuration);
         services.AddAkka(configuration.GetSection(OrderEngineOptions.Section).Get<OrderEngineOptions>()?.Cluster.SystemName ?? "orderengine", (builder, sp) =>
         {
             var options = sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value;
