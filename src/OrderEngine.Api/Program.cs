@@ -29,6 +29,7 @@ app.MapOrdersApi();
 app.MapStockApi();
 app.MapPaymentsApi();
 app.MapShipmentsApi();
+app.MapCarriersApi();
 app.MapChannelsApi();
 app.MapHealthApi();
 app.MapOpenApi();

@@ -27,13 +27,17 @@ public static class ParcelDecider
         return Accept(new ParcelRegistered(s.ParcelId, c.TrackingNumber, c.Carrier, c.OrderId, c.ShipmentId, now));
     }
 
+    /// <summary>What is wrong with a tracking update (null: nothing), checked before anything is recorded.</summary>
+    public static string? Problem(RecordTrackingUpdate c) =>
+        string.IsNullOrWhiteSpace(c.EventId) || c.EventId.Length > 128 ? "an event id is required (at most 128 characters)"
+        : string.IsNullOrWhiteSpace(c.TrackingNumber) || c.TrackingNumber.Length > 64 ? "a tracking number is required (at most 64 characters)"
+        : !Enum.IsDefined(c.Status) ? "unknown parcel status"
+        : c.Location is { Length: > 200 } || c.Description is { Length: > 500 } ? "location is at most 200 and description at most 500 characters"
+        : null;
+
     private static Decision<IParcelEvent, ParcelRejection> DecideUpdate(ParcelState s, RecordTrackingUpdate c, DateTimeOffset now)
     {
-        if (string.IsNullOrWhiteSpace(c.EventId) || c.EventId.Length > 128) return Reject(ParcelRejectionCode.Invalid, "an event id is required (at most 128 characters)");
-        if (string.IsNullOrWhiteSpace(c.TrackingNumber) || c.TrackingNumber.Length > 64) return Reject(ParcelRejectionCode.Invalid, "a tracking number is required (at most 64 characters)");
-        if (!Enum.IsDefined(c.Status)) return Reject(ParcelRejectionCode.Invalid, "unknown parcel status");
-        if (c.Location is { Length: > 200 } || c.Description is { Length: > 500 })
-            return Reject(ParcelRejectionCode.Invalid, "location is at most 200 and description at most 500 characters");
+        if (Problem(c) is { } problem) return Reject(ParcelRejectionCode.Invalid, problem);
         if (s.HasSeen(c.Source, c.EventId)) return Decision<IParcelEvent, ParcelRejection>.AlreadyDone;
         return Accept(new TrackingUpdateRecorded(s.ParcelId, c.TrackingNumber, c.Source, c.EventId, c.Status, c.OccurredAt, c.EstimatedDelivery,
             c.Location, c.Description, now));
