@@ -45,4 +45,7 @@ public sealed class PostgresEndToEndTests(PostgresFixture postgres, ITestOutputH
 
     [PostgresFact]
     public Task Payments_reviews_and_refunds_work_through_the_api_and_survive_kill_9() => PaymentsReviewsAndRefundsSurviveKillNineAsync();
+
+    [PostgresFact]
+    public Task Shipments_delivery_cash_on_delivery_and_returns_to_sender_survive_kill_9() => ShipmentsDeliveryAndReturnsToSenderSurviveKillNineAsync();
 }

@@ -44,4 +44,7 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
     [Fact]
     public Task A_feed_larger_than_the_socket_buffers_is_answered_to_a_client_that_reads_only_after_sending() =>
         AFeedLargerThanTheSocketBuffersIsAnsweredToAClientThatReadsOnlyAfterSendingAsync();
+
+    [Fact]
+    public Task Shipments_delivery_cash_on_delivery_and_returns_to_sender_survive_kill_9() => ShipmentsDeliveryAndReturnsToSenderSurviveKillNineAsync();
 }
