@@ -22,6 +22,7 @@ using OrderEngine.Engine.Payments;
 using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Engine.Shipping;
 using OrderEngine.Engine.Stock;
 using AkkaClusterOptions = Akka.Cluster.Hosting.ClusterOptions;
 
@@ -41,6 +42,7 @@ public static class OrderEngineHosting
         services.TryAddSingleton(sp => JournalDatabase.From(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Persistence));
         services.TryAddSingleton(sp => new SoldOutBoard(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Stock.SoldOutLifetime));
         services.TryAddSingleton<PlacementGate>();
+        services.AddOrderEngineShipping(configuration);
         services.AddSingleton<IPaymentProvider, ManualProvider>();
         services.AddSingleton<IPaymentProvider>(sp =>
         {
@@ -60,7 +62,8 @@ public static class OrderEngineHosting
                 .WithOrderEngineCluster(options.Cluster)
                 .WithOrderEnginePersistence(database, options.Persistence)
                 .WithOrderEngineSoldOutBoard(sp.GetRequiredService<SoldOutBoard>())
-                .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>());
+                .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>())
+                .WithOrderEngineShipping(sp);
             configure?.Invoke(builder, sp);
         });
         return services;

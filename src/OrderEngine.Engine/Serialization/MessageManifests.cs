@@ -2,6 +2,8 @@ using System.Collections.Frozen;
 using System.Text.Json.Serialization.Metadata;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Products;
+using OrderEngine.Domain.Shipping;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
 
@@ -105,6 +107,16 @@ public static class MessageManifests
             (typeof(RefundFailed), "order.refund-failed", c.RefundFailed),
             (typeof(RefundRestocked), "order.refund-restocked", c.RefundRestocked),
             (typeof(StopEntity), "entity.stop", c.StopEntity),
+            (typeof(PutProduct), "product.put", c.PutProduct),
+            (typeof(GetProduct), "product.get", c.GetProduct),
+            (typeof(ProductDefined), "product.defined", c.ProductDefined),
+            (typeof(ProductAccepted), "product.accepted", c.ProductAccepted),
+            (typeof(ProductRefused), "product.refused", c.ProductRefused),
+            (typeof(SetShippingRules), "shipping.set-rules", c.SetShippingRules),
+            (typeof(GetShippingRules), "shipping.get-rules", c.GetShippingRules),
+            (typeof(ShippingRulesSet), "shipping.rules-set", c.ShippingRulesSet),
+            (typeof(ShippingRulesAnswer), "shipping.rules-answer", c.ShippingRulesAnswer),
+            (typeof(ShippingRulesRefused), "shipping.rules-refused", c.ShippingRulesRefused),
         ];
     }
 }

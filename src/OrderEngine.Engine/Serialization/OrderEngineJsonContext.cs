@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Products;
+using OrderEngine.Domain.Shipping;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
 
@@ -78,4 +80,16 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(RefundRestocked))]
 // entity lifecycle
 [JsonSerializable(typeof(StopEntity))]
+// products
+[JsonSerializable(typeof(PutProduct))]
+[JsonSerializable(typeof(GetProduct))]
+[JsonSerializable(typeof(ProductDefined))]
+[JsonSerializable(typeof(ProductAccepted))]
+[JsonSerializable(typeof(ProductRefused))]
+// shipping rules
+[JsonSerializable(typeof(SetShippingRules))]
+[JsonSerializable(typeof(GetShippingRules))]
+[JsonSerializable(typeof(ShippingRulesSet))]
+[JsonSerializable(typeof(ShippingRulesAnswer))]
+[JsonSerializable(typeof(ShippingRulesRefused))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;
