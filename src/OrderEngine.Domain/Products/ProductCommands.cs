@@ -13,10 +13,10 @@ public interface IProductCommand : IProductMessage;
 public sealed record Dimensions(decimal LengthCm, decimal WidthCm, decimal HeightCm)
 {
     /// <summary>The volume in cubic centimetres.</summary>
-    public decimal VolumeCm3 => LengthCm * WidthCm * HeightCm;
+    public decimal VolumeCm3() => LengthCm * WidthCm * HeightCm;
 
     /// <summary>The longest side, which carriers limit.</summary>
-    public decimal LongestSideCm => Math.Max(LengthCm, Math.Max(WidthCm, HeightCm));
+    public decimal LongestSideCm() => Math.Max(LengthCm, Math.Max(WidthCm, HeightCm));
 }
 
 /// <summary>

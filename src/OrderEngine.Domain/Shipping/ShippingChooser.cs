@@ -157,7 +157,7 @@ public static class ShippingChooser
         }
         if (order.CashOnDelivery && !m.CashOnDeliveryAllowed) reasons.Add("no cash on delivery");
 
-        var dimensional = CeilGrams(lines.Sum(l => l.Product is { } p ? l.Quantity * p.Dimensions.VolumeCm3 / m.DimDivisor : 0m));
+        var dimensional = CeilGrams(lines.Sum(l => l.Product is { } p ? l.Quantity * p.Dimensions.VolumeCm3() / m.DimDivisor : 0m));
         var chargeable = Math.Max(actual, dimensional);
         if (m.MinWeightKg is { } min && actual < min) reasons.Add($"actual weight {Kg(actual)} kg is under the {Kg(min)} kg minimum");
         if (m.MaxWeightKg is { } max && actual > max) reasons.Add($"actual weight {Kg(actual)} kg is over the {Kg(max)} kg limit");
@@ -165,8 +165,8 @@ public static class ShippingChooser
             reasons.Add($"dimensional weight {Kg(dimensional)} kg is over the {Kg(maxDim)} kg limit");
         if (m.MaxItemDimensionCm is { } maxSide)
         {
-            foreach (var l in lines.Where(l => l.Product is { } p && p.Dimensions.LongestSideCm > maxSide).DistinctBy(l => l.Sku))
-                reasons.Add($"{l.Sku} is {Kg(l.Product!.Dimensions.LongestSideCm)} cm long, over the {Kg(maxSide)} cm limit");
+            foreach (var l in lines.Where(l => l.Product is { } p && p.Dimensions.LongestSideCm() > maxSide).DistinctBy(l => l.Sku))
+                reasons.Add($"{l.Sku} is {Kg(l.Product!.Dimensions.LongestSideCm())} cm long, over the {Kg(maxSide)} cm limit");
         }
 
         decimal? cost = null;
