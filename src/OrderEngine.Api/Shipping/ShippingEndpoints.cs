@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using OrderEngine.Api.Http;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
-using OrderEngine.Domain.Shipping;
+using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Shipping;
 

@@ -4,7 +4,7 @@ using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Domain.Products;
 
-namespace OrderEngine.Domain.Shipping;
+namespace OrderEngine.Domain.ShippingMethods;
 
 /// <summary>What the shipping choice needs of a product: its weight and size.</summary>
 public sealed record ProductSpec(decimal WeightKg, Dimensions Dimensions);
@@ -57,6 +57,7 @@ public sealed record ShippingChoice(
     string Reason,
     string? ChosenBy = null)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsNone => MethodId is null;
 }
 

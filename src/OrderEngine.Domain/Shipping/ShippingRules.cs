@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace OrderEngine.Domain.Shipping;
+namespace OrderEngine.Domain.ShippingMethods;
 
 /// <summary>The kinds of delivery a method offers, from fastest to heaviest.</summary>
 public enum ShippingKind

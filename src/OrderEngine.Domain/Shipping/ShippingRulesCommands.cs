@@ -1,4 +1,4 @@
-namespace OrderEngine.Domain.Shipping;
+namespace OrderEngine.Domain.ShippingMethods;
 
 /// <summary>A message addressed to the shipping rules entity (there is one, the single writer of the rules).</summary>
 public interface IShippingRulesMessage : IOrderEngineMessage;

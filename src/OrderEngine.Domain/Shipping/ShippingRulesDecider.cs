@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace OrderEngine.Domain.Shipping;
+namespace OrderEngine.Domain.ShippingMethods;
 
 /// <summary>The rules of the shipping rules themselves: only valid rules are set, and setting the same rules again changes nothing.</summary>
 public static class ShippingRulesDecider

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace OrderEngine.Domain.Shipping;
+namespace OrderEngine.Domain.ShippingMethods;
 
 /// <summary>
 /// Shipping rules as written in configuration ("OrderEngine:Shipping") or sent to PUT /api/shipping/rules: every field

@@ -1,4 +1,4 @@
-namespace OrderEngine.Domain.Shipping;
+namespace OrderEngine.Domain.ShippingMethods;
 
 /// <summary>A fact about the shipping rules, persisted in the rules entity's journal.</summary>
 public interface IShippingRulesEvent : IShippingRulesMessage

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using OrderEngine.Domain.Orders;
 
-namespace OrderEngine.Domain.Shipping;
+namespace OrderEngine.Domain.ShippingMethods;
 
 /// <summary>Where the rules in force came from.</summary>
 public enum ShippingRulesSource

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using OrderEngine.Domain.Orders;
 
-namespace OrderEngine.Domain.Shipping;
+namespace OrderEngine.Domain.ShippingMethods;
 
 /// <summary>
 /// Checks shipping rules before they are used, at start (configuration) and on PUT /api/shipping/rules: it returns every

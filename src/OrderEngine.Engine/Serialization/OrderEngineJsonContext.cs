@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Products;
-using OrderEngine.Domain.Shipping;
+using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
 

@@ -49,7 +49,7 @@ public sealed class ProductMessageExtractor(int shardCount) : HashCodeMessageExt
 public sealed class ShippingRulesMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
 {
     public override string? EntityId(object message) =>
-        message is Domain.Shipping.IShippingRulesMessage ? Shipping.ShippingRulesActor.EntityId : null;
+        message is Domain.ShippingMethods.IShippingRulesMessage ? Shipping.ShippingRulesActor.EntityId : null;
 }
 
 /// <summary>Registry key for the product shard region (inject <c>IRequiredActor&lt;ProductRegion&gt;</c>).</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using OrderEngine.Domain.Shipping;
+using OrderEngine.Domain.ShippingMethods;
 
 namespace OrderEngine.Engine.Shipping;
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OrderEngine.Domain.Shipping;
+using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Engine.Products;
 using OrderEngine.Engine.Sharding;

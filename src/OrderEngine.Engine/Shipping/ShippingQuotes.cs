@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Products;
-using OrderEngine.Domain.Shipping;
+using OrderEngine.Domain.ShippingMethods;
 
 namespace OrderEngine.Engine.Shipping;
 

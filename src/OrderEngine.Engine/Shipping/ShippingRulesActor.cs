@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
-using OrderEngine.Domain.Shipping;
+using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Engine.Shipping;
