@@ -15,6 +15,7 @@ public sealed class ShippingRulesDocument
     public decimal? UnknownProductWeightKg { get; set; }
 
     /// <summary>True when nothing at all was given (no shipping section in the configuration).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => Warehouse is null && (Zones is null || Zones.Count == 0) && (Methods is null || Methods.Count == 0) && UnknownProductWeightKg is null;
 
     public ShippingRules ToRules() => new(
