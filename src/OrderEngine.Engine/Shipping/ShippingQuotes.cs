@@ -55,6 +55,15 @@ public sealed class ShippingQuotes(IActorRef products, IActorRef rules, TimeSpan
         return ShippingChooser.Quote(answer.Rules, ShipmentFacts.From(order, await productsTask), now);
     }
 
+    /// <summary>
+    /// For an entity: quotes the order and tells <paramref name="replyTo"/> <see cref="ShippingQuoteReady"/> (or
+    /// <see cref="ShippingQuoteFailed"/> when the rules or a product did not answer in time), never blocking the caller.
+    /// </summary>
+    public void QuoteFor(OrderView order, DateTimeOffset now, IActorRef replyTo) =>
+        QuoteAsync(order, now, CancellationToken.None).PipeTo(replyTo,
+            success: quote => new ShippingQuoteReady(order.Id, now, quote),
+            failure: ex => new ShippingQuoteFailed(order.Id, ex.GetBaseException().Message));
+
     /// <summary>Each SKU's weight and size from its product entity; null for a SKU never defined.</summary>
     public async Task<ImmutableDictionary<string, ProductSpec?>> ProductsAsync(IEnumerable<string> skus, CancellationToken ct)
     {
@@ -74,3 +83,9 @@ public sealed class ShippingQuotes(IActorRef products, IActorRef rules, TimeSpan
         return answer;
     }
 }
+
+/// <summary>The answer to <see cref="ShippingQuotes.QuoteFor"/>: the quote for an order as of <paramref name="At"/>. Local to a node (never persisted).</summary>
+public sealed record ShippingQuoteReady(string OrderId, DateTimeOffset At, ShippingQuote Quote);
+
+/// <summary><see cref="ShippingQuotes.QuoteFor"/> could not gather the rules or products in time; ask again later.</summary>
+public sealed record ShippingQuoteFailed(string OrderId, string Reason);
