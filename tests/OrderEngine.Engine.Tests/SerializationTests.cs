@@ -10,6 +10,8 @@ using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Domain.Shipments;
+using OrderEngine.Domain.Products;
+using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
@@ -142,8 +144,29 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
                     new TrackingUpdateRecorded("p1", "JJD0001", "sandbox", "evt_9", ParcelStatus.InTransit, T, T.AddDays(1), "Leipzig", "sorted", T)]).ToView()
                 : null!, Repeat: true),
             new ParcelRefused("p1", new ParcelRejection(ParcelRejectionCode.NotFound, "parcel p1 is not known")),
+            new PutProduct("A-1", "Mug", 0.4m, new Dimensions(12, 10, 9.5m), false, "691200"),
+            new GetProduct("A-1"),
+            new ProductDefined("A-1", "Mug", 0.4m, new Dimensions(12, 10, 9.5m), false, "691200", 2, T),
+            new ProductAccepted("A-1", new ProductView("A-1", "Mug", 0.4m, new Dimensions(12, 10, 9.5m), true, null, 1, T)),
+            new ProductRefused("A-1", new ProductRejection(ProductRejectionCode.Invalid, "the product definition is invalid", [new FieldError("weightKg", "weightKg is required")])),
+            new SetShippingRules(SampleRules, "alice"),
+            GetShippingRules.Instance,
+            new ShippingRulesSet(SampleRules, 3, "alice", T),
+            new ShippingRulesAnswer(SampleRules, 3, ShippingRulesSource.Api, "alice", T),
+            new ShippingRulesRefused("the shipping rules have 1 problem; nothing was changed", [new FieldError("methods", "at least one shipping method is required")]),
         ];
     }
+
+    /// <summary>Shipping rules with every optional field set.</summary>
+    private static readonly ShippingRules SampleRules = new(
+        new Warehouse("DE", "BE", "Berlin", "10115", "Europe/Berlin"),
+        [new ShippingZone("berlin", [], [], [], true), new ShippingZone("by", ["DE"], ["BY"], ["80", "81"])],
+        [
+            new ShippingMethod("express", ShippingKind.Express, "DHL Express", ["berlin", "by"], 0.1m, 30m, 25m, 5000m, 120m,
+                [new ShippingRate("EUR", "by", [new WeightBracket(2, 12.90m), new WeightBracket(31.5m, 24.90m)]), new ShippingRate("EUR", null, [], 49m, 0.80m)],
+                [new FreeShippingThreshold("EUR", 100m)], new DeliveryWindow(1, 2, "16:00"), true, 1),
+        ],
+        1.5m);
 
     private static readonly JsonSerializerOptions Reflection = new()
     {

@@ -24,6 +24,7 @@ using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Shipments;
+using OrderEngine.Engine.Shipping;
 using OrderEngine.Engine.Stock;
 using AkkaClusterOptions = Akka.Cluster.Hosting.ClusterOptions;
 
@@ -43,6 +44,7 @@ public static class OrderEngineHosting
         services.TryAddSingleton(sp => JournalDatabase.From(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Persistence));
         services.TryAddSingleton(sp => new SoldOutBoard(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Stock.SoldOutLifetime));
         services.TryAddSingleton<PlacementGate>();
+        services.AddOrderEngineShipping(configuration);
         services.AddSingleton<IPaymentProvider, ManualProvider>();
         services.AddSingleton<IPaymentProvider>(sp =>
         {
@@ -63,7 +65,8 @@ public static class OrderEngineHosting
                 .WithOrderEngineCluster(options.Cluster)
                 .WithOrderEnginePersistence(database, options.Persistence)
                 .WithOrderEngineSoldOutBoard(sp.GetRequiredService<SoldOutBoard>())
-                .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>());
+                .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>())
+                .WithOrderEngineShipping(sp);
             configure?.Invoke(builder, sp);
         });
         return services;

@@ -3,6 +3,8 @@ using System.Text.Json.Serialization.Metadata;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Shipments;
+using OrderEngine.Domain.Products;
+using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
 
@@ -126,6 +128,16 @@ public static class MessageManifests
             (typeof(ParcelAccepted), "parcel.accepted", c.ParcelAccepted),
             (typeof(ParcelRefused), "parcel.refused", c.ParcelRefused),
             (typeof(StopEntity), "entity.stop", c.StopEntity),
+            (typeof(PutProduct), "product.put", c.PutProduct),
+            (typeof(GetProduct), "product.get", c.GetProduct),
+            (typeof(ProductDefined), "product.defined", c.ProductDefined),
+            (typeof(ProductAccepted), "product.accepted", c.ProductAccepted),
+            (typeof(ProductRefused), "product.refused", c.ProductRefused),
+            (typeof(SetShippingRules), "shipping.set-rules", c.SetShippingRules),
+            (typeof(GetShippingRules), "shipping.get-rules", c.GetShippingRules),
+            (typeof(ShippingRulesSet), "shipping.rules-set", c.ShippingRulesSet),
+            (typeof(ShippingRulesAnswer), "shipping.rules-answer", c.ShippingRulesAnswer),
+            (typeof(ShippingRulesRefused), "shipping.rules-refused", c.ShippingRulesRefused),
         ];
     }
 }

@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Shipments;
+using OrderEngine.Domain.Products;
+using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
 
@@ -99,4 +101,16 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(RefundRestocked))]
 // entity lifecycle
 [JsonSerializable(typeof(StopEntity))]
+// products
+[JsonSerializable(typeof(PutProduct))]
+[JsonSerializable(typeof(GetProduct))]
+[JsonSerializable(typeof(ProductDefined))]
+[JsonSerializable(typeof(ProductAccepted))]
+[JsonSerializable(typeof(ProductRefused))]
+// shipping rules
+[JsonSerializable(typeof(SetShippingRules))]
+[JsonSerializable(typeof(GetShippingRules))]
+[JsonSerializable(typeof(ShippingRulesSet))]
+[JsonSerializable(typeof(ShippingRulesAnswer))]
+[JsonSerializable(typeof(ShippingRulesRefused))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;

@@ -47,3 +47,22 @@ public sealed class OrderRegion;
 
 /// <summary>Registry key for the stock shard region (inject <c>IRequiredActor&lt;StockRegion&gt;</c>).</summary>
 public sealed class StockRegion;
+
+/// <summary>Routes product messages by SKU.</summary>
+public sealed class ProductMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) => message is Domain.Products.IProductMessage m ? m.Sku : null;
+}
+
+/// <summary>Routes every shipping rules message to the one rules entity.</summary>
+public sealed class ShippingRulesMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) =>
+        message is Domain.ShippingMethods.IShippingRulesMessage ? Shipping.ShippingRulesActor.EntityId : null;
+}
+
+/// <summary>Registry key for the product shard region (inject <c>IRequiredActor&lt;ProductRegion&gt;</c>).</summary>
+public sealed class ProductRegion;
+
+/// <summary>Registry key for the shipping rules shard region (one entity).</summary>
+public sealed class ShippingRulesRegion;

@@ -1,0 +1,79 @@
+using System.Collections.Immutable;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using OrderEngine.Api.Http;
+using OrderEngine.Domain;
+using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.ShippingMethods;
+using OrderEngine.Engine.Sharding;
+using OrderEngine.Engine.Shipping;
+
+namespace OrderEngine.Api.Shipping;
+
+/// <summary>The rules in force, as GET /api/shipping/rules shows them; <see cref="Rules"/> is what PUT takes.</summary>
+public sealed record ShippingRulesResponse(long Version, ShippingRulesSource Source, string? By, DateTimeOffset? UpdatedAt, ShippingRulesDocument Rules);
+
+/// <summary>GET /api/orders/{id}/shipping-options: every method judged for the order, and the one the rules choose.</summary>
+public sealed record ShippingOptionsResponse(
+    string OrderId,
+    string Currency,
+    ImmutableArray<ShippingOption> Options,
+    ImmutableArray<string> Notes,
+    ShippingChoice Choice);
+
+/// <summary>/api/shipping/rules (read and replace the shipping rules) and /api/orders/{id}/shipping-options.</summary>
+public static class ShippingEndpoints
+{
+    public const string OperatorHeader = "X-Operator";
+
+    public static WebApplication MapShippingApi(this WebApplication app)
+    {
+        var shipping = app.MapGroup("/api/shipping").WithTags("shipping");
+        shipping.MapGet("/rules", GetRulesAsync).WithSummary("The shipping rules in force, with their version and source (configuration or api)");
+        shipping.MapPut("/rules", PutRulesAsync)
+            .WithSummary("Replace the shipping rules on every node: every problem is named and nothing changes unless all are fixed")
+            .ProducesProblem(400);
+        app.MapGet("/api/orders/{id}/shipping-options", OptionsAsync).WithTags("orders")
+            .WithSummary("The shipping methods for an order: each eligible or not (with reasons), its cost and delivery dates, and the choice")
+            .ProducesProblem(404);
+        return app;
+    }
+
+    private static async Task<Ok<ShippingRulesResponse>> GetRulesAsync(ShippingQuotes quotes, CancellationToken ct) =>
+        TypedResults.Ok(Response(await quotes.CurrentRulesAsync(ct)));
+
+    private static async Task<Results<Ok<ShippingRulesResponse>, ProblemHttpResult>> PutRulesAsync(
+        [FromBody] ShippingRulesDocument body, [FromHeader(Name = OperatorHeader)] string? by, ShippingQuotes quotes, CancellationToken ct)
+    {
+        if (by is not null && (by.Length is 0 or > 100 || by.Any(char.IsControl)))
+            return Problems.Validation("the X-Operator header is invalid", new Dictionary<string, string[]> { [OperatorHeader] = ["1-100 printable characters"] });
+        return await quotes.SetRulesAsync(body.ToRules(), by, ct) switch
+        {
+            ShippingRulesAnswer answer => TypedResults.Ok(Response(answer)),
+            ShippingRulesRefused refused => Problems.Validation(refused.Message,
+                refused.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray())),
+            var other => throw new InvalidOperationException($"unexpected reply {other.GetType().Name}"),
+        };
+    }
+
+    private static async Task<Results<Ok<ShippingOptionsResponse>, ProblemHttpResult>> OptionsAsync(
+        string id, IRequiredActor<OrderRegion> orders, EntityGateway gateway, ShippingQuotes quotes, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(id))
+            return EntityGateway.Problem(OrderRejection.Of(OrderRejectionCode.NotFound, $"order {id} does not exist"));
+        switch (await gateway.Ask<IOrderReply>(orders.ActorRef, new GetOrder(id), ct))
+        {
+            case OrderAccepted a:
+                var quote = await quotes.QuoteAsync(a.View, ct);
+                return TypedResults.Ok(new ShippingOptionsResponse(a.OrderId, a.View.Currency, quote.Options, quote.Notes, quote.Choice));
+            case OrderRefused r:
+                return EntityGateway.Problem(r.Rejection);
+            case var other:
+                throw new InvalidOperationException($"unexpected reply {other.GetType().Name}");
+        }
+    }
+
+    private static ShippingRulesResponse Response(ShippingRulesAnswer a) =>
+        new(a.Version, a.Source, a.By, a.UpdatedAt, ShippingRulesDocument.From(a.Rules));
+}
