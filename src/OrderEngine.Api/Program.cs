@@ -1,3 +1,4 @@
+using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
 using OrderEngine.Api.Health;
 using OrderEngine.Api.Http;
@@ -28,6 +29,7 @@ app.MapOrdersApi();
 app.MapStockApi();
 app.MapPaymentsApi();
 app.MapChannelsApi();
+app.MapCasesApi();
 app.MapHealthApi();
 app.MapOpenApi();
 app.Run();
