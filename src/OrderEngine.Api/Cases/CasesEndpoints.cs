@@ -6,6 +6,7 @@ using OrderEngine.Api.Http;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Engine.Cases;
+using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Api.Cases;
 

@@ -354,12 +354,3 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
 
 /// <summary>What a case entity works with: the order region, its rules, how long it waits for an order, how soon it asks again.</summary>
 public sealed record CaseCollaborators(IActorRef Orders, CaseRules Rules, TimeSpan AskTimeout, TimeSpan RetryInterval);
-
-/// <summary>Routes case messages by case id.</summary>
-public sealed class CaseMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
-{
-    public override string? EntityId(object message) => message is ICaseMessage m ? m.CaseId : null;
-}
-
-/// <summary>Registry key for the case shard region (inject <c>IRequiredActor&lt;CaseRegion&gt;</c>).</summary>
-public sealed class CaseRegion;

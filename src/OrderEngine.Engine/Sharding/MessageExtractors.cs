@@ -38,3 +38,12 @@ public sealed class OrderRegion;
 
 /// <summary>Registry key for the stock shard region (inject <c>IRequiredActor&lt;StockRegion&gt;</c>).</summary>
 public sealed class StockRegion;
+
+/// <summary>Routes case messages by case id.</summary>
+public sealed class CaseMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) => message is Domain.Cases.ICaseMessage m ? m.CaseId : null;
+}
+
+/// <summary>Registry key for the case shard region (inject <c>IRequiredActor&lt;CaseRegion&gt;</c>).</summary>
+public sealed class CaseRegion;
