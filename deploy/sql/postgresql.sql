@@ -61,3 +61,17 @@ CREATE TABLE IF NOT EXISTS channel_stats (
     refused BIGINT NOT NULL,
     quarantined BIGINT NOT NULL,
     last_seen BIGINT NOT NULL);
+
+-- Complaint cases, by due time (built by the "cases" projection from the case events; overdue is computed when read).
+CREATE TABLE IF NOT EXISTS cases (
+    case_id VARCHAR(64) PRIMARY KEY,
+    order_id VARCHAR(64) NOT NULL,
+    type VARCHAR(16) NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    due_at BIGINT NOT NULL,
+    assignee VARCHAR(100),
+    opened_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS cases_status_due ON cases (status, due_at);
+CREATE INDEX IF NOT EXISTS cases_order ON cases (order_id, due_at);
+CREATE INDEX IF NOT EXISTS cases_due ON cases (due_at);

@@ -1,3 +1,4 @@
+using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
 using OrderEngine.Api.Health;
 using OrderEngine.Api.Http;
@@ -35,6 +36,7 @@ app.MapPaymentsApi();
 app.MapShipmentsApi();
 app.MapCarriersApi();
 app.MapChannelsApi();
+app.MapCasesApi();
 app.MapHealthApi();
 app.MapOpenApi();
 app.Run();

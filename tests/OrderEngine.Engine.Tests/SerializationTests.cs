@@ -6,6 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 using Akka.Serialization;
 using Akka.TestKit.Xunit2;
 using OrderEngine.Domain;
+using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
@@ -26,6 +27,15 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
 
     private static readonly OrderPlaced SamplePlaced = new("o1", "web", "c-1", "EUR",
         [new OrderLine("A-1", 2, 9.99m, 19.98m), new OrderLine("B-2", 1, 0.01m, 0.01m)], 19.99m, SampleAddress, T.AddMinutes(15), T);
+
+    private static readonly ICaseEvent[] SampleCaseEvents =
+    [
+        new CaseOpened("case-1", "o1", CaseType.Damaged, "crushed box", "c-1", T.AddHours(24), T),
+        new CaseStarted("case-1", "alice", T),
+        new CaseMessageAdded("case-1", "m-1", CaseAuthor.Customer, "Ada", "photo attached", T),
+        new CaseActionRequested("case-1", "a-1", CaseActionType.Refund, "r-1", 5m, [], "alice", null, T),
+        new CaseActionCompleted("case-1", "a-1", CaseActionOutcome.Accepted, "refund r-1 requested", T),
+    ];
 
     /// <summary>One realistic instance of every message type, with every optional field set.</summary>
     public static IEnumerable<object> Samples()
@@ -154,6 +164,25 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new ShippingRulesSet(SampleRules, 3, "alice", T),
             new ShippingRulesAnswer(SampleRules, 3, ShippingRulesSource.Api, "alice", T),
             new ShippingRulesRefused("the shipping rules have 1 problem; nothing was changed", [new FieldError("methods", "at least one shipping method is required")]),
+            new OpenCase("case-1", "o1", CaseType.WrongItem, "got a blue one", "c-1"),
+            new StartCase("case-1", "alice"),
+            new AddCaseMessage("case-1", "m-1", CaseAuthor.Customer, "Ada", "it is blue"),
+            new RequestCaseAction("case-1", "a-1", CaseActionType.Refund, 5.50m, [new CaseLine("A-1", 1)], "alice", "goodwill"),
+            new CompleteCaseAction("case-1", "a-1", CaseActionOutcome.Refused, "RefundTooLarge: too much"),
+            new ResolveCase("case-1", "refunded", "alice"),
+            new CloseCase("case-1", "alice"),
+            new ReopenCase("case-1", "still blue", "alice"),
+            new GetCase("case-1"),
+            SampleCaseEvents[0],
+            new CaseStarted("case-1", "alice", T),
+            new CaseMessageAdded("case-1", "m-1", CaseAuthor.Operator, "alice", "sorry", T),
+            new CaseActionRequested("case-1", "a-1", CaseActionType.Reship, "o-repl", null, [new CaseLine("A-1", 1)], "alice", "send another", T),
+            new CaseActionCompleted("case-1", "a-1", CaseActionOutcome.Accepted, "replacement order o-repl placed", T),
+            new CaseResolved("case-1", "reshipped", "alice", T),
+            new CaseClosed("case-1", "alice", T),
+            new CaseReopened("case-1", "still blue", "alice", T),
+            new CaseAccepted("case-1", CaseDecider.Fold(CaseState.Initial("case-1"), SampleCaseEvents).ToView(T), Repeat: true),
+            new CaseRefused("case-1", new CaseRejection(CaseRejectionCode.Invalid, "bad", [new FieldError("type", "unknown")])),
         ];
     }
 

@@ -14,8 +14,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OrderEngine.Domain;
+using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Engine.Carriers;
+using OrderEngine.Engine.Cases;
 using OrderEngine.Engine.Customers;
 using OrderEngine.Engine.Journal;
 using OrderEngine.Engine.Orders;
@@ -45,6 +47,7 @@ public static class OrderEngineHosting
         services.TryAddSingleton(sp => new SoldOutBoard(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Stock.SoldOutLifetime));
         services.TryAddSingleton<PlacementGate>();
         services.AddOrderEngineShipping(configuration);
+        services.TryAddSingleton(sp => new CaseProjectionStore(sp.GetRequiredService<JournalDatabase>()));
         services.AddSingleton<IPaymentProvider, ManualProvider>();
         services.AddSingleton<IPaymentProvider>(sp =>
         {
@@ -113,7 +116,8 @@ public static class OrderEngineHosting
         builder.WithSqlPersistence(
             dataOptions,
             mode: PersistenceMode.Both,
-            journalBuilder: journal => journal.AddWriteEventAdapter<EventTagger>("order-tagger", [typeof(IOrderEvent)]),
+            journalBuilder: journal => journal.AddWriteEventAdapter<EventTagger>("order-tagger", [typeof(IOrderEvent)])
+                .AddWriteEventAdapter<CaseEventTagger>("case-tagger", [typeof(ICaseEvent)]),
             autoInitialize: true,
             tagStorageMode: TagMode.Csv);
         if (database.Provider == PersistenceProvider.Sqlite)
@@ -140,7 +144,8 @@ public static class OrderEngineHosting
                 ConcurrentBatches = options.JournalConcurrentBatches,
                 Linger = options.JournalLinger,
             };
-            builder.WithJournal(journal, adapters => adapters.AddWriteEventAdapter<EventTagger>("order-tagger", [typeof(IOrderEvent)]));
+            builder.WithJournal(journal, adapters => adapters.AddWriteEventAdapter<EventTagger>("order-tagger", [typeof(IOrderEvent)])
+                .AddWriteEventAdapter<CaseEventTagger>("case-tagger", [typeof(ICaseEvent)]));
         }
         return builder;
     }
@@ -200,6 +205,24 @@ public static class OrderEngineHosting
             (_, _, _) => _ => CustomerActivityActor.Props(),
             new CustomerMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
+        builder.WithShardRegion<CaseRegion>(
+            "case",
+            (_, registry, _) =>
+            {
+                CaseCollaborators? with = null;
+                return caseId =>
+                {
+                    with ??= new CaseCollaborators(registry.Get<OrderRegion>(), options.Cases.ToRules(), options.AskTimeout, options.Cases.RetryInterval);
+                    return CaseActor.Props(caseId, with, options.EntityIdleTimeout, clock);
+                };
+            },
+            new CaseMessageExtractor(options.Cluster.ShardCount),
+            shardOptions);
+        builder.WithSingleton<CaseProjection>(
+            "case-projection",
+            (_, _, resolver) => CaseProjection.Props(resolver.GetService<CaseProjectionStore>()),
+            new ClusterSingletonOptions(),
+            createProxyToo: false);
         builder.WithSingleton<OrderDeadlineKeeper>(
             "order-deadlines",
             (_, registry, resolver) => OrderDeadlineKeeper.Props(

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.Cases;
 using OrderEngine.Engine.Payments;
 
 namespace OrderEngine.Engine.Hosting;
@@ -32,6 +33,7 @@ public sealed class OrderEngineOptions
     public ClusterOptions Cluster { get; set; } = new();
     public ReviewOptions Review { get; set; } = new();
     public PaymentOptions Payments { get; set; } = new();
+    public CasesOptions Cases { get; set; } = new();
 
     /// <summary>How long an idle stock or customer entity stays in memory before it passivates (it is recovered from the journal on its next message).</summary>
     public TimeSpan EntityIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json.Serialization.Metadata;
+using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Shipments;
@@ -127,6 +128,25 @@ public static class MessageManifests
             (typeof(ParcelOutcomeAcknowledged), "parcel.outcome-acknowledged", c.ParcelOutcomeAcknowledged),
             (typeof(ParcelAccepted), "parcel.accepted", c.ParcelAccepted),
             (typeof(ParcelRefused), "parcel.refused", c.ParcelRefused),
+            (typeof(OpenCase), "case.open", c.OpenCase),
+            (typeof(StartCase), "case.start", c.StartCase),
+            (typeof(AddCaseMessage), "case.add-message", c.AddCaseMessage),
+            (typeof(RequestCaseAction), "case.request-action", c.RequestCaseAction),
+            (typeof(CompleteCaseAction), "case.complete-action", c.CompleteCaseAction),
+            (typeof(ResolveCase), "case.resolve", c.ResolveCase),
+            (typeof(CloseCase), "case.close", c.CloseCase),
+            (typeof(ReopenCase), "case.reopen", c.ReopenCase),
+            (typeof(GetCase), "case.get", c.GetCase),
+            (typeof(CaseOpened), "case.opened", c.CaseOpened),
+            (typeof(CaseStarted), "case.started", c.CaseStarted),
+            (typeof(CaseMessageAdded), "case.message-added", c.CaseMessageAdded),
+            (typeof(CaseActionRequested), "case.action-requested", c.CaseActionRequested),
+            (typeof(CaseActionCompleted), "case.action-completed", c.CaseActionCompleted),
+            (typeof(CaseResolved), "case.resolved", c.CaseResolved),
+            (typeof(CaseClosed), "case.closed", c.CaseClosed),
+            (typeof(CaseReopened), "case.reopened", c.CaseReopened),
+            (typeof(CaseAccepted), "case.accepted", c.CaseAccepted),
+            (typeof(CaseRefused), "case.refused", c.CaseRefused),
             (typeof(StopEntity), "entity.stop", c.StopEntity),
             (typeof(PutProduct), "product.put", c.PutProduct),
             (typeof(GetProduct), "product.get", c.GetProduct),

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Shipments;
@@ -99,6 +100,26 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(RefundSucceeded))]
 [JsonSerializable(typeof(RefundFailed))]
 [JsonSerializable(typeof(RefundRestocked))]
+// cases
+[JsonSerializable(typeof(OpenCase))]
+[JsonSerializable(typeof(StartCase))]
+[JsonSerializable(typeof(AddCaseMessage))]
+[JsonSerializable(typeof(RequestCaseAction))]
+[JsonSerializable(typeof(CompleteCaseAction))]
+[JsonSerializable(typeof(ResolveCase))]
+[JsonSerializable(typeof(CloseCase))]
+[JsonSerializable(typeof(ReopenCase))]
+[JsonSerializable(typeof(GetCase))]
+[JsonSerializable(typeof(CaseOpened))]
+[JsonSerializable(typeof(CaseStarted))]
+[JsonSerializable(typeof(CaseMessageAdded))]
+[JsonSerializable(typeof(CaseActionRequested))]
+[JsonSerializable(typeof(CaseActionCompleted))]
+[JsonSerializable(typeof(CaseResolved))]
+[JsonSerializable(typeof(CaseClosed))]
+[JsonSerializable(typeof(CaseReopened))]
+[JsonSerializable(typeof(CaseAccepted))]
+[JsonSerializable(typeof(CaseRefused))]
 // entity lifecycle
 [JsonSerializable(typeof(StopEntity))]
 // products

@@ -66,3 +66,11 @@ public sealed class ProductRegion;
 
 /// <summary>Registry key for the shipping rules shard region (one entity).</summary>
 public sealed class ShippingRulesRegion;
+/// <summary>Routes case messages by case id.</summary>
+public sealed class CaseMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) => message is Domain.Cases.ICaseMessage m ? m.CaseId : null;
+}
+
+/// <summary>Registry key for the case shard region (inject <c>IRequiredActor&lt;CaseRegion&gt;</c>).</summary>
+public sealed class CaseRegion;
