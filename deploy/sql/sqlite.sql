@@ -64,3 +64,29 @@ CREATE TABLE IF NOT EXISTS channel_stats (
     refused BIGINT NOT NULL,
     quarantined BIGINT NOT NULL,
     last_seen BIGINT NOT NULL);
+
+-- Outbound webhooks: subscriptions (configuration, written by the API) and the outbox of deliveries, one row per
+-- (event, subscription), written by the webhook projection together with its offset; the dispatcher sends the due ones.
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+    id VARCHAR(40) PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    description TEXT,
+    created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id VARCHAR(40) PRIMARY KEY,
+    subscription_id VARCHAR(40) NOT NULL,
+    event_id VARCHAR(40) NOT NULL,
+    event_type VARCHAR(32) NOT NULL,
+    order_id VARCHAR(64) NOT NULL,
+    body TEXT NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    last_attempt_at BIGINT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    delivered_at BIGINT);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_subscription ON webhook_deliveries (subscription_id, status);

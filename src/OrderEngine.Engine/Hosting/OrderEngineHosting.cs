@@ -23,6 +23,7 @@ using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Stock;
+using OrderEngine.Engine.Webhooks;
 using AkkaClusterOptions = Akka.Cluster.Hosting.ClusterOptions;
 
 namespace OrderEngine.Engine.Hosting;
@@ -41,6 +42,7 @@ public static class OrderEngineHosting
         services.TryAddSingleton(sp => JournalDatabase.From(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Persistence));
         services.TryAddSingleton(sp => new SoldOutBoard(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Stock.SoldOutLifetime));
         services.TryAddSingleton<PlacementGate>();
+        services.AddOrderEngineWebhooks();
         services.AddSingleton<IPaymentProvider, ManualProvider>();
         services.AddSingleton<IPaymentProvider>(sp =>
         {
@@ -61,6 +63,7 @@ public static class OrderEngineHosting
                 .WithOrderEnginePersistence(database, options.Persistence)
                 .WithOrderEngineSoldOutBoard(sp.GetRequiredService<SoldOutBoard>())
                 .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>());
+            builder.WithOrderEngineWebhooks(options, sp.GetRequiredService<TimeProvider>());
             configure?.Invoke(builder, sp);
         });
         return services;
