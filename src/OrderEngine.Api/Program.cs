@@ -4,6 +4,7 @@ using OrderEngine.Api.Http;
 using OrderEngine.Api.Orders;
 using OrderEngine.Api.Payments;
 using OrderEngine.Api.Stock;
+using OrderEngine.Api.Webhooks;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Ingestion;
 
@@ -28,6 +29,7 @@ app.MapOrdersApi();
 app.MapStockApi();
 app.MapPaymentsApi();
 app.MapChannelsApi();
+app.MapWebhooksApi();
 app.MapHealthApi();
 app.MapOpenApi();
 app.Run();
