@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     subscription_id VARCHAR(40) NOT NULL,
     event_id VARCHAR(40) NOT NULL,
     event_type VARCHAR(32) NOT NULL,
-    order_id VARCHAR(64) NOT NULL,
+    order_id VARCHAR(64),
     body TEXT NOT NULL,
     status VARCHAR(16) NOT NULL,
     attempts INTEGER NOT NULL,

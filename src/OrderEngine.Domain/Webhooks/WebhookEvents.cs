@@ -29,8 +29,9 @@ public static class OutboundEventTypes
 /// <summary>
 /// One event sent to subscribers. <paramref name="EventId"/> is derived from where the source event sits in the journal,
 /// so reading the journal again yields the same id (subscribers dedupe on it); <paramref name="Data"/> is a JSON object.
+/// <paramref name="OrderId"/> is null for an event about no order (stock.low).
 /// </summary>
-public sealed record OutboundEvent(string EventId, string Type, DateTimeOffset OccurredAt, string OrderId, string Data)
+public sealed record OutboundEvent(string EventId, string Type, DateTimeOffset OccurredAt, string? OrderId, string Data)
 {
     /// <summary>The body POSTed to a subscriber: <c>{"id","type","occurredAt","orderId","data"}</c>, the exact bytes that are signed.</summary>
     public string Body()
@@ -57,7 +58,7 @@ public static class OutboundEvents
     /// <summary>The outbound events of one journal event at (<paramref name="persistenceId"/>, <paramref name="sequenceNr"/>).</summary>
     public static ImmutableArray<OutboundEvent> From(string persistenceId, long sequenceNr, object journalEvent)
     {
-        OutboundEvent One(string type, string orderId, DateTimeOffset at, JsonObject data) =>
+        OutboundEvent One(string type, string? orderId, DateTimeOffset at, JsonObject data) =>
             new(EventIdOf(persistenceId, sequenceNr, type), type, at, orderId, data.ToJsonString());
 
         return journalEvent switch
@@ -91,6 +92,8 @@ public static class OutboundEvents
             })],
             // Shipments, deliveries and returns map here when their events exist, e.g.
             // OrderShipped s => [One(OutboundEventTypes.OrderShipped, s.OrderId, s.At, new JsonObject { ["carrier"] = s.Carrier, ... })],
+            // and stock.low, an event about a SKU rather than an order, with a null order id:
+            // StockLow s => [One(OutboundEventTypes.StockLow, null, s.At, new JsonObject { ["sku"] = s.Sku, ["available"] = s.Available })],
             _ => [],
         };
     }

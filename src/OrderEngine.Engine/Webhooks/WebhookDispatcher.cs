@@ -7,10 +7,11 @@ using OrderEngine.Domain.Webhooks;
 namespace OrderEngine.Engine.Webhooks;
 
 /// <summary>
-/// Sends the outbox's due deliveries: a round every poll interval (at once again after a full batch), at most
-/// <see cref="WebhookOptions.Concurrency"/> requests at a time, each with the send timeout. A 2xx answer marks the delivery
-/// delivered; anything else schedules the next attempt by the retry policy, or dead-letters it. One round runs at a time,
-/// off the actor's thread (PipeTo), so the actor never blocks.
+/// Sends the outbox's due deliveries, at most <see cref="WebhookOptions.Concurrency"/> at a time, each with the send
+/// timeout. A 2xx answer marks the delivery delivered; anything else schedules the next attempt by the retry policy, or
+/// dead-letters it. Each attempt holds one slot until its outcome is written, and a freed slot is filled at once while
+/// deliveries are waiting, so one slow subscriber holds one slot rather than the whole dispatcher. The outbox is looked
+/// at every poll interval; I/O runs off the actor's thread (PipeTo), so the actor never blocks.
 /// </summary>
 public sealed class WebhookDispatcher : ReceiveActor, IWithTimers
 {
@@ -22,7 +23,11 @@ public sealed class WebhookDispatcher : ReceiveActor, IWithTimers
         public static readonly Tick Instance = new();
     }
 
-    private sealed record RoundDone(int Sent, bool Full, Exception? Failure);
+    private sealed record Due(IReadOnlyList<DueDelivery> Deliveries, int Asked);
+
+    private sealed record LookFailed(Exception Cause);
+
+    private sealed record Attempted(string Id, Exception? Failure);
 
     private readonly WebhookStore _store;
     private readonly IHttpClientFactory _http;
@@ -31,56 +36,79 @@ public sealed class WebhookDispatcher : ReceiveActor, IWithTimers
     private readonly TimeProvider _clock;
     private readonly Random _random;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    private bool _looking;
+    private bool _backlog;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public WebhookDispatcher(WebhookStore store, IHttpClientFactory http, WebhookOptions options, TimeProvider clock, Random random)
     {
         (_store, _http, _options, _policy, _clock, _random) = (store, http, options, options.ToPolicy(), clock, random);
-        var running = false;
-        Receive<Tick>(_ =>
+        Receive<Tick>(_ => Look());
+        Receive<Due>(OnDue);
+        Receive<LookFailed>(f =>
         {
-            if (running) return;
-            running = true;
-            RunRoundAsync().PipeTo(Self, success: r => r, failure: e => new RoundDone(0, false, e));
+            _looking = false;
+            _log.Warning(f.Cause, "looking up due webhook deliveries failed; trying again after the poll interval");
         });
-        Receive<RoundDone>(done =>
+        Receive<Attempted>(a =>
         {
-            running = false;
-            if (done.Failure is not null) _log.Warning(done.Failure, "webhook dispatch round failed; retrying after the poll interval");
-            if (done.Full && done.Failure is null) Self.Tell(Tick.Instance);
-            else Timers.StartSingleTimer("tick", Tick.Instance, _options.PollInterval);
+            _inFlight.Remove(a.Id);
+            // The delivery stays pending with its attempts as they were: it is sent again (at least once, never lost).
+            if (a.Failure is not null) _log.Warning(a.Failure, "recording the outcome of webhook delivery {0} failed", a.Id);
+            if (_backlog) Look();
         });
     }
 
     public static Props Props(WebhookStore store, IHttpClientFactory http, WebhookOptions options, TimeProvider clock, Random random) =>
         Akka.Actor.Props.Create(() => new WebhookDispatcher(store, http, options, clock, random));
 
-    protected override void PreStart() => Timers.StartSingleTimer("tick", Tick.Instance, _options.PollInterval);
+    protected override void PreStart() => Timers.StartPeriodicTimer("tick", Tick.Instance, _options.PollInterval);
 
-    private int BatchSize => _options.Concurrency * 4;
-
-    private async Task<RoundDone> RunRoundAsync()
+    private void Look()
     {
-        var due = await _store.DueAsync(_clock.GetUtcNow(), BatchSize, CancellationToken.None);
-        if (due.Count == 0) return new RoundDone(0, false, null);
-        var client = _http.CreateClient(HttpClientName);
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency }, async (delivery, ct) =>
+        var free = _options.Concurrency - _inFlight.Count;
+        if (_looking || free <= 0) return;
+        _looking = true;
+        // Deliveries in flight are still pending in the table, so ask for enough to fill the free slots past them.
+        var asked = free + _inFlight.Count;
+        _store.DueAsync(_clock.GetUtcNow(), asked, CancellationToken.None)
+            .PipeTo(Self, success: due => new Due(due, asked), failure: e => new LookFailed(e));
+    }
+
+    private void OnDue(Due due)
+    {
+        _looking = false;
+        var started = 0;
+        foreach (var delivery in due.Deliveries)
         {
-            var error = await SendAsync(client, delivery);
-            var attempts = delivery.Attempts + 1;
-            var now = _clock.GetUtcNow();
-            if (error is null) await _store.MarkDeliveredAsync(delivery.Id, attempts, now, ct);
-            else
-            {
-                double jitter;
-                lock (_random) jitter = _random.NextDouble();
-                var step = _policy.AfterFailure(attempts, now, jitter);
-                if (step is DeliveryStep.DeadLetter) _log.Warning("webhook delivery {0} ({1}) dead after {2} attempts: {3}", delivery.Id, delivery.EventType, attempts, error);
-                await _store.MarkFailedAsync(delivery.Id, attempts, error, step, now, ct);
-            }
-        });
-        return new RoundDone(due.Count, due.Count == BatchSize, null);
+            if (_inFlight.Count >= _options.Concurrency) break;
+            if (!_inFlight.Add(delivery.Id)) continue;
+            started++;
+            AttemptAsync(delivery).PipeTo(Self, success: () => new Attempted(delivery.Id, null), failure: e => new Attempted(delivery.Id, e));
+        }
+        // A full answer means more may be waiting: look again as soon as a slot frees instead of after the poll interval.
+        _backlog = due.Deliveries.Count == due.Asked && started > 0;
+    }
+
+    /// <summary>Sends one delivery and writes what came of it.</summary>
+    private async Task AttemptAsync(DueDelivery delivery)
+    {
+        var error = await SendAsync(_http.CreateClient(HttpClientName), delivery);
+        var attempts = delivery.Attempts + 1;
+        var now = _clock.GetUtcNow();
+        if (error is null)
+        {
+            await _store.MarkDeliveredAsync(delivery.Id, attempts, now, CancellationToken.None);
+            return;
+        }
+        double jitter;
+        lock (_random) jitter = _random.NextDouble();
+        var step = _policy.AfterFailure(attempts, now, jitter);
+        if (step is DeliveryStep.DeadLetter)
+            _log.Warning("webhook delivery {0} ({1}) dead-lettered after {2} attempts: {3}", delivery.Id, delivery.EventType, attempts, error);
+        await _store.MarkFailedAsync(delivery.Id, attempts, error, step, now, CancellationToken.None);
     }
 
     /// <summary>One attempt: null when the subscriber answered 2xx, else why not.</summary>

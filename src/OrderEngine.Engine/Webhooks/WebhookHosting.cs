@@ -14,6 +14,7 @@ public sealed class WebhookKeeper : ActorBase
     public WebhookKeeper(WebhookStore store, IHttpClientFactory http, WebhookOptions options, TimeProvider clock)
     {
         Context.ActorOf(WebhookProjection.Props(store, clock), "projection");
+        // stock.low: Context.ActorOf(WebhookProjection.Props(store, clock, "stock-low", "webhooks-stock"), "stock-projection");
         Context.ActorOf(WebhookDispatcher.Props(store, http, options, clock, new Random()), "dispatcher");
     }
 

@@ -27,7 +27,7 @@ public sealed record WebhookDeliveryView(
     string SubscriptionId,
     string EventId,
     string EventType,
-    string OrderId,
+    string? OrderId,
     string Status,
     int Attempts,
     DateTimeOffset NextAttemptAt,
@@ -46,6 +46,7 @@ public sealed record DueDelivery(string Id, string Url, string Secret, string Ev
 /// </summary>
 public sealed class WebhookStore(JournalDatabase database)
 {
+    /// <summary>The offset name of the projection of order events (a projection of another tag gets its own name).</summary>
     public const string ProjectionName = "webhooks";
 
     // ---- subscriptions ----
@@ -116,12 +117,14 @@ public sealed class WebhookStore(JournalDatabase database)
 
     // ---- projection ----
 
-    public async Task<long> LoadOffsetAsync(CancellationToken ct)
+    public async Task<long> LoadOffsetAsync(CancellationToken ct) => await LoadOffsetAsync(ProjectionName, ct);
+
+    public async Task<long> LoadOffsetAsync(string projectionName, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT last_offset FROM projection_offsets WHERE name = @name";
-        command.AddParameter("name", ProjectionName);
+        command.AddParameter("name", projectionName);
         return await command.ExecuteScalarAsync(ct) is { } value and not DBNull ? Convert.ToInt64(value) : 0L;
     }
 
@@ -130,7 +133,11 @@ public sealed class WebhookStore(JournalDatabase database)
     /// offset past the batch, in one transaction: a crash before the commit re-reads the batch, and the rows it wrote
     /// again already exist (same ids), so nothing is lost and nothing doubled. Answers how many rows were written.
     /// </summary>
-    public async Task<int> ApplyAsync(IReadOnlyList<EventEnvelope> batch, DateTimeOffset now, CancellationToken ct)
+    public Task<int> ApplyAsync(IReadOnlyList<EventEnvelope> batch, DateTimeOffset now, CancellationToken ct) =>
+        ApplyAsync(batch, now, ProjectionName, ct);
+
+    /// <summary>As above, moving the offset named <paramref name="projectionName"/> (one per tag read).</summary>
+    public async Task<int> ApplyAsync(IReadOnlyList<EventEnvelope> batch, DateTimeOffset now, string projectionName, CancellationToken ct)
     {
         if (batch.Count == 0) return 0;
         var lastOffset = ((Sequence)batch[^1].Offset).Value;
@@ -180,7 +187,7 @@ public sealed class WebhookStore(JournalDatabase database)
                         p["subscription"].Value = subscriptionId;
                         p["event"].Value = outbound.EventId;
                         p["type"].Value = outbound.Type;
-                        p["order"].Value = outbound.OrderId;
+                        p["order"].Value = (object?)outbound.OrderId ?? DBNull.Value;
                         p["body"].Value = outbound.Body();
                         written += await insert.ExecuteNonQueryAsync(ct);
                     }
@@ -194,7 +201,7 @@ public sealed class WebhookStore(JournalDatabase database)
                 INSERT INTO projection_offsets (name, last_offset) VALUES (@name, @offset)
                 ON CONFLICT (name) DO UPDATE SET last_offset = excluded.last_offset
                 """;
-            offset.AddParameter("name", ProjectionName);
+            offset.AddParameter("name", projectionName);
             offset.AddParameter("offset", lastOffset);
             await offset.ExecuteNonQueryAsync(ct);
         }
@@ -274,7 +281,7 @@ public sealed class WebhookStore(JournalDatabase database)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             list.Add(new WebhookDeliveryView(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5),
                 Convert.ToInt32(reader.GetValue(6)), Time(reader.GetValue(7)),
                 reader.IsDBNull(8) ? null : Time(reader.GetValue(8)),
                 reader.IsDBNull(9) ? null : reader.GetString(9),
