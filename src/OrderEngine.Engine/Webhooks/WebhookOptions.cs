@@ -6,7 +6,7 @@ namespace OrderEngine.Engine.Webhooks;
 public sealed class WebhookOptions
 {
     /// <summary>Attempts per delivery (the first included) before it goes to the dead-letter list.</summary>
-    public int MaxAttempts { get; set; } = 10;
+    public int MaxAttempts { get; set; } = 15;
 
     /// <summary>Delay after the first failed attempt; it doubles after each further one (half of it jittered).</summary>
     public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(10);
