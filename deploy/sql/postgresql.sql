@@ -87,3 +87,8 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     delivered_at BIGINT);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_subscription ON webhook_deliveries (subscription_id, status);
+-- The webhook projection starts where the journal ends when it first meets a database (a subscription only receives
+-- events that happen after it exists, so an upgraded engine does not read its whole history once for nothing). This
+-- runs before the engine writes anything; later starts leave the offset as it is.
+INSERT INTO projection_offsets (name, last_offset) SELECT 'webhooks', COALESCE(MAX(ordering), 0) FROM journal
+    ON CONFLICT (name) DO NOTHING;

@@ -141,6 +141,35 @@ public abstract class WebhookStoreCases
     }
 
     [Fact]
+    public async Task On_a_database_that_already_has_events_the_projection_starts_at_the_journals_end_and_later_starts_keep_its_offset()
+    {
+        var database = await CreateDatabaseAsync();
+        database.Prepare();
+        var store = new WebhookStore(database);
+        Assert.Equal(0, await store.LoadOffsetAsync(CancellationToken.None));
+        await Sql(database, "DELETE FROM projection_offsets");
+        for (var i = 1; i <= 3; i++)
+            await Sql(database, $"INSERT INTO journal (created, deleted, persistence_id, sequence_number, message) VALUES (0, false, 'order-x', {i}, @m)", new byte[] { 1 });
+
+        database.Prepare();
+        var start = await store.LoadOffsetAsync(CancellationToken.None);
+        await store.ApplyAsync(Envelopes(start + 10, Placed("o1")), T, CancellationToken.None);
+        database.Prepare();
+
+        Assert.True(start >= 3, $"started at {start}");
+        Assert.Equal(start + 10, await store.LoadOffsetAsync(CancellationToken.None));
+    }
+
+    private static async Task Sql(JournalDatabase database, string sql, byte[]? message = null)
+    {
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        if (message is not null) command.AddParameter("m", message);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task Deleting_a_subscription_removes_its_deliveries_and_lists_never_show_a_secret()
     {
         var store = await StoreAsync();
