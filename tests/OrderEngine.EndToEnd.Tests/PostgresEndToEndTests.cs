@@ -45,4 +45,7 @@ public sealed class PostgresEndToEndTests(PostgresFixture postgres, ITestOutputH
 
     [PostgresFact]
     public Task Payments_reviews_and_refunds_work_through_the_api_and_survive_kill_9() => PaymentsReviewsAndRefundsSurviveKillNineAsync();
+
+    [PostgresFact]
+    public Task Webhooks_reach_a_loopback_subscriber_signed_and_survive_kill_9() => WebhooksReachASubscriberAndSurviveKillNineAsync();
 }

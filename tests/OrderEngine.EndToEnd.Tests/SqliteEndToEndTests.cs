@@ -44,4 +44,7 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
     [Fact]
     public Task A_feed_larger_than_the_socket_buffers_is_answered_to_a_client_that_reads_only_after_sending() =>
         AFeedLargerThanTheSocketBuffersIsAnsweredToAClientThatReadsOnlyAfterSendingAsync();
+
+    [Fact]
+    public Task Webhooks_reach_a_loopback_subscriber_signed_and_survive_kill_9() => WebhooksReachASubscriberAndSurviveKillNineAsync();
 }
