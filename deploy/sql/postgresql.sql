@@ -75,3 +75,33 @@ CREATE TABLE IF NOT EXISTS cases (
 CREATE INDEX IF NOT EXISTS cases_status_due ON cases (status, due_at);
 CREATE INDEX IF NOT EXISTS cases_order ON cases (order_id, due_at);
 CREATE INDEX IF NOT EXISTS cases_due ON cases (due_at);
+-- Outbound webhooks: subscriptions (configuration, written by the API) and the outbox of deliveries, one row per
+-- (event, subscription), written by the webhook projection together with its offset; the dispatcher sends the due ones.
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+    id VARCHAR(40) PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    description TEXT,
+    created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id VARCHAR(40) PRIMARY KEY,
+    subscription_id VARCHAR(40) NOT NULL,
+    event_id VARCHAR(40) NOT NULL,
+    event_type VARCHAR(32) NOT NULL,
+    order_id VARCHAR(64),
+    body TEXT NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    last_attempt_at BIGINT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    delivered_at BIGINT);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_subscription ON webhook_deliveries (subscription_id, status);
+-- The webhook projection starts where the journal ends when it first meets a database (a subscription only receives
+-- events that happen after it exists, so an upgraded engine does not read its whole history once for nothing). This
+-- runs before the engine writes anything; later starts leave the offset as it is.
+INSERT INTO projection_offsets (name, last_offset) SELECT 'webhooks', COALESCE(MAX(ordering), 0) FROM journal
+    ON CONFLICT (name) DO NOTHING;

@@ -8,6 +8,7 @@ using OrderEngine.Api.Shipments;
 using OrderEngine.Api.Products;
 using OrderEngine.Api.Shipping;
 using OrderEngine.Api.Stock;
+using OrderEngine.Api.Webhooks;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Ingestion;
 
@@ -37,6 +38,7 @@ app.MapShipmentsApi();
 app.MapCarriersApi();
 app.MapChannelsApi();
 app.MapCasesApi();
+app.MapWebhooksApi();
 app.MapHealthApi();
 app.MapOpenApi();
 app.Run();

@@ -48,4 +48,7 @@ public sealed class PostgresEndToEndTests(PostgresFixture postgres, ITestOutputH
 
     [PostgresFact]
     public Task Shipments_delivery_cash_on_delivery_and_returns_to_sender_survive_kill_9() => ShipmentsDeliveryAndReturnsToSenderSurviveKillNineAsync();
+
+    [PostgresFact]
+    public Task Webhooks_reach_a_loopback_subscriber_signed_and_survive_kill_9() => WebhooksReachASubscriberAndSurviveKillNineAsync();
 }

@@ -47,4 +47,7 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
 
     [Fact]
     public Task Shipments_delivery_cash_on_delivery_and_returns_to_sender_survive_kill_9() => ShipmentsDeliveryAndReturnsToSenderSurviveKillNineAsync();
+
+    [Fact]
+    public Task Webhooks_reach_a_loopback_subscriber_signed_and_survive_kill_9() => WebhooksReachASubscriberAndSurviveKillNineAsync();
 }

@@ -28,6 +28,7 @@ using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Shipments;
 using OrderEngine.Engine.Shipping;
 using OrderEngine.Engine.Stock;
+using OrderEngine.Engine.Webhooks;
 using AkkaClusterOptions = Akka.Cluster.Hosting.ClusterOptions;
 
 namespace OrderEngine.Engine.Hosting;
@@ -48,6 +49,7 @@ public static class OrderEngineHosting
         services.TryAddSingleton<PlacementGate>();
         services.AddOrderEngineShipping(configuration);
         services.TryAddSingleton(sp => new CaseProjectionStore(sp.GetRequiredService<JournalDatabase>()));
+        services.AddOrderEngineWebhooks();
         services.AddSingleton<IPaymentProvider, ManualProvider>();
         services.AddSingleton<IPaymentProvider>(sp =>
         {
@@ -70,6 +72,7 @@ public static class OrderEngineHosting
                 .WithOrderEngineSoldOutBoard(sp.GetRequiredService<SoldOutBoard>())
                 .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>())
                 .WithOrderEngineShipping(sp);
+            builder.WithOrderEngineWebhooks(options, sp.GetRequiredService<TimeProvider>());
             configure?.Invoke(builder, sp);
         });
         return services;
