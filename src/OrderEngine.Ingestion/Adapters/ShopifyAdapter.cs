@@ -136,7 +136,8 @@ public sealed class ShopifyAdapter
         var payment = PaymentMethodOf(order, p);
         var placedAt = Time(order, "created_at", "created_at", p);
         if (p.Any || currency is null || customerId is null || totalPrice is null) return new Refused(externalId, p.Join());
-        var paid = PaidAtShopify(order, financialStatus, externalId, currency, totalPrice.Value, p);
+        // Cash on delivery is collected by the carrier, never at checkout: such an order waits for its cash like any other.
+        var paid = payment == PaymentMethod.CashOnDelivery ? null : PaidAtShopify(order, financialStatus, externalId, currency, totalPrice.Value, p);
         if (p.Any) return new Refused(externalId, p.Join());
 
         var linesTotal = OrderAssembly.LinesTotal(drafts);
