@@ -55,10 +55,14 @@ public sealed class CanonicalCsvAdapter
     public async IAsyncEnumerable<AdapterResult> ReadAsync(TextReader reader, [EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var records = new CsvRecordReader(reader, _maxRecordLength);
-        CsvRecord? header;
-        do header = await records.ReadAsync(ct).ConfigureAwait(false);
-        while (header is { Blank: true });
+        await using var records = CsvRecords.ReadAsync(reader, _maxRecordLength, ct).GetAsyncEnumerator(ct);
+        CsvRecord? header = null;
+        while (await records.MoveNextAsync().ConfigureAwait(false))
+        {
+            if (records.Current.Blank) continue;
+            header = records.Current;
+            break;
+        }
         if (header is null) yield break;
         var columns = Header(header, out var headerProblem);
         if (columns is null)
@@ -68,8 +72,9 @@ public sealed class CanonicalCsvAdapter
         }
 
         Group? group = null;
-        while (await records.ReadAsync(ct).ConfigureAwait(false) is { } record)
+        while (await records.MoveNextAsync().ConfigureAwait(false))
         {
+            var record = records.Current;
             ct.ThrowIfCancellationRequested();
             if (record.Blank) continue;
             var error = record.Error ?? (record.Fields.Count != columns.Count ? $"{record.Fields.Count} fields where the header has {columns.Count}" : null);
