@@ -33,6 +33,11 @@ public class TimelineTests
         (new RefundSucceeded(OrderId, "rf-1", "re_1", At), "provider", "refund rf-1 succeeded (re_1)"),
         (new RefundFailed(OrderId, "rf-1", "card closed", At), "provider", "refund rf-1 failed: card closed"),
         (new RefundRestocked(OrderId, "rf-1", At), "system", "units of refund rf-1 back on sale"),
+        (new ShipmentRecorded(OrderId, "sh-1", [new ShipmentLine("SKU-A", 2)], "dhl", "JJD01", "p1", At), "warehouse",
+            "shipment sh-1 left with dhl, tracking JJD01: 2 x SKU-A"),
+        (new ShipmentMoved(OrderId, "sh-1", ShipmentMovement.Left, At), "system", "units of shipment sh-1 left stock"),
+        (new ShipmentDelivered(OrderId, "sh-1", T0, At), "carrier", "shipment sh-1 delivered at 2025-03-01T12:00:00.0000000+00:00"),
+        (new ShipmentReturnedToSender(OrderId, "sh-1", T0, At), "carrier", "shipment sh-1 returned to sender at 2025-03-01T12:00:00.0000000+00:00"),
     ];
 
     public static TheoryData<string> EventTypes() => [.. Cases.Select(c => c.Event.GetType().Name)];

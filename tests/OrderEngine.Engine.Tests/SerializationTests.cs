@@ -9,6 +9,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
@@ -118,6 +119,29 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new RefundSucceeded("o1", "r-1", "re_1", T, "evt_4", "sandbox"),
             new RefundFailed("o1", "r-2", "card expired", T, "evt_5", "sandbox"),
             new RefundRestocked("o1", "r-1", T),
+            new ShipSold("A-1", "o1", "m-1", 2),
+            new ReceiveShipped("A-1", "o1", "m-2", 1),
+            new SoldShipped("A-1", "o1", "m-1", 2, T),
+            new ShippedReceived("A-1", "o1", "m-2", 1, T),
+            new RecordShipment("o1", "sh-1", [new ShipmentLine("A-1", 2)], "dhl", "JJD0001"),
+            new RecordParcelOutcome("o1", "sh-1", ParcelStatus.Delivered, T),
+            new MarkShipmentMoved("o1", "sh-1", ShipmentMovement.Left),
+            new ShipmentRecorded("o1", "sh-1", [new ShipmentLine("A-1", 2)], "dhl", "JJD0001", "p1", T),
+            new ShipmentMoved("o1", "sh-1", ShipmentMovement.Back, T),
+            new ShipmentDelivered("o1", "sh-1", T.AddDays(-1), T),
+            new ShipmentReturnedToSender("o1", "sh-1", T.AddDays(-1), T),
+            new RegisterParcel("p1", "JJD0001", "dhl", "o1", "sh-1"),
+            new RecordTrackingUpdate("p1", "JJD0001", "sandbox", "evt_9", ParcelStatus.OutForDelivery, T, T.AddHours(4), "Berlin, DE", "out for delivery"),
+            new AcknowledgeParcelOutcome("p1", "o1", "sh-1", ParcelStatus.Delivered),
+            new GetParcel("p1"),
+            new ParcelRegistered("p1", "JJD0001", "dhl", "o1", "sh-1", T),
+            new TrackingUpdateRecorded("p1", "JJD0001", "sandbox", "evt_9", ParcelStatus.Delivered, T, null, "Berlin, DE", "delivered", T),
+            new ParcelOutcomeAcknowledged("p1", "o1", "sh-1", ParcelStatus.Delivered, T),
+            new ParcelAccepted("p1", ParcelState.Initial("p1") is var p
+                ? ParcelDecider.Fold(p, [new ParcelRegistered("p1", "JJD0001", "dhl", "o1", "sh-1", T),
+                    new TrackingUpdateRecorded("p1", "JJD0001", "sandbox", "evt_9", ParcelStatus.InTransit, T, T.AddDays(1), "Leipzig", "sorted", T)]).ToView()
+                : null!, Repeat: true),
+            new ParcelRefused("p1", new ParcelRejection(ParcelRejectionCode.NotFound, "parcel p1 is not known")),
         ];
     }
 

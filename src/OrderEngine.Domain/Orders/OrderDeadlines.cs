@@ -33,6 +33,8 @@ public static class OrderDeadlines
         OrderPlaced { Outcome.Status: OrderStatus.Reserved } x => new Untracked(x.OrderId),
         OrderPlaced { Outcome: { Status: OrderStatus.OnHold, ReviewBy: { } reviewBy } } x => new Track(x.OrderId, Later(x.ExpiresAt, reviewBy), reviewBy),
         OrderPlaced { Outcome.Status: OrderStatus.Confirmed } x => new Forget(x.OrderId),
+        // Paid at the channel: its units are committed right away, a step like any other.
+        OrderPlaced { Outcome.Status: OrderStatus.Paid } x => new DueBy(x.OrderId, x.At + grace),
         // A placement of an earlier version, written before its lines were reserved: its outcome must follow soon.
         OrderPlaced x => new Track(x.OrderId, x.ExpiresAt, x.At + grace),
         OrderReserved x => new DueAtHoldEnd(x.OrderId),

@@ -26,6 +26,9 @@ public static class OrderDecider
                 MarkRefundRestocked c => state.RefundsAwaitingRestock.Any(r => r.RefundId == c.RefundId)
                     ? Accept(new RefundRestocked(state.OrderId, c.RefundId, now))
                     : Done,
+                RecordShipment c => FulfilmentDecider.DecideShipment(state, c, now),
+                RecordParcelOutcome c => FulfilmentDecider.DecideParcelOutcome(state, c, now),
+                MarkShipmentMoved c => FulfilmentDecider.DecideMoved(state, c, now),
                 ReservationDue or WakeOrder => Done, // the entity acts on its stock; the order's own state does not change
                 _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown order command"),
             };
@@ -403,9 +406,12 @@ public static class OrderDecider
                 var l = lines[i];
                 if (p.Lines.All(x => x.Sku != l.Sku)) return Invalid($"lines[{i}].sku", $"SKU {l.Sku} is not on order {s.OrderId}");
                 if (!seen.Add(l.Sku)) return Invalid($"lines[{i}].sku", $"SKU {l.Sku} appears twice");
-                var left = p.Lines.Where(x => x.Sku == l.Sku).Sum(x => x.Quantity) - s.UnitsRefundedOrRestocked(l.Sku);
+                // Refunding by line puts unshipped units back on sale; shipped units come back through a return.
+                var left = s.UnitsToShip(l.Sku);
                 if (l.Quantity < 1 || l.Quantity > left)
-                    return Invalid($"lines[{i}].quantity", $"quantity must be between 1 and {left} (the units of {l.Sku} not refunded or back on sale yet)");
+                    return Invalid($"lines[{i}].quantity", s.ShippedUnits(l.Sku) > 0 && left == 0
+                        ? $"every unit of {l.Sku} left in a shipment or was refunded; refund shipped units through a return or by amount"
+                        : $"quantity must be between 1 and {left} (the units of {l.Sku} not shipped, refunded or back on sale yet)");
                 amount += PriceOfNextUnits(p.Lines, l.Sku, s.UnitsRefundedOrRestocked(l.Sku), l.Quantity);
             }
         }
@@ -455,9 +461,9 @@ public static class OrderDecider
             if (string.IsNullOrWhiteSpace(c.RecordedBy) || c.RecordedBy.Length > 64) return Invalid("by", "who records the outcome is required (at most 64 characters)");
             if (c.ProviderRefundId is { Length: > 128 }) return Invalid("reference", "reference must be at most 128 characters");
             if (c.FailureReason is { Length: > 500 }) return Invalid("reason", "reason must be at most 500 characters");
-            if (refund.Provider is not { } refundProvider || !refundProvider.StartsWith(OrderPlaced.ChannelProvider(""), StringComparison.Ordinal))
+            if (!OrderState.IsRefundedByHand(refund.Provider))
                 return Reject(OrderRejectionCode.InvalidState,
-                    $"refund {c.RefundId} is carried out by {(refund.Provider is null ? "the manual provider" : "provider " + refund.Provider)}, which reports its own outcome; only a refund made at a selling channel is recorded by hand");
+                    $"refund {c.RefundId} is carried out by {(refund.Provider is null ? "the manual provider" : "provider " + refund.Provider)}, which reports its own outcome; only a refund made at a selling channel or of cash collected on delivery is recorded by hand");
             if (refund.Status != RefundStatus.Requested)
             {
                 return (refund.Status == RefundStatus.Succeeded) == c.Succeeded
@@ -484,6 +490,8 @@ public static class OrderDecider
             OrderStatus.None => NotFound(s),
             // It gives back every captured payment it still holds: its own (held orders) and anomalous ones not refunded yet
             // (held for review, or whose automatic refund failed).
+            OrderStatus.Confirmed when !s.Shipments.IsEmpty =>
+                Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} has shipped; it ends when its parcels are delivered or returned to sender"),
             OrderStatus.Placed or OrderStatus.Reserved or OrderStatus.Confirmed or OrderStatus.OnHold =>
                 Accept([new OrderCancelled(s.OrderId, reason, now, c.By), .. RefundWholePayment(s, "order cancelled: " + reason, c.By, now)]),
             OrderStatus.Cancelled => Done,
@@ -511,7 +519,8 @@ public static class OrderDecider
         {
             // A held order keeps waiting for its review; otherwise paying moves it on.
             Status = s.Status == OrderStatus.OnHold ? OrderStatus.OnHold : OrderStatus.Paid,
-            StockSettled = s.Status == OrderStatus.OnHold && s.StockSettled,
+            // Cash on delivery collected at the door: its units were sold when they shipped.
+            StockSettled = (s.Status == OrderStatus.OnHold || !s.Shipments.IsEmpty) && s.StockSettled,
             Payment = new PaymentRecord(x.Amount, x.Currency, x.Reference, x.At, x.Provider),
             ProviderEvents = x.EventId is null ? s.ProviderEvents : s.ProviderEvents.Add(new(x.Provider ?? OrderState.ManualProvider, x.EventId)),
             History = s.History.Add(new(s.Status == OrderStatus.OnHold ? OrderStatus.OnHold : OrderStatus.Paid, x.At,
@@ -525,7 +534,8 @@ public static class OrderDecider
         OrderCancelled x => s with
         {
             Status = OrderStatus.Cancelled,
-            StockSettled = false,
+            // An order that shipped has no reservation left to release: its units left, and those returned came back on hand.
+            StockSettled = !s.Shipments.IsEmpty && s.StockSettled,
             Review = x.RejectedBy is { } rejectedBy ? new ReviewDecision(false, rejectedBy) : s.Review,
             History = s.History.Add(new(OrderStatus.Cancelled, x.At, x.Reason, x.By)),
         },
@@ -541,6 +551,7 @@ public static class OrderDecider
         RefundFailed x => RefundSettled(WithRefundEvent(s, x.RefundId, x.EventId),
             x.RefundId, r => r with { Status = RefundStatus.Failed, FailureReason = x.Reason }, x.At),
         RefundRestocked x => s with { Refunds = s.Refunds.Select(r => r.RefundId == x.RefundId ? r with { Restocked = true } : r).ToImmutableArray() },
+        ShipmentRecorded or ShipmentMoved or ShipmentDelivered or ShipmentReturnedToSender => FulfilmentDecider.Evolve(s, e),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
     };
 

@@ -24,6 +24,12 @@ public enum OrderStatus
     Expired,
     /// <summary>Paid, then refunded in full.</summary>
     Refunded,
+    /// <summary>Paid (or cash on delivery) and some of its units shipped (shown by the order's view; see <see cref="Fulfilment"/>).</summary>
+    PartiallyShipped,
+    /// <summary>Every unit to ship has shipped (shown by the order's view).</summary>
+    Shipped,
+    /// <summary>Every unit to ship has shipped and every parcel that was not returned was delivered (shown by the order's view).</summary>
+    Delivered,
 }
 
 /// <summary>What the order still owes its stock entities.</summary>
@@ -96,6 +102,16 @@ public sealed record OrderState(
     /// <summary>The provider whose refunds settle a payment confirmed by an operator (it has no provider of its own).</summary>
     public const string ManualProvider = "manual";
 
+    /// <summary>What the order shipped, in the order it shipped it.</summary>
+    public ImmutableArray<ShipmentRecord> Shipments { get; init; } = [];
+
+    /// <summary>
+    /// Whether refunds of a payment by this provider are carried out outside the engine and recorded by hand: a payment
+    /// a selling channel collected (<c>channel:…</c>: the channel pays it back) or cash collected on delivery.
+    /// </summary>
+    public static bool IsRefundedByHand(string? provider) =>
+        provider is not null && (provider.StartsWith("channel:", StringComparison.Ordinal) || provider == FulfilmentDecider.CashOnDeliveryProvider);
+
     public static OrderState Initial(string orderId) =>
         new(orderId, OrderStatus.None, null, [], null, false, [], default, [], [], [], ImmutableHashSet<ProviderEventId>.Empty);
 
@@ -107,8 +123,9 @@ public sealed record OrderState(
     public PendingStockAction PendingStock => Status switch
     {
         OrderStatus.Placed => PendingStockAction.Reserve,
-        // Cash on delivery (Confirmed) keeps its units reserved until delivery, so it owes no commit yet.
+        // Cash on delivery (Confirmed) keeps its units reserved until its first shipment leaves: then they are sold.
         OrderStatus.Paid or OrderStatus.Refunded when !StockSettled => PendingStockAction.Commit,
+        OrderStatus.Confirmed when !StockSettled && !Shipments.IsEmpty => PendingStockAction.Commit,
         OrderStatus.Rejected or OrderStatus.Cancelled or OrderStatus.Expired when !StockSettled => PendingStockAction.Release,
         _ => PendingStockAction.None,
     };
@@ -149,6 +166,42 @@ public sealed record OrderState(
     /// </summary>
     public int UnitsRefundedOrRestocked(string sku) =>
         Refunds.Where(r => r.Status != RefundStatus.Failed || r.Restocked).SelectMany(r => r.Lines.IsDefault ? [] : r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    /// <summary>Units of a SKU in the order's shipments (those returned to sender included: they were refunded, not reshipped).</summary>
+    public int ShippedUnits(string sku) => Shipments.SelectMany(x => x.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    /// <summary>Units of a SKU sold and still to ship: ordered, less refunded or put back on sale before shipping, less shipped.</summary>
+    public int UnitsToShip(string sku) =>
+        (Placement?.Lines.Where(l => l.Sku == sku).Sum(l => l.Quantity) ?? 0) - UnitsRefundedOrRestocked(sku) - ShippedUnits(sku);
+
+    /// <summary>Whether every unit of the order shipped (or was refunded before shipping).</summary>
+    public bool NothingLeftToShip => Placement is { } p && p.Lines.Select(l => l.Sku).Distinct().All(sku => UnitsToShip(sku) <= 0);
+
+    /// <summary>How far the order's goods got.</summary>
+    public Fulfilment Fulfilment =>
+        Shipments.IsEmpty ? Fulfilment.Unfulfilled
+        : !NothingLeftToShip ? Fulfilment.PartiallyShipped
+        : Shipments.Any(x => x.Status == ShipmentStatus.Delivered) && Shipments.All(x => x.Status != ShipmentStatus.Shipped) ? Fulfilment.Delivered
+        : Fulfilment.Shipped;
+
+    /// <summary>The status shown to clients: a paid (or cash-on-delivery) order that shipped shows how far its goods got.</summary>
+    public OrderStatus ViewStatus => Status is OrderStatus.Paid or OrderStatus.Confirmed
+        ? Fulfilment switch
+        {
+            Fulfilment.PartiallyShipped => OrderStatus.PartiallyShipped,
+            Fulfilment.Shipped => OrderStatus.Shipped,
+            Fulfilment.Delivered => OrderStatus.Delivered,
+            _ => Status,
+        }
+        : Status;
+
+    /// <summary>Shipments whose units must still leave stock: once the order's units are sold (its stock settled).</summary>
+    public IEnumerable<ShipmentRecord> ShipmentsAwaitingDeparture =>
+        StockSettled && PendingStock == PendingStockAction.None ? Shipments.Where(x => !x.LeftStock) : [];
+
+    /// <summary>Shipments returned to sender whose units must still come back on hand.</summary>
+    public IEnumerable<ShipmentRecord> ShipmentsAwaitingReturn =>
+        Shipments.Where(x => x.Status == ShipmentStatus.ReturnedToSender && x.LeftStock && !x.BackInStock);
 
     public OrderView ToView() => OrderView.From(this);
 }

@@ -12,6 +12,8 @@ public static class OrderTimeline
         OrderCancelled x => x.By ?? "customer",
         OrderApproved x => "operator:" + x.Operator,
         RefundRequested x => x.By,
+        ShipmentRecorded => "warehouse",
+        ShipmentDelivered or ShipmentReturnedToSender => "carrier",
         RefundSucceeded x => RefundOutcomeBy(x.Provider, x.EventId),
         RefundFailed x => RefundOutcomeBy(x.Provider, x.EventId),
         _ => "system",
@@ -46,6 +48,12 @@ public static class OrderTimeline
         RefundSucceeded x => $"refund {x.RefundId} succeeded" + (x.ProviderRefundId is null ? "" : $" ({x.ProviderRefundId})"),
         RefundFailed x => $"refund {x.RefundId} failed: {x.Reason}",
         RefundRestocked x => $"units of refund {x.RefundId} back on sale",
+        ShipmentRecorded x => $"shipment {x.ShipmentId} left with {x.Carrier}, tracking {x.TrackingNumber}: "
+            + string.Join(", ", x.Lines.Select(l => $"{l.Quantity} x {l.Sku}")),
+        ShipmentMoved { Movement: ShipmentMovement.Left } x => $"units of shipment {x.ShipmentId} left stock",
+        ShipmentMoved x => $"units of shipment {x.ShipmentId} back on hand",
+        ShipmentDelivered x => $"shipment {x.ShipmentId} delivered at {x.DeliveredAt:O}",
+        ShipmentReturnedToSender x => $"shipment {x.ShipmentId} returned to sender at {x.ReturnedAt:O}",
         _ => e.GetType().Name,
     };
 }

@@ -28,7 +28,9 @@ public sealed record OrderView(
     decimal Refundable,
     OrderCharges? Charges,
     string? ExternalId,
-    DateTimeOffset ReceivedAt)
+    DateTimeOffset ReceivedAt,
+    Fulfilment Fulfilment,
+    ImmutableArray<ShipmentRecord> Shipments)
 {
     public static OrderView From(OrderState s)
     {
@@ -44,8 +46,8 @@ public sealed record OrderView(
             return new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.LineTotal, r?.Code, r?.Reason, refunded);
         }).ToImmutableArray();
         // PlacedAt is the channel's own order time where it gave one; ReceivedAt is when the engine took the order in.
-        return new OrderView(s.OrderId, s.Status, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
+        return new OrderView(s.OrderId, s.ViewStatus, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
             p.PlacedAt ?? p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod, s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable,
-            p.Charges, p.ExternalId, p.At);
+            p.Charges, p.ExternalId, p.At, s.Fulfilment, s.Shipments);
     }
 }

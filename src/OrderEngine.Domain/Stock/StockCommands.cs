@@ -36,6 +36,18 @@ public sealed record ExtendReservation(string Sku, string OrderId, DateTimeOffse
 /// <summary>Puts sold units of an order back on sale (a refunded line that was never shipped); the restock id makes a retry count once.</summary>
 public sealed record RestockSale(string Sku, string OrderId, string RestockId, int Quantity, string? CustomerId = null) : IStockCommand;
 
+/// <summary>
+/// Sold units of an order left the warehouse in a shipment: they are no longer sold-and-on-hand, so sold and on hand both
+/// go down (a count taken after shipping agrees). The movement id (one per shipment and SKU) makes a retry count once.
+/// </summary>
+public sealed record ShipSold(string Sku, string OrderId, string MovementId, int Quantity) : IStockCommand;
+
+/// <summary>
+/// Shipped units came back to the warehouse in a state to sell again (a parcel returned to sender, a restockable
+/// return): on hand goes up. The movement id makes a retry count once.
+/// </summary>
+public sealed record ReceiveShipped(string Sku, string OrderId, string MovementId, int Quantity) : IStockCommand;
+
 /// <summary>Sets (or, with null, lifts) how many units of this SKU one customer may hold and buy: a flash sale's per-buyer limit.</summary>
 public sealed record SetPurchaseLimit(string Sku, int? PerCustomer) : IStockCommand;
 

@@ -24,6 +24,8 @@ public static class StockDecider
             ExpireDueReservations c => DecideExpire(state, c, now),
             ExtendReservation c => DecideExtend(state, c, now),
             RestockSale c => DecideRestock(state, c, now),
+            ShipSold c => DecideShip(state, c, now),
+            ReceiveShipped c => DecideReceive(state, c, now),
             SetPurchaseLimit c => DecideLimit(state, c, now),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown stock command"),
         };
@@ -160,6 +162,37 @@ public static class StockDecider
             string.IsNullOrEmpty(c.CustomerId) ? null : c.CustomerId));
     }
 
+    private static Decision<IStockEvent, StockRejection> DecideShip(StockState s, ShipSold c, DateTimeOffset now)
+    {
+        if (MovementProblem(s, c.MovementId, c.Quantity, -c.Quantity, "shipment") is { } problem) return problem;
+        if (s.Adjustments.TryGet(MovementKey(c.MovementId), out _)) return Decision<IStockEvent, StockRejection>.AlreadyDone;
+        // Units ship only once sold: an order's reservation is committed before its shipment leaves.
+        if (c.Quantity > s.Sold) return Reject(StockRejectionCode.WouldBreakInvariant, $"only {s.Sold} units are sold; cannot ship {c.Quantity}");
+        return Decision<IStockEvent, StockRejection>.Accept(new SoldShipped(s.Sku, c.OrderId, c.MovementId, c.Quantity, now));
+    }
+
+    private static Decision<IStockEvent, StockRejection> DecideReceive(StockState s, ReceiveShipped c, DateTimeOffset now)
+    {
+        if (MovementProblem(s, c.MovementId, c.Quantity, c.Quantity, "receipt") is { } problem) return problem;
+        if (s.Adjustments.TryGet(MovementKey(c.MovementId), out _)) return Decision<IStockEvent, StockRejection>.AlreadyDone;
+        if (!s.Exists) return Reject(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
+        if (s.OnHand + c.Quantity > MaxUnits) return Reject(StockRejectionCode.Invalid, $"on hand would exceed {MaxUnits}");
+        return Decision<IStockEvent, StockRejection>.Accept(new ShippedReceived(s.Sku, c.OrderId, c.MovementId, c.Quantity, now));
+    }
+
+    /// <summary>What is wrong with a movement of shipped units (null: nothing), a repeat with other figures included.</summary>
+    private static Decision<IStockEvent, StockRejection>? MovementProblem(StockState s, string movementId, int quantity, long delta, string what)
+    {
+        if (!Identifiers.IsValidEntityId(movementId)) return Reject(StockRejectionCode.Invalid, $"{what} id must be " + Identifiers.EntityIdRule);
+        if (quantity is < 1 or > MaxReservationQuantity) return Reject(StockRejectionCode.Invalid, $"quantity must be between 1 and {MaxReservationQuantity}");
+        if (s.Adjustments.TryGet(MovementKey(movementId), out var applied) && applied.Delta != delta)
+            return Reject(StockRejectionCode.AdjustmentConflict, $"{what} {movementId} was already applied with {Math.Abs(applied.Delta)} units");
+        return null;
+    }
+
+    // Shipments and receipts share the adjustments' retry memory, under their own key space.
+    private static string MovementKey(string movementId) => "move:" + movementId;
+
     private static Decision<IStockEvent, StockRejection> DecideLimit(StockState s, SetPurchaseLimit c, DateTimeOffset now)
     {
         if (c.PerCustomer is < 1) return Reject(StockRejectionCode.Invalid, "perCustomer must be 1 or more (or null for no limit)");
@@ -262,6 +295,19 @@ public static class StockDecider
                 {
                     Sold = s.Sold - x.Quantity,
                     Adjustments = s.Adjustments.Add(RestockKey(x.RestockId), new AppliedAdjustment(-x.Quantity, AdjustmentReason.Returned), x.At, forgetBefore),
+                };
+            case SoldShipped x:
+                return s with
+                {
+                    Sold = s.Sold - x.Quantity,
+                    OnHand = s.OnHand - x.Quantity,
+                    Adjustments = s.Adjustments.Add(MovementKey(x.MovementId), new AppliedAdjustment(-x.Quantity, AdjustmentReason.Correction), x.At, forgetBefore),
+                };
+            case ShippedReceived x:
+                return s with
+                {
+                    OnHand = s.OnHand + x.Quantity,
+                    Adjustments = s.Adjustments.Add(MovementKey(x.MovementId), new AppliedAdjustment(x.Quantity, AdjustmentReason.Returned), x.At, forgetBefore),
                 };
             case PurchaseLimitSet x when x.PerCustomer is null:
                 // Counting starts with the limit; lifting it forgets the counts, and what was counted counts no more.

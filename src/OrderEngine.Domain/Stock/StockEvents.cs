@@ -18,6 +18,12 @@ public sealed record ReservationExtended(string Sku, string OrderId, DateTimeOff
 
 public sealed record SaleRestocked(string Sku, string OrderId, string RestockId, int Quantity, DateTimeOffset At, string? CustomerId = null) : IStockEvent;
 
+/// <summary>Sold units left the warehouse: sold and on hand went down by <paramref name="Quantity"/>.</summary>
+public sealed record SoldShipped(string Sku, string OrderId, string MovementId, int Quantity, DateTimeOffset At) : IStockEvent;
+
+/// <summary>Shipped units came back in a state to sell again: on hand went up by <paramref name="Quantity"/>.</summary>
+public sealed record ShippedReceived(string Sku, string OrderId, string MovementId, int Quantity, DateTimeOffset At) : IStockEvent;
+
 public sealed record PurchaseLimitSet(string Sku, int? PerCustomer, DateTimeOffset At) : IStockEvent;
 
 public sealed record ReservationCommitted(string Sku, string OrderId, int Quantity, DateTimeOffset At) : IStockEvent;

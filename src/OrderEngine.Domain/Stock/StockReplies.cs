@@ -14,6 +14,8 @@ public enum StockOperation
     Restock,
     SetLimit,
     Check,
+    Ship,
+    Receive,
 }
 
 public enum StockRejectionCode

@@ -15,6 +15,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.Carriers;
 using OrderEngine.Engine.Customers;
 using OrderEngine.Engine.Journal;
 using OrderEngine.Engine.Orders;
@@ -22,6 +23,7 @@ using OrderEngine.Engine.Payments;
 using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Engine.Shipments;
 using OrderEngine.Engine.Stock;
 using AkkaClusterOptions = Akka.Cluster.Hosting.ClusterOptions;
 
@@ -49,6 +51,7 @@ public static class OrderEngineHosting
         });
         services.TryAddSingleton(sp => new PaymentProviders(sp.GetServices<IPaymentProvider>()
             .Where(p => p is not SandboxProvider || !string.IsNullOrEmpty(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Payments.Sandbox.Secret))));
+        services.AddOrderEngineCarriers(configuration);
         services.AddAkka(configuration.GetSection(OrderEngineOptions.Section).Get<OrderEngineOptions>()?.Cluster.SystemName ?? "orderengine", (builder, sp) =>
         {
             var options = sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value;
@@ -174,11 +177,20 @@ public static class OrderEngineHosting
                 OrderCollaborators? with = null;
                 return orderId =>
                 {
-                    with ??= new OrderCollaborators(registry.Get<StockRegion>(), registry.Get<CustomerRegion>(), providers, rules);
+                    with ??= new OrderCollaborators(registry.Get<StockRegion>(), registry.Get<CustomerRegion>(), providers, rules)
+                    {
+                        Parcels = registry.Get<ParcelRegion>(),
+                    };
                     return OrderActor.Props(orderId, options.Orders, options.Orders.IdleTimeout, with, clock);
                 };
             },
             new OrderMessageExtractor(options.Cluster.ShardCount),
+            shardOptions);
+        builder.WithShardRegion<ParcelRegion>(
+            "parcel",
+            (_, registry, _) => parcelId => ParcelActor.Props(parcelId, registry.Get<OrderRegion>(), options.EntityIdleTimeout,
+                options.Orders.RetryInterval, options.Orders.MaxRetryInterval, clock),
+            new ParcelMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
         builder.WithShardRegion<CustomerRegion>(
             "customer",

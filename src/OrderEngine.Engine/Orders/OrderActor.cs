@@ -6,6 +6,7 @@ using Akka.Persistence;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Engine.Payments;
@@ -19,8 +20,10 @@ namespace OrderEngine.Engine.Orders;
 /// placement with what it became (Reserved, OnHold for review, Confirmed for cash on delivery). A placement with a line
 /// that could not be reserved is refused without writing anything, and what was reserved for it is given back. Payment
 /// commits the reservations, cancel and expiry release them; refunds go to the payment's provider and refunded unshipped
-/// units back on sale. Whatever its state still owes (<see cref="OrderState.PendingStock"/>, refunds awaiting their
-/// provider or their restock) is resumed after a restart.
+/// units back on sale. A shipment's units leave stock once sold, its parcel entity is told which shipment it carries,
+/// and a parcel returned to sender brings its units back on hand. Whatever its state still owes
+/// (<see cref="OrderState.PendingStock"/>, refunds awaiting their provider or their restock, shipment movements) is
+/// resumed after a restart.
 /// </summary>
 public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 {
@@ -60,6 +63,10 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     private readonly HashSet<string> _refundCalls = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pendingAtProvider = new(StringComparer.Ordinal); // answered "pending": its webhook will settle it
     private readonly Dictionary<string, HashSet<string>> _restocksAwaiting = new(StringComparer.Ordinal);
+
+    // Shipments: per shipment and movement, the SKUs whose stock has not acknowledged it; parcels not yet told of their shipment.
+    private readonly Dictionary<(string ShipmentId, ShipmentMovement Movement), HashSet<string>> _movesAwaiting = new();
+    private readonly HashSet<string> _parcelsToRegister = new(StringComparer.Ordinal);
 
     public OrderActor(string orderId, OrdersOptions options, TimeSpan idleTimeout, OrderCollaborators with, TimeProvider clock)
     {
@@ -122,6 +129,9 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case IStockReply reply:
                 OnStockReply(reply);
                 return;
+            case IParcelReply reply:
+                OnParcelReply(reply);
+                return;
             case CustomerOrderCount count:
                 OnCustomerCount(count);
                 return;
@@ -153,7 +163,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
         switch (message)
         {
-            case PlaceOrder or ConfirmPayment or CancelOrder or RecordProviderPayment or RecordRefundOutcome or ReviewOrder or RequestRefund:
+            case PlaceOrder or ConfirmPayment or CancelOrder or RecordProviderPayment or RecordRefundOutcome or ReviewOrder or RequestRefund
+                or RecordShipment or RecordParcelOutcome:
                 OnClientCommand((IOrderCommand)message);
                 break;
             case GetOrder:
@@ -335,6 +346,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         if (_state.PendingStock != _activeStep) StartStockStep();
         CallProviders();
         StartRestocks();
+        StartShipmentWork();
         ScheduleExpiry();
     }
 
@@ -395,6 +407,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         if (reply.Operation == StockOperation.Restock)
         {
             OnRestockReply(reply);
+            return;
+        }
+        if (reply.Operation is StockOperation.Ship or StockOperation.Receive)
+        {
+            OnMoveReply(reply);
             return;
         }
         if (reply.Ref != _orderId) return;
@@ -566,6 +583,74 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         }
     }
 
+    // ---- shipments -----------------------------------------------------------------------------------------------
+
+    private bool OwesShipmentWork() => _movesAwaiting.Count > 0 || _parcelsToRegister.Count > 0;
+
+    /// <summary>Starts the stock movements the shipments owe, and tells parcels in transit which shipment they carry.</summary>
+    private void StartShipmentWork()
+    {
+        foreach (var shipment in _state.ShipmentsAwaitingDeparture) StartMove(shipment, ShipmentMovement.Left);
+        foreach (var shipment in _state.ShipmentsAwaitingReturn) StartMove(shipment, ShipmentMovement.Back);
+        foreach (var shipment in _state.Shipments.Where(s => s.Status == ShipmentStatus.Shipped))
+        {
+            if (_parcelsToRegister.Add(shipment.ShipmentId)) RegisterParcel(shipment);
+        }
+        if (OwesShipmentWork()) EnsureRetryTimer();
+    }
+
+    private void StartMove(ShipmentRecord shipment, ShipmentMovement movement)
+    {
+        var key = (shipment.ShipmentId, movement);
+        if (_movesAwaiting.ContainsKey(key)) return;
+        _movesAwaiting[key] = shipment.Lines.Select(l => l.Sku).ToHashSet(StringComparer.Ordinal);
+        SendMove(shipment, movement);
+    }
+
+    private void SendMove(ShipmentRecord shipment, ShipmentMovement movement)
+    {
+        var waiting = _movesAwaiting[(shipment.ShipmentId, movement)];
+        foreach (var line in shipment.Lines.Where(l => waiting.Contains(l.Sku)))
+        {
+            var id = MovementId(shipment.ShipmentId, line.Sku, movement);
+            Stock.Tell(movement == ShipmentMovement.Left
+                ? new ShipSold(line.Sku, _orderId, id, line.Quantity)
+                : new ReceiveShipped(line.Sku, _orderId, id, line.Quantity));
+        }
+    }
+
+    // One movement per shipment, SKU and direction; the stock entity remembers it, so a resend counts once.
+    private string MovementId(string shipmentId, string sku, ShipmentMovement movement) =>
+        Domain.Identifiers.Derived('m', _orderId + "\n" + shipmentId + "\n" + sku + "\n" + movement);
+
+    private void OnMoveReply(IStockReply reply)
+    {
+        var movement = reply.Operation == StockOperation.Ship ? ShipmentMovement.Left : ShipmentMovement.Back;
+        foreach (var ((shipmentId, m), waiting) in _movesAwaiting)
+        {
+            if (m != movement || !waiting.Contains(reply.Sku) || reply.Ref != MovementId(shipmentId, reply.Sku, movement)) continue;
+            if (reply is StockRefused { Rejection: var rejection })
+                _log.Error("order {0}: stock {1} refused to move shipment {2} ({3}): {4}", _orderId, reply.Sku, shipmentId, movement, rejection.Message);
+            waiting.Remove(reply.Sku);
+            if (waiting.Count == 0)
+            {
+                _movesAwaiting.Remove((shipmentId, m));
+                DecideInternal(new MarkShipmentMoved(_orderId, shipmentId, movement), () => { });
+            }
+            return;
+        }
+    }
+
+    private void RegisterParcel(ShipmentRecord shipment) =>
+        _with.Parcels.Tell(new RegisterParcel(shipment.ParcelId, shipment.TrackingNumber, shipment.Carrier, _orderId, shipment.ShipmentId));
+
+    private void OnParcelReply(IParcelReply reply)
+    {
+        if (reply is not ParcelAccepted accepted) return; // refused: asked again at the next retry
+        foreach (var carried in accepted.View.Shipments.Where(s => s.OrderId == _orderId)) _parcelsToRegister.Remove(carried.ShipmentId);
+        if (OwesNothingNow()) Timers.Cancel(RetryTimer);
+    }
+
     // ---- timers --------------------------------------------------------------------------------------------------
 
     private void Resend()
@@ -595,7 +680,13 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             if (_restocksAwaiting.ContainsKey(refund.RefundId)) SendRestock(refund);
         }
         StartRestocks();
-        if (!stuck && !OwesRefundWork()) Timers.Cancel(RetryTimer);
+        foreach (var ((shipmentId, movement), _) in _movesAwaiting.ToList())
+        {
+            if (_state.Shipments.FirstOrDefault(s => s.ShipmentId == shipmentId) is { } shipment) SendMove(shipment, movement);
+        }
+        foreach (var shipment in _state.Shipments.Where(s => _parcelsToRegister.Contains(s.ShipmentId))) RegisterParcel(shipment);
+        StartShipmentWork();
+        if (!stuck && !OwesRefundWork() && !OwesShipmentWork()) Timers.Cancel(RetryTimer);
     }
 
     private void EnsureRetryTimer()
@@ -610,7 +701,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         Timers.StartSingleTimer(ExpiryTimer, ExpiryTick.Instance, due > TimeSpan.Zero ? due : TimeSpan.Zero);
     }
 
-    private bool OwesNothingNow() => _state.PendingStock == PendingStockAction.None && !OwesRefundWork();
+    private bool OwesNothingNow() => _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork();
 
     /// <summary>When this order next needs its entity, for the deadline waker (null: it owes nothing).</summary>
     private DateTimeOffset? NextDue()
@@ -640,4 +731,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 }
 
 /// <summary>What an order entity works with besides its own state: the stock and customer regions, the payment providers, its rules.</summary>
-public sealed record OrderCollaborators(IActorRef Stock, IActorRef Customers, PaymentProviders Providers, OrderRules Rules);
+public sealed record OrderCollaborators(IActorRef Stock, IActorRef Customers, PaymentProviders Providers, OrderRules Rules)
+{
+    /// <summary>The parcel region, told which shipment each parcel carries.</summary>
+    public IActorRef Parcels { get; init; } = ActorRefs.Nobody;
+}

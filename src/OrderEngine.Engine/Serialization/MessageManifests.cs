@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Text.Json.Serialization.Metadata;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
 
@@ -70,6 +71,10 @@ public static class MessageManifests
             (typeof(CheckReservable), "stock.check-reservable", c.CheckReservable),
             (typeof(StockCheckAnswer), "stock.check-answer", c.StockCheckAnswer),
             (typeof(StockAvailabilityChanged), "stock.availability-changed", c.StockAvailabilityChanged),
+            (typeof(ShipSold), "stock.ship-sold", c.ShipSold),
+            (typeof(ReceiveShipped), "stock.receive-shipped", c.ReceiveShipped),
+            (typeof(SoldShipped), "stock.sold-shipped", c.SoldShipped),
+            (typeof(ShippedReceived), "stock.shipped-received", c.ShippedReceived),
             (typeof(NoteCustomerOrder), "customer.note-order", c.NoteCustomerOrder),
             (typeof(CustomerOrderCount), "customer.order-count", c.CustomerOrderCount),
             (typeof(PlaceOrder), "order.place", c.PlaceOrder),
@@ -104,6 +109,22 @@ public static class MessageManifests
             (typeof(RefundSucceeded), "order.refund-succeeded", c.RefundSucceeded),
             (typeof(RefundFailed), "order.refund-failed", c.RefundFailed),
             (typeof(RefundRestocked), "order.refund-restocked", c.RefundRestocked),
+            (typeof(RecordShipment), "order.record-shipment", c.RecordShipment),
+            (typeof(RecordParcelOutcome), "order.record-parcel-outcome", c.RecordParcelOutcome),
+            (typeof(MarkShipmentMoved), "order.mark-shipment-moved", c.MarkShipmentMoved),
+            (typeof(ShipmentRecorded), "order.shipment-recorded", c.ShipmentRecorded),
+            (typeof(ShipmentMoved), "order.shipment-moved", c.ShipmentMoved),
+            (typeof(ShipmentDelivered), "order.shipment-delivered", c.ShipmentDelivered),
+            (typeof(ShipmentReturnedToSender), "order.shipment-returned-to-sender", c.ShipmentReturnedToSender),
+            (typeof(RegisterParcel), "parcel.register", c.RegisterParcel),
+            (typeof(RecordTrackingUpdate), "parcel.record-tracking-update", c.RecordTrackingUpdate),
+            (typeof(AcknowledgeParcelOutcome), "parcel.acknowledge-outcome", c.AcknowledgeParcelOutcome),
+            (typeof(GetParcel), "parcel.get", c.GetParcel),
+            (typeof(ParcelRegistered), "parcel.registered", c.ParcelRegistered),
+            (typeof(TrackingUpdateRecorded), "parcel.tracking-update-recorded", c.TrackingUpdateRecorded),
+            (typeof(ParcelOutcomeAcknowledged), "parcel.outcome-acknowledged", c.ParcelOutcomeAcknowledged),
+            (typeof(ParcelAccepted), "parcel.accepted", c.ParcelAccepted),
+            (typeof(ParcelRefused), "parcel.refused", c.ParcelRefused),
             (typeof(StopEntity), "entity.stop", c.StopEntity),
         ];
     }

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
 
@@ -35,7 +36,27 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(RestockSale))]
 [JsonSerializable(typeof(SetPurchaseLimit))]
 [JsonSerializable(typeof(ReservationExtended))]
+[JsonSerializable(typeof(RecordShipment))]
+[JsonSerializable(typeof(RecordParcelOutcome))]
+[JsonSerializable(typeof(MarkShipmentMoved))]
+[JsonSerializable(typeof(ShipmentRecorded))]
+[JsonSerializable(typeof(ShipmentMoved))]
+[JsonSerializable(typeof(ShipmentDelivered))]
+[JsonSerializable(typeof(ShipmentReturnedToSender))]
+[JsonSerializable(typeof(RegisterParcel))]
+[JsonSerializable(typeof(RecordTrackingUpdate))]
+[JsonSerializable(typeof(AcknowledgeParcelOutcome))]
+[JsonSerializable(typeof(GetParcel))]
+[JsonSerializable(typeof(ParcelRegistered))]
+[JsonSerializable(typeof(TrackingUpdateRecorded))]
+[JsonSerializable(typeof(ParcelOutcomeAcknowledged))]
+[JsonSerializable(typeof(ParcelAccepted))]
+[JsonSerializable(typeof(ParcelRefused))]
 [JsonSerializable(typeof(SaleRestocked))]
+[JsonSerializable(typeof(ShipSold))]
+[JsonSerializable(typeof(ReceiveShipped))]
+[JsonSerializable(typeof(SoldShipped))]
+[JsonSerializable(typeof(ShippedReceived))]
 [JsonSerializable(typeof(PurchaseLimitSet))]
 [JsonSerializable(typeof(CheckReservable))]
 [JsonSerializable(typeof(StockCheckAnswer))]

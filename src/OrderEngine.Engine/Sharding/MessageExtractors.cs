@@ -30,6 +30,15 @@ public sealed class CustomerMessageExtractor(int shardCount) : HashCodeMessageEx
     public override string? EntityId(object message) => message is Domain.Customers.ICustomerMessage m ? m.CustomerId : null;
 }
 
+/// <summary>Routes parcel messages by parcel id (derived from the tracking number).</summary>
+public sealed class ParcelMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) => message is Domain.Shipments.IParcelMessage m ? m.ParcelId : null;
+}
+
+/// <summary>Registry key for the parcel shard region (inject <c>IRequiredActor&lt;ParcelRegion&gt;</c>).</summary>
+public sealed class ParcelRegion;
+
 /// <summary>Registry key for the customer activity shard region.</summary>
 public sealed class CustomerRegion;
 

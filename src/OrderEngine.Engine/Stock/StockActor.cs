@@ -294,6 +294,8 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         ExpireDueReservations => (StockOperation.Expire, ""),
         ExtendReservation c => (StockOperation.Extend, c.OrderId),
         RestockSale c => (StockOperation.Restock, c.RestockId),
+        ShipSold c => (StockOperation.Ship, c.MovementId),
+        ReceiveShipped c => (StockOperation.Receive, c.MovementId),
         SetPurchaseLimit => (StockOperation.SetLimit, ""),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown stock command"),
     };
