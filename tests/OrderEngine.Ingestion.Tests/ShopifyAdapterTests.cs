@@ -308,6 +308,13 @@ public sealed class ShopifyAdapterTests
     }
 
     [Fact]
+    public void A_partially_refunded_order_without_total_outstanding_was_paid_in_full()
+    {
+        var order = Edited(OrderGet, n => n["order"]!.AsObject().Remove("total_outstanding"));
+        Assert.Equal(598.94m, AssertAccepted(Adapter.Map(order)).PaidAtChannel!.Amount);
+    }
+
+    [Fact]
     public void Transactions_that_collected_more_than_the_total_are_refused()
     {
         var order = Edited(OrderGet, n =>

@@ -162,8 +162,9 @@ public sealed class ShopifyAdapter
     /// <c>GET …/orders/{id}/transactions.json</c> list): the amount is the sum of the successful <c>sale</c> and <c>capture</c>
     /// transactions, the reference their ids (or their <c>authorization</c> when an id is missing), the method their gateway.
     /// Authorizations are not money collected; refunds are later events.</item>
-    /// <item>Without: a <c>paid</c> order was paid in full, <c>total_price</c>; a partly paid one, <c>total_price</c> −
-    /// <c>total_outstanding</c> (refused when that is missing or does not lie between 0 and the total). The reference is
+    /// <item>Without: a <c>paid</c> order was paid in full, <c>total_price</c>; a partly paid or partly refunded one,
+    /// <c>total_price</c> − <c>total_outstanding</c> (refused when that does not lie between 0 and the total, or when it
+    /// is missing from a partly paid one; a partly refunded one without it was paid in full). The reference is
     /// then the order itself (<c>{shop}/{id}</c>), the method the first of <c>payment_gateway_names</c>.</item>
     /// </list>
     /// </summary>
@@ -213,6 +214,8 @@ public sealed class ShopifyAdapter
             var outstanding = Money(order, "total_outstanding", "total_outstanding", p, currency, required: false);
             if (outstanding is null)
             {
+                // Refunds follow a payment: a partially refunded order that says nothing more was paid in full before.
+                if (financialStatus == "partially_refunded" && !p.Any) return new ChannelPayment(Limit(gateway, 64), totalPrice, currency, externalId);
                 if (!p.Any) p.Add("total_outstanding", $"missing: financial_status is '{financialStatus}' and without transactions or total_outstanding the amount Shopify collected is unknown");
                 return null;
             }
