@@ -62,7 +62,7 @@ public static class ChannelsEndpoints
             .WithSummary("A bulk feed of canonical orders (application/x-ndjson or text/csv), streamed; answers one NDJSON line per record, then a summary (?answer=streamed: as each record is taken, for clients that read while they send)")
             .WithMetadata(new BodyLimit(o => o.MaxFeedBodyBytes))
             .ProducesProblem(400).ProducesProblem(415);
-        group.MapGet("", ListAsync).WithSummary("Per channel: records received, accepted, duplicates, refused, quarantined, last seen");
+        group.MapGet("", ListAsync).WithSummary("Per channel: records received, accepted, duplicates, refused (for stock: no order), quarantined (bad data), last seen");
         group.MapGet("/{channel}/quarantine", QuarantineAsync).WithSummary("The channel's quarantined records with their reasons and raw payloads");
         group.MapPost("/{channel}/quarantine/{id}/retry", RetryAsync)
             .WithSummary("Takes a quarantined record in again, as stored or with a corrected payload")
