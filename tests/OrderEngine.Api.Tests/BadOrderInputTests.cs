@@ -43,6 +43,51 @@ public sealed class BadOrderInputTests(EngineFixture engine) : IClassFixture<Eng
     }
 
     [Fact]
+    public async Task A_misspelt_optional_field_is_a_400_problem_naming_it_and_changes_nothing()
+    {
+        // "paymentMetod": read leniently, the order would be placed as card instead of cash on delivery.
+        using var response = await SendBad("unknown-field", sku => Json(Valid(sku, "\"paymentMetod\":\"cashOnDelivery\",")));
+
+        var problem = await AssertValidationProblem(response, "paymentMetod");
+        Assert.StartsWith("unknown field; ", problem.GetProperty("errors").GetProperty("paymentMetod")[0].GetString());
+        Assert.Contains("paymentMethod", problem.GetProperty("errors").GetProperty("paymentMetod")[0].GetString());
+        await AssertNothingChanged();
+    }
+
+    [Fact]
+    public async Task A_client_sent_total_is_refused_as_an_unknown_field_and_changes_nothing()
+    {
+        // Totals are never taken from the client: the engine computes them from lines and charges.
+        using var response = await SendBad("client-total", sku => Json(Valid(sku, "\"total\":0.01,")));
+
+        await AssertValidationProblem(response, "total");
+        await AssertNothingChanged();
+    }
+
+    [Fact]
+    public async Task Unknown_fields_inside_lines_address_and_charges_are_named_by_their_path()
+    {
+        using var response = await SendBad("unknown-nested", sku => Json($$$"""
+            {"channel":"web","customerId":"customer-1","currency":"EUR",
+             "lines":[{"sku":"{{{sku}}}","quantity":2,"unitPrice":1.50,"discount":0.5}],
+             "shippingAddress":{"name":"Ada","zip":"10115","country":"DE"},
+             "charges":{"shiping":4.90,"tax":0,"discount":0}}
+            """));
+
+        await AssertValidationProblem(response, "lines[0].discount", "shippingAddress.zip", "charges.shiping");
+        await AssertNothingChanged();
+    }
+
+    [Fact]
+    public async Task Field_names_still_match_case_insensitively_as_before()
+    {
+        var sku = Sku("case-insensitive");
+        await _client.SetStock(sku, OnHand);
+        using var response = await _client.PlaceOrder(NewKey(), Json($$"""{"Channel":"web","CUSTOMERID":"customer-1","currency":"EUR","Lines":[{"SKU":"{{sku}}","quantity":1,"unitPrice":1.50}]}"""));
+        await ExpectStatus(response, HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task Malformed_json_is_a_400_problem_and_changes_nothing()
     {
         using var response = await SendBad("malformed", sku => Json($$"""{"channel":"web","lines":[{"sku":"{{sku}}","quantity":2"""));

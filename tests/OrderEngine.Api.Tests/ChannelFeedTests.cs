@@ -14,9 +14,10 @@ public sealed class ChannelFeedTests(EngineFixture engine) : IClassFixture<Engin
     private const string Csv = "text/csv";
     private readonly HttpClient _client = engine.Client;
 
-    private static void AssertSummary(FeedAnswer answer, long records, long accepted, long duplicates, long quarantined)
+    private static void AssertSummary(FeedAnswer answer, long records, long accepted, long duplicates, long quarantined, long refused = 0)
     {
         Assert.Equal((records, accepted, duplicates, quarantined, 0L), answer.Counts);
+        Assert.Equal(refused, answer.Refused);
         Assert.False(answer.Summary.TryGetProperty("error", out _), $"the feed stopped: {answer.Summary}");
         Assert.Equal(Enumerable.Range(1, (int)records).Select(i => (long)i), answer.Records.Select(r => r.Long("record")));
     }
@@ -140,7 +141,7 @@ public sealed class ChannelFeedTests(EngineFixture engine) : IClassFixture<Engin
     }
 
     [Fact]
-    public async Task An_order_the_stock_cannot_cover_is_answered_rejected_places_no_order_and_holds_no_stock()
+    public async Task An_order_the_stock_cannot_cover_is_answered_refused_naming_the_line_places_no_order_and_holds_no_stock()
     {
         const string channel = "feed-short";
         var (plenty, scarce) = (Sku("plenty"), Sku("scarce"));
@@ -150,17 +151,70 @@ public sealed class ChannelFeedTests(EngineFixture engine) : IClassFixture<Engin
 
         var answer = await _client.Feed(channel, Ndjson(line));
 
-        // Answered (not bad data, so not quarantined) but not placed: no order exists and a repeat tries again.
-        AssertSummary(answer, 1, 1, 0, 0);
+        // Taken (not bad data, so not quarantined) but refused for stock: no order exists and a repeat tries again.
+        AssertSummary(answer, 1, 0, 0, 0, refused: 1);
         var record = Assert.Single(answer.Records);
-        Assert.Equal("accepted", record.Outcome());
-        Assert.Equal("rejected", record.Str("status"));
+        Assert.Equal("refused", record.Outcome());
+        Assert.True(record.GetProperty("taken").GetBoolean());
+        Assert.Equal(OrderIdOf(channel, "s-1"), record.Str("orderId"));
         Assert.StartsWith(scarce + ":", record.Str("reason"));
         Assert.DoesNotContain(plenty, record.Str("reason"));
         await _client.AssertNoOrder(OrderIdOf(channel, "s-1"));
         await _client.StockEventually(plenty, s => s.Reserved == 0 && s.Available == 10);
         Assert.Equal(new StockFigures(scarce, 1, 0, 0, 1), await _client.Stock(scarce));
         Assert.Empty(await _client.Quarantine(channel));
+        Assert.Equal((1L, 0L, 1L, 0L), await CountersOf(channel));
+    }
+
+    private async Task<(long Received, long Accepted, long Refused, long Quarantined)> CountersOf(string channel)
+    {
+        var c = await _client.Counters(channel);
+        return (c.Received, c.Accepted, c.Refused, c.Quarantined);
+    }
+
+    [Fact]
+    public async Task A_record_without_channel_takes_the_channel_the_url_names()
+    {
+        const string channel = "feed-url";
+        var a = Sku("url");
+        await _client.SetStock(a, 10);
+        var line = $$"""{"externalId":"u-1","customerId":"c-1","currency":"EUR","lines":[{"sku":"{{a}}","quantity":1,"unitPrice":2.00}]}""";
+        var csv = $"externalId,customerId,currency,sku,quantity,unitPrice\r\nu-2,c-1,EUR,{a},2,2.00\r\n";
+
+        var ndjson = await _client.Feed(channel, Ndjson(line));
+        var fromCsv = await _client.Feed(channel, csv, Csv);
+
+        AssertSummary(ndjson, 1, 1, 0, 0);
+        AssertSummary(fromCsv, 1, 1, 0, 0);
+        Assert.Equal(channel, (await _client.Order(OrderIdOf(channel, "u-1"))).Str("channel"));
+        Assert.Equal(channel, (await _client.Order(OrderIdOf(channel, "u-2"))).Str("channel"));
+        Assert.Equal(3, (await _client.Stock(a)).Reserved);
+    }
+
+    [Fact]
+    public async Task A_record_the_channel_already_charged_arrives_paid_with_its_order_time_and_a_guest_customer()
+    {
+        const string channel = "feed-paid";
+        var a = Sku("paid");
+        await _client.SetStock(a, 10);
+        var line = $$"""{"externalId":"p-1","currency":"EUR","placedAt":"2026-11-30T08:15:00Z","payment":{"amount":4.00,"currency":"EUR","reference":"psp-991"},"lines":[{"sku":"{{a}}","quantity":1,"unitPrice":2.50},{"sku":"{{a}}","quantity":1,"unitPrice":1.50}]}""";
+
+        var answer = await _client.Feed(channel, Ndjson(line));
+
+        AssertSummary(answer, 1, 1, 0, 0);
+        Assert.Equal("paid", answer.Records[0].Str("status"));
+        var order = await _client.Order(OrderIdOf(channel, "p-1"));
+        Assert.Equal("paid", order.Status());
+        Assert.Equal($"{channel}/guests/p-1", order.Str("customerId"));
+        Assert.Equal(DateTimeOffset.Parse("2026-11-30T08:15:00Z"), order.GetProperty("placedAt").GetDateTimeOffset());
+        Assert.True(order.GetProperty("receivedAt").GetDateTimeOffset() > DateTimeOffset.Parse("2026-12-01T00:00:00Z"));
+        var payment = order.GetProperty("payment");
+        Assert.Equal(4.00m, payment.Dec("amount"));
+        Assert.Equal("psp-991", payment.Str("reference"));
+        Assert.Equal($"channel:{channel}", payment.Str("provider"));
+        Assert.Equal(2, order.GetProperty("lines").GetArrayLength()); // one SKU on two lines at two prices, kept as sent
+        var stock = await _client.Stock(a);
+        Assert.Equal(2, stock.Sold + stock.Reserved);
     }
 
     [Fact]
@@ -171,7 +225,11 @@ public sealed class ChannelFeedTests(EngineFixture engine) : IClassFixture<Engin
         foreach (var contentType in new[] { "application/json", "text/plain", "application/xml" })
         {
             using var response = await _client.PostFeed("feed-media", body, contentType);
-            await AssertProblem(response, HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+            var problem = await AssertProblem(response, HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+            var detail = problem.Str("detail");
+            Assert.Contains("application/x-ndjson", detail);
+            Assert.Contains("text/csv", detail);
+            Assert.DoesNotContain("send the body as application/json", detail);
         }
 
         Assert.DoesNotContain("feed-media", (await _client.Counters()).Keys);
@@ -192,8 +250,9 @@ public sealed class ChannelFeedTests(EngineFixture engine) : IClassFixture<Engin
     public async Task The_channel_counters_count_received_accepted_duplicates_refused_and_quarantined()
     {
         const string channel = "feed-counted";
-        var a = Sku("counted");
+        var (a, none) = (Sku("counted"), Sku("counted-none"));
         await _client.SetStock(a, 100);
+        await _client.SetStock(none, 0);
         Assert.DoesNotContain(channel, (await _client.Counters()).Keys);
         var start = DateTimeOffset.UtcNow;
 
@@ -201,7 +260,8 @@ public sealed class ChannelFeedTests(EngineFixture engine) : IClassFixture<Engin
             NdjsonRecord("k-1", channel, a, 1, 1.00m),
             NdjsonRecord("k-2", channel, a, 1, 1.00m),
             NdjsonRecord("k-3", channel, a, 1, 1.00m, currency: "XXY"), // the adapter refuses: quarantined, not refused
-            NdjsonRecord("k-4", "elsewhere", a, 1, 1.00m)));           // wrong channel: quarantined, not refused
+            NdjsonRecord("k-4", "elsewhere", a, 1, 1.00m),             // wrong channel: quarantined, not refused
+            NdjsonRecord("k-5", channel, none, 1, 1.00m)));            // no stock: refused
         var second = await _client.Feed(channel, Ndjson(
             NdjsonRecord("k-1", channel, a, 1, 1.00m),    // a repeat
             NdjsonRecord("k-2", channel, a, 5, 1.00m)));  // same id, other content: the order entity refuses it
@@ -211,7 +271,8 @@ public sealed class ChannelFeedTests(EngineFixture engine) : IClassFixture<Engin
         Assert.Contains("already taken in", second.Records[1].Str("reason"));
         Assert.Equal(OrderIdOf(channel, "k-2"), second.Records[1].Str("orderId"));
         var counters = await _client.Counters(channel);
-        Assert.Equal((6L, 2L, 1L, 1L, 3L), (counters.Received, counters.Accepted, counters.Duplicates, counters.Refused, counters.Quarantined));
+        // k-2 with other content is quarantined (bad data), not refused: refused counts stock refusals only.
+        Assert.Equal((7L, 2L, 1L, 1L, 3L), (counters.Received, counters.Accepted, counters.Duplicates, counters.Refused, counters.Quarantined));
         Assert.NotNull(counters.LastSeen);
         Assert.InRange(counters.LastSeen.Value, start.AddMilliseconds(-1), end.AddMilliseconds(1));
         Assert.Equal(2, (await _client.Stock(a)).Reserved); // k-1 and k-2 once each

@@ -46,6 +46,27 @@ public sealed class ChannelQuarantineTests(EngineFixture engine) : IClassFixture
     }
 
     [Fact]
+    public async Task A_retry_corrected_into_an_order_the_stock_cannot_cover_answers_409_naming_the_line_and_the_record_stays()
+    {
+        const string channel = "q-short";
+        var (id, _, sku) = await QuarantinedLine(channel, "s-1");
+
+        using var response = await _client.Retry(channel, id, NdjsonRecord("s-1", channel, sku, 11, 2.00m)); // 10 in stock
+
+        var problem = await AssertProblem(response, HttpStatusCode.Conflict, "lines-not-reserved");
+        Assert.StartsWith(sku + ":", problem.Str("detail"));
+        Assert.Equal(id, problem.Str("quarantineId"));
+        var stays = Assert.Single(await _client.Quarantine(channel));
+        Assert.Equal(id, stays.Str("id"));
+        await _client.AssertNoOrder(OrderIdOf(channel, "s-1"));
+        Assert.Equal(0, (await _client.Stock(sku)).Reserved);
+
+        using var again = await _client.Retry(channel, id, NdjsonRecord("s-1", channel, sku, 2, 2.00m)); // once it fits: taken in, resolved
+        Assert.Equal("accepted", (await Body(again)).Outcome());
+        Assert.Empty(await _client.Quarantine(channel));
+    }
+
+    [Fact]
     public async Task A_replayed_feed_does_not_fill_the_quarantine_with_copies()
     {
         const string channel = "q-replayed";

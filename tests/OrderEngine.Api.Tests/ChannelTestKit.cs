@@ -174,6 +174,9 @@ public sealed record FeedAnswer(List<JsonElement> Records, JsonElement Summary)
     /// <summary>The summary's counts: records, accepted, duplicates, quarantined, unavailable.</summary>
     public (long Records, long Accepted, long Duplicates, long Quarantined, long Unavailable) Counts =>
         (Summary.Long("records"), Summary.Long("accepted"), Summary.Long("duplicates"), Summary.Long("quarantined"), Summary.Long("unavailable"));
+
+    /// <summary>Records taken but refused for stock (no order, nothing held).</summary>
+    public long Refused => Summary.Long("refused");
 }
 
 /// <summary>One channel of GET /api/channels.</summary>

@@ -74,12 +74,13 @@ public sealed class ChannelWebhookTests(ChannelWebhookEngineFixture engine) : IC
         return figures;
     }
 
+    /// <summary>Each SKU holds <paramref name="by"/> more units: reserved, or sold once the order is paid (a paid-on-arrival order).</summary>
     private async Task AssertReservedMore(Dictionary<string, StockFigures> before, int by)
     {
         foreach (var (sku, was) in before)
         {
             var now = await _client.Stock(sku);
-            Assert.Equal(was.Reserved + by, now.Reserved);
+            Assert.Equal(was.Reserved + was.Sold + by, now.Reserved + now.Sold);
             Assert.Equal(was.OnHand, now.OnHand);
         }
     }
@@ -96,7 +97,7 @@ public sealed class ChannelWebhookTests(ChannelWebhookEngineFixture engine) : IC
     // ---- Shopify ----
 
     [Fact]
-    public async Task A_signed_Shopify_order_is_placed_with_the_channels_exact_totals_and_reserves_its_stock()
+    public async Task A_signed_Shopify_order_is_placed_with_the_channels_exact_totals_paid_at_shopify_and_holds_its_stock()
     {
         const string shop = "jsmith.myshopify.com";
         var body = FixtureBytes(OrderGet); // byte for byte as published: the signature covers the raw body
@@ -110,10 +111,14 @@ public sealed class ChannelWebhookTests(ChannelWebhookEngineFixture engine) : IC
         Assert.Equal("shopify", outcome.Str("channel"));
         Assert.Equal("jsmith.myshopify.com/450789469", outcome.Str("externalId"));
         Assert.Equal(id, outcome.Str("orderId"));
-        Assert.Equal("reserved", outcome.Str("status"));
+        // The fixture's financial_status is partially_refunded with nothing outstanding: Shopify charged it, so it arrives paid.
+        Assert.Equal("paid", outcome.Str("status"));
 
         var order = await _client.Order(id);
-        Assert.Equal("reserved", order.Status());
+        Assert.Equal("paid", order.Status());
+        var payment = order.GetProperty("payment");
+        Assert.Equal((598.94m, "USD", "channel:shopify", "bogus"), (payment.Dec("amount"), payment.Str("currency"), payment.Str("provider"), payment.Str("method")));
+        Assert.Equal(DateTimeOffset.Parse("2008-01-10T11:00:00-05:00"), order.GetProperty("placedAt").GetDateTimeOffset());
         Assert.Equal("shopify", order.Str("channel"));
         Assert.Equal("USD", order.Str("currency"));
         Assert.Equal("jsmith.myshopify.com/customers/207119551", order.Str("customerId"));
@@ -146,7 +151,7 @@ public sealed class ChannelWebhookTests(ChannelWebhookEngineFixture engine) : IC
         Assert.Equal("duplicate", b.Outcome());
         Assert.Equal(OrderIdOf("shopify", "redelivery.myshopify.com/450789469"), a.Str("orderId"));
         Assert.Equal(a.Str("orderId"), b.Str("orderId"));
-        Assert.Equal("reserved", (await _client.Order(a.Str("orderId"))).Status());
+        Assert.Equal("paid", (await _client.Order(a.Str("orderId"))).Status());
         await AssertReservedMore(before, 1); // one order's worth, not two
         var counters = await _client.Counters("shopify");
         Assert.Equal(countersBefore.Received + 2, counters.Received);
@@ -343,7 +348,10 @@ public sealed class ChannelWebhookTests(ChannelWebhookEngineFixture engine) : IC
         Assert.Equal(id, repeat.Str("orderId"));
 
         var order = await _client.Order(id);
-        Assert.Equal("reserved", order.Status());
+        // The fixture has date_paid_gmt: the store's checkout collected it, so it arrives paid.
+        Assert.Equal("paid", order.Status());
+        Assert.Equal("channel:woocommerce", order.GetProperty("payment").Str("provider"));
+        Assert.Equal(DateTimeOffset.Parse("2017-03-22T19:28:02Z"), order.GetProperty("placedAt").GetDateTimeOffset());
         // total 29.35 = 2 x 3.00 + 1 x 12.00 + shipping_total 10.00 + total_tax 1.35 - discount_total 0.00
         Assert.Equal(29.35m, order.Dec("total"));
         var charges = order.GetProperty("charges");
@@ -353,8 +361,9 @@ public sealed class ChannelWebhookTests(ChannelWebhookEngineFixture engine) : IC
             order.GetProperty("lines").EnumerateArray().Select(l => (l.Str("sku"), l.GetProperty("quantity").GetInt32(), l.Dec("unitPrice"))).ToArray());
         Assert.Equal("john.doe@example.com", order.Str("customerId"));
         Assert.Equal("bankTransfer", order.Str("paymentMethod"));
-        Assert.Equal(before["WOO-SINGLE-1"].Reserved + 2, (await _client.Stock("WOO-SINGLE-1")).Reserved);
-        Assert.Equal(before["Bar3"].Reserved + 1, (await _client.Stock("Bar3")).Reserved);
+        // Paid on arrival: its units are held as sold rather than reserved.
+        await _client.StockEventually("WOO-SINGLE-1", s => s.Sold == before["WOO-SINGLE-1"].Sold + 2 && s.Reserved == before["WOO-SINGLE-1"].Reserved);
+        await _client.StockEventually("Bar3", s => s.Sold == before["Bar3"].Sold + 1 && s.Reserved == before["Bar3"].Reserved);
     }
 
     [Fact]

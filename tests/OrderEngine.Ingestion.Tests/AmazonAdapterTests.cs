@@ -218,6 +218,59 @@ public sealed class AmazonAdapterTests
     }
 
     [Fact]
+    public void An_order_amazon_collected_arrives_paid_with_its_order_total_and_its_purchase_date()
+    {
+        // The sandbox order: Unshipped, PaymentMethod "Other" with details ["Standard"], OrderTotal 11.01 USD.
+        var c = AssertAccepted(Map(SandboxOrder(), SandboxItems()), channelTotal: 11.01m);
+
+        Assert.Equal(new ChannelPayment("Standard", 11.01m, "USD", "902-1845936-5435065"), c.PaidAtChannel);
+        Assert.Equal(new DateTimeOffset(1970, 1, 19, 3, 58, 30, TimeSpan.Zero), c.PlacedAt);
+    }
+
+    [Fact]
+    public void Without_an_order_total_the_payment_is_the_total_the_items_add_up_to()
+    {
+        var order = SandboxOrder();
+        order["payload"]!.AsObject().Remove("OrderTotal");
+        Assert.Equal(11.01m, AssertAccepted(Map(order, SandboxItems())).PaidAtChannel!.Amount);
+    }
+
+    [Fact]
+    public void A_cash_on_delivery_order_is_not_paid_on_arrival()
+    {
+        var order = SandboxOrder();
+        order["payload"]!["PaymentMethod"] = "COD";
+        Assert.Null(AssertAccepted(Map(order, SandboxItems())).PaidAtChannel);
+    }
+
+    [Theory]
+    [InlineData("Pending")]
+    [InlineData("PendingAvailability")]
+    public void An_order_amazon_has_not_charged_yet_carries_no_payment(string status)
+    {
+        var order = SandboxOrder();
+        order["payload"]!["OrderStatus"] = status;
+        Assert.Null(AssertAccepted(Map(order, SandboxItems())).PaidAtChannel);
+    }
+
+    [Fact]
+    public void Items_repeating_a_sku_are_kept_as_separate_lines_at_their_own_prices()
+    {
+        var first = SandboxItems();
+        first["payload"]!["NextToken"] = "page-2";
+        var second = JsonNode.Parse("""
+            {"payload": {"AmazonOrderId": "902-1845936-5435065", "OrderItems": [
+              {"ASIN": "B00551Q3CS", "OrderItemId": "2", "SellerSKU": "NABetaASINB00551Q3CS", "QuantityOrdered": 2,
+               "ItemPrice": {"CurrencyCode": "USD", "Amount": "16.00"}, "ItemTax": {"CurrencyCode": "USD", "Amount": "0.50"}}]}}
+            """)!;
+        var order = SandboxOrder();
+        order["payload"]!["OrderTotal"]!["Amount"] = "27.51";
+
+        var c = AssertAccepted(Map(order, first, second), channelTotal: 27.51m);
+        AssertLines(c, ("NABetaASINB00551Q3CS", 1, 10.00m), ("NABetaASINB00551Q3CS", 2, 8.00m));
+    }
+
+    [Fact]
     public void A_cod_fee_is_refused_since_the_engine_has_no_charge_for_it()
     {
         var items = SandboxItems();

@@ -174,6 +174,94 @@ public sealed class CanonicalCsvAdapterTests
     }
 
     [Fact]
+    public async Task A_byte_order_mark_before_the_header_is_not_part_of_the_first_column()
+    {
+        var csv = "\uFEFFexternalId,channel,customerId,currency,sku,quantity,unitPrice\r\nm-1,market,c-1,USD,A-1,3,2.50\r\n";
+        AssertAccepted(Assert.Single(await Read(csv)), channelTotal: 7.50m);
+    }
+
+    [Fact]
+    public async Task Line_numbers_count_the_line_breaks_inside_quoted_fields()
+    {
+        var csv = Header + "\r\n"
+            + "pos-1,pos,c-9,EUR,A-1,2,9.99,,,,,,\"Hof 2\r\nLinks\r\nOben\",,,,,,\r\n"
+            + "pos-2,pos,c-3,EUR,A-1,1,1O.00,,,,,,,,,,,,\r\n";
+
+        var results = await Read(csv);
+
+        AssertAccepted(results[0]);
+        AssertRefused(results[1], "line 5: unitPrice: '1O.00' is not a decimal amount"); // the record on line 2 spans lines 2-4
+    }
+
+    [Fact]
+    public async Task Text_after_a_closing_quote_is_refused()
+    {
+        var csv = Header + "\npos-1,pos,c-9,EUR,A-1,2,9.99,,,,,\"Ada\" Buyer,,,,,,,\n";
+        AssertRefused(Assert.Single(await Read(csv)), "line 2: text after the closing quote of a quoted field");
+    }
+
+    [Fact]
+    public async Task A_record_longer_than_the_limit_is_refused_and_the_next_order_still_read()
+    {
+        var adapter = new CanonicalCsvAdapter(maxRecordLength: 200);
+        var csv = Header + "\n"
+            + "pos-1,pos,c-9,EUR,A-1,2,9.99,,,,," + new string('x', 300) + ",,,,,,,\n"
+            + "pos-2,pos,c-3,EUR,A-1,1,1.00,,,,,,,,,,,,\n";
+
+        var results = await ToListAsync(adapter.ReadAsync(new StringReader(csv)));
+
+        Assert.Equal(2, results.Count);
+        AssertRefused(results[0], "line 2: the record is longer than 200 characters");
+        AssertAccepted(results[1]);
+    }
+
+    [Fact]
+    public async Task Lone_carriage_returns_end_records_too()
+    {
+        var csv = "externalId,channel,customerId,currency,sku,quantity,unitPrice\rm-1,market,c-1,USD,A-1,3,2.50\rm-2,market,c-1,USD,A-1,1,2.50";
+        var results = await Read(csv);
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => AssertAccepted(r));
+    }
+
+    [Fact]
+    public async Task Rows_without_channel_take_the_files_channel_and_rows_without_customer_are_a_guests()
+    {
+        var adapter = new CanonicalCsvAdapter(channel: "store");
+        var csv = "externalId,currency,sku,quantity,unitPrice\ns-1,EUR,A-1,1,2.00\n";
+
+        var c = AssertAccepted(Assert.Single(await ToListAsync(adapter.ReadAsync(new StringReader(csv)))));
+        Assert.Equal("store", c.Channel);
+        Assert.Equal("store/guests/s-1", c.CustomerId);
+    }
+
+    [Fact]
+    public async Task Without_a_files_channel_a_row_without_channel_is_refused()
+    {
+        AssertRefused(Assert.Single(await Read("externalId,currency,sku,quantity,unitPrice\ns-1,EUR,A-1,1,2.00\n")), "line 2: channel: missing");
+    }
+
+    [Fact]
+    public async Task Payment_columns_make_an_order_paid_at_the_channel_with_its_order_time()
+    {
+        var csv = "externalId,channel,currency,sku,quantity,unitPrice,placedAt,paymentAmount,paymentCurrency,paymentReference\n"
+            + "p-1,pos,EUR,A-1,2,9.99,2026-12-01T10:00:00Z,24.98,EUR,till-7/0042\n"
+            + "p-1,pos,EUR,A-1,1,5.00,2026-12-01T10:00:00Z,24.98,EUR,till-7/0042\n";
+
+        var c = AssertAccepted(Assert.Single(await Read(csv)), channelTotal: 24.98m);
+        AssertLines(c, ("A-1", 2, 9.99m), ("A-1", 1, 5.00m)); // one SKU on two rows at two prices: kept as sent
+        Assert.Equal(new ChannelPayment("card", 24.98m, "EUR", "till-7/0042"), c.PaidAtChannel);
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero), c.PlacedAt);
+    }
+
+    [Fact]
+    public async Task A_payment_without_its_reference_is_refused()
+    {
+        var csv = "externalId,channel,customerId,currency,sku,quantity,unitPrice,paymentAmount,paymentCurrency\np-1,pos,c-1,EUR,A-1,2,9.99,19.98,EUR\n";
+        AssertRefused(Assert.Single(await Read(csv)), "line 2: paymentReference: missing");
+    }
+
+    [Fact]
     public async Task An_empty_file_yields_nothing()
     {
         Assert.Empty(await Read(""));

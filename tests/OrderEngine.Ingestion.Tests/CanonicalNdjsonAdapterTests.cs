@@ -42,6 +42,82 @@ public sealed class CanonicalNdjsonAdapterTests
     }
 
     [Fact]
+    public async Task A_record_the_channel_already_charged_carries_its_payment_and_order_time()
+    {
+        var line = Minimal.Replace("\"lines\"", """ "placedAt": "2026-11-30T08:15:00+01:00", "payment": {"amount": 1200, "currency": "JPY", "reference": "pay-77"}, "lines" """);
+
+        var c = AssertAccepted(Assert.Single(await Read(line)), channelTotal: 1200m);
+        Assert.Equal(new ChannelPayment("card", 1200m, "JPY", "pay-77"), c.PaidAtChannel);
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 8, 15, 0, TimeSpan.FromHours(1)), c.PlacedAt);
+    }
+
+    [Fact]
+    public async Task A_payment_may_name_its_method_and_be_partial()
+    {
+        var line = Minimal.Replace("\"lines\"", """ "payment": {"amount": 500, "currency": "JPY", "reference": "pay-78", "method": "paypay"}, "lines" """);
+        Assert.Equal(new ChannelPayment("paypay", 500m, "JPY", "pay-78"), AssertAccepted(Assert.Single(await Read(line))).PaidAtChannel);
+    }
+
+    [Fact]
+    public async Task A_record_without_payment_carries_none_and_is_reserved_as_before()
+    {
+        var c = AssertAccepted(Assert.Single(await Read(Minimal)));
+        Assert.Null(c.PaidAtChannel);
+        Assert.Null(c.PlacedAt);
+    }
+
+    [Theory]
+    [InlineData("""{"amount": 1200, "currency": "JPY"}""", "payment.reference: missing")]
+    [InlineData("""{"amount": "1200", "currency": "JPY", "reference": "r"}""", "payment.amount: expected a JSON number")]
+    [InlineData("""{"amount": 1200, "currency": "JPY", "reference": "r", "fee": 3}""", "payment.fee: unknown field")]
+    [InlineData("""{"amount": 1300, "currency": "JPY", "reference": "r"}""", "paidAtChannel.amount: the channel collected 1300 JPY, more than the order's total 1200 JPY")]
+    [InlineData("""{"amount": 1200, "currency": "EUR", "reference": "r"}""", "paidAtChannel.currency")]
+    [InlineData("\"paid\"", "payment: expected an object")]
+    public async Task A_payment_that_is_incomplete_or_more_than_the_order_is_refused_naming_the_field(string payment, string reason)
+    {
+        var line = Minimal.Replace("\"lines\"", $$""" "payment": {{payment}}, "lines" """);
+        AssertRefused(Assert.Single(await Read(line)), reason);
+    }
+
+    [Fact]
+    public async Task A_placed_at_without_an_offset_is_refused()
+    {
+        var line = Minimal.Replace("\"lines\"", """ "placedAt": "2026-11-30T08:15:00", "lines" """);
+        AssertRefused(Assert.Single(await Read(line)), "placedAt: '2026-11-30T08:15:00' is not an ISO 8601 time with an offset");
+    }
+
+    [Fact]
+    public async Task A_record_without_channel_takes_the_feeds_channel()
+    {
+        var adapter = new CanonicalNdjsonAdapter(channel: "store");
+        var result = Assert.Single(await ToListAsync(adapter.ReadAsync(new StringReader(Minimal.Replace("\"channel\": \"web\", ", "")))));
+
+        var c = AssertAccepted(result);
+        Assert.Equal("store", c.Channel);
+        Assert.Equal("store", ((Mapped)result).Channel);
+    }
+
+    [Fact]
+    public async Task A_record_naming_its_channel_keeps_it_so_the_intake_can_refuse_a_mismatch()
+    {
+        var adapter = new CanonicalNdjsonAdapter(channel: "store");
+        Assert.Equal("web", ((Mapped)Assert.Single(await ToListAsync(adapter.ReadAsync(new StringReader(Minimal))))).Channel);
+    }
+
+    [Fact]
+    public async Task Without_a_feed_channel_a_record_without_channel_is_refused()
+    {
+        AssertRefused(Assert.Single(await Read(Minimal.Replace("\"channel\": \"web\", ", ""))), "channel: missing");
+    }
+
+    [Fact]
+    public async Task A_record_without_customer_is_a_guest_of_its_channel_one_per_order()
+    {
+        var c = AssertAccepted(Assert.Single(await Read(Minimal.Replace("\"customerId\": \"c-2\", ", ""))));
+        Assert.Equal("web/guests/web-1002", c.CustomerId);
+    }
+
+    [Fact]
     public async Task A_malformed_line_is_refused_with_its_line_number_and_the_feed_goes_on()
     {
         var results = await Read(Full + "\n" + """{"externalId": "web-x", "channel": """ + "\n" + Minimal + "\n");
@@ -58,7 +134,7 @@ public sealed class CanonicalNdjsonAdapterTests
     {
         var results = await Read("""{"externalId": "web-3", "channel": "web", "lines": [{"sku": "A-1", "unitPrice": 1}]}""");
 
-        var refused = AssertRefused(Assert.Single(results), "line 1: ", "customerId: missing", "currency: missing", "lines[0].quantity: missing");
+        var refused = AssertRefused(Assert.Single(results), "line 1: ", "currency: missing", "lines[0].quantity: missing");
         Assert.Equal("web-3", refused.ExternalId);
     }
 
@@ -117,9 +193,18 @@ public sealed class CanonicalNdjsonAdapterTests
     public async Task What_the_engine_would_refuse_is_refused_here_in_the_engines_words()
     {
         var feed = Minimal.Replace("""[{"sku": "A-1", "quantity": 1, "unitPrice": 1200}]""",
-            """[{"sku": "A-1", "quantity": 1, "unitPrice": 1200}, {"sku": "A-1", "quantity": 2, "unitPrice": 1200}]""");
-        var refused = AssertRefused(Assert.Single(await Read(feed)), "line 1: the engine would refuse the mapped order: lines[1].sku: SKU A-1 appears on more than one line");
+            """[{"sku": "A-1", "quantity": 6000, "unitPrice": 1200}, {"sku": "A-1", "quantity": 5000, "unitPrice": 1000}]""");
+        var refused = AssertRefused(Assert.Single(await Read(feed)),
+            "line 1: the engine would refuse the mapped order: lines[1].quantity: SKU A-1 is ordered 11000 times over its lines");
         Assert.Equal("web-1002", refused.ExternalId);
+    }
+
+    [Fact]
+    public async Task Lines_repeating_a_sku_are_kept_as_sent()
+    {
+        var feed = Minimal.Replace("""[{"sku": "A-1", "quantity": 1, "unitPrice": 1200}]""",
+            """[{"sku": "A-1", "quantity": 1, "unitPrice": 1200}, {"sku": "A-1", "quantity": 2, "unitPrice": 1000}]""");
+        AssertLines(AssertAccepted(Assert.Single(await Read(feed))), ("A-1", 1, 1200m), ("A-1", 2, 1000m));
     }
 
     [Fact]

@@ -44,10 +44,13 @@ internal static class IngestionTestKit
         return c;
     }
 
+    /// <summary>When the engine takes the test orders in: after every channel's order time in the fixtures.</summary>
+    public static readonly DateTimeOffset EngineNow = new(2026, 12, 4, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>The total the order decider records when it places this command.</summary>
     public static decimal EngineTotal(PlaceOrder c)
     {
-        var decision = OrderDecider.Decide(OrderState.Initial(c.OrderId), c, DateTimeOffset.UnixEpoch, OrderRules.Default);
+        var decision = OrderDecider.Decide(OrderState.Initial(c.OrderId), c, EngineNow, OrderRules.Default);
         Assert.False(decision.IsRejected, decision.Rejection?.Message);
         return Assert.IsType<OrderPlaced>(Assert.Single(decision.Events)).Total;
     }
@@ -72,7 +75,7 @@ internal static class IngestionTestKit
 
     /// <summary>A placement as comparable text (ImmutableArray compares by reference).</summary>
     public static string Describe(PlaceOrder c) =>
-        $"{c.OrderId}|{c.Channel}|{c.CustomerId}|{c.Currency}|{string.Join(";", c.Lines.Select(l => $"{l.Sku}x{l.Quantity}@{l.UnitPrice}"))}|{c.ShippingAddress}|{c.PaymentMethod}|{c.Charges}";
+        $"{c.OrderId}|{c.Channel}|{c.CustomerId}|{c.Currency}|{string.Join(";", c.Lines.Select(l => $"{l.Sku}x{l.Quantity}@{l.UnitPrice}"))}|{c.ShippingAddress}|{c.PaymentMethod}|{c.Charges}|{c.PaidAtChannel}|{c.PlacedAt:O}";
 
     public static async Task<List<AdapterResult>> ToListAsync(IAsyncEnumerable<AdapterResult> results)
     {

@@ -68,11 +68,24 @@ public sealed class ShopifyAdapterTests
     }
 
     [Fact]
-    public void An_api_created_order_without_customer_or_email_is_refused()
+    public void An_api_created_order_without_customer_or_email_is_a_guests_order_paid_at_shopify()
     {
-        var refused = AssertRefused(Assert.Single(Adapter.Read(Fixture("shopify/rest_2024-04_order_get_api_created.json"))),
-            "customer: no customer.id and no email: the order names no customer");
-        Assert.Equal("jsmith.myshopify.com/1073459972", refused.ExternalId);
+        // The fixture: financial_status "paid", no customer, an empty email, no gateway, no transactions.
+        var c = AssertAccepted(Assert.Single(Adapter.Read(Fixture("shopify/rest_2024-04_order_get_api_created.json"))), channelTotal: 199.00m);
+
+        Assert.Equal("jsmith.myshopify.com/guests/1073459972", c.CustomerId);
+        // "paid" is paid in full: total_price. Its total_outstanding (199.00) contradicts that status and is not read for it.
+        Assert.Equal(new ChannelPayment("shopify", 199.00m, "USD", "jsmith.myshopify.com/1073459972"), c.PaidAtChannel);
+        Assert.Equal(new DateTimeOffset(2024, 4, 2, 9, 4, 18, TimeSpan.FromHours(-5)), c.PlacedAt);
+    }
+
+    [Fact]
+    public void A_guest_id_is_stable_so_a_redelivered_guest_order_is_the_same_placement()
+    {
+        var first = AssertAccepted(Assert.Single(Adapter.Read(Fixture("shopify/rest_2024-04_order_get_api_created.json"))));
+        var again = AssertAccepted(Assert.Single(new ShopifyAdapter("JSmith.myshopify.com").Read(Fixture("shopify/rest_2024-04_order_get_api_created.json"))));
+        Assert.Equal(first, again with { Lines = first.Lines });
+        Assert.Equal(Describe(first), Describe(again));
     }
 
     [Fact]
@@ -187,16 +200,16 @@ public sealed class ShopifyAdapterTests
     }
 
     [Fact]
-    public void Lines_repeating_a_sku_at_one_price_become_one_line()
+    public void Lines_repeating_a_sku_are_kept_as_the_channel_sent_them()
     {
         var order = Edited(OrderGet, n => n["order"]!["line_items"]![2]!["sku"] = "IPOD2008GREEN");
 
         var c = AssertAccepted(Adapter.Map(order), channelTotal: 598.94m);
-        AssertLines(c, ("IPOD2008GREEN", 2, 199.00m), ("IPOD2008RED", 1, 199.00m));
+        AssertLines(c, ("IPOD2008GREEN", 1, 199.00m), ("IPOD2008RED", 1, 199.00m), ("IPOD2008GREEN", 1, 199.00m));
     }
 
     [Fact]
-    public void Lines_repeating_a_sku_at_different_prices_are_refused()
+    public void Lines_repeating_a_sku_at_different_prices_keep_each_price()
     {
         var order = Edited(OrderGet, n =>
         {
@@ -205,7 +218,148 @@ public sealed class ShopifyAdapterTests
             n["order"]!["total_line_items_price"] = "548.00";
             n["order"]!["total_price"] = "549.94";
         });
-        AssertRefused(Adapter.Map(order), "line_items[0], line_items[2]: SKU IPOD2008GREEN is on several lines at different unit prices");
+
+        var c = AssertAccepted(Adapter.Map(order), channelTotal: 549.94m);
+        AssertLines(c, ("IPOD2008GREEN", 1, 199.00m), ("IPOD2008RED", 1, 199.00m), ("IPOD2008GREEN", 1, 150.00m));
+        Assert.Equal(549.94m, c.PaidAtChannel!.Amount); // partially_refunded, nothing outstanding: paid in full
+    }
+
+    [Fact]
+    public void The_channels_order_time_is_created_at()
+    {
+        var c = AssertAccepted(Assert.Single(Adapter.Read(Fixture(OrderGet))));
+        Assert.Equal(new DateTimeOffset(2008, 1, 10, 11, 0, 0, TimeSpan.FromHours(-5)), c.PlacedAt);
+    }
+
+    [Fact]
+    public void A_created_at_that_is_not_an_iso_time_is_refused_naming_it()
+    {
+        var order = Edited(OrderGet, n => n["order"]!["created_at"] = "10/01/2008 11:00");
+        AssertRefused(Adapter.Map(order), "created_at: '10/01/2008 11:00' is not an ISO 8601 time");
+    }
+
+    [Fact]
+    public void A_partially_refunded_order_without_transactions_was_paid_its_total_less_what_is_outstanding()
+    {
+        // The fixture: financial_status "partially_refunded", total_outstanding 0.00, gateway "bogus".
+        var c = AssertAccepted(Assert.Single(Adapter.Read(Fixture(OrderGet))), channelTotal: 598.94m);
+        Assert.Equal(new ChannelPayment("bogus", 598.94m, "USD", "jsmith.myshopify.com/450789469"), c.PaidAtChannel);
+    }
+
+    private static JsonArray Transactions(params (long Id, string Kind, string Status, string Amount)[] ts) =>
+        [.. ts.Select(t => (JsonNode)new JsonObject
+        {
+            ["id"] = t.Id, ["kind"] = t.Kind, ["status"] = t.Status, ["amount"] = t.Amount, ["currency"] = "USD", ["gateway"] = "bogus",
+            ["authorization"] = "auth-" + t.Id,
+        })];
+
+    [Fact]
+    public void A_paid_order_with_transactions_carries_the_sum_of_its_successful_sales_and_captures()
+    {
+        var order = Edited(OrderGet, n =>
+        {
+            n["order"]!["financial_status"] = "paid";
+            n["order"]!["transactions"] = Transactions(
+                (1001, "authorization", "success", "598.94"), // not money collected
+                (1002, "capture", "success", "300.00"),
+                (1003, "sale", "failure", "298.94"),          // failed
+                (1004, "sale", "success", "298.94"));
+        });
+
+        var c = AssertAccepted(Adapter.Map(order), channelTotal: 598.94m);
+        Assert.Equal(new ChannelPayment("bogus", 598.94m, "USD", "1002,1004"), c.PaidAtChannel);
+    }
+
+    [Fact]
+    public void A_partially_paid_order_carries_what_was_collected_as_a_partial_payment()
+    {
+        var order = Edited(OrderGet, n =>
+        {
+            n["order"]!["financial_status"] = "partially_paid";
+            n["order"]!["transactions"] = Transactions((2001, "sale", "success", "200.00"), (2002, "sale", "pending", "398.94"));
+        });
+
+        var c = AssertAccepted(Adapter.Map(order), channelTotal: 598.94m);
+        Assert.Equal(new ChannelPayment("bogus", 200.00m, "USD", "2001"), c.PaidAtChannel);
+    }
+
+    [Fact]
+    public void A_partially_paid_order_without_transactions_was_paid_its_total_less_what_is_outstanding()
+    {
+        var order = Edited(OrderGet, n =>
+        {
+            n["order"]!["financial_status"] = "partially_paid";
+            n["order"]!["total_outstanding"] = "398.94";
+        });
+
+        Assert.Equal(200.00m, AssertAccepted(Adapter.Map(order)).PaidAtChannel!.Amount);
+    }
+
+    [Fact]
+    public void A_partially_paid_order_that_does_not_say_how_much_was_collected_is_refused()
+    {
+        var order = Edited(OrderGet, n =>
+        {
+            n["order"]!["financial_status"] = "partially_paid";
+            n["order"]!.AsObject().Remove("total_outstanding");
+        });
+
+        AssertRefused(Adapter.Map(order), "total_outstanding: missing: financial_status is 'partially_paid'");
+    }
+
+    [Fact]
+    public void A_partially_refunded_order_without_total_outstanding_was_paid_in_full()
+    {
+        var order = Edited(OrderGet, n => n["order"]!.AsObject().Remove("total_outstanding"));
+        Assert.Equal(598.94m, AssertAccepted(Adapter.Map(order)).PaidAtChannel!.Amount);
+    }
+
+    [Fact]
+    public void Transactions_that_collected_more_than_the_total_are_refused()
+    {
+        var order = Edited(OrderGet, n =>
+        {
+            n["order"]!["financial_status"] = "paid";
+            n["order"]!["transactions"] = Transactions((3001, "sale", "success", "598.94"), (3002, "capture", "success", "10.00"));
+        });
+
+        AssertRefused(Adapter.Map(order), "transactions: the successful sales and captures come to 608.94, more than total_price 598.94");
+    }
+
+    [Theory]
+    [InlineData("pending")]
+    [InlineData("authorized")]
+    [InlineData("unpaid")]
+    public void An_order_shopify_has_not_charged_carries_no_payment_and_is_reserved_as_before(string status)
+    {
+        var order = Edited(OrderGet, n =>
+        {
+            n["order"]!["financial_status"] = status;
+            n["order"]!["transactions"] = Transactions((4001, "authorization", "success", "598.94"));
+        });
+
+        Assert.Null(AssertAccepted(Adapter.Map(order)).PaidAtChannel);
+    }
+
+    [Fact]
+    public void The_legacy_fixture_is_authorized_only_so_it_carries_no_payment()
+    {
+        var order = Edited("shopify/rest_legacy_order_python_fixture.json", n => n["order"]!["line_items"]!.AsArray().RemoveAt(2));
+        Assert.Null(AssertAccepted(Adapter.Map(order)).PaidAtChannel);
+    }
+
+    [Fact]
+    public void A_cash_on_delivery_order_marked_paid_carries_no_channel_payment()
+    {
+        var order = Edited(OrderGet, n =>
+        {
+            n["order"]!["financial_status"] = "paid";
+            n["order"]!["payment_gateway_names"] = new JsonArray("Cash on Delivery (COD)");
+        });
+
+        var c = AssertAccepted(Adapter.Map(order));
+        Assert.Equal(PaymentMethod.CashOnDelivery, c.PaymentMethod);
+        Assert.Null(c.PaidAtChannel);
     }
 
     [Theory]

@@ -51,6 +51,61 @@ public sealed class WooCommerceAdapterTests
         Assert.Equal(PaymentMethod.BankTransfer, c.PaymentMethod); // bacs
     }
 
+    [Fact]
+    public void The_retrieved_order_paid_at_the_store_arrives_paid_with_its_order_time()
+    {
+        // The fixture: status processing, date_paid_gmt 2017-03-22T19:28:08, payment_method_title "Direct Bank Transfer", no transaction_id.
+        var c = AssertAccepted(Adapter.Map(Edited(Retrieve, n => n["line_items"]![0]!["sku"] = "WOO-SINGLE-1")), channelTotal: 29.35m);
+
+        Assert.Equal(new ChannelPayment("Direct Bank Transfer", 29.35m, "USD", "example.com/727"), c.PaidAtChannel);
+        Assert.Equal(new DateTimeOffset(2017, 3, 22, 19, 28, 2, TimeSpan.Zero), c.PlacedAt); // date_created_gmt, UTC
+    }
+
+    [Fact]
+    public void An_order_not_paid_yet_carries_no_payment()
+    {
+        var order = Edited(Retrieve, n =>
+        {
+            n["line_items"]![0]!["sku"] = "WOO-SINGLE-1";
+            n["status"] = "on-hold";
+            n["date_paid"] = null;
+            n["date_paid_gmt"] = null;
+        });
+        Assert.Null(AssertAccepted(Adapter.Map(order)).PaidAtChannel);
+    }
+
+    [Fact]
+    public void A_gateways_transaction_id_is_the_payments_reference()
+    {
+        var order = Edited(Retrieve, n =>
+        {
+            n["line_items"]![0]!["sku"] = "WOO-SINGLE-1";
+            n["transaction_id"] = "ch_3Nx";
+        });
+        Assert.Equal("ch_3Nx", AssertAccepted(Adapter.Map(order)).PaidAtChannel!.Reference);
+    }
+
+    [Fact]
+    public void A_guest_without_an_email_is_a_guest_of_the_store_one_per_order()
+    {
+        var order = Edited(Retrieve, n =>
+        {
+            n["line_items"]![0]!["sku"] = "WOO-SINGLE-1";
+            n["billing"]!["email"] = "";
+        });
+        Assert.Equal("example.com/guests/727", AssertAccepted(Adapter.Map(order)).CustomerId);
+    }
+
+    [Fact]
+    public void Lines_repeating_a_sku_are_kept_as_sent()
+    {
+        var order = Edited(Retrieve, n =>
+        {
+            n["line_items"]![0]!["sku"] = "Bar3";
+        });
+        AssertLines(AssertAccepted(Adapter.Map(order), channelTotal: 29.35m), ("Bar3", 2, 3.00m), ("Bar3", 1, 12.00m));
+    }
+
     public static TheoryData<string, int, decimal> PublishedOrders => new()
     {
         { "woocommerce/rest_v3_orders_list.json", 0, 29.35m },

@@ -22,8 +22,8 @@ public static class ChannelsEndpoints
     /// <summary>A webhook's answer: the outcome of each order in the payload (a webhook normally carries one).</summary>
     public sealed record WebhookAnswer(IReadOnlyList<IntakeOutcome> Orders);
 
-    /// <summary>The last line of a feed's answer: how many records had each outcome.</summary>
-    public sealed record FeedSummary(long Records, long Accepted, long Duplicates, long Quarantined, long Unavailable, string? Error = null);
+    /// <summary>The last line of a feed's answer: how many records had each outcome (refused: taken, but refused for stock).</summary>
+    public sealed record FeedSummary(long Records, long Accepted, long Duplicates, long Quarantined, long Unavailable, string? Error = null, long Refused = 0);
 
     public sealed record FeedSummaryLine(FeedSummary Summary);
 
@@ -56,12 +56,13 @@ public static class ChannelsEndpoints
             .Accepts<object>("application/json")
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
             .ProducesProblem(404).ProducesProblem(503);
+        // No Accepts metadata here: routing would answer any other media type itself, with the generic "send the body as
+        // application/json"; the handler answers 415 naming the two formats a feed may have.
         group.MapPost("/{channel}/feed", FeedAsync)
             .WithSummary("A bulk feed of canonical orders (application/x-ndjson or text/csv), streamed; answers one NDJSON line per record, then a summary (?answer=streamed: as each record is taken, for clients that read while they send)")
-            .Accepts<string>("application/x-ndjson", "text/csv")
             .WithMetadata(new BodyLimit(o => o.MaxFeedBodyBytes))
             .ProducesProblem(400).ProducesProblem(415);
-        group.MapGet("", ListAsync).WithSummary("Per channel: records received, accepted, duplicates, refused, quarantined, last seen");
+        group.MapGet("", ListAsync).WithSummary("Per channel: records received, accepted, duplicates, refused (for stock: no order), quarantined (bad data), last seen");
         group.MapGet("/{channel}/quarantine", QuarantineAsync).WithSummary("The channel's quarantined records with their reasons and raw payloads");
         group.MapPost("/{channel}/quarantine/{id}/retry", RetryAsync)
             .WithSummary("Takes a quarantined record in again, as stored or with a corrected payload")
@@ -166,7 +167,7 @@ public static class ChannelsEndpoints
             ? null
             : new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         var output = spool ?? response.Body;
-        long records = 0, accepted = 0, duplicates = 0, quarantined = 0, unavailable = 0;
+        long records = 0, accepted = 0, duplicates = 0, quarantined = 0, unavailable = 0, refused = 0;
         string? error = null;
         using var reader = new StreamReader(http.Request.Body, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
         try
@@ -181,6 +182,7 @@ public static class ChannelsEndpoints
                         case IntakeOutcomeKind.Accepted: accepted++; break;
                         case IntakeOutcomeKind.Duplicate: duplicates++; break;
                         case IntakeOutcomeKind.Quarantined: quarantined++; break;
+                        case IntakeOutcomeKind.Refused: refused++; break;
                         default: unavailable++; break;
                     }
                     await JsonSerializer.SerializeAsync(output, outcome, options, http.RequestAborted);
@@ -210,7 +212,7 @@ public static class ChannelsEndpoints
             spool.Position = 0;
             await spool.CopyToAsync(response.Body, http.RequestAborted);
         }
-        await JsonSerializer.SerializeAsync(response.Body, new FeedSummaryLine(new FeedSummary(records, accepted, duplicates, quarantined, unavailable, error)), options);
+        await JsonSerializer.SerializeAsync(response.Body, new FeedSummaryLine(new FeedSummary(records, accepted, duplicates, quarantined, unavailable, error, refused)), options);
         await response.Body.WriteAsync("\n"u8.ToArray());
     }
 
@@ -239,7 +241,7 @@ public static class ChannelsEndpoints
         if (!RecordFormats.IsKnown(source.Format))
             return Problems.Of(422, "UnknownFormat", "The record cannot be read again", $"record {id} came in as '{source.Format}', which this node does not read");
         var payload = body?.Payload ?? stored.Payload;
-        var results = RecordFormats.Read(source.Format, payload, rules);
+        var results = RecordFormats.Read(source.Format, payload, rules, channel);
         if (results.Count != 1)
             return Problems.Of(422, "NotOneRecord", "A retry takes exactly one record", $"the payload holds {results.Count} records");
         var outcome = await intake.RetryAsync(stored, new IntakeRecord(channel, source, results[0], payload), ct);
@@ -247,6 +249,8 @@ public static class ChannelsEndpoints
         {
             IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate => TypedResults.Ok(outcome),
             IntakeOutcomeKind.Unavailable => RetryLater(response, outcome.Reason ?? "the engine did not answer in time"),
+            IntakeOutcomeKind.Refused => Problems.Of(409, "LinesNotReserved", "The order was refused for stock",
+                outcome.Reason ?? "", new Dictionary<string, object?> { ["quarantineId"] = id }),
             _ => Problems.Of(422, "StillRefused", "The record is still refused", outcome.Reason ?? "", new Dictionary<string, object?> { ["quarantineId"] = id }),
         };
     }

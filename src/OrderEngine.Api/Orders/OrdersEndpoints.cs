@@ -56,6 +56,8 @@ public static class OrdersEndpoints
             {
                 [IdempotencyKeyHeader] = ["1-255 printable characters"],
             });
+        if (body.UnknownFields() is { Count: > 0 } unknown)
+            return Problems.Validation($"the body has {(unknown.Count == 1 ? "a field" : "fields")} POST /api/orders does not take: {string.Join(", ", unknown.Keys)}", unknown);
         if (idempotencyKey is not null && (body.Id is not null || body.ExternalId is not null))
             return Problems.Validation("an order is identified by its Idempotency-Key, by its id, or by its channel and externalId: give only one",
                 new Dictionary<string, string[]> { [IdempotencyKeyHeader] = ["not allowed together with id or externalId"] });

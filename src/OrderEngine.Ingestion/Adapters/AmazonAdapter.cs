@@ -126,7 +126,8 @@ public sealed class AmazonAdapter
         var amazonOrderId = Text(order, "AmazonOrderId", "AmazonOrderId", p, required: true);
         if (amazonOrderId is null || p.Any) return new Refused(null, p.Join());
         var externalId = $"{SellerId}/{amazonOrderId}";
-        if (Text(order, "OrderStatus", "OrderStatus", p) is "Canceled")
+        var orderStatus = Text(order, "OrderStatus", "OrderStatus", p);
+        if (orderStatus is "Canceled")
             return new Refused(externalId, "OrderStatus: 'Canceled' orders are not placed");
         // Fulfilled by Amazon: Amazon ships from its own warehouse, so reserving the merchant's stock would sell it twice.
         if (Text(order, "FulfillmentChannel", "FulfillmentChannel", p) is "AFN")
@@ -184,14 +185,33 @@ public sealed class AmazonAdapter
             p.Add("PromotionDiscountTax", "discount taxes are present and there is no OrderTotal to confirm how they count");
         var address = ShippingAddress(order, p);
         var payment = PaymentMethodOf(order, p);
+        var placedAt = Time(order, "PurchaseDate", "PurchaseDate", p);
         if (p.Any || pricesIncludeTax is null) return new Refused(externalId, p.Join());
 
         var charges = new OrderCharges(shipping, pricesIncludeTax.Value ? 0m : itemTax, discount);
         if (orderTotal is { } total) OrderAssembly.CheckTotal(OrderAssembly.LinesTotal(drafts), charges, total, "OrderTotal", currency, p);
         if (p.Any) return new Refused(externalId, p.Join());
-        var lines = OrderAssembly.OneLinePerSku(drafts, p);
-        if (p.Any) return new Refused(externalId, p.Join());
-        return OrderAssembly.Finish(Channel, externalId, CustomerId(order, amazonOrderId, p), currency, lines, address, payment, charges, _rules);
+        var paid = CollectedByAmazon(order, orderStatus, payment, amazonOrderId, currency,
+            orderTotal ?? OrderAssembly.LinesTotal(drafts) + charges.Shipping + charges.Tax - charges.Discount, p);
+        return OrderAssembly.Finish(Channel, externalId, CustomerId(order, amazonOrderId, p), currency, OrderAssembly.AsSent(drafts), address, payment, charges,
+            _rules, paid, placedAt);
+    }
+
+    /// <summary>
+    /// Amazon collects the buyer's payment itself and pays the seller out later, so an order that reaches a seller with
+    /// prices is already charged: it carries <c>OrderTotal</c> (or, without one, the total its items add up to) as a
+    /// payment with Amazon as its provider, referenced by its AmazonOrderId. Not so for cash on delivery
+    /// (<c>PaymentMethod</c> COD: the carrier collects at the door) nor for an order Amazon has not charged yet
+    /// (<c>Pending</c>, <c>PendingAvailability</c>): those are reserved and wait, as any unpaid order.
+    /// </summary>
+    private static ChannelPayment? CollectedByAmazon(JsonElement order, string? orderStatus, PaymentMethod method, string amazonOrderId, string currency, decimal total, Problems p)
+    {
+        if (method == PaymentMethod.CashOnDelivery || orderStatus is "Pending" or "PendingAvailability" || total <= 0m) return null;
+        var details = Get(order, "PaymentMethodDetails") is { ValueKind: JsonValueKind.Array } list
+            ? string.Join("+", list.EnumerateArray().Where(d => d.ValueKind == JsonValueKind.String).Select(d => d.GetString()))
+            : "";
+        var name = details.Length > 0 ? details : Text(order, "PaymentMethod", "PaymentMethod", p) ?? "Amazon";
+        return new ChannelPayment(name.Length <= 64 ? name : name[..64], total, currency, amazonOrderId);
     }
 
     private static JsonElement Unwrap(JsonElement e) =>

@@ -11,9 +11,11 @@ namespace OrderEngine.Ingestion.Adapters;
 /// <c>externalId</c> form one order; the order-level columns must read the same on each of its rows.
 /// </summary>
 /// <remarks>
-/// <para>Columns (names match case-insensitively, in any order): required <c>externalId, channel, customerId, currency, sku,
-/// quantity, unitPrice</c>; optional <c>paymentMethod, shipping, tax, discount, name, line1, line2, city, region, postalCode,
-/// country, phone</c>. Any other column is refused with the whole file, since a misspelt optional column would otherwise
+/// <para>Columns (names match case-insensitively, in any order): required <c>externalId, currency, sku, quantity,
+/// unitPrice</c>; optional <c>channel</c> (empty or absent: the file's channel), <c>customerId</c> (empty or absent: a
+/// guest, one per order), <c>paymentMethod, shipping, tax, discount, name, line1, line2, city, region, postalCode,
+/// country, phone</c>, <c>placedAt</c> (the channel's order time, ISO 8601 with an offset) and <c>paymentAmount,
+/// paymentCurrency, paymentReference</c> (all three: what the channel already collected; the order arrives paid). Any other column is refused with the whole file, since a misspelt optional column would otherwise
 /// be silently empty. Quoting per RFC 4180. Amounts are plain decimals with a '.' (invariant culture); empty charges
 /// count as 0, an empty paymentMethod as card.</para>
 /// <para>Only one order's rows are held at a time, so the file is never loaded whole; rows of one order that are not
@@ -24,31 +26,43 @@ public sealed class CanonicalCsvAdapter
     /// <summary>The longest record read; a longer one is refused without being held in memory.</summary>
     public const int DefaultMaxRecordLength = 64 * 1024;
 
-    public static readonly ImmutableArray<string> RequiredColumns = ["externalId", "channel", "customerId", "currency", "sku", "quantity", "unitPrice"];
+    public static readonly ImmutableArray<string> RequiredColumns = ["externalId", "currency", "sku", "quantity", "unitPrice"];
 
     public static readonly ImmutableArray<string> OptionalColumns =
-        ["paymentMethod", "shipping", "tax", "discount", "name", "line1", "line2", "city", "region", "postalCode", "country", "phone"];
+    [
+        "channel", "customerId", "paymentMethod", "shipping", "tax", "discount", "name", "line1", "line2", "city", "region", "postalCode", "country", "phone",
+        "placedAt", "paymentAmount", "paymentCurrency", "paymentReference",
+    ];
+
+    private static readonly string[] PaymentColumns = ["paymentAmount", "paymentCurrency", "paymentReference"];
 
     private static readonly string[] LineColumns = ["sku", "quantity", "unitPrice"];
 
     private readonly OrderRules _rules;
     private readonly int _maxRecordLength;
+    private readonly string? _channel;
 
-    public CanonicalCsvAdapter(OrderRules? rules = null, int maxRecordLength = DefaultMaxRecordLength)
+    /// <param name="channel">The channel the file arrived on (the URL's, the inbox folder's, the queue's): the channel of an order whose row names none.</param>
+    public CanonicalCsvAdapter(OrderRules? rules = null, int maxRecordLength = DefaultMaxRecordLength, string? channel = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRecordLength, 16);
         _rules = rules ?? OrderRules.Default;
         _maxRecordLength = maxRecordLength;
+        _channel = channel;
     }
 
     /// <summary>Reads the file as it arrives, one result per order (run of rows with one externalId), in file order.</summary>
     public async IAsyncEnumerable<AdapterResult> ReadAsync(TextReader reader, [EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var records = new CsvRecordReader(reader, _maxRecordLength);
-        CsvRecord? header;
-        do header = await records.ReadAsync(ct).ConfigureAwait(false);
-        while (header is { Blank: true });
+        await using var records = CsvRecords.ReadAsync(reader, _maxRecordLength, ct).GetAsyncEnumerator(ct);
+        CsvRecord? header = null;
+        while (await records.MoveNextAsync().ConfigureAwait(false))
+        {
+            if (records.Current.Blank) continue;
+            header = records.Current;
+            break;
+        }
         if (header is null) yield break;
         var columns = Header(header, out var headerProblem);
         if (columns is null)
@@ -58,8 +72,9 @@ public sealed class CanonicalCsvAdapter
         }
 
         Group? group = null;
-        while (await records.ReadAsync(ct).ConfigureAwait(false) is { } record)
+        while (await records.MoveNextAsync().ConfigureAwait(false))
         {
+            var record = records.Current;
             ct.ThrowIfCancellationRequested();
             if (record.Blank) continue;
             var error = record.Error ?? (record.Fields.Count != columns.Count ? $"{record.Fields.Count} fields where the header has {columns.Count}" : null);
@@ -115,8 +130,8 @@ public sealed class CanonicalCsvAdapter
 
         string? Value(Row r, string column) => columns.Has(column) && r.Fields[columns.Index(column)] is { Length: > 0 } v && !string.IsNullOrWhiteSpace(v) ? v : null;
         var head = At(first);
-        var channel = Canonical.Channel(Value(first, "channel"), head + "channel", p);
-        var customerId = Canonical.CustomerId(Value(first, "customerId"), head + "customerId", p);
+        var channel = Canonical.Channel(Value(first, "channel") ?? _channel, head + "channel", p);
+        var customerId = Canonical.CustomerId(Value(first, "customerId"), channel, g.ExternalId);
         var currency = Canonical.Currency(Value(first, "currency"), head + "currency", p);
         var payment = Value(first, "paymentMethod") is { } m ? Canonical.PaymentMethodOf(m, head + "paymentMethod", p) ?? PaymentMethod.Card : PaymentMethod.Card;
         decimal Charge(string column) => Value(first, column) is { } v ? JsonFields.Money(v, head + column, p, currency) ?? 0m : 0m;
@@ -140,8 +155,21 @@ public sealed class CanonicalCsvAdapter
             if (sku is not null && quantity is not null && unitPrice is not null) lines.Add(new OrderLineRequest(sku, quantity.Value, unitPrice.Value));
         }
 
+        DateTimeOffset? placedAt = Value(first, "placedAt") is { } when ? Amounts.ParseTime(when, head + "placedAt", p) : null;
+        ChannelPayment? paid = null;
+        if (PaymentColumns.Any(c => Value(first, c) is not null))
+        {
+            var amount = Value(first, "paymentAmount") is { } a ? JsonFields.Money(a, head + "paymentAmount", p, currency) : null;
+            if (Value(first, "paymentAmount") is null) p.Add(head + "paymentAmount", "missing: a payment the channel collected needs its amount");
+            var payCurrency = Canonical.Currency(Value(first, "paymentCurrency"), head + "paymentCurrency", p);
+            var reference = Value(first, "paymentReference");
+            if (reference is null) p.Add(head + "paymentReference", "missing: the channel's reference of the payment (a transaction id)");
+            if (amount is not null && payCurrency is not null && reference is not null)
+                paid = new ChannelPayment(Canonical.MethodName(payment), amount.Value, payCurrency, reference);
+        }
+
         if (p.Any || channel is null || customerId is null || currency is null) return new Refused(g.ExternalId, where + p.Join());
-        return OrderAssembly.Finish(channel, g.ExternalId, customerId, currency, lines.ToImmutable(), address, payment, charges, _rules) switch
+        return OrderAssembly.Finish(channel, g.ExternalId, customerId, currency, lines.ToImmutable(), address, payment, charges, _rules, paid, placedAt) switch
         {
             Refused r => r with { Reason = where + r.Reason },
             var mapped => mapped,

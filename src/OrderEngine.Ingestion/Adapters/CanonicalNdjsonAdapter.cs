@@ -10,7 +10,10 @@ namespace OrderEngine.Ingestion.Adapters;
 /// <summary>
 /// Reads OrderEngine's own feed: newline-delimited JSON, one order per line, in the shape of the POST /api/orders body
 /// (channel, customerId, currency, lines[{sku, quantity, unitPrice}], shippingAddress, paymentMethod, charges) plus a
-/// required <c>externalId</c>, from which the order id is derived.
+/// required <c>externalId</c>, from which the order id is derived, and two fields only a channel has: <c>placedAt</c> (the
+/// channel's own order time) and <c>payment</c> ({amount, currency, reference, method?}: what the channel already
+/// collected, so the order arrives paid). <c>channel</c> may be left out: the record then takes the feed's channel.
+/// Without <c>customerId</c> the order is a guest's, one per order ("&lt;channel&gt;/guests/&lt;externalId&gt;").
 /// </summary>
 /// <remarks>
 /// As in the API: property names match case-insensitively, payment methods are the camelCase enum names, amounts are JSON
@@ -23,19 +26,24 @@ public sealed class CanonicalNdjsonAdapter
     /// <summary>The longest line read; a longer one is refused without being held in memory.</summary>
     public const int DefaultMaxLineLength = 1 << 20;
 
-    private static readonly string[] OrderFields = ["id", "externalId", "channel", "customerId", "currency", "lines", "shippingAddress", "paymentMethod", "charges"];
+    private static readonly string[] OrderFields =
+        ["id", "externalId", "channel", "customerId", "currency", "lines", "shippingAddress", "paymentMethod", "charges", "payment", "placedAt"];
     private static readonly string[] LineFields = ["sku", "quantity", "unitPrice"];
     private static readonly string[] AddressFields = ["name", "line1", "line2", "city", "region", "postalCode", "country", "phone"];
     private static readonly string[] ChargeFields = ["shipping", "tax", "discount"];
+    private static readonly string[] PaymentFields = ["amount", "currency", "reference", "method"];
 
     private readonly OrderRules _rules;
     private readonly int _maxLineLength;
+    private readonly string? _channel;
 
-    public CanonicalNdjsonAdapter(OrderRules? rules = null, int maxLineLength = DefaultMaxLineLength)
+    /// <param name="channel">The channel the feed arrived on (the URL's, the inbox folder's, the queue's): the channel of a record that names none.</param>
+    public CanonicalNdjsonAdapter(OrderRules? rules = null, int maxLineLength = DefaultMaxLineLength, string? channel = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineLength, 2);
         _rules = rules ?? OrderRules.Default;
         _maxLineLength = maxLineLength;
+        _channel = channel;
     }
 
     /// <summary>Reads the feed line by line as it arrives, one result per non-blank line; the whole feed is never held.</summary>
@@ -79,8 +87,8 @@ public sealed class CanonicalNdjsonAdapter
         var o = Fields(root, "", OrderFields, p);
         var externalId = Canonical.ExternalId(String(o, "externalId", p), "externalId", p);
         if (o.ContainsKey("id")) p.Add("id", "a feed record is identified by channel and externalId; leave id out");
-        var channel = Canonical.Channel(String(o, "channel", p), "channel", p);
-        var customerId = Canonical.CustomerId(String(o, "customerId", p), "customerId", p);
+        var channel = Canonical.Channel(String(o, "channel", p) ?? _channel, "channel", p);
+        var customerId = Canonical.CustomerId(String(o, "customerId", p), channel, externalId);
         var currency = Canonical.Currency(String(o, "currency", p), "currency", p);
 
         var lines = ImmutableArray.CreateBuilder<OrderLineRequest>();
@@ -135,9 +143,26 @@ public sealed class CanonicalNdjsonAdapter
             }
         }
 
+        ChannelPayment? paid = null;
+        if (o.TryGetValue("payment", out var pay) && pay.ValueKind != JsonValueKind.Null)
+        {
+            if (pay.ValueKind != JsonValueKind.Object) p.Add("payment", "expected an object, found " + JsonFields.Describe(pay));
+            else
+            {
+                var f = Fields(pay, "payment.", PaymentFields, p);
+                var amount = Amount(f, "amount", "payment.amount", p, currency, required: true);
+                var payCurrency = Canonical.Currency(String(f, "currency", p, "payment."), "payment.currency", p);
+                var reference = String(f, "reference", p, "payment.");
+                if (reference is null) p.Add("payment.reference", "missing: the channel's reference of the payment (a transaction id)");
+                var method = String(f, "method", p, "payment.") ?? Canonical.MethodName(payment);
+                if (amount is not null && payCurrency is not null && reference is not null) paid = new ChannelPayment(method, amount.Value, payCurrency, reference);
+            }
+        }
+        DateTimeOffset? placedAt = String(o, "placedAt", p) is { } when ? Amounts.ParseTime(when, "placedAt", p) : null;
+
         if (p.Any || externalId is null || channel is null || customerId is null || currency is null)
             return new Refused(externalId, at + p.Join());
-        return OrderAssembly.Finish(channel, externalId, customerId, currency, lines.ToImmutable(), address, payment, charges, _rules) switch
+        return OrderAssembly.Finish(channel, externalId, customerId, currency, lines.ToImmutable(), address, payment, charges, _rules, paid, placedAt) switch
         {
             Refused r => r with { Reason = at + r.Reason },
             var mapped => mapped,

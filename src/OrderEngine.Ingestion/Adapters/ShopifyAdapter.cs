@@ -102,12 +102,13 @@ public sealed class ShopifyAdapter
         // An order that no longer stands is not something to reserve stock for.
         if (Get(order, "cancelled_at") is { ValueKind: JsonValueKind.String } cancelledAt)
             p.Add("cancelled_at", $"the order was cancelled ({cancelledAt.GetString()}); a cancelled order is not placed");
-        if (Text(order, "financial_status", "financial_status", p) is ("refunded" or "voided") and var status)
+        var financialStatus = Text(order, "financial_status", "financial_status", p);
+        if (financialStatus is ("refunded" or "voided") and var status)
             p.Add("financial_status", $"'{status}': the order's payment was {status}, there is nothing to place");
         if (p.Any) return new Refused(externalId, p.Join());
 
         var currency = Currency(order, "currency", "currency", p);
-        var customerId = CustomerId(order, p);
+        var customerId = CustomerId(order, id, p);
         var drafts = Lines(order, currency, p);
 
         decimal shipping = 0m;
@@ -133,7 +134,11 @@ public sealed class ShopifyAdapter
 
         var address = ShippingAddress(order, p);
         var payment = PaymentMethodOf(order, p);
+        var placedAt = Time(order, "created_at", "created_at", p);
         if (p.Any || currency is null || customerId is null || totalPrice is null) return new Refused(externalId, p.Join());
+        // Cash on delivery is collected by the carrier, never at checkout: such an order waits for its cash like any other.
+        var paid = payment == PaymentMethod.CashOnDelivery ? null : PaidAtShopify(order, financialStatus, externalId, currency, totalPrice.Value, p);
+        if (p.Any) return new Refused(externalId, p.Join());
 
         var linesTotal = OrderAssembly.LinesTotal(drafts);
         var charges = new OrderCharges(shipping, taxesIncluded ? 0m : totalTax, discount);
@@ -142,17 +147,120 @@ public sealed class ShopifyAdapter
         OrderAssembly.CheckTotal(linesTotal, charges, totalPrice.Value, "total_price", currency, p);
         if (p.Any) return new Refused(externalId, p.Join());
 
-        var lines = OrderAssembly.OneLinePerSku(drafts, p);
-        if (p.Any) return new Refused(externalId, p.Join());
-        return OrderAssembly.Finish(Channel, externalId, customerId, currency, lines, address, payment, charges, _rules);
+        return OrderAssembly.Finish(Channel, externalId, customerId, currency, OrderAssembly.AsSent(drafts), address, payment, charges, _rules, paid, placedAt);
+    }
+
+    /// <summary>Financial statuses of an order Shopify has charged: the money is with Shopify's gateway, not to be asked for again.</summary>
+    private static readonly HashSet<string> ChargedStatuses = new(StringComparer.Ordinal) { "paid", "partially_paid", "partially_refunded" };
+
+    /// <summary>
+    /// The payment Shopify collected, for an order whose <c>financial_status</c> is <c>paid</c>, <c>partially_paid</c> or
+    /// <c>partially_refunded</c> (it was paid before part of it went back; refunds reach the engine as refunds). Pending,
+    /// authorized and unpaid orders carry none and are reserved as before.
+    /// <list type="bullet">
+    /// <item>With <c>transactions</c> in the payload (a webhook body has none; a poller may add the order's
+    /// <c>GET …/orders/{id}/transactions.json</c> list): the amount is the sum of the successful <c>sale</c> and <c>capture</c>
+    /// transactions, the reference their ids (or their <c>authorization</c> when an id is missing), the method their gateway.
+    /// Authorizations are not money collected; refunds are later events.</item>
+    /// <item>Without: a <c>paid</c> order was paid in full, <c>total_price</c>; a partly paid or partly refunded one,
+    /// <c>total_price</c> − <c>total_outstanding</c> (refused when that does not lie between 0 and the total, or when it
+    /// is missing from a partly paid one; a partly refunded one without it was paid in full). The reference is
+    /// then the order itself (<c>{shop}/{id}</c>), the method the first of <c>payment_gateway_names</c>.</item>
+    /// </list>
+    /// </summary>
+    private static ChannelPayment? PaidAtShopify(JsonElement order, string? financialStatus, string externalId, string currency, decimal totalPrice, Problems p)
+    {
+        if (financialStatus is null || !ChargedStatuses.Contains(financialStatus)) return null;
+        var gateway = GatewayName(order, p);
+        if (Array(order, "transactions", "transactions", p) is { } transactions)
+        {
+            decimal sum = 0m;
+            var references = new List<string>();
+            string? firstGateway = null;
+            var i = 0;
+            foreach (var t in transactions.EnumerateArray())
+            {
+                var at = $"transactions[{i++}]";
+                if (t.ValueKind != JsonValueKind.Object)
+                {
+                    p.Add(at, "expected a transaction object, found " + Describe(t));
+                    continue;
+                }
+                if (Text(t, "kind", $"{at}.kind", p) is not ("sale" or "capture") || Text(t, "status", $"{at}.status", p) != "success") continue;
+                if (Text(t, "currency", $"{at}.currency", p) is { } tc && tc != currency)
+                    p.Add($"{at}.currency", $"mixed currencies: {Amounts.Quote(tc)} differs from the order's currency {currency}");
+                sum += Money(t, "amount", $"{at}.amount", p, currency, required: true) ?? 0m;
+                var reference = Get(t, "id") is not null ? Id(t, "id", $"{at}.id", p) : Text(t, "authorization", $"{at}.authorization", p);
+                if (reference is null) p.Add($"{at}.id", "a collected transaction needs an id or an authorization to refer to it by");
+                else references.Add(reference);
+                firstGateway ??= Text(t, "gateway", $"{at}.gateway", p);
+            }
+            if (p.Any) return null;
+            if (sum == 0m)
+            {
+                p.Add("transactions", $"financial_status is '{financialStatus}' but no transaction is a successful sale or capture");
+                return null;
+            }
+            if (sum > totalPrice)
+            {
+                p.Add("transactions", $"the successful sales and captures come to {Amounts.Format(sum, currency)}, more than total_price {Amounts.Format(totalPrice, currency)}");
+                return null;
+            }
+            return new ChannelPayment(Limit(firstGateway ?? gateway, 64), sum, currency, JoinReferences(references));
+        }
+        decimal amount = totalPrice;
+        if (financialStatus != "paid")
+        {
+            var outstanding = Money(order, "total_outstanding", "total_outstanding", p, currency, required: false);
+            if (outstanding is null)
+            {
+                // Refunds follow a payment: a partially refunded order that says nothing more was paid in full before.
+                if (financialStatus == "partially_refunded" && !p.Any) return new ChannelPayment(Limit(gateway, 64), totalPrice, currency, externalId);
+                if (!p.Any) p.Add("total_outstanding", $"missing: financial_status is '{financialStatus}' and without transactions or total_outstanding the amount Shopify collected is unknown");
+                return null;
+            }
+            amount = totalPrice - outstanding.Value;
+            if (amount <= 0m || amount > totalPrice)
+            {
+                p.Add("total_outstanding", $"{Amounts.Format(outstanding.Value, currency)} of total_price {Amounts.Format(totalPrice, currency)} leaves no collected amount for a '{financialStatus}' order");
+                return null;
+            }
+        }
+        return new ChannelPayment(Limit(gateway, 64), amount, currency, externalId);
+    }
+
+    private static string GatewayName(JsonElement order, Problems p)
+    {
+        if (Get(order, "payment_gateway_names") is { ValueKind: JsonValueKind.Array } names)
+            foreach (var n in names.EnumerateArray())
+                if (n.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(n.GetString())) return n.GetString()!.Trim();
+        return Get(order, "gateway") is { ValueKind: JsonValueKind.String } g && !string.IsNullOrWhiteSpace(g.GetString()) ? g.GetString()!.Trim() : "shopify";
+    }
+
+    private static string Limit(string s, int max) => s.Length <= max ? s : s[..max];
+
+    /// <summary>The transactions' ids as one reference of at most 128 characters (the engine's limit), the count of any left out at its end.</summary>
+    private static string JoinReferences(List<string> ids)
+    {
+        var joined = string.Join(",", ids);
+        if (joined.Length <= 128) return joined;
+        var kept = new List<string>();
+        foreach (var id in ids)
+        {
+            var candidate = string.Join(",", kept.Append(id)) + $",+{ids.Count - kept.Count - 1} more";
+            if (candidate.Length > 128) break;
+            kept.Add(id);
+        }
+        return kept.Count == 0 ? Limit(ids[0], 128) : string.Join(",", kept) + $",+{ids.Count - kept.Count} more";
     }
 
     /// <summary>
     /// Shopify customer ids are per shop, and the engine keys per-customer limits and velocity by customer id, so the id
     /// is prefixed with the shop ("&lt;shop&gt;/customers/&lt;id&gt;"). Without a customer record, the order's email
-    /// (lower-cased: one mailbox, one customer) stands for the customer; with neither, there is no one to place it for.
+    /// (lower-cased: one mailbox, one customer) stands for the customer; with neither, the order is a guest's
+    /// ("&lt;shop&gt;/guests/&lt;id&gt;", see <see cref="OrderAssembly.GuestCustomerId"/>).
     /// </summary>
-    private string? CustomerId(JsonElement order, Problems p)
+    private string? CustomerId(JsonElement order, string orderId, Problems p)
     {
         var customer = Object(order, "customer", "customer", p);
         if (customer is { } c && Get(c, "id") is not null)
@@ -160,8 +268,8 @@ public sealed class ShopifyAdapter
         var email = Text(order, "email", "email", p) ?? Text(order, "contact_email", "contact_email", p)
             ?? (customer is { } c2 ? Text(c2, "email", "customer.email", p) : null);
         if (email is not null) return email.Trim().ToLowerInvariant();
-        p.Add("customer", "no customer.id and no email: the order names no customer");
-        return null;
+        // A guest checkout (or an order created through the API) without an email: a guest of this shop, one per order.
+        return OrderAssembly.GuestCustomerId(Shop, orderId);
     }
 
     private static List<LineDraft> Lines(JsonElement order, string? currency, Problems p)

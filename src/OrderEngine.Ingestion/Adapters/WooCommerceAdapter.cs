@@ -99,7 +99,7 @@ public sealed class WooCommerceAdapter
             return new Refused(externalId, $"status: '{status}' orders are not placed");
 
         var currency = Currency(order, "currency", "currency", p);
-        var customerId = CustomerId(order, p);
+        var customerId = CustomerId(order, id, p);
         var drafts = Lines(order, currency, p);
         var shipping = Money(order, "shipping_total", "shipping_total", p, currency, required: true);
         var tax = Money(order, "total_tax", "total_tax", p, currency, required: true);
@@ -109,22 +109,25 @@ public sealed class WooCommerceAdapter
         Fees(order, p);
         var address = ShippingAddress(order, p);
         var payment = PaymentMethodOf(Text(order, "payment_method", "payment_method", p));
+        // WooCommerce writes each time twice: in the store's zone (date_created) and in UTC without an offset (date_created_gmt).
+        var placedAt = Time(order, "date_created_gmt", "date_created_gmt", p, utcWithoutOffset: true);
         if (p.Any || currency is null || customerId is null || shipping is null || tax is null || discount is null || total is null)
             return new Refused(externalId, p.Join());
 
         var charges = new OrderCharges(shipping.Value, tax.Value, discount.Value);
         OrderAssembly.CheckTotal(OrderAssembly.LinesTotal(drafts), charges, total.Value, "total", currency, p);
         if (p.Any) return new Refused(externalId, p.Join());
-        var lines = OrderAssembly.OneLinePerSku(drafts, p);
+        var paid = PaidAtStore(order, payment, externalId, currency, total.Value, p);
         if (p.Any) return new Refused(externalId, p.Join());
-        return OrderAssembly.Finish(Channel, externalId, customerId, currency, lines, address, payment, charges, _rules);
+        return OrderAssembly.Finish(Channel, externalId, customerId, currency, OrderAssembly.AsSent(drafts), address, payment, charges, _rules,
+            paid, placedAt);
     }
 
     /// <summary>
     /// A registered customer is "&lt;store&gt;/customers/&lt;customer_id&gt;" (ids are per store); a guest (customer_id 0) is
-    /// the billing email, lower-cased; an order with neither names no customer.
+    /// the billing email, lower-cased; without either, a guest of the store, one per order ("&lt;store&gt;/guests/&lt;id&gt;").
     /// </summary>
-    private string? CustomerId(JsonElement order, Problems p)
+    private string? CustomerId(JsonElement order, string orderId, Problems p)
     {
         var customer = Get(order, "customer_id");
         if (customer is { ValueKind: JsonValueKind.Number } n && n.TryGetInt64(out var number) && number > 0)
@@ -136,8 +139,24 @@ public sealed class WooCommerceAdapter
         }
         if (Object(order, "billing", "billing", p) is { } billing && Text(billing, "email", "billing.email", p) is { } email)
             return email.Trim().ToLowerInvariant();
-        p.Add("customer_id", "0 (a guest) and no billing.email: the order names no customer");
-        return null;
+        // A guest without an email (a store that does not require one): a guest of this store, one per order.
+        return OrderAssembly.GuestCustomerId(Store, orderId);
+    }
+
+    /// <summary>
+    /// The payment the store's checkout collected: WooCommerce sets <c>date_paid_gmt</c> once a gateway reported the order
+    /// paid (it then moves to processing). Such an order carries its <c>total</c> as paid at the channel, referenced by the
+    /// gateway's <c>transaction_id</c> (or, when the gateway gave none, the order itself), with the gateway as its method.
+    /// Cash on delivery is never paid at checkout, whatever the date says.
+    /// </summary>
+    private static ChannelPayment? PaidAtStore(JsonElement order, PaymentMethod method, string externalId, string currency, decimal total, Problems p)
+    {
+        if (method == PaymentMethod.CashOnDelivery || total <= 0m) return null;
+        if (Time(order, "date_paid_gmt", "date_paid_gmt", p, utcWithoutOffset: true) is null) return null;
+        var reference = OrderAssembly.Clean(Text(order, "transaction_id", "transaction_id", p)) ?? externalId;
+        var gateway = OrderAssembly.Clean(Text(order, "payment_method_title", "payment_method_title", p))
+            ?? OrderAssembly.Clean(Text(order, "payment_method", "payment_method", p)) ?? "woocommerce";
+        return new ChannelPayment(gateway.Length <= 64 ? gateway : gateway[..64], total, currency, reference.Length <= 128 ? reference : reference[..128]);
     }
 
     private static List<LineDraft> Lines(JsonElement order, string? currency, Problems p)

@@ -47,30 +47,33 @@ public static class RecordFormats
     };
 
     /// <summary>Reads a payload in the named format, record by record as it arrives.</summary>
-    public static async IAsyncEnumerable<AdapterResult> ReadAsync(string format, TextReader reader, OrderRules rules, [EnumeratorCancellation] CancellationToken ct = default)
+    /// <param name="channel">The channel the payload arrived on; a canonical record that names no channel takes it.</param>
+    public static async IAsyncEnumerable<AdapterResult> ReadAsync(string format, TextReader reader, OrderRules rules, string? channel = null,
+        [EnumeratorCancellation] CancellationToken ct = default)
     {
         switch (format)
         {
             case Ndjson:
-                await foreach (var r in new CanonicalNdjsonAdapter(rules).ReadAsync(reader, ct)) yield return r;
+                await foreach (var r in new CanonicalNdjsonAdapter(rules, channel: channel).ReadAsync(reader, ct)) yield return r;
                 break;
             case Csv:
-                await foreach (var r in new CanonicalCsvAdapter(rules).ReadAsync(reader, ct)) yield return r;
+                await foreach (var r in new CanonicalCsvAdapter(rules, channel: channel).ReadAsync(reader, ct)) yield return r;
                 break;
             default:
-                foreach (var r in Read(format, await reader.ReadToEndAsync(ct), rules)) yield return r;
+                foreach (var r in Read(format, await reader.ReadToEndAsync(ct), rules, channel)) yield return r;
                 break;
         }
     }
 
     /// <summary>Reads a whole payload (a webhook body, a message, a stored quarantine record) in the named format.</summary>
-    public static IReadOnlyList<AdapterResult> Read(string format, string payload, OrderRules rules)
+    /// <param name="channel">The channel the payload arrived on; a canonical record that names no channel takes it.</param>
+    public static IReadOnlyList<AdapterResult> Read(string format, string payload, OrderRules rules, string? channel = null)
     {
         if (format.StartsWith("shopify:", StringComparison.Ordinal)) return new ShopifyAdapter(format["shopify:".Length..], rules).Read(payload);
         if (format.StartsWith("woocommerce:", StringComparison.Ordinal)) return new WooCommerceAdapter(format["woocommerce:".Length..], rules).Read(payload);
         if (format.StartsWith("amazon:", StringComparison.Ordinal)) return [ReadAmazon(format["amazon:".Length..], payload, rules)];
         if (format is not (Ndjson or Csv)) throw new ArgumentException($"unknown record format '{format}'", nameof(format));
-        var results = ReadAsync(format, new StringReader(payload), rules).ToBlockingEnumerable().ToList();
+        var results = ReadAsync(format, new StringReader(payload), rules, channel).ToBlockingEnumerable().ToList();
         return format == Ndjson ? results.Select(r => r with { Raw = r.Raw ?? payload }).ToList() : results;
     }
 

@@ -37,21 +37,21 @@ public sealed class ChannelIntake(
     {
         stats.Received(record.Channel, clock.GetUtcNow());
         var outcome = await DecideAsync(record, quarantineRefusals: true, ct);
-        // Only an order entity's refusal carries the order id: a record refused before it reached one is quarantined, not refused.
-        stats.Outcome(record.Channel, outcome.Outcome, outcome.Outcome == IntakeOutcomeKind.Quarantined && outcome.OrderId is not null);
+        stats.Outcome(record.Channel, outcome.Outcome);
         return outcome with { Record = record.Position };
     }
 
     /// <summary>
     /// Takes a quarantined record in again, as stored or as corrected by an operator. Taken in: the record is marked
-    /// resolved. Refused again: the answer says why and no new quarantine row is written.
+    /// resolved. Refused again (as bad data, or for stock): the answer says why, the record stays in quarantine to be
+    /// retried, and no new quarantine row is written.
     /// </summary>
     public async Task<IntakeOutcome> RetryAsync(QuarantinedRecord stored, IntakeRecord record, CancellationToken ct)
     {
         var outcome = await DecideAsync(record, quarantineRefusals: false, ct);
         if (outcome.Outcome is IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate)
         {
-            stats.Outcome(record.Channel, outcome.Outcome, refusedByEngine: false);
+            stats.Outcome(record.Channel, outcome.Outcome);
             await quarantine.ResolveAsync(stored.Id, clock.GetUtcNow(), ct);
         }
         return outcome;
@@ -82,6 +82,9 @@ public sealed class ChannelIntake(
         }
         switch (reply)
         {
+            case OrderAccepted { Repeat: false, View.Status: OrderStatus.Rejected } a:
+                // An order an earlier version wrote down as rejected for stock: refused, as it would be today.
+                return new IntakeOutcome(IntakeOutcomeKind.Refused, record.Channel, mapped.ExternalId, a.OrderId, a.View.Status, RejectedLines(a.View));
             case OrderAccepted a:
                 return new IntakeOutcome(a.Repeat ? IntakeOutcomeKind.Duplicate : IntakeOutcomeKind.Accepted, record.Channel, mapped.ExternalId, a.OrderId,
                     a.View.Status,
@@ -89,8 +92,9 @@ public sealed class ChannelIntake(
             case OrderRefused { Rejection.Code: OrderRejectionCode.Overloaded } r:
                 return new IntakeOutcome(IntakeOutcomeKind.Unavailable, record.Channel, mapped.ExternalId, r.OrderId, Reason: r.Rejection.Message);
             case OrderRefused { Rejection.Code: OrderRejectionCode.LinesNotReserved } r:
-                // Short of stock is not bad data: the record was taken and answered; no order was placed.
-                return new IntakeOutcome(IntakeOutcomeKind.Accepted, record.Channel, mapped.ExternalId, r.OrderId, OrderStatus.Rejected, r.Rejection.Message);
+                // Short of stock is not bad data: the record was taken and answered refused, naming each line; no order was
+                // placed and nothing is held (the lines that could be reserved were released by the order entity).
+                return new IntakeOutcome(IntakeOutcomeKind.Refused, record.Channel, mapped.ExternalId, r.OrderId, Reason: r.Rejection.Message);
             case OrderRefused r:
                 var reason = r.Rejection.Code == OrderRejectionCode.IdempotencyConflict
                     ? $"order {r.OrderId} was already taken in from {record.Channel} {mapped.ExternalId} with different content: {r.Rejection.Message}"

@@ -6,7 +6,11 @@ using OrderEngine.Engine.Hosting;
 
 namespace OrderEngine.Ingestion.Intake;
 
-/// <summary>A channel's intake counters as <c>GET /api/channels</c> shows them.</summary>
+/// <summary>
+/// A channel's intake counters as <c>GET /api/channels</c> shows them: records received, and of those accepted (a new
+/// order), duplicates, refused (taken, but refused for stock: no order) and quarantined (set aside as bad data, including
+/// any an order entity refused as such). Records answered unavailable are received but not otherwise counted.
+/// </summary>
 public sealed record ChannelStatsView(string Channel, long Received, long Accepted, long Duplicates, long Refused, long Quarantined, DateTimeOffset? LastSeen);
 
 /// <summary>
@@ -31,17 +35,16 @@ public sealed class ChannelStats(JournalDatabase database)
         while ((seen = Interlocked.Read(ref c.LastSeen)) < ms && Interlocked.CompareExchange(ref c.LastSeen, ms, seen) != seen) { }
     }
 
-    public void Outcome(string channel, IntakeOutcomeKind kind, bool refusedByEngine)
+    /// <summary>Counts a record's outcome: accepted, duplicate, refused (for stock) and quarantined are apart; unavailable is not counted (the record comes again).</summary>
+    public void Outcome(string channel, IntakeOutcomeKind kind)
     {
         var c = For(channel);
         switch (kind)
         {
             case IntakeOutcomeKind.Accepted: Interlocked.Increment(ref c.Accepted); break;
             case IntakeOutcomeKind.Duplicate: Interlocked.Increment(ref c.Duplicates); break;
-            case IntakeOutcomeKind.Quarantined:
-                Interlocked.Increment(ref c.Quarantined);
-                if (refusedByEngine) Interlocked.Increment(ref c.Refused);
-                break;
+            case IntakeOutcomeKind.Refused: Interlocked.Increment(ref c.Refused); break;
+            case IntakeOutcomeKind.Quarantined: Interlocked.Increment(ref c.Quarantined); break;
         }
     }
 

@@ -35,7 +35,7 @@ public sealed class FeedIntake(ChannelIntake intake, ActorSystem system, OrderRu
     private async IAsyncEnumerable<IntakeRecord> Records(string channel, IntakeSource source, TextReader reader, ReadFailure stop)
     {
         long n = 0;
-        await using var results = RecordFormats.ReadAsync(source.Format, reader, rules).GetAsyncEnumerator();
+        await using var results = RecordFormats.ReadAsync(source.Format, reader, rules, channel).GetAsyncEnumerator();
         while (true)
         {
             // A read error ends the source normally, so the records already asked of their entities are still answered.

@@ -38,9 +38,16 @@ public enum IntakeOutcomeKind
 
     /// <summary>The engine did not answer in time or the quarantine could not be written: the record was NOT taken, send it again.</summary>
     Unavailable,
+
+    /// <summary>
+    /// The record was taken but its order was refused for stock: some line could not be reserved (the reason names each
+    /// such line). Not bad data, so not quarantined; no order was placed and nothing is held. The same record sent again
+    /// (once there is stock) is tried again.
+    /// </summary>
+    Refused,
 }
 
-/// <summary>The answer for one record. Every kind but <see cref="IntakeOutcomeKind.Unavailable"/> means the record is safe here.</summary>
+/// <summary>The answer for one record. Every kind but <see cref="IntakeOutcomeKind.Unavailable"/> means the record was taken: the source may forget it.</summary>
 public sealed record IntakeOutcome(
     IntakeOutcomeKind Outcome,
     string Channel,

@@ -48,7 +48,7 @@ public static class RabbitMqMessages
         IReadOnlyList<AdapterResult> results;
         try
         {
-            results = RecordFormats.Read(source.Format, text, rules);
+            results = RecordFormats.Read(source.Format, text, rules, channel);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -74,6 +74,18 @@ internal static class Amounts
         return FitsCurrency(exact, currency, out unitPrice);
     }
 
+    /// <summary>Reads an ISO 8601 time (see <see cref="JsonFields.Time"/>); a malformed one is a problem naming the field.</summary>
+    public static DateTimeOffset? ParseTime(string text, string path, Problems p, bool utcWithoutOffset = false)
+    {
+        var t = text.Trim();
+        var hasOffset = t.EndsWith('Z') || t.EndsWith('z') || (t.Length > 6 && t[^6] is '+' or '-' && t[^3] == ':');
+        if (t.Length is >= 19 and <= 40 && t[10] is 'T' or 't' && (hasOffset || utcWithoutOffset)
+            && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            return at;
+        p.Add(path, $"{Quote(text)} is not an ISO 8601 time with an offset (e.g. 2026-12-04T09:30:00Z)");
+        return null;
+    }
+
     /// <summary>A value quoted for a reason, cut short so a hostile record cannot flood the quarantine.</summary>
     public static string Quote(string text)
     {

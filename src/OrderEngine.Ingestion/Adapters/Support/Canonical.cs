@@ -67,10 +67,16 @@ internal static class Canonical
         return null;
     }
 
-    public static string? CustomerId(string? value, string path, Problems p)
+    /// <summary>The record's customer, or — when it names none — a guest of its channel, one per order (see <see cref="OrderAssembly.GuestCustomerId"/>).</summary>
+    public static string? CustomerId(string? value, string? channel, string? externalId) =>
+        !string.IsNullOrWhiteSpace(value) ? value
+        : channel is not null && externalId is not null ? OrderAssembly.GuestCustomerId(channel, externalId)
+        : null;
+
+    /// <summary>A payment method's name as the API spells it (camelCase).</summary>
+    public static string MethodName(PaymentMethod method)
     {
-        if (!string.IsNullOrWhiteSpace(value)) return value;
-        p.Add(path, "missing");
-        return null;
+        var n = method.ToString();
+        return char.ToLowerInvariant(n[0]) + n[1..];
     }
 }

@@ -65,6 +65,16 @@ internal static class JsonFields
         return s;
     }
 
+    /// <summary>
+    /// A point in time written as ISO 8601 (<c>2008-01-10T11:00:00-05:00</c>, <c>2017-01-20T19:49:35Z</c>). A time without
+    /// an offset is refused unless the field is documented as UTC (<paramref name="utcWithoutOffset"/>, WooCommerce's *_gmt).
+    /// </summary>
+    public static DateTimeOffset? Time(JsonElement obj, string name, string path, Problems p, bool utcWithoutOffset = false)
+    {
+        var text = Text(obj, name, path, p);
+        return text is null ? null : Amounts.ParseTime(text, path, p, utcWithoutOffset);
+    }
+
     /// <summary>An identifier a channel writes as an integer (Shopify, WooCommerce) or as a string.</summary>
     public static string? Id(JsonElement obj, string name, string path, Problems p)
     {

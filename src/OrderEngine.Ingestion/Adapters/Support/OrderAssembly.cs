@@ -14,38 +14,22 @@ internal static class OrderAssembly
     public const int MaxExternalIdLength = 128;
 
     /// <summary>
-    /// The engine holds one line per SKU (OrderDecider.Validate refuses a repeated SKU). Channels do repeat a SKU — the
-    /// same variant with two engravings, say. Lines of one SKU at one unit price are merged (same stock, same money); at
-    /// different prices they cannot be without changing what was sold, so the order is refused.
+    /// The lines as the channel sent them, in its order. A SKU on several lines (the same variant with two engravings, at
+    /// two prices) stays on several lines: the engine reserves its stock once, for all of them, and refunds them line by line.
     /// </summary>
-    public static ImmutableArray<OrderLineRequest> OneLinePerSku(IReadOnlyList<LineDraft> drafts, Problems p)
+    public static ImmutableArray<OrderLineRequest> AsSent(IReadOnlyList<LineDraft> drafts) =>
+        [.. drafts.Select(d => new OrderLineRequest(d.Sku, d.Quantity, d.UnitPrice))];
+
+    /// <summary>
+    /// The customer of an order that names none (no customer record, no email): a guest of the channel account, one per
+    /// order ("&lt;account&gt;/guests/&lt;id&gt;"), stable so a redelivery is the same placement. Per-customer purchase limits and
+    /// velocity then count per guest order: a guest cannot be recognised from one order to the next.
+    /// A guest id longer than a customer id may be (128 characters) keeps its account and ends in a digest of the id instead.
+    /// </summary>
+    public static string GuestCustomerId(string account, string id)
     {
-        var result = ImmutableArray.CreateBuilder<OrderLineRequest>(drafts.Count);
-        var firstAt = new Dictionary<string, int>(StringComparer.Ordinal);
-        var paths = new Dictionary<string, List<LineDraft>>(StringComparer.Ordinal);
-        foreach (var d in drafts)
-        {
-            if (firstAt.TryGetValue(d.Sku, out var index))
-            {
-                paths[d.Sku].Add(d);
-                var first = result[index];
-                if (first.UnitPrice != d.UnitPrice) continue; // reported below
-                result[index] = first with { Quantity = checked(first.Quantity + d.Quantity) };
-            }
-            else
-            {
-                firstAt[d.Sku] = result.Count;
-                paths[d.Sku] = [d];
-                result.Add(new OrderLineRequest(d.Sku, d.Quantity, d.UnitPrice));
-            }
-        }
-        foreach (var (sku, lines) in paths)
-        {
-            if (lines.Select(l => l.UnitPrice).Distinct().Count() > 1)
-                p.Add(string.Join(", ", lines.Select(l => l.Path)),
-                    $"SKU {sku} is on several lines at different unit prices ({string.Join(", ", lines.Select(l => l.UnitPrice))}); the engine keeps one line per SKU");
-        }
-        return result.ToImmutable();
+        var guest = $"{account}/guests/{id}";
+        return guest.Length <= 128 ? guest : $"{account}/guests/{Identifiers.Derived('g', account + "\n" + id)}";
     }
 
     public static decimal LinesTotal(IEnumerable<LineDraft> drafts) => drafts.Sum(d => d.Quantity * d.UnitPrice);
@@ -94,7 +78,9 @@ internal static class OrderAssembly
         Address? address,
         PaymentMethod paymentMethod,
         OrderCharges charges,
-        OrderRules rules)
+        OrderRules rules,
+        ChannelPayment? paidAtChannel = null,
+        DateTimeOffset? placedAt = null)
     {
         var command = new PlaceOrder(
             Identifiers.OrderIdFromExternal(channel, externalId),
@@ -105,7 +91,9 @@ internal static class OrderAssembly
             address,
             paymentMethod,
             charges,
-            externalId);
+            externalId,
+            paidAtChannel,
+            placedAt);
         var errors = OrderDecider.Validate(command, rules);
         return errors.Count == 0
             ? new Mapped(channel, externalId, command)
