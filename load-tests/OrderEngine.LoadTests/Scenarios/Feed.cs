@@ -427,6 +427,13 @@ public sealed class Feed : Scenario
                     : new Outcome(OutcomeClass.OtherStatus, 202, RefusalKind.None, start, now, "accepted with status " + o.Status);
                 metrics.Record(outcome);
                 break;
+            case "refused":
+                // Refused for stock: no order was placed and nothing is held; the record is taken.
+                Interlocked.Increment(ref pass.Refused);
+                Interlocked.Increment(ref pass.Rejected);
+                if (_state[order] == Unknown) _state[order] = Rejected;
+                metrics.Record(new Outcome(OutcomeClass.Refused, 409, RefusalKind.InsufficientStock, start, now, null));
+                break;
             case "quarantined":
                 Interlocked.Increment(ref pass.Quarantined);
                 if (_state[order] == Unknown) _state[order] = Quarantined;
@@ -561,6 +568,8 @@ public sealed class Feed : Scenario
         public long Duplicates;
         public long Rejected;
         public long Quarantined;
+        /// <summary>Records refused for stock: no order was placed, nothing is held (outcome "refused").</summary>
+        public long Refused;
         public long Unavailable;
         public long Unanswered;
         public long Bytes;
@@ -571,6 +580,7 @@ public sealed class Feed : Scenario
         public long SummaryAccepted;
         public long SummaryDuplicates;
         public long SummaryQuarantined;
+        public long SummaryRefused;
         public long SummaryUnavailable;
         public List<string> Notes { get; } = [];
         public string? Error => Notes.Count == 0 ? null : Notes[0];
@@ -614,6 +624,7 @@ public sealed class Feed : Scenario
                 SummaryAccepted += Get("accepted");
                 SummaryDuplicates += Get("duplicates");
                 SummaryQuarantined += Get("quarantined");
+                SummaryRefused += Get("refused");
                 SummaryUnavailable += Get("unavailable");
                 if (s.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String && Notes.Count < 20) Notes.Add("summary error: " + e.GetString());
                 if (ticks > EndTicks) EndTicks = ticks;
@@ -633,6 +644,7 @@ public sealed class Feed : Scenario
         long acceptedSeen = _passes.Sum(p => p.Accepted);
         long duplicatesSeen = _passes.Sum(p => p.Duplicates);
         long quarantinedSeen = _passes.Sum(p => p.Quarantined);
+        long refusedSeen = _passes.Sum(p => p.Refused);
 
         _checks.Add(Check("feed: every record answered, summary line received",
             _unresolved == 0 && _passes.All(p => p.Summaries == p.Feeds && p.Unanswered == 0 && p.Unavailable == 0 && p.Notes.Count == 0)
@@ -642,11 +654,12 @@ public sealed class Feed : Scenario
             + (_unresolved > 0 ? $"; {_unresolved} records still without an outcome" : ""),
             _passes.SelectMany(p => p.Notes.Select(n => p.Name + ": " + n)).Take(10).ToList()));
         _checks.Add(Check("feed: summary lines agree with the outcome lines",
-            _passes.All(p => p.SummaryAccepted == p.Accepted && p.SummaryDuplicates == p.Duplicates && p.SummaryQuarantined == p.Quarantined && p.SummaryUnavailable == p.Unavailable),
+            _passes.All(p => p.SummaryAccepted == p.Accepted && p.SummaryDuplicates == p.Duplicates && p.SummaryQuarantined == p.Quarantined
+                && p.SummaryUnavailable == p.Unavailable && p.SummaryRefused == p.Refused),
             string.Join("; ", _passes.Select(p => $"{p.Name}: summary accepted {p.SummaryAccepted}/lines {p.Accepted}, duplicates {p.SummaryDuplicates}/{p.Duplicates}, quarantined {p.SummaryQuarantined}/{p.Quarantined}, unavailable {p.SummaryUnavailable}/{p.Unavailable}")), []));
-        _checks.Add(Check("feed: orders created == N",
-            created == _orders && acceptedSeen == _orders,
-            $"{created} orders created of {_orders} records ({acceptedSeen} answered accepted, {quarantined} quarantined, {_unresolved} unresolved)", []));
+        _checks.Add(Check("feed: every record placed an order or was refused for stock (created + refused == N)",
+            created == _orders && acceptedSeen + first.Refused == _orders,
+            $"{created} records settled of {_orders} ({acceptedSeen} answered accepted, {first.Refused} refused for stock, {quarantined} quarantined, {_unresolved} unresolved)", []));
         _checks.Add(Check("feed: every outcome names the order id derived from channel + externalId",
             Interlocked.Read(ref _wrongIds) == 0,
             _wrongIds == 0 ? "all outcome lines" : $"{_wrongIds} outcome lines name another id, e.g. {_firstWrongId}", []));
@@ -655,8 +668,9 @@ public sealed class Feed : Scenario
                 _state.All(s => s == Reserved), $"{_state.Count(s => s == Reserved)} of {_orders} reserved, {_state.Count(s => s == Rejected)} rejected", []));
         if (_replay && _passes.LastOrDefault(p => p.Name == "replay") is { } replay)
             _checks.Add(Check("replay: every record came back duplicate",
-                replay.Duplicates == _orders - quarantined && replay.Accepted == 0 && replay.Unavailable == 0 && replay.Unanswered == 0,
-                $"{replay.Duplicates} duplicates, {replay.Accepted} accepted again, {replay.Quarantined} quarantined, {replay.Unavailable} unavailable, {replay.Unanswered} unanswered of {replay.Records}", []));
+                // A record refused for stock placed no order: replayed, it is refused again (or placed, had stock come back).
+                replay.Duplicates + replay.Refused == _orders - quarantined && replay.Accepted == 0 && replay.Unavailable == 0 && replay.Unanswered == 0,
+                $"{replay.Duplicates} duplicates, {replay.Refused} refused again, {replay.Accepted} accepted again, {replay.Quarantined} quarantined, {replay.Unavailable} unavailable, {replay.Unanswered} unanswered of {replay.Records}", []));
 
         // The engine's channel counters (GET /api/channels): what it counted for this run's channels.
         try
@@ -664,7 +678,7 @@ public sealed class Feed : Scenario
             var (status, body) = await http.GetBytesAsync("api/channels", CancellationToken.None).ConfigureAwait(false);
             if (status != 200) throw new InvalidDataException($"GET /api/channels answered {status}");
             using var doc = JsonDocument.Parse(body);
-            long received = 0, accepted = 0, duplicates = 0, quarantinedCounted = 0, found = 0;
+            long received = 0, accepted = 0, duplicates = 0, quarantinedCounted = 0, refusedCounted = 0, found = 0;
             foreach (var c in doc.RootElement.GetProperty("channels").EnumerateArray())
             {
                 if (Array.IndexOf(_channels, c.GetProperty("channel").GetString()) < 0) continue;
@@ -673,12 +687,14 @@ public sealed class Feed : Scenario
                 accepted += c.GetProperty("accepted").GetInt64();
                 duplicates += c.GetProperty("duplicates").GetInt64();
                 quarantinedCounted += c.GetProperty("quarantined").GetInt64();
+                refusedCounted += c.TryGetProperty("refused", out var r) ? r.GetInt64() : 0;
             }
             _counters = (received, accepted, duplicates, quarantinedCounted);
             var answeredRecords = _passes.Sum(p => p.Acknowledged + p.Unavailable);
-            _checks.Add(Check("feed: channel counters (GET /api/channels): accepted == N, duplicates and received as answered",
-                found == _feeds && accepted == _orders && accepted == acceptedSeen && duplicates == duplicatesSeen && quarantinedCounted == quarantinedSeen && received == answeredRecords,
-                $"{found}/{_feeds} channels; accepted {accepted} (N {_orders}, answered {acceptedSeen}), duplicates {duplicates} (answered {duplicatesSeen}), " +
+            _checks.Add(Check("feed: channel counters (GET /api/channels): accepted + refused == N, duplicates and received as answered",
+                found == _feeds && accepted + first.Refused == _orders && accepted == acceptedSeen && refusedCounted == refusedSeen && duplicates == duplicatesSeen
+                && quarantinedCounted == quarantinedSeen && received == answeredRecords,
+                $"{found}/{_feeds} channels; accepted {accepted} (N {_orders}, answered {acceptedSeen}), refused {refusedCounted} (answered {refusedSeen}), duplicates {duplicates} (answered {duplicatesSeen}), " +
                 $"quarantined {quarantinedCounted} (answered {quarantinedSeen}), received {received} (records answered {answeredRecords}, sent {sentRecords})", []));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidDataException or KeyNotFoundException or InvalidOperationException)
