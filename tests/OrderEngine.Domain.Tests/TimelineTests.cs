@@ -38,6 +38,8 @@ public class TimelineTests
         (new ShipmentMoved(OrderId, "sh-1", ShipmentMovement.Left, At), "system", "units of shipment sh-1 left stock"),
         (new ShipmentDelivered(OrderId, "sh-1", T0, At), "carrier", "shipment sh-1 delivered at 2025-03-01T12:00:00.0000000+00:00"),
         (new ShipmentReturnedToSender(OrderId, "sh-1", T0, At), "carrier", "shipment sh-1 returned to sender at 2025-03-01T12:00:00.0000000+00:00"),
+        (new ShippingMethodChosen(OrderId, new ShippingMethods.ShippingChoice("standard", ShippingMethods.ShippingKind.Standard, "DHL", 4.90m, "EUR", null, null,
+            "cheapest eligible", "ann"), At), "operator:ann", "shipping method standard: cheapest eligible"),
     ];
 
     public static TheoryData<string> EventTypes() => [.. Cases.Select(c => c.Event.GetType().Name)];

@@ -10,6 +10,8 @@ public sealed record LineRequest(string Sku, int Quantity, decimal UnitPrice);
 /// <summary>The body of POST /api/orders (no id: the order id comes from the Idempotency-Key header).</summary>
 public sealed record PlaceRequest(string Channel, string CustomerId, string Currency, IReadOnlyList<LineRequest> Lines)
 {
+    /// <summary>What the engine will price the order at (never sent: POST /api/orders refuses fields it does not take).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public decimal Total => Lines.Sum(l => l.Quantity * l.UnitPrice);
 }
 

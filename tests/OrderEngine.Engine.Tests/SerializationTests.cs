@@ -154,6 +154,11 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
                     new TrackingUpdateRecorded("p1", "JJD0001", "sandbox", "evt_9", ParcelStatus.InTransit, T, T.AddDays(1), "Leipzig", "sorted", T)]).ToView()
                 : null!, Repeat: true),
             new ParcelRefused("p1", new ParcelRejection(ParcelRejectionCode.NotFound, "parcel p1 is not known")),
+            new ChooseShippingMethod("o1", new OrderEngine.Domain.ShippingMethods.ShippingChoice("standard", OrderEngine.Domain.ShippingMethods.ShippingKind.Standard,
+                "DHL Paket", 4.90m, "EUR", new DateOnly(2026, 12, 7), new DateOnly(2026, 12, 9), "cheapest eligible: standard")),
+            new OverrideShippingMethod("o1", new OrderEngine.Domain.ShippingMethods.ShippingChoice("express", OrderEngine.Domain.ShippingMethods.ShippingKind.Express,
+                "DHL Express", 12.90m, "EUR", null, null, "chosen by ann", "ann")),
+            new ShippingMethodChosen("o1", new OrderEngine.Domain.ShippingMethods.ShippingChoice(null, null, null, null, "EUR", null, null, "no zone serves US"), T),
             new PutProduct("A-1", "Mug", 0.4m, new Dimensions(12, 10, 9.5m), false, "691200"),
             new GetProduct("A-1"),
             new ProductDefined("A-1", "Mug", 0.4m, new Dimensions(12, 10, 9.5m), false, "691200", 2, T),

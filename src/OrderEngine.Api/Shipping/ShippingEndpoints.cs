@@ -37,7 +37,36 @@ public static class ShippingEndpoints
         app.MapGet("/api/orders/{id}/shipping-options", OptionsAsync).WithTags("orders")
             .WithSummary("The shipping methods for an order: each eligible or not (with reasons), its cost and delivery dates, and the choice")
             .ProducesProblem(404);
+        app.MapPost("/api/orders/{id}/shipping", OverrideAsync).WithTags("orders")
+            .WithSummary("An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
         return app;
+    }
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> OverrideAsync(
+        string id, [FromBody] ShippingOverrideBody body, IRequiredActor<OrderRegion> orders, EntityGateway gateway, ShippingQuotes quotes, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(id))
+            return EntityGateway.Problem(OrderRejection.Of(OrderRejectionCode.NotFound, $"order {id} does not exist"));
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(body.MethodId)) errors["methodId"] = ["a method the shipping rules define"];
+        if (string.IsNullOrWhiteSpace(body.By) || body.By.Length > 100 || body.By.Any(char.IsControl)) errors["by"] = ["who chooses it (1-100 printable characters)"];
+        if (body.Note is { Length: > 500 }) errors["note"] = ["at most 500 characters"];
+        if (errors.Count > 0) return Problems.Validation("the shipping choice is invalid", errors);
+        if (await gateway.Ask<IOrderReply>(orders.ActorRef, new GetOrder(id), ct) is not OrderAccepted { View: var view })
+            return EntityGateway.Problem(OrderRejection.Of(OrderRejectionCode.NotFound, $"order {id} does not exist"));
+        var quote = await quotes.QuoteAsync(view, ct);
+        if (ShippingChooser.Override(quote, body.MethodId!, body.By!, body.Note) is not { } choice)
+            return Problems.Validation("no such shipping method", new Dictionary<string, string[]>
+            {
+                ["methodId"] = [$"the rules define {string.Join(", ", quote.Options.Select(o => o.MethodId))}"],
+            });
+        return await gateway.Ask<IOrderReply>(orders.ActorRef, new OverrideShippingMethod(id, choice), ct) switch
+        {
+            OrderAccepted a => TypedResults.Ok(a.View),
+            OrderRefused r => EntityGateway.Problem(r.Rejection),
+            var other => throw new InvalidOperationException($"unexpected reply {other.GetType().Name}"),
+        };
     }
 
     private static async Task<Ok<ShippingRulesResponse>> GetRulesAsync(ShippingQuotes quotes, CancellationToken ct) =>
@@ -77,3 +106,6 @@ public static class ShippingEndpoints
     private static ShippingRulesResponse Response(ShippingRulesAnswer a) =>
         new(a.Version, a.Source, a.By, a.UpdatedAt, ShippingRulesDocument.From(a.Rules));
 }
+
+/// <summary>The body of POST /api/orders/{id}/shipping: the method an operator chooses, who, and why.</summary>
+public sealed record ShippingOverrideBody(string? MethodId, string? By, string? Note);

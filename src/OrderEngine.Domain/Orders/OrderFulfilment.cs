@@ -123,6 +123,9 @@ public static class FulfilmentDecider
                 : Reject(OrderRejectionCode.IdempotencyConflict, $"shipment {c.ShipmentId} was already recorded with other lines, carrier or tracking number");
         }
 
+        if (s.ShippingHeld)
+            return Reject(OrderRejectionCode.InvalidState,
+                $"order {s.OrderId} is on hold: no shipping method is eligible ({s.ShippingMethod!.Reason}); choose one with POST /api/orders/{s.OrderId}/shipping");
         var paidOrCod = s.Status is OrderStatus.Paid || s.Status == OrderStatus.Confirmed;
         if (!paidOrCod)
         {

@@ -102,6 +102,19 @@ public sealed record OrderState(
     /// <summary>The provider whose refunds settle a payment confirmed by an operator (it has no provider of its own).</summary>
     public const string ManualProvider = "manual";
 
+    /// <summary>The shipping method chosen for the order (none yet: null; none eligible: a choice without a method, holding it).</summary>
+    public ShippingMethods.ShippingChoice? ShippingMethod { get; init; }
+
+    /// <summary>No method is eligible: the order is held until an operator chooses one.</summary>
+    public bool ShippingHeld => ShippingMethod is { IsNone: true } && Shipments.IsEmpty;
+
+    /// <summary>
+    /// Whether the order still waits for its automatic shipping choice: paid (or cash on delivery), with an address to
+    /// ship to (an order without one is picked up or delivered otherwise), nothing chosen and nothing shipped yet.
+    /// </summary>
+    public bool NeedsShippingMethod =>
+        Status is OrderStatus.Paid or OrderStatus.Confirmed && ShippingMethod is null && Shipments.IsEmpty && Placement?.ShippingAddress is not null;
+
     /// <summary>What the order shipped, in the order it shipped it.</summary>
     public ImmutableArray<ShipmentRecord> Shipments { get; init; } = [];
 
@@ -185,7 +198,12 @@ public sealed record OrderState(
         : Fulfilment.Shipped;
 
     /// <summary>The status shown to clients: a paid (or cash-on-delivery) order that shipped shows how far its goods got.</summary>
-    public OrderStatus ViewStatus => Status is OrderStatus.Paid or OrderStatus.Confirmed
+    public OrderStatus ViewStatus => ViewStatusWith(ShippingMethod);
+
+    /// <summary>The status shown with a given shipping choice: a paid order no method can ship is on hold until one is chosen.</summary>
+    public OrderStatus ViewStatusWith(ShippingMethods.ShippingChoice? shipping) =>
+        Status is OrderStatus.Paid or OrderStatus.Confirmed && shipping is { IsNone: true } && Shipments.IsEmpty ? OrderStatus.OnHold
+        : Status is OrderStatus.Paid or OrderStatus.Confirmed
         ? Fulfilment switch
         {
             Fulfilment.PartiallyShipped => OrderStatus.PartiallyShipped,

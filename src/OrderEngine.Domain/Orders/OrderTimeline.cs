@@ -13,6 +13,7 @@ public static class OrderTimeline
         OrderApproved x => "operator:" + x.Operator,
         RefundRequested x => x.By,
         ShipmentRecorded => "warehouse",
+        ShippingMethodChosen x => x.Choice.ChosenBy is { } by ? "operator:" + by : "system",
         ShipmentDelivered or ShipmentReturnedToSender => "carrier",
         RefundSucceeded x => RefundOutcomeBy(x.Provider, x.EventId),
         RefundFailed x => RefundOutcomeBy(x.Provider, x.EventId),
@@ -50,6 +51,8 @@ public static class OrderTimeline
         RefundRestocked x => $"units of refund {x.RefundId} back on sale",
         ShipmentRecorded x => $"shipment {x.ShipmentId} left with {x.Carrier}, tracking {x.TrackingNumber}: "
             + string.Join(", ", x.Lines.Select(l => $"{l.Quantity} x {l.Sku}")),
+        ShippingMethodChosen { Choice.IsNone: true } x => "held: no shipping method is eligible: " + x.Choice.Reason,
+        ShippingMethodChosen x => $"shipping method {x.Choice.MethodId}: {x.Choice.Reason}",
         ShipmentMoved { Movement: ShipmentMovement.Left } x => $"units of shipment {x.ShipmentId} left stock",
         ShipmentMoved x => $"units of shipment {x.ShipmentId} back on hand",
         ShipmentDelivered x => $"shipment {x.ShipmentId} delivered at {x.DeliveredAt:O}",

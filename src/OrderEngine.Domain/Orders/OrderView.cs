@@ -30,7 +30,8 @@ public sealed record OrderView(
     string? ExternalId,
     DateTimeOffset ReceivedAt,
     Fulfilment Fulfilment,
-    ImmutableArray<ShipmentRecord> Shipments)
+    ImmutableArray<ShipmentRecord> Shipments,
+    ShippingMethods.ShippingChoice? ShippingMethod = null)
 {
     public static OrderView From(OrderState s)
     {
@@ -47,7 +48,8 @@ public sealed record OrderView(
         }).ToImmutableArray();
         // PlacedAt is the channel's own order time where it gave one; ReceivedAt is when the engine took the order in.
         return new OrderView(s.OrderId, s.ViewStatus, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
-            p.PlacedAt ?? p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod, s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable,
-            p.Charges, p.ExternalId, p.At, s.Fulfilment, s.Shipments);
+            p.PlacedAt ?? p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod,
+            s.ShippingHeld ? s.HoldReasons.Add("shipping: " + s.ShippingMethod!.Reason) : s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable,
+            p.Charges, p.ExternalId, p.At, s.Fulfilment, s.Shipments, s.ShippingMethod);
     }
 }

@@ -183,7 +183,7 @@ public static class OrderEngineHosting
             shardOptions);
         builder.WithShardRegion<OrderRegion>(
             "order",
-            (_, registry, _) =>
+            (_, registry, resolver) =>
             {
                 OrderCollaborators? with = null;
                 return orderId =>
@@ -191,6 +191,7 @@ public static class OrderEngineHosting
                     with ??= new OrderCollaborators(registry.Get<StockRegion>(), registry.Get<CustomerRegion>(), providers, rules)
                     {
                         Parcels = registry.Get<ParcelRegion>(),
+                        Shipping = resolver.GetService<ShippingQuotes>(),
                     };
                     return OrderActor.Props(orderId, options.Orders, options.Orders.IdleTimeout, with, clock);
                 };

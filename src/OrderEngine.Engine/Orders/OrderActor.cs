@@ -11,6 +11,7 @@ using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Engine.Payments;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Engine.Shipping;
 
 namespace OrderEngine.Engine.Orders;
 
@@ -67,6 +68,9 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     // Shipments: per shipment and movement, the SKUs whose stock has not acknowledged it; parcels not yet told of their shipment.
     private readonly Dictionary<(string ShipmentId, ShipmentMovement Movement), HashSet<string>> _movesAwaiting = new();
     private readonly HashSet<string> _parcelsToRegister = new(StringComparer.Ordinal);
+
+    // A shipping quote asked for and not answered yet.
+    private bool _quoting;
 
     public OrderActor(string orderId, OrdersOptions options, TimeSpan idleTimeout, OrderCollaborators with, TimeProvider clock)
     {
@@ -132,6 +136,15 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case IParcelReply reply:
                 OnParcelReply(reply);
                 return;
+            case ShippingQuoteReady ready:
+                _quoting = false;
+                DecideInternal(new ChooseShippingMethod(_orderId, ready.Quote.Choice), () => { });
+                return;
+            case ShippingQuoteFailed failed:
+                _quoting = false;
+                _log.Warning("order {0}: no shipping quote ({1}); asking again", _orderId, failed.Reason);
+                EnsureRetryTimer();
+                return;
             case CustomerOrderCount count:
                 OnCustomerCount(count);
                 return;
@@ -164,7 +177,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case PlaceOrder or ConfirmPayment or CancelOrder or RecordProviderPayment or RecordRefundOutcome or ReviewOrder or RequestRefund
-                or RecordShipment or RecordParcelOutcome:
+                or RecordShipment or RecordParcelOutcome or OverrideShippingMethod:
                 OnClientCommand((IOrderCommand)message);
                 break;
             case GetOrder:
@@ -347,8 +360,19 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         CallProviders();
         StartRestocks();
         StartShipmentWork();
+        QuoteShipping();
         ScheduleExpiry();
     }
+
+    /// <summary>A paid (or cash-on-delivery) order with an address gets its shipping method: the quote comes back as a message.</summary>
+    private void QuoteShipping()
+    {
+        if (_quoting || !OwesShippingChoice()) return;
+        _quoting = true;
+        _with.Shipping!.QuoteFor(_state.ToView(), _clock.GetUtcNow(), Self);
+    }
+
+    private bool OwesShippingChoice() => _with.Shipping is not null && _state.NeedsShippingMethod;
 
     private void AnswerPlacementWaitersIfDecided()
     {
@@ -686,7 +710,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         }
         foreach (var shipment in _state.Shipments.Where(s => _parcelsToRegister.Contains(s.ShipmentId))) RegisterParcel(shipment);
         StartShipmentWork();
-        if (!stuck && !OwesRefundWork() && !OwesShipmentWork()) Timers.Cancel(RetryTimer);
+        QuoteShipping();
+        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice()) Timers.Cancel(RetryTimer);
     }
 
     private void EnsureRetryTimer()
@@ -701,7 +726,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         Timers.StartSingleTimer(ExpiryTimer, ExpiryTick.Instance, due > TimeSpan.Zero ? due : TimeSpan.Zero);
     }
 
-    private bool OwesNothingNow() => _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork();
+    private bool OwesNothingNow() =>
+        _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !_quoting;
 
     /// <summary>When this order next needs its entity, for the deadline waker (null: it owes nothing).</summary>
     private DateTimeOffset? NextDue()
@@ -735,4 +761,7 @@ public sealed record OrderCollaborators(IActorRef Stock, IActorRef Customers, Pa
 {
     /// <summary>The parcel region, told which shipment each parcel carries.</summary>
     public IActorRef Parcels { get; init; } = ActorRefs.Nobody;
+
+    /// <summary>Quotes shipping methods for a paid order (null: no automatic choice, as in tests of other concerns).</summary>
+    public ShippingQuotes? Shipping { get; init; }
 }
