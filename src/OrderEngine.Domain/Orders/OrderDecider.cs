@@ -29,6 +29,9 @@ public static class OrderDecider
                 RecordShipment c => FulfilmentDecider.DecideShipment(state, c, now),
                 RecordParcelOutcome c => FulfilmentDecider.DecideParcelOutcome(state, c, now),
                 MarkShipmentMoved c => FulfilmentDecider.DecideMoved(state, c, now),
+                RegisterReturn c => OrderReturnsDecider.DecideRegister(state, c, now),
+                ReleaseReturn c => OrderReturnsDecider.DecideRelease(state, c, now),
+                SettleReturn c => OrderReturnsDecider.DecideSettle(state, c, now),
                 ReservationDue or WakeOrder => Done, // the entity acts on its stock; the order's own state does not change
                 _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown order command"),
             };
@@ -552,6 +555,7 @@ public static class OrderDecider
             x.RefundId, r => r with { Status = RefundStatus.Failed, FailureReason = x.Reason }, x.At),
         RefundRestocked x => s with { Refunds = s.Refunds.Select(r => r.RefundId == x.RefundId ? r with { Restocked = true } : r).ToImmutableArray() },
         ShipmentRecorded or ShipmentMoved or ShipmentDelivered or ShipmentReturnedToSender => FulfilmentDecider.Evolve(s, e),
+        ReturnRegistered or ReturnReleased or ReturnSettled => OrderReturnsDecider.Evolve(s, e),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
     };
 

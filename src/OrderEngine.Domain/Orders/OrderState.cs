@@ -105,6 +105,9 @@ public sealed record OrderState(
     /// <summary>What the order shipped, in the order it shipped it.</summary>
     public ImmutableArray<ShipmentRecord> Shipments { get; init; } = [];
 
+    /// <summary>The returns of the order's delivered goods (see <see cref="OrderReturnsDecider"/>).</summary>
+    public ImmutableArray<OrderReturnRecord> Returns { get; init; } = [];
+
     public static OrderState Initial(string orderId) =>
         new(orderId, OrderStatus.None, null, [], null, false, [], default, [], [], [], ImmutableHashSet<ProviderEventId>.Empty);
 

@@ -32,6 +32,9 @@ public sealed record OrderView(
     Fulfilment Fulfilment,
     ImmutableArray<ShipmentRecord> Shipments)
 {
+    /// <summary>The order's returns: units held, value, how each was paid out.</summary>
+    public ImmutableArray<OrderReturnRecord> Returns { get; init; } = [];
+
     public static OrderView From(OrderState s)
     {
         var p = s.Placement ?? throw new InvalidOperationException($"order {s.OrderId} was never placed");
@@ -48,6 +51,6 @@ public sealed record OrderView(
         // PlacedAt is the channel's own order time where it gave one; ReceivedAt is when the engine took the order in.
         return new OrderView(s.OrderId, s.ViewStatus, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
             p.PlacedAt ?? p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod, s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable,
-            p.Charges, p.ExternalId, p.At, s.Fulfilment, s.Shipments);
+            p.Charges, p.ExternalId, p.At, s.Fulfilment, s.Shipments) { Returns = s.Returns };
     }
 }
