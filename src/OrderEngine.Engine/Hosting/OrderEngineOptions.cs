@@ -32,6 +32,7 @@ public sealed class OrderEngineOptions
     public ClusterOptions Cluster { get; set; } = new();
     public ReviewOptions Review { get; set; } = new();
     public PaymentOptions Payments { get; set; } = new();
+    public Returns.ReturnsOptions Returns { get; set; } = new();
 
     /// <summary>How long an idle stock or customer entity stays in memory before it passivates (it is recovered from the journal on its next message).</summary>
     public TimeSpan EntityIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);

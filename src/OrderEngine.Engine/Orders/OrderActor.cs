@@ -164,7 +164,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case PlaceOrder or ConfirmPayment or CancelOrder or RecordProviderPayment or RecordRefundOutcome or ReviewOrder or RequestRefund
-                or RecordShipment or RecordParcelOutcome:
+                or RecordShipment or RecordParcelOutcome or RegisterReturn or ReleaseReturn or SettleReturn:
                 OnClientCommand((IOrderCommand)message);
                 break;
             case GetOrder:
