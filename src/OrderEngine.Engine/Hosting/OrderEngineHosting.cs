@@ -193,7 +193,7 @@ public static class OrderEngineHosting
         builder.WithShardRegion<ReturnRegion>(
             "return",
             (_, registry, _) => entityId => Returns.ReturnActor.Props(entityId,
-                new Returns.ReturnCollaborators(registry.Get<OrderRegion>(), registry.Get<StockRegion>(), options.Returns.ToRules(), options.AskTimeout,
+                new Returns.ReturnCollaborators(registry.Get<OrderRegion>(), registry.Get<StockRegion>(), options.Returns.ToRules(), options.AskTimeout / 2,
                     options.Orders.RetryInterval, options.Orders.MaxRetryInterval),
                 options.EntityIdleTimeout, clock),
             new ReturnMessageExtractor(options.Cluster.ShardCount),
