@@ -9,6 +9,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Serialization;
@@ -24,6 +25,12 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
 
     private static readonly OrderPlaced SamplePlaced = new("o1", "web", "c-1", "EUR",
         [new OrderLine("A-1", 2, 9.99m, 19.98m), new OrderLine("B-2", 1, 0.01m, 0.01m)], 19.99m, SampleAddress, T.AddMinutes(15), T);
+
+    private static readonly RequestReturn SampleReturnRequest = new("o1", "ret-1", [new ReturnLine("A-1", 2)], "too small", ReturnResolution.Exchange,
+        [new OrderLineRequest("A-2", 1, 12.5m)]);
+
+    private static readonly ReturnRequested SampleReturnRequested = new("o1", "ret-1", [new ReturnLine("A-1", 2)], "too small", ReturnResolution.Exchange,
+        [new OrderLineRequest("A-2", 1, 12.5m)], 19.98m, "EUR", T);
 
     /// <summary>One realistic instance of every message type, with every optional field set.</summary>
     public static IEnumerable<object> Samples()
@@ -142,6 +149,37 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
                     new TrackingUpdateRecorded("p1", "JJD0001", "sandbox", "evt_9", ParcelStatus.InTransit, T, T.AddDays(1), "Leipzig", "sorted", T)]).ToView()
                 : null!, Repeat: true),
             new ParcelRefused("p1", new ParcelRejection(ParcelRejectionCode.NotFound, "parcel p1 is not known")),
+            new RegisterReturn("o1", "ret-1", [new ReturnLine("A-1", 2)], 30),
+            new ReleaseReturn("o1", "ret-1"),
+            new SettleReturn("o1", "ret-1", "e1", 12.5m),
+            new ReturnRegistered("o1", "ret-1", [new ReturnLine("A-1", 2)], 19.98m, T),
+            new ReturnReleased("o1", "ret-1", T),
+            new ReturnSettled("o1", "ret-1", 7.48m, "r-ret", 12.5m, "x-ret", "e1", T),
+            new OrderAccepted("o1", state.ToView() with { Returns = [new OrderReturnRecord("ret-1", [new ReturnLine("A-1", 2)], 19.98m, false, true, 7.48m, 12.5m, "e1", T)] }),
+            SampleReturnRequest,
+            new ConfirmReturnRequest("o1", "ret-1", SampleReturnRequest, 19.98m, "EUR"),
+            new ApproveReturn("o1", "ret-1", "ops"),
+            new RejectReturn("o1", "ret-1", "ops", "worn"),
+            new RecordReturnShipment("o1", "ret-1", "dhl", "RET-1"),
+            new MarkReturnReceived("o1", "ret-1", "wh-1"),
+            new InspectReturn("o1", "ret-1", [new InspectedLine("A-1", 1, 1)], "wh-1"),
+            new MarkReturnRestocked("o1", "ret-1"),
+            new ResolveReturn("o1", "ret-1", "ops"),
+            new ConfirmReturnResolved("o1", "ret-1", 7.48m, 12.5m, "e1"),
+            new GetReturn("o1", "ret-1"),
+            SampleReturnRequested,
+            new ReturnApproved("o1", "ret-1", "ops", T),
+            new ReturnRejected("o1", "ret-1", "ops", "worn", T),
+            new ReturnShipped("o1", "ret-1", "dhl", "RET-1", T),
+            new ReturnReceived("o1", "ret-1", "wh-1", T),
+            new ReturnInspected("o1", "ret-1", [new InspectedLine("A-1", 1, 1)], "wh-1", T),
+            new ReturnRestocked("o1", "ret-1", T),
+            new ReturnResolved("o1", "ret-1", 7.48m, 12.5m, "e1", "system", T),
+            new ReturnAccepted("o1", "ret-1", ReturnDecider.Fold(ReturnState.Initial("o1", "ret-1"),
+                [SampleReturnRequested, new ReturnApproved("o1", "ret-1", "ops", T), new ReturnShipped("o1", "ret-1", "dhl", "RET-1", T),
+                 new ReturnReceived("o1", "ret-1", "wh-1", T), new ReturnInspected("o1", "ret-1", [new InspectedLine("A-1", 1, 1)], "wh-1", T),
+                 new ReturnResolved("o1", "ret-1", 7.48m, 12.5m, "e1", "system", T)]).ToView(), Repeat: true),
+            new ReturnRefused("o1", "ret-1", new OrderRejection(OrderRejectionCode.Invalid, "bad", [new FieldError("lines[0].quantity", "too many")])),
         ];
     }
 
