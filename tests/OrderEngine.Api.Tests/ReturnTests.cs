@@ -86,6 +86,8 @@ public sealed class ReturnTests(SandboxEngineFixture engine) : IClassFixture<San
         var refund = Assert.Single(order.Refunds());
         Assert.Equal((8.50m, "sandbox", $"return ret-1"), (refund.Dec("amount"), refund.Str("provider"), refund.Str("reason")));
         Assert.Equal(3.50m, order.Dec("refundable"));
+        var held = Assert.Single(order.GetProperty("returns").EnumerateArray().ToArray());
+        Assert.Equal(("ret-1", 8.50m, true), (held.Str("returnId"), held.Dec("refunded"), held.GetProperty("settled").GetBoolean()));
 
         // Repeats change nothing: the same answer, no second refund, no second restock.
         await Step(o.Id, "ret-1", "resolve", new { by = "ops" }, "resolved");
@@ -141,6 +143,7 @@ public sealed class ReturnTests(SandboxEngineFixture engine) : IClassFixture<San
         { "no reason", """{"returnId":"r-1","resolution":"refund","lines":[{"sku":"{a}","quantity":1}]}""", ["reason"] },
         { "unknown resolution", """{"returnId":"r-1","reason":"x","resolution":"credit","lines":[{"sku":"{a}","quantity":1}]}""", ["resolution"] },
         { "exchange without replacement", """{"returnId":"r-1","reason":"x","resolution":"exchange","lines":[{"sku":"{a}","quantity":1}]}""", ["replacement"] },
+        { "replacement price finer than the currency", """{"returnId":"r-1","reason":"x","resolution":"exchange","lines":[{"sku":"{a}","quantity":1}],"replacement":[{"sku":"{a}","quantity":1,"unitPrice":1.005}]}""", ["replacement[0].unitPrice"] },
         { "refund with replacement", """{"returnId":"r-1","reason":"x","resolution":"refund","lines":[{"sku":"{a}","quantity":1}],"replacement":[{"sku":"{a}","quantity":1,"unitPrice":1}]}""", ["replacement"] },
     };
 

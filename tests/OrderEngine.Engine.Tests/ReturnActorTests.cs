@@ -25,9 +25,10 @@ public sealed class ReturnActorTests() : TestKit(TestConfig.WithTestJournal)
     private static RequestReturn Request(string orderId) =>
         new(orderId, "rma-1", [new ReturnLine("A-1", 2), new ReturnLine("B-1", 1)], "too small", ReturnResolution.Refund, []);
 
+    // Retries are far apart here: what is resent is resent by the restart, not by a timer racing the assertions.
     private IActorRef Start(string orderId, TestProbe orders, TestProbe stock) =>
         Sys.ActorOf(ReturnActor.Props(ReturnDecider.EntityIdOf(orderId, "rma-1"),
-            new ReturnCollaborators(orders.Ref, stock.Ref, ReturnRules.Default, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(1)),
+            new ReturnCollaborators(orders.Ref, stock.Ref, ReturnRules.Default, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(40)),
             TimeSpan.FromMinutes(1), TimeProvider.System));
 
     private void Restart(ref IActorRef entity, string orderId, TestProbe orders, TestProbe stock)

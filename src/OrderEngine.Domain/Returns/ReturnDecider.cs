@@ -245,6 +245,21 @@ public static class ReturnDecider
             PaidAtChannel: paid, ExternalId: "exchange:" + s.ReturnId);
     }
 
+    /// <summary>
+    /// What is wrong with an exchange's replacement as an order of <paramref name="original"/>'s channel, customer and
+    /// currency (null: nothing), checked before the order holds the units and again before any money moves.
+    /// </summary>
+    public static OrderRejection? ValidateReplacement(RequestReturn request, OrderView original, OrderRules rules)
+    {
+        if (request.Resolution != ReturnResolution.Exchange) return null;
+        var place = new PlaceOrder(ExchangeOrderIdOf(request.OrderId, request.ReturnId), original.Channel, original.CustomerId, original.Currency,
+            request.Replacement.IsDefault ? [] : request.Replacement, original.ShippingAddress, ExternalId: "exchange:" + request.ReturnId);
+        var errors = OrderDecider.Validate(place, rules)
+            .Select(e => e.Field.StartsWith("lines", StringComparison.Ordinal) ? e with { Field = "replacement" + e.Field["lines".Length..] } : e)
+            .ToList();
+        return errors.Count == 0 ? null : new OrderRejection(OrderRejectionCode.Invalid, errors.Count == 1 ? errors[0].Message : "the replacement is invalid", [.. errors]);
+    }
+
     /// <summary>The replacement's total at its unit prices.</summary>
     public static decimal ReplacementTotal(ReturnState s) => s.Request!.Replacement.Sum(l => l.Quantity * l.UnitPrice);
 

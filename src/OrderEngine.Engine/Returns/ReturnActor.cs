@@ -12,7 +12,11 @@ using OrderEngine.Engine.Sharding;
 namespace OrderEngine.Engine.Returns;
 
 /// <summary>What a return entity works with: the order and stock regions, its rules, and how long it waits for an order.</summary>
-public sealed record ReturnCollaborators(IActorRef Orders, IActorRef Stock, ReturnRules Rules, TimeSpan AskTimeout, TimeSpan RetryInterval, TimeSpan MaxRetryInterval);
+public sealed record ReturnCollaborators(IActorRef Orders, IActorRef Stock, ReturnRules Rules, TimeSpan AskTimeout, TimeSpan RetryInterval, TimeSpan MaxRetryInterval)
+{
+    /// <summary>The rules an exchange's replacement order must meet (the order entities' own).</summary>
+    public OrderRules OrderRules { get; init; } = OrderRules.Default;
+}
 
 /// <summary>
 /// One return: a thin shell over <see cref="ReturnDecider"/>. What touches the order's goods and money is asked of the
@@ -128,7 +132,8 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
                 sender.Tell(new ReturnRefused(command.OrderId, command.ReturnId, problem));
                 return;
             }
-            AskOrder(new RegisterReturn(request.OrderId, request.ReturnId, request.Lines, _with.Rules.WindowDays), command, sender, Step.Register);
+            if (request.Resolution == ReturnResolution.Exchange) AskOrder(new GetOrder(request.OrderId), command, sender, Step.CheckRequest);
+            else AskOrder(new RegisterReturn(request.OrderId, request.ReturnId, request.Lines, _with.Rules.WindowDays), command, sender, Step.Register);
             return;
         }
         var decision = ReturnDecider.Decide(state, command, _clock.GetUtcNow(), _with.Rules);
@@ -143,6 +148,11 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
             {
                 // Paid out at the order first (its rules for money), then — for an exchange — the replacement is placed.
                 var exchange = state.Request!.Resolution == ReturnResolution.Exchange;
+                if (exchange)
+                {
+                    AskOrder(new GetOrder(state.OrderId), command, sender, Step.CheckResolve);
+                    return;
+                }
                 AskOrder(new SettleReturn(state.OrderId, state.ReturnId,
                     exchange ? ReturnDecider.ExchangeOrderIdOf(state.OrderId, state.ReturnId) : null,
                     exchange ? ReturnDecider.ReplacementTotal(state) : null), command, sender, Step.Settle);
@@ -177,6 +187,8 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
 
     private enum Step
     {
+        CheckRequest,
+        CheckResolve,
         Register,
         Release,
         Settle,
@@ -185,7 +197,7 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
 
     private sealed record OrderAnswer(Step Step, IReturnCommand Command, IActorRef Sender, IOrderReply? Reply, Exception? Error);
 
-    private void AskOrder(IOrderCommand ask, IReturnCommand command, IActorRef sender, Step step)
+    private void AskOrder(IOrderMessage ask, IReturnCommand command, IActorRef sender, Step step)
     {
         _busy = true;
         _with.Orders.Ask<IOrderReply>(ask, _with.AskTimeout).PipeTo(Self,
@@ -218,6 +230,23 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
         var now = _clock.GetUtcNow();
         switch (a.Step)
         {
+            case Step.CheckRequest or Step.CheckResolve:
+            {
+                var request = a.Step == Step.CheckRequest ? (RequestReturn)c : ToRequest(state.Request!);
+                if (ReturnDecider.ValidateReplacement(request, accepted.View, _with.OrderRules) is { } invalid)
+                {
+                    a.Sender.Tell(new ReturnRefused(c.OrderId, c.ReturnId, invalid));
+                    Done();
+                    return;
+                }
+                // Still waiting: the next question goes to the order at once.
+                if (a.Step == Step.CheckRequest)
+                    AskOrder(new RegisterReturn(c.OrderId, c.ReturnId, request.Lines, _with.Rules.WindowDays), c, a.Sender, Step.Register);
+                else
+                    AskOrder(new SettleReturn(c.OrderId, c.ReturnId, ReturnDecider.ExchangeOrderIdOf(c.OrderId, c.ReturnId), ReturnDecider.ReplacementTotal(state)),
+                        c, a.Sender, Step.Settle);
+                return;
+            }
             case Step.Register:
             {
                 var record = accepted.View.Returns.First(r => r.ReturnId == c.ReturnId);
@@ -246,6 +275,8 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
                 return;
         }
     }
+
+    private static RequestReturn ToRequest(ReturnRequested r) => new(r.OrderId, r.ReturnId, r.Lines, r.Reason, r.Resolution, r.Replacement);
 
     private void Write(IReturnMessage c, Decision<IReturnEvent, OrderRejection> decision, IActorRef sender)
     {
