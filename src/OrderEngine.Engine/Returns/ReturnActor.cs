@@ -147,15 +147,9 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
             if (command is ResolveReturn && state.Status == ReturnStatus.Inspected)
             {
                 // Paid out at the order first (its rules for money), then — for an exchange — the replacement is placed.
-                var exchange = state.Request!.Resolution == ReturnResolution.Exchange;
-                if (exchange)
-                {
-                    AskOrder(new GetOrder(state.OrderId), command, sender, Step.CheckResolve);
-                    return;
-                }
-                AskOrder(new SettleReturn(state.OrderId, state.ReturnId,
-                    exchange ? ReturnDecider.ExchangeOrderIdOf(state.OrderId, state.ReturnId) : null,
-                    exchange ? ReturnDecider.ReplacementTotal(state) : null), command, sender, Step.Settle);
+                // An exchange's replacement is checked against the order first, so no money moves for one that cannot be placed.
+                if (state.Request!.Resolution == ReturnResolution.Exchange) AskOrder(new GetOrder(state.OrderId), command, sender, Step.CheckResolve);
+                else AskOrder(new SettleReturn(state.OrderId, state.ReturnId, null, null), command, sender, Step.Settle);
                 return;
             }
             sender.Tell(new ReturnAccepted(state.OrderId, state.ReturnId, state.ToView(), Repeat: true));
