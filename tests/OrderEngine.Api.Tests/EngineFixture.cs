@@ -19,6 +19,9 @@ public class EngineFixture : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>The engine's services, for a test that must send an entity what no endpoint sends (a carrier's delivery).</summary>
+    public IServiceProvider Services => _factory!.Services;
+
     /// <summary>Settings on top of the per-class database and the free remoting port.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 

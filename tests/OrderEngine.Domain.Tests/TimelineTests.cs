@@ -40,6 +40,9 @@ public class TimelineTests
         (new ShipmentReturnedToSender(OrderId, "sh-1", T0, At), "carrier", "shipment sh-1 returned to sender at 2025-03-01T12:00:00.0000000+00:00"),
         (new ShippingMethodChosen(OrderId, new ShippingMethods.ShippingChoice("standard", ShippingMethods.ShippingKind.Standard, "DHL", 4.90m, "EUR", null, null,
             "cheapest eligible", "ann"), At), "operator:ann", "shipping method standard: cheapest eligible"),
+        (new ReturnRegistered(OrderId, "rma-1", [new ReturnLine("SKU-A", 2)], 19.98m, At), "return:rma-1", "return rma-1 holds 2 x SKU-A (value 19.98)"),
+        (new ReturnReleased(OrderId, "rma-1", At), "return:rma-1", "return rma-1 rejected: its units are returnable again"),
+        (new ReturnSettled(OrderId, "rma-1", 7.98m, "r-1", 12m, "x-1", "ex-1", At), "return:rma-1", "return rma-1 exchanged for order ex-1: credit 12, refunded 7.98"),
     ];
 
     public static TheoryData<string> EventTypes() => [.. Cases.Select(c => c.Event.GetType().Name)];

@@ -10,6 +10,7 @@ using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Products;
 using OrderEngine.Domain.ShippingMethods;
@@ -36,6 +37,11 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
         new CaseActionRequested("case-1", "a-1", CaseActionType.Refund, "r-1", 5m, [], "alice", null, T),
         new CaseActionCompleted("case-1", "a-1", CaseActionOutcome.Accepted, "refund r-1 requested", T),
     ];
+    private static readonly RequestReturn SampleReturnRequest = new("o1", "ret-1", [new ReturnLine("A-1", 2)], "too small", ReturnResolution.Exchange,
+        [new OrderLineRequest("A-2", 1, 12.5m)]);
+
+    private static readonly ReturnRequested SampleReturnRequested = new("o1", "ret-1", [new ReturnLine("A-1", 2)], "too small", ReturnResolution.Exchange,
+        [new OrderLineRequest("A-2", 1, 12.5m)], 19.98m, "EUR", T);
 
     /// <summary>One realistic instance of every message type, with every optional field set.</summary>
     public static IEnumerable<object> Samples()
@@ -188,6 +194,37 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new CaseReopened("case-1", "still blue", "alice", T),
             new CaseAccepted("case-1", CaseDecider.Fold(CaseState.Initial("case-1"), SampleCaseEvents).ToView(T), Repeat: true),
             new CaseRefused("case-1", new CaseRejection(CaseRejectionCode.Invalid, "bad", [new FieldError("type", "unknown")])),
+            new RegisterReturn("o1", "ret-1", [new ReturnLine("A-1", 2)], 30),
+            new ReleaseReturn("o1", "ret-1"),
+            new SettleReturn("o1", "ret-1", "e1", 12.5m),
+            new ReturnRegistered("o1", "ret-1", [new ReturnLine("A-1", 2)], 19.98m, T),
+            new ReturnReleased("o1", "ret-1", T),
+            new ReturnSettled("o1", "ret-1", 7.48m, "r-ret", 12.5m, "x-ret", "e1", T),
+            new OrderAccepted("o1", state.ToView() with { Returns = [new OrderReturnRecord("ret-1", [new ReturnLine("A-1", 2)], 19.98m, false, true, 7.48m, 12.5m, "e1", T)] }),
+            SampleReturnRequest,
+            new ConfirmReturnRequest("o1", "ret-1", SampleReturnRequest, 19.98m, "EUR"),
+            new ApproveReturn("o1", "ret-1", "ops"),
+            new RejectReturn("o1", "ret-1", "ops", "worn"),
+            new RecordReturnShipment("o1", "ret-1", "dhl", "RET-1"),
+            new MarkReturnReceived("o1", "ret-1", "wh-1"),
+            new InspectReturn("o1", "ret-1", [new InspectedLine("A-1", 1, 1)], "wh-1"),
+            new MarkReturnRestocked("o1", "ret-1"),
+            new ResolveReturn("o1", "ret-1", "ops"),
+            new ConfirmReturnResolved("o1", "ret-1", 7.48m, 12.5m, "e1"),
+            new GetReturn("o1", "ret-1"),
+            SampleReturnRequested,
+            new ReturnApproved("o1", "ret-1", "ops", T),
+            new ReturnRejected("o1", "ret-1", "ops", "worn", T),
+            new ReturnShipped("o1", "ret-1", "dhl", "RET-1", T),
+            new ReturnReceived("o1", "ret-1", "wh-1", T),
+            new ReturnInspected("o1", "ret-1", [new InspectedLine("A-1", 1, 1)], "wh-1", T),
+            new ReturnRestocked("o1", "ret-1", T),
+            new ReturnResolved("o1", "ret-1", 7.48m, 12.5m, "e1", "system", T),
+            new ReturnAccepted("o1", "ret-1", ReturnDecider.Fold(ReturnState.Initial("o1", "ret-1"),
+                [SampleReturnRequested, new ReturnApproved("o1", "ret-1", "ops", T), new ReturnShipped("o1", "ret-1", "dhl", "RET-1", T),
+                 new ReturnReceived("o1", "ret-1", "wh-1", T), new ReturnInspected("o1", "ret-1", [new InspectedLine("A-1", 1, 1)], "wh-1", T),
+                 new ReturnResolved("o1", "ret-1", 7.48m, 12.5m, "e1", "system", T)]).ToView(), Repeat: true),
+            new ReturnRefused("o1", "ret-1", new OrderRejection(OrderRejectionCode.Invalid, "bad", [new FieldError("lines[0].quantity", "too many")])),
         ];
     }
 

@@ -31,6 +31,9 @@ public static class OrderDecider
                 MarkShipmentMoved c => FulfilmentDecider.DecideMoved(state, c, now),
                 ChooseShippingMethod c => ShippingMethodDecider.DecideChoose(state, c, now),
                 OverrideShippingMethod c => ShippingMethodDecider.DecideOverride(state, c, now),
+                RegisterReturn c => OrderReturnsDecider.DecideRegister(state, c, now),
+                ReleaseReturn c => OrderReturnsDecider.DecideRelease(state, c, now),
+                SettleReturn c => OrderReturnsDecider.DecideSettle(state, c, now),
                 ReservationDue or WakeOrder => Done, // the entity acts on its stock; the order's own state does not change
                 _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown order command"),
             };
@@ -555,6 +558,7 @@ public static class OrderDecider
         RefundRestocked x => s with { Refunds = s.Refunds.Select(r => r.RefundId == x.RefundId ? r with { Restocked = true } : r).ToImmutableArray() },
         ShipmentRecorded or ShipmentMoved or ShipmentDelivered or ShipmentReturnedToSender => FulfilmentDecider.Evolve(s, e),
         ShippingMethodChosen x => ShippingMethodDecider.Evolve(s, x),
+        ReturnRegistered or ReturnReleased or ReturnSettled => OrderReturnsDecider.Evolve(s, e),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
     };
 

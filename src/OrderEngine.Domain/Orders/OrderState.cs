@@ -124,6 +124,8 @@ public sealed record OrderState(
     /// </summary>
     public static bool IsRefundedByHand(string? provider) =>
         provider is not null && (provider.StartsWith("channel:", StringComparison.Ordinal) || provider == FulfilmentDecider.CashOnDeliveryProvider);
+    /// <summary>The returns of the order's delivered goods (see <see cref="OrderReturnsDecider"/>).</summary>
+    public ImmutableArray<OrderReturnRecord> Returns { get; init; } = [];
 
     public static OrderState Initial(string orderId) =>
         new(orderId, OrderStatus.None, null, [], null, false, [], default, [], [], [], ImmutableHashSet<ProviderEventId>.Empty);

@@ -15,6 +15,9 @@ public static class OrderTimeline
         ShipmentRecorded => "warehouse",
         ShippingMethodChosen x => x.Choice.ChosenBy is { } by ? "operator:" + by : "system",
         ShipmentDelivered or ShipmentReturnedToSender => "carrier",
+        ReturnRegistered x => "return:" + x.ReturnId,
+        ReturnReleased x => "return:" + x.ReturnId,
+        ReturnSettled x => "return:" + x.ReturnId,
         RefundSucceeded x => RefundOutcomeBy(x.Provider, x.EventId),
         RefundFailed x => RefundOutcomeBy(x.Provider, x.EventId),
         _ => "system",
@@ -57,6 +60,10 @@ public static class OrderTimeline
         ShipmentMoved x => $"units of shipment {x.ShipmentId} back on hand",
         ShipmentDelivered x => $"shipment {x.ShipmentId} delivered at {x.DeliveredAt:O}",
         ShipmentReturnedToSender x => $"shipment {x.ShipmentId} returned to sender at {x.ReturnedAt:O}",
+        ReturnRegistered x => $"return {x.ReturnId} holds " + string.Join(", ", x.Lines.Select(l => $"{l.Quantity} x {l.Sku}")) + $" (value {x.Value})",
+        ReturnReleased x => $"return {x.ReturnId} rejected: its units are returnable again",
+        ReturnSettled { ExchangeOrderId: null } x => $"return {x.ReturnId} refunded {x.Refunded}",
+        ReturnSettled x => $"return {x.ReturnId} exchanged for order {x.ExchangeOrderId}: credit {x.Credit}, refunded {x.Refunded}",
         _ => e.GetType().Name,
     };
 }

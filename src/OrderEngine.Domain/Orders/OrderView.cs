@@ -33,6 +33,9 @@ public sealed record OrderView(
     ImmutableArray<ShipmentRecord> Shipments,
     ShippingMethods.ShippingChoice? ShippingMethod = null)
 {
+    /// <summary>The order's returns: units held, value, how each was paid out.</summary>
+    public ImmutableArray<OrderReturnRecord> Returns { get; init; } = [];
+
     public static OrderView From(OrderState s)
     {
         var p = s.Placement ?? throw new InvalidOperationException($"order {s.OrderId} was never placed");
@@ -50,6 +53,6 @@ public sealed record OrderView(
         return new OrderView(s.OrderId, s.ViewStatus, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
             p.PlacedAt ?? p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod,
             s.ShippingHeld ? s.HoldReasons.Add("shipping: " + s.ShippingMethod!.Reason) : s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable,
-            p.Charges, p.ExternalId, p.At, s.Fulfilment, s.Shipments, s.ShippingMethod);
+            p.Charges, p.ExternalId, p.At, s.Fulfilment, s.Shipments, s.ShippingMethod) { Returns = s.Returns };
     }
 }

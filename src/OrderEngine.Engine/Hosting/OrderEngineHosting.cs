@@ -204,6 +204,14 @@ public static class OrderEngineHosting
                 options.Orders.RetryInterval, options.Orders.MaxRetryInterval, clock),
             new ParcelMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
+        builder.WithShardRegion<ReturnRegion>(
+            "return",
+            (_, registry, _) => entityId => Returns.ReturnActor.Props(entityId,
+                new Returns.ReturnCollaborators(registry.Get<OrderRegion>(), registry.Get<StockRegion>(), options.Returns.ToRules(), options.AskTimeout / 2,
+                    options.Orders.RetryInterval, options.Orders.MaxRetryInterval) { OrderRules = rules },
+                options.EntityIdleTimeout, clock),
+            new ReturnMessageExtractor(options.Cluster.ShardCount),
+            shardOptions);
         builder.WithShardRegion<CustomerRegion>(
             "customer",
             (_, _, _) => _ => CustomerActivityActor.Props(),

@@ -177,7 +177,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case PlaceOrder or ConfirmPayment or CancelOrder or RecordProviderPayment or RecordRefundOutcome or ReviewOrder or RequestRefund
-                or RecordShipment or RecordParcelOutcome or OverrideShippingMethod:
+                or RecordShipment or RecordParcelOutcome or OverrideShippingMethod or RegisterReturn or ReleaseReturn or SettleReturn:
                 OnClientCommand((IOrderCommand)message);
                 break;
             case GetOrder:

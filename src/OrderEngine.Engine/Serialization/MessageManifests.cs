@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Products;
 using OrderEngine.Domain.ShippingMethods;
@@ -150,6 +151,33 @@ public static class MessageManifests
             (typeof(ChooseShippingMethod), "order.choose-shipping-method", c.ChooseShippingMethod),
             (typeof(OverrideShippingMethod), "order.override-shipping-method", c.OverrideShippingMethod),
             (typeof(ShippingMethodChosen), "order.shipping-method-chosen", c.ShippingMethodChosen),
+            (typeof(RegisterReturn), "order.register-return", c.RegisterReturn),
+            (typeof(ReleaseReturn), "order.release-return", c.ReleaseReturn),
+            (typeof(SettleReturn), "order.settle-return", c.SettleReturn),
+            (typeof(ReturnRegistered), "order.return-registered", c.ReturnRegistered),
+            (typeof(ReturnReleased), "order.return-released", c.ReturnReleased),
+            (typeof(ReturnSettled), "order.return-settled", c.ReturnSettled),
+            (typeof(RequestReturn), "return.request", c.RequestReturn),
+            (typeof(ConfirmReturnRequest), "return.confirm-request", c.ConfirmReturnRequest),
+            (typeof(ApproveReturn), "return.approve", c.ApproveReturn),
+            (typeof(RejectReturn), "return.reject", c.RejectReturn),
+            (typeof(RecordReturnShipment), "return.record-shipment", c.RecordReturnShipment),
+            (typeof(MarkReturnReceived), "return.mark-received", c.MarkReturnReceived),
+            (typeof(InspectReturn), "return.inspect", c.InspectReturn),
+            (typeof(MarkReturnRestocked), "return.mark-restocked", c.MarkReturnRestocked),
+            (typeof(ResolveReturn), "return.resolve", c.ResolveReturn),
+            (typeof(ConfirmReturnResolved), "return.confirm-resolved", c.ConfirmReturnResolved),
+            (typeof(GetReturn), "return.get", c.GetReturn),
+            (typeof(ReturnRequested), "return.requested", c.ReturnRequested),
+            (typeof(ReturnApproved), "return.approved", c.ReturnApproved),
+            (typeof(ReturnRejected), "return.rejected", c.ReturnRejected),
+            (typeof(ReturnShipped), "return.shipped", c.ReturnShipped),
+            (typeof(ReturnReceived), "return.received", c.ReturnReceived),
+            (typeof(ReturnInspected), "return.inspected", c.ReturnInspected),
+            (typeof(ReturnRestocked), "return.restocked", c.ReturnRestocked),
+            (typeof(ReturnResolved), "return.resolved", c.ReturnResolved),
+            (typeof(ReturnAccepted), "return.accepted", c.ReturnAccepted),
+            (typeof(ReturnRefused), "return.refused", c.ReturnRefused),
             (typeof(StopEntity), "entity.stop", c.StopEntity),
             (typeof(PutProduct), "product.put", c.PutProduct),
             (typeof(GetProduct), "product.get", c.GetProduct),

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Products;
 using OrderEngine.Domain.ShippingMethods;
@@ -67,6 +68,34 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(CheckReservable))]
 [JsonSerializable(typeof(StockCheckAnswer))]
 [JsonSerializable(typeof(StockAvailabilityChanged))]
+// returns
+[JsonSerializable(typeof(RegisterReturn))]
+[JsonSerializable(typeof(ReleaseReturn))]
+[JsonSerializable(typeof(SettleReturn))]
+[JsonSerializable(typeof(ReturnRegistered))]
+[JsonSerializable(typeof(ReturnReleased))]
+[JsonSerializable(typeof(ReturnSettled))]
+[JsonSerializable(typeof(RequestReturn))]
+[JsonSerializable(typeof(ConfirmReturnRequest))]
+[JsonSerializable(typeof(ApproveReturn))]
+[JsonSerializable(typeof(RejectReturn))]
+[JsonSerializable(typeof(RecordReturnShipment))]
+[JsonSerializable(typeof(MarkReturnReceived))]
+[JsonSerializable(typeof(InspectReturn))]
+[JsonSerializable(typeof(MarkReturnRestocked))]
+[JsonSerializable(typeof(ResolveReturn))]
+[JsonSerializable(typeof(ConfirmReturnResolved))]
+[JsonSerializable(typeof(GetReturn))]
+[JsonSerializable(typeof(ReturnRequested))]
+[JsonSerializable(typeof(ReturnApproved))]
+[JsonSerializable(typeof(ReturnRejected))]
+[JsonSerializable(typeof(ReturnShipped))]
+[JsonSerializable(typeof(ReturnReceived))]
+[JsonSerializable(typeof(ReturnInspected))]
+[JsonSerializable(typeof(ReturnRestocked))]
+[JsonSerializable(typeof(ReturnResolved))]
+[JsonSerializable(typeof(ReturnAccepted))]
+[JsonSerializable(typeof(ReturnRefused))]
 // customers
 [JsonSerializable(typeof(NoteCustomerOrder))]
 [JsonSerializable(typeof(CustomerOrderCount))]

@@ -36,6 +36,16 @@ public sealed class ParcelMessageExtractor(int shardCount) : HashCodeMessageExtr
     public override string? EntityId(object message) => message is Domain.Shipments.IParcelMessage m ? m.ParcelId : null;
 }
 
+/// <summary>Routes return messages by the return's entity id (derived from its order and return id).</summary>
+public sealed class ReturnMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) =>
+        message is Domain.Returns.IReturnMessage m ? Domain.Returns.ReturnDecider.EntityIdOf(m.OrderId, m.ReturnId) : null;
+}
+
+/// <summary>Registry key for the return shard region (inject <c>IRequiredActor&lt;ReturnRegion&gt;</c>).</summary>
+public sealed class ReturnRegion;
+
 /// <summary>Registry key for the parcel shard region (inject <c>IRequiredActor&lt;ParcelRegion&gt;</c>).</summary>
 public sealed class ParcelRegion;
 
