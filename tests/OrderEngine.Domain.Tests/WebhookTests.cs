@@ -84,6 +84,9 @@ public class WebhookEventMappingTests
         Assert.Equal(OutboundEventTypes.OrderDelivered, Single(new ShipmentDelivered("o1", "sh-1", Min(4), Min(5))).Type);
         var returned = Single(new ShipmentReturnedToSender("o1", "sh-2", Min(4), Min(5)));
         Assert.Equal((OutboundEventTypes.OrderReturned, "returnedToSender"), (returned.Type, Data(returned).GetProperty("reason").GetString()));
+        var settled = Single(new ReturnSettled("o1", "rma-1", 8.50m, "rf-1", 0m, "", null, Min(6)));
+        Assert.Equal((OutboundEventTypes.OrderReturned, "rma-1", 8.50m),
+            (settled.Type, Data(settled).GetProperty("returnId").GetString(), Data(settled).GetProperty("refunded").GetDecimal()));
         // The order's own bookkeeping of stock movements is not an event for subscribers.
         Assert.Empty(OutboundEvents.From(Pid, 9, new ShipmentMoved("o1", "sh-1", ShipmentMovement.Left, Min(3))));
     }

@@ -116,7 +116,15 @@ public static class OutboundEvents
                 ["shipmentId"] = d.ShipmentId,
                 ["deliveredAt"] = d.DeliveredAt,
             })],
-            // Goods that came back: a parcel the carrier returned to sender.
+            // Goods that came back: a customer's return, once it is settled (refunded, or exchanged for a linked order) …
+            ReturnSettled r => [One(OutboundEventTypes.OrderReturned, r.OrderId, r.At, new JsonObject
+            {
+                ["returnId"] = r.ReturnId,
+                ["reason"] = "return",
+                ["refunded"] = r.Refunded,
+                ["exchangeOrderId"] = r.ExchangeOrderId,
+            })],
+            // … or a parcel the carrier returned to sender.
             ShipmentReturnedToSender r => [One(OutboundEventTypes.OrderReturned, r.OrderId, r.At, new JsonObject
             {
                 ["shipmentId"] = r.ShipmentId,
