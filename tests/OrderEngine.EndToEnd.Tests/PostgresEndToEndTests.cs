@@ -51,4 +51,8 @@ public sealed class PostgresEndToEndTests(PostgresFixture postgres, ITestOutputH
 
     [PostgresFact]
     public Task Webhooks_reach_a_loopback_subscriber_signed_and_survive_kill_9() => WebhooksReachASubscriberAndSurviveKillNineAsync();
+
+    [PostgresFact]
+    public Task A_channel_paid_order_is_shipped_delivered_returned_refunded_and_restocked_across_kill_9() =>
+        ChannelPaidOrderIsShippedDeliveredReturnedAndRefundedAcrossKillNineAsync();
 }
