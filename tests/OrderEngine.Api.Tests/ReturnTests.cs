@@ -200,4 +200,23 @@ public sealed class ReturnTests(SandboxEngineFixture engine) : IClassFixture<San
         using var unknownOrder = await _client.PostAsJsonAsync("/api/orders/o-none/returns/r-1/approve", new { by = "ops" });
         await AssertProblem(unknownOrder, HttpStatusCode.NotFound, "not-found");
     }
+
+    [Fact]
+    public async Task A_product_defined_as_not_returnable_is_refused_naming_its_line_and_nothing_is_held()
+    {
+        var o = await DeliveredOrder("ret-final");
+        using (var put = await _client.PutAsJsonAsync($"/api/products/{o.B}",
+                   new { name = "Earrings", weightKg = 0.1m, dimensions = new { lengthCm = 5, widthCm = 5, heightCm = 2 }, returnable = false }))
+            await ExpectStatus(put, HttpStatusCode.OK);
+        var before = (await _client.Order(o.Id)).GetProperty("returns").GetRawText();
+
+        using var refused = await _client.PostAsJsonAsync($"/api/orders/{o.Id}/returns",
+            new { returnId = "r-final", reason = "changed my mind", resolution = "refund", lines = new[] { new { sku = o.A, quantity = 1 }, new { sku = o.B, quantity = 1 } } });
+
+        var problem = await AssertValidationProblem(refused, "lines[1].sku");
+        Assert.Contains("not returnable", problem.GetRawText());
+        Assert.Equal(before, (await _client.Order(o.Id)).GetProperty("returns").GetRawText());
+        // The returnable product alone may come back.
+        await Requested(o, "r-ok", [new { sku = o.A, quantity = 1 }]);
+    }
 }

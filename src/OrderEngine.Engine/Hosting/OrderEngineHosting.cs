@@ -208,7 +208,7 @@ public static class OrderEngineHosting
             "return",
             (_, registry, _) => entityId => Returns.ReturnActor.Props(entityId,
                 new Returns.ReturnCollaborators(registry.Get<OrderRegion>(), registry.Get<StockRegion>(), options.Returns.ToRules(), options.AskTimeout / 2,
-                    options.Orders.RetryInterval, options.Orders.MaxRetryInterval) { OrderRules = rules },
+                    options.Orders.RetryInterval, options.Orders.MaxRetryInterval) { OrderRules = rules, Products = registry.Get<ProductRegion>() },
                 options.EntityIdleTimeout, clock),
             new ReturnMessageExtractor(options.Cluster.ShardCount),
             shardOptions);

@@ -5,6 +5,7 @@ using Akka.Event;
 using Akka.Persistence;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Products;
 using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
@@ -14,6 +15,12 @@ namespace OrderEngine.Engine.Returns;
 /// <summary>What a return entity works with: the order and stock regions, its rules, and how long it waits for an order.</summary>
 public sealed record ReturnCollaborators(IActorRef Orders, IActorRef Stock, ReturnRules Rules, TimeSpan AskTimeout, TimeSpan RetryInterval, TimeSpan MaxRetryInterval)
 {
+    /// <summary>
+    /// The product catalogue (the product region): a product defined with <c>returnable: false</c> is not returnable,
+    /// besides the SKUs the rules list. Null: the rules alone decide.
+    /// </summary>
+    public IActorRef? Products { get; init; }
+
     /// <summary>The rules an exchange's replacement order must meet (the order entities' own).</summary>
     public OrderRules OrderRules { get; init; } = OrderRules.Default;
 }
@@ -95,6 +102,9 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
             case StopEntity:
                 Context.Stop(Self);
                 return;
+            case ProductsKnown known:
+                OnProductsKnown(known);
+                return;
             case OrderAnswer answer:
                 OnOrderAnswer(answer);
                 return;
@@ -127,15 +137,63 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
         var state = StateFor(command);
         if (command is RequestReturn request && !state.Exists)
         {
-            if (ReturnDecider.Validate(state, request, _with.Rules) is { } problem)
+            if (_with.Products is { } products)
             {
-                sender.Tell(new ReturnRefused(command.OrderId, command.ReturnId, problem));
+                // The catalogue says which of the lines' products are not returnable; the request waits for it.
+                _busy = true;
+                NotReturnableAsync(products, request.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList(), _with.AskTimeout)
+                    .PipeTo(Self, success: skus => new ProductsKnown(request, sender, skus, null), failure: e => new ProductsKnown(request, sender, null, e));
                 return;
             }
-            if (request.Resolution == ReturnResolution.Exchange) AskOrder(new GetOrder(request.OrderId), command, sender, Step.CheckRequest);
-            else AskOrder(new RegisterReturn(request.OrderId, request.ReturnId, request.Lines, _with.Rules.WindowDays), command, sender, Step.Register);
+            StartRequest(request, sender, _with.Rules);
             return;
         }
+        Decide(command, state, sender);
+    }
+
+    private static async Task<ImmutableHashSet<string>> NotReturnableAsync(IActorRef products, IReadOnlyList<string> skus, TimeSpan timeout)
+    {
+        var answers = await Task.WhenAll(skus.Select(sku => products.Ask<IProductReply>(new GetProduct(sku), timeout)));
+        return answers.OfType<ProductAccepted>().Where(p => !p.View.Returnable).Select(p => p.Sku).ToImmutableHashSet(StringComparer.Ordinal);
+    }
+
+    private void OnProductsKnown(ProductsKnown known)
+    {
+        _busy = false;
+        if (known.NotReturnable is not { } skus)
+        {
+            _log.Warning("return {0}/{1}: the product catalogue did not answer: {2}", known.Request.OrderId, known.Request.ReturnId, known.Error?.Message);
+            known.Sender.Tell(new ReturnRefused(known.Request.OrderId, known.Request.ReturnId,
+                OrderRejection.Of(OrderRejectionCode.Overloaded, "the product catalogue did not answer in time; retry")));
+            Stash.UnstashAll();
+            return;
+        }
+        var rules = skus.IsEmpty ? _with.Rules : _with.Rules with { Returnability = new EitherNotReturnable(_with.Rules.Returnability, skus) };
+        StartRequest(known.Request, known.Sender, rules);
+        if (!_busy) Stash.UnstashAll();
+    }
+
+    /// <summary>Not returnable when the rules or the catalogue say so.</summary>
+    private sealed record EitherNotReturnable(IReturnability Rules, ImmutableHashSet<string> FromCatalogue) : IReturnability
+    {
+        public bool IsReturnable(string sku) => Rules.IsReturnable(sku) && !FromCatalogue.Contains(sku);
+    }
+
+    private sealed record ProductsKnown(RequestReturn Request, IActorRef Sender, ImmutableHashSet<string>? NotReturnable, Exception? Error);
+
+    private void StartRequest(RequestReturn request, IActorRef sender, ReturnRules rules)
+    {
+        if (ReturnDecider.Validate(StateFor(request), request, rules) is { } problem)
+        {
+            sender.Tell(new ReturnRefused(request.OrderId, request.ReturnId, problem));
+            return;
+        }
+        if (request.Resolution == ReturnResolution.Exchange) AskOrder(new GetOrder(request.OrderId), request, sender, Step.CheckRequest);
+        else AskOrder(new RegisterReturn(request.OrderId, request.ReturnId, request.Lines, rules.WindowDays), request, sender, Step.Register);
+    }
+
+    private void Decide(IReturnCommand command, ReturnState state, IActorRef sender)
+    {
         var decision = ReturnDecider.Decide(state, command, _clock.GetUtcNow(), _with.Rules);
         if (decision.Rejection is { } rejection)
         {
