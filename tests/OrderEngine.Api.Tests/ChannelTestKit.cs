@@ -110,6 +110,21 @@ public static class ChannelTestKit
 
     public static string Outcome(this JsonElement outcome) => outcome.GetProperty("outcome").GetString()!;
 
+    /// <summary>
+    /// The order is paid (its history says so and its payment is recorded), whether or not it is also held because no
+    /// shipping method serves it: the default shipping rules serve Germany and the EU, and these fixtures ship elsewhere.
+    /// </summary>
+    public static async Task<JsonElement> PaidOrderEventually(this HttpClient client, string id)
+    {
+        var order = await Api.Eventually(() => client.Order(id), o => o.TryGetProperty("shippingMethod", out _), TimeSpan.FromSeconds(10), $"order {id} with its shipping choice");
+        Assert.Contains(order.GetProperty("history").EnumerateArray(), h => h.GetProperty("status").GetString() == "paid");
+        Assert.True(order.TryGetProperty("payment", out _), "the order has no payment");
+        // Held for shipping, naming why, or paid and ready to ship.
+        Assert.True(order.Status() == "paid" || order.GetProperty("holdReasons").EnumerateArray().Any(r => r.GetString()!.StartsWith("shipping: ", StringComparison.Ordinal)),
+            order.GetRawText());
+        return order;
+    }
+
     public static string? OptStr(this JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 

@@ -359,7 +359,8 @@ public sealed class ReviewTests(ReviewEngineFixture engine) : IClassFixture<Revi
         await ExpectStatus(response, HttpStatusCode.OK);
         Assert.Equal("paid", (await Api.Body(response)).Status());
         var paid = await _client.SettledOrder(id);
-        Assert.Equal("paid", paid.Status());
+        // Paid; held again only if no shipping method serves its address (a country the review serves may not be one the shipping rules serve).
+        Assert.Contains(paid.GetProperty("history").EnumerateArray(), h => h.Str("status") == "paid");
         Assert.Equal(paymentId, paid.Payment()!.Value.Str("reference"));
         Assert.Empty(paid.Refunds());
         await _client.StockEventually(sku, s => s.Sold == 3);
