@@ -5,6 +5,8 @@ using System.Text.Json;
 using OrderEngine.Domain.Shipments;
 using OrderEngine.Engine.Payments;
 
+using OrderEngine.Domain;
+
 namespace OrderEngine.Engine.Carriers;
 
 /// <summary>
@@ -35,54 +37,16 @@ public sealed class SandboxCarrier(string secret, TimeSpan tolerance) : ICarrier
 
     public string Name => CarrierName;
 
-    public WebhookCheck Verify(Func<string, string?> header, ReadOnlySpan<byte> body, DateTimeOffset now)
-    {
-        var value = header(SignatureHeader);
-        if (string.IsNullOrWhiteSpace(value)) return WebhookCheck.Fail($"the {SignatureHeader} header is missing");
-        string? t = null;
-        var signatures = new List<string>();
-        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var eq = part.IndexOf('=');
-            if (eq <= 0) continue;
-            var (key, v) = (part[..eq], part[(eq + 1)..]);
-            if (key == "t") t = v;
-            else if (key == "v1") signatures.Add(v);
-        }
-        if (t is null || !long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            || seconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
-            return WebhookCheck.Fail($"the {SignatureHeader} header has no timestamp t=<unix seconds>");
-        if (signatures.Count == 0) return WebhookCheck.Fail($"the {SignatureHeader} header has no v1 signature");
-        var sentAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
-        if ((now - sentAt).Duration() > tolerance)
-            return WebhookCheck.Fail($"the webhook's timestamp {sentAt:O} is more than {tolerance} away from now; refused as a possible replay");
-        var expected = Sign(t, body);
-        foreach (var candidate in signatures)
-        {
-            byte[] given;
-            try { given = Convert.FromHexString(candidate); }
-            catch (FormatException) { continue; }
-            if (CryptographicOperations.FixedTimeEquals(given, expected)) return WebhookCheck.Ok;
-        }
-        return WebhookCheck.Fail("the signature does not match");
-    }
+    public WebhookCheck Verify(Func<string, string?> header, ReadOnlySpan<byte> body, DateTimeOffset now) =>
+        TimestampedHmac.Problem(SignatureHeader, header(SignatureHeader), body, _secret, now, tolerance) is { } problem
+            ? WebhookCheck.Fail(problem)
+            : WebhookCheck.Ok;
 
     /// <summary>The v1 signature of a body sent at unix time <paramref name="timestamp"/>.</summary>
-    public byte[] Sign(string timestamp, ReadOnlySpan<byte> body)
-    {
-        var prefix = Encoding.UTF8.GetBytes(timestamp + ".");
-        var message = new byte[prefix.Length + body.Length];
-        prefix.CopyTo(message, 0);
-        body.CopyTo(message.AsSpan(prefix.Length));
-        return HMACSHA256.HashData(_secret, message);
-    }
+    public byte[] Sign(string timestamp, ReadOnlySpan<byte> body) => TimestampedHmac.Sign(_secret, timestamp, body);
 
     /// <summary>A complete header value for a body sent at <paramref name="at"/> (what the sandbox carrier would send).</summary>
-    public string SignatureFor(ReadOnlySpan<byte> body, DateTimeOffset at)
-    {
-        var t = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        return $"t={t},v1={Convert.ToHexStringLower(Sign(t, body))}";
-    }
+    public string SignatureFor(ReadOnlySpan<byte> body, DateTimeOffset at) => TimestampedHmac.HeaderFor(_secret, body, at);
 
     public IReadOnlyList<TrackingUpdate> Parse(ReadOnlySpan<byte> body)
     {
