@@ -185,7 +185,7 @@ public sealed class StockActorTests() : TestKit(TestConfig.WithTestJournal)
         orders.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
 
         clock.Now = clock.Start.AddSeconds(3);
-        Assert.Equal(["o-due-a", "o-due-b"], NoticesWithin(orders, TimeSpan.FromMilliseconds(600)));
+        Assert.Equal(["o-due-a", "o-due-b"], NoticesOf(orders, 2));
 
         // Less than DueNotifyInterval later: nothing new is due and nobody is asked again.
         clock.Now = clock.Start.AddSeconds(3).AddMilliseconds(200);
@@ -193,12 +193,12 @@ public sealed class StockActorTests() : TestKit(TestConfig.WithTestJournal)
 
         // A full interval later, the due orders are asked again, and the one that fell due meanwhile for the first time.
         clock.Now = clock.Start.AddSeconds(4);
-        Assert.Equal(["o-due-a", "o-due-b", "o-due-c"], NoticesWithin(orders, TimeSpan.FromMilliseconds(600)));
+        Assert.Equal(["o-due-a", "o-due-b", "o-due-c"], NoticesOf(orders, 3));
 
         // An answered order is not asked again; the reservations not yet due never were.
         await Ask(stock, new CommitReservation("M-1", "o-due-a"));
         clock.Now = clock.Start.AddSeconds(5);
-        Assert.Equal(["o-due-b", "o-due-c"], NoticesWithin(orders, TimeSpan.FromMilliseconds(600)));
+        Assert.Equal(["o-due-b", "o-due-c"], NoticesOf(orders, 2));
         Assert.Equal(5_002, (await Ask(stock, new GetStock("M-1"))).Reserved);
     }
 
@@ -215,7 +215,7 @@ public sealed class StockActorTests() : TestKit(TestConfig.WithTestJournal)
         clock.Now = clock.Start.AddMinutes(1);
         Assert.Empty(NoticesWithin(orders, TimeSpan.FromMilliseconds(400)));
         clock.Now = clock.Start.AddMinutes(30);
-        Assert.Equal(["o-held"], NoticesWithin(orders, TimeSpan.FromMilliseconds(600)));
+        Assert.Equal(["o-held"], NoticesOf(orders, 1));
     }
 
     [Fact]
@@ -283,6 +283,23 @@ public sealed class StockActorTests() : TestKit(TestConfig.WithTestJournal)
     }
 
     /// <summary>The order ids asked about within <paramref name="window"/>, sorted, each as often as it was asked.</summary>
+    /// <summary>
+    /// The notices of one round: waits (up to 10 s, for a loaded machine) until <paramref name="count"/> have come, then
+    /// 300 ms more for any that should not have, so a slow tick cannot spill one round's notices into the next.
+    /// </summary>
+    private static List<string> NoticesOf(Akka.TestKit.TestProbe orders, int count)
+    {
+        var asked = new List<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (asked.Count < count && DateTime.UtcNow < deadline)
+        {
+            if (orders.TryReceiveOne(out var envelope, deadline - DateTime.UtcNow) && envelope.Message is ReservationDue due) asked.Add(due.OrderId);
+        }
+        asked.AddRange(NoticesWithin(orders, TimeSpan.FromMilliseconds(300)));
+        asked.Sort(StringComparer.Ordinal);
+        return asked;
+    }
+
     private static List<string> NoticesWithin(Akka.TestKit.TestProbe orders, TimeSpan window)
     {
         var asked = new List<string>();
