@@ -142,6 +142,35 @@ public sealed class CarrierWebhookTests(CarrierEngineFixture engine) : IClassFix
         Assert.Equal(10m, order.GetProperty("refunds")[0].GetProperty("amount").GetDecimal());
     }
 
+    [Fact]
+    public async Task A_returns_parcel_is_tracked_like_a_shipments()
+    {
+        var (sku, id, tracking) = await ShippedOrder("carrier-return");
+        using (var delivered = await Send(Event(tracking, "delivered")))
+            await ExpectStatus(delivered, HttpStatusCode.OK);
+        await OrderEventually(id, o => o.Status() == "delivered");
+        using (var requested = await _client.PostAsJsonAsync($"/api/orders/{id}/returns",
+                   new { returnId = "r-1", reason = "too small", resolution = "refund", lines = new[] { new { sku, quantity = 1 } } }))
+            await ExpectStatus(requested, HttpStatusCode.Created);
+        using (var approved = await _client.PostAsJsonAsync($"/api/orders/{id}/returns/r-1/approve", new { by = "ann" }))
+            await ExpectStatus(approved, HttpStatusCode.OK);
+        using (var none = await _client.GetAsync($"/api/orders/{id}/returns/r-1/tracking"))
+            await AssertProblem(none, HttpStatusCode.NotFound, "not-found");
+        var back = "RET" + tracking;
+        using (var sent = await _client.PostAsJsonAsync($"/api/orders/{id}/returns/r-1/shipment", new { carrier = "dhl", trackingNumber = back }))
+            await ExpectStatus(sent, HttpStatusCode.OK);
+
+        using (var moving = await Send(Event(back, "inTransit", eta: DateTimeOffset.UtcNow.AddDays(2).ToString("O", CultureInfo.InvariantCulture))))
+            await ExpectStatus(moving, HttpStatusCode.OK);
+
+        var returnTracking = await _client.GetFromJsonAsync<JsonElement>($"/api/orders/{id}/returns/r-1/tracking");
+        Assert.Equal(("inTransit", "inTransit", back), (returnTracking.GetProperty("returnStatus").GetString(), returnTracking.GetProperty("status").GetString(),
+            returnTracking.GetProperty("trackingNumber").GetString()));
+        Assert.Single(returnTracking.GetProperty("events").EnumerateArray());
+        // The order's own parcels are untouched by the return's.
+        Assert.Equal("delivered", (await _client.Order(id)).Status());
+    }
+
     public static TheoryData<string, string?, HttpStatusCode, string> BadWebhooks => new()
     {
         { "wrong signature", "t=1,v1=00", HttpStatusCode.Unauthorized, "bad-signature" },

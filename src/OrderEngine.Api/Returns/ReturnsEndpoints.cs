@@ -6,6 +6,7 @@ using OrderEngine.Api.Http;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Returns;
+using OrderEngine.Domain.Shipments;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Api.Returns;
@@ -22,6 +23,8 @@ public static class ReturnsEndpoints
         returns.MapGet("/{returnId}", (string id, string returnId, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
                 Send(id, returnId, new GetReturn(id, returnId), region, gateway, ct))
             .WithSummary("A return: its lines, status, inspection and resolution").ProducesProblem(404);
+        returns.MapGet("/{returnId}/tracking", TrackingAsync)
+            .WithSummary("The return's parcel, tracked like a shipment's: status, estimated delivery and the carrier's events").ProducesProblem(404);
         returns.MapPost("/{returnId}/approve", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
                 Send(id, returnId, new ApproveReturn(id, returnId, body.By ?? ""), region, gateway, ct))
             .WithSummary("An operator approves a requested return").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
@@ -86,6 +89,24 @@ public static class ReturnsEndpoints
         };
     }
 
+    /// <summary>
+    /// A return's parcel is followed like a shipment's: the carrier's tracking webhooks (POST /api/carriers/{carrier}/webhook)
+    /// land in the parcel entity of its tracking number, which this reads.
+    /// </summary>
+    private static async Task<Results<Ok<ReturnTracking>, ProblemHttpResult>> TrackingAsync(
+        string id, string returnId, IRequiredActor<ReturnRegion> returns, IRequiredActor<ParcelRegion> parcels, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(id)) return NotFound($"order {id} does not exist");
+        if (!Identifiers.IsValidEntityId(returnId)) return NotFound($"order {id} has no return {returnId}");
+        if (await gateway.Ask<IReturnReply>(returns.ActorRef, new GetReturn(id, returnId), ct) is not ReturnAccepted { View: var view })
+            return NotFound($"order {id} has no return {returnId}");
+        if (view.TrackingNumber is not { } tracking)
+            return NotFound($"return {returnId} has no shipment yet (POST /api/orders/{id}/returns/{returnId}/shipment)");
+        var parcel = await gateway.Ask<IParcelReply>(parcels.ActorRef, new GetParcel(FulfilmentDecider.ParcelIdOf(tracking)), ct) as ParcelAccepted;
+        return TypedResults.Ok(new ReturnTracking(id, returnId, view.Status, view.Carrier, tracking,
+            parcel?.View.Status ?? ParcelStatus.LabelCreated, parcel?.View.EstimatedDelivery, parcel?.View.Events ?? []));
+    }
+
     private static ProblemHttpResult NotFound(string message) => Problems.Of(404, nameof(OrderRejectionCode.NotFound), "Not found", message);
 }
 
@@ -112,3 +133,14 @@ public sealed record InspectionBody(List<InspectionLineBody?>? Lines, string? By
 
 /// <summary>The verdict on one returned line.</summary>
 public sealed record InspectionLineBody(string? Sku, int Restockable, int NotRestockable);
+
+/// <summary>A return's parcel as GET /api/orders/{id}/returns/{returnId}/tracking shows it.</summary>
+public sealed record ReturnTracking(
+    string OrderId,
+    string ReturnId,
+    ReturnStatus ReturnStatus,
+    string? Carrier,
+    string TrackingNumber,
+    ParcelStatus Status,
+    DateTimeOffset? EstimatedDelivery,
+    ImmutableArray<TrackingEvent> Events);
