@@ -1,3 +1,9 @@
+using OrderEngine.Engine.Sharding;
+using OrderEngine.Domain.Shipments;
+using OrderEngine.Domain.Orders;
+using Microsoft.Extensions.DependencyInjection;
+using Akka.Hosting;
+using Akka.Actor;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -155,9 +161,18 @@ public sealed class CaseTests(SandboxEngineFixture engine) : IClassFixture<Sandb
     }
 
     [Fact]
-    public async Task A_return_action_is_recorded_as_requested_with_its_return_id()
+    public async Task A_return_action_starts_a_return_of_the_delivered_units_under_its_return_id()
     {
-        var (orderId, skuA, _) = await PaidOrder("case-return");
+        var (orderId, skuA, skuB) = await PaidOrder("case-return");
+        using (var shipped = await _client.PostAsJsonAsync($"/api/orders/{orderId}/shipments", new
+               {
+                   shipmentId = "sh-1", carrier = "dhl", trackingNumber = "JJD" + orderId[..12],
+                   lines = new object[] { new { sku = skuA, quantity = 2 }, new { sku = skuB, quantity = 1 } },
+               }))
+            await ExpectStatus(shipped, HttpStatusCode.Created);
+        var orders = engine.Services.GetRequiredService<IRequiredActor<OrderRegion>>().ActorRef;
+        Assert.IsType<OrderAccepted>(await orders.Ask<IOrderReply>(
+            new RecordParcelOutcome(orderId, "sh-1", ParcelStatus.Delivered, DateTimeOffset.UtcNow), TimeSpan.FromSeconds(10)));
         var caseId = CaseApi.NewCaseId();
         await _client.StartedCase(orderId, caseId, "wrongItem");
 
@@ -166,8 +181,28 @@ public sealed class CaseTests(SandboxEngineFixture engine) : IClassFixture<Sandb
 
         await ExpectStatus(action, HttpStatusCode.OK);
         var recorded = Assert.Single((await Body(action)).GetProperty("actions").EnumerateArray());
-        Assert.Equal("requested", recorded.Str("outcome"));
-        Assert.False(string.IsNullOrEmpty(recorded.Str("linkedId")));
+        Assert.Equal("accepted", recorded.Str("outcome"));
+        var returnId = recorded.Str("linkedId");
+        using var started = await _client.GetAsync($"/api/orders/{orderId}/returns/{returnId}");
+        await ExpectStatus(started, HttpStatusCode.OK);
+        var rma = await Body(started);
+        Assert.Equal(("requested", skuA, 1), (rma.Str("status"), rma.GetProperty("lines")[0].Str("sku"), rma.GetProperty("lines")[0].GetProperty("quantity").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_return_action_for_goods_not_delivered_is_refused_by_the_returns_lifecycle_and_recorded_with_why()
+    {
+        var (orderId, skuA, _) = await PaidOrder("case-return-early");
+        var caseId = CaseApi.NewCaseId();
+        await _client.StartedCase(orderId, caseId, "wrongItem");
+
+        using var action = await _client.PostAsJsonAsync($"/api/cases/{caseId}/actions",
+            new { actionId = "a-1", type = "return", lines = new[] { new { sku = skuA, quantity = 1 } }, by = "alice" });
+
+        await ExpectStatus(action, HttpStatusCode.OK);
+        var recorded = Assert.Single((await Body(action)).GetProperty("actions").EnumerateArray());
+        Assert.Equal("refused", recorded.Str("outcome"));
+        Assert.False(string.IsNullOrEmpty(recorded.Str("detail")));
         Assert.Equal(new StockFigures(skuA, 10, 0, 2, 8), await _client.Stock(skuA));
     }
 

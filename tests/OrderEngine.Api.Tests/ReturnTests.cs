@@ -35,7 +35,7 @@ public sealed class ReturnTests(SandboxEngineFixture engine) : IClassFixture<San
         await ExpectStatus(shipped, HttpStatusCode.Created);
         await _client.StockEventually(a, s => s.OnHand == 8);
         await _client.StockEventually(b, s => s.OnHand == 9);
-        // No carrier webhook exists yet: the parcel's delivery is told to the order as the parcel entity would.
+        // The parcel's delivery is told to the order as the parcel entity does on a carrier's report (CarrierWebhookTests go the whole way).
         var orders = engine.Services.GetRequiredService<IRequiredActor<OrderRegion>>().ActorRef;
         var reply = await orders.Ask<IOrderReply>(new RecordParcelOutcome(id, "sh-1", ParcelStatus.Delivered, DateTimeOffset.UtcNow), TimeSpan.FromSeconds(10));
         Assert.IsType<OrderAccepted>(reply);

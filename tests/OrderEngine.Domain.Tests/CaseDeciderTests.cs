@@ -171,15 +171,15 @@ public class CaseDeciderTests
     }
 
     [Fact]
-    public void A_return_is_recorded_as_requested_and_waits_for_nothing()
+    public void A_return_is_requested_under_its_derived_return_id_and_waits_for_the_returns_answer()
     {
         var s = CaseTestKit.Apply(CaseTestKit.InProgress(),
             new RequestCaseAction(CaseTestKit.CaseId, "a-3", CaseActionType.Return, null, [new CaseLine("SKU-A", 1)], "alice"));
 
         var action = Assert.Single(s.Actions);
-        Assert.Equal(CaseActionOutcome.Requested, action.Outcome);
+        Assert.Equal(CaseActionOutcome.Pending, action.Outcome);
         Assert.Equal(CaseRules.ReturnIdOf(CaseTestKit.CaseId, "a-3"), action.LinkedId);
-        Assert.Empty(s.PendingActions);
+        Assert.Equal(action, Assert.Single(s.PendingActions));
     }
 
     [Fact]

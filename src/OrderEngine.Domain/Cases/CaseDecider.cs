@@ -247,7 +247,7 @@ public static class CaseDecider
         CaseActionRequested x => s with
         {
             Actions = s.Actions.Add(new CaseAction(x.ActionId, x.Type, x.LinkedId, x.Amount, x.Lines, x.By, x.Note,
-                x.Type == CaseActionType.Return ? CaseActionOutcome.Requested : CaseActionOutcome.Pending, null, x.At, null)),
+                CaseActionOutcome.Pending, null, x.At, null)),
             UpdatedAt = x.At,
         },
         CaseActionCompleted x => s with

@@ -221,11 +221,6 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
     {
         PersistThen([requested], () =>
         {
-            if (requested.Type == CaseActionType.Return)
-            {
-                sender.Tell(new CaseAccepted(_caseId, _state.ToView(Now)));
-                return;
-            }
             Waiters(requested.ActionId).Add(sender);
             Call(_state.Actions.Single(a => a.ActionId == requested.ActionId));
         });
@@ -251,15 +246,20 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
         var orderId = _state.Opened!.OrderId;
         var caseId = _caseId;
         var reason = $"case {caseId} ({_state.Opened.Type.ToString().ToLowerInvariant()})" + (string.IsNullOrWhiteSpace(action.Note) ? "" : ": " + action.Note);
-        Task<IOrderReply> call = action.Type switch
+        Task<object> call = action.Type switch
         {
-            CaseActionType.Refund => orders.Ask<IOrderReply>(new RequestRefund(orderId, action.LinkedId, action.Amount,
+            CaseActionType.Refund => orders.Ask<object>(new RequestRefund(orderId, action.LinkedId, action.Amount,
                 [.. action.Lines.Select(l => new RefundLine(l.Sku, l.Quantity))], reason, action.By), timeout),
-            CaseActionType.Reship => ReshipAsync(orders, orderId, caseId, action, timeout),
+            CaseActionType.Reship => Boxed(ReshipAsync(orders, orderId, caseId, action, timeout)),
+            // A return starts the returns lifecycle under the action's return id (requested; an operator takes it on from there).
+            CaseActionType.Return => _with.Returns.Ask<object>(new Domain.Returns.RequestReturn(orderId, action.LinkedId,
+                [.. action.Lines.Select(l => new ReturnLine(l.Sku, l.Quantity))], reason, Domain.Returns.ReturnResolution.Refund, []), timeout),
             _ => throw new InvalidOperationException($"action {action.ActionId} of type {action.Type} is not carried out by the order"),
         };
         call.PipeTo(Self, success: r => new ActionAnswered(action.ActionId, r, null), failure: ex => new ActionAnswered(action.ActionId, null, ex));
     }
+
+    private static async Task<object> Boxed(Task<IOrderReply> reply) => await reply;
 
     /// <summary>Reads the original order, then places its replacement (its id derived from the case and action: placed once).</summary>
     private static async Task<IOrderReply> ReshipAsync(IActorRef orders, string orderId, string caseId, CaseAction action, TimeSpan timeout)
@@ -282,10 +282,13 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
         }
         var outcome = a.Reply switch
         {
-            // Transient: nothing was decided by the order; ask again later.
-            null or OrderRefused { Rejection.Code: OrderRejectionCode.Overloaded } => null,
+            // Transient: nothing was decided by the order (or the return); ask again later.
+            null or OrderRefused { Rejection.Code: OrderRejectionCode.Overloaded } or Domain.Returns.ReturnRefused { Rejection.Code: OrderRejectionCode.Overloaded } => null,
             OrderAccepted accepted => (CaseActionOutcome.Accepted, Describe(action, accepted.View)),
             OrderRefused refused => (CaseActionOutcome.Refused, $"{refused.Rejection.Code}: {refused.Rejection.Message}"),
+            Domain.Returns.ReturnAccepted returned => (CaseActionOutcome.Accepted,
+                $"return {returned.ReturnId} of order {returned.OrderId} {returned.View.Status.ToString().ToLowerInvariant()}"),
+            Domain.Returns.ReturnRefused refused => (CaseActionOutcome.Refused, $"{refused.Rejection.Code}: {refused.Rejection.Message}"),
             _ => ((CaseActionOutcome, string)?)null,
         };
         if (outcome is not var (result, detail))
@@ -344,7 +347,7 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
 
     private sealed record ReshipChecked(CaseActionRequested Requested, IActorRef Sender, IOrderReply? Reply, Exception? Error);
 
-    private sealed record ActionAnswered(string ActionId, IOrderReply? Reply, Exception? Error);
+    private sealed record ActionAnswered(string ActionId, object? Reply, Exception? Error);
 
     private sealed class RetryTick : INotInfluenceReceiveTimeout
     {
@@ -353,4 +356,8 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
 }
 
 /// <summary>What a case entity works with: the order region, its rules, how long it waits for an order, how soon it asks again.</summary>
-public sealed record CaseCollaborators(IActorRef Orders, CaseRules Rules, TimeSpan AskTimeout, TimeSpan RetryInterval);
+public sealed record CaseCollaborators(IActorRef Orders, CaseRules Rules, TimeSpan AskTimeout, TimeSpan RetryInterval)
+{
+    /// <summary>The return region: a case's return action starts a return there.</summary>
+    public IActorRef Returns { get; init; } = ActorRefs.Nobody;
+}

@@ -224,7 +224,10 @@ public static class OrderEngineHosting
                 CaseCollaborators? with = null;
                 return caseId =>
                 {
-                    with ??= new CaseCollaborators(registry.Get<OrderRegion>(), options.Cases.ToRules(), options.AskTimeout, options.Cases.RetryInterval);
+                    with ??= new CaseCollaborators(registry.Get<OrderRegion>(), options.Cases.ToRules(), options.AskTimeout, options.Cases.RetryInterval)
+                    {
+                        Returns = registry.Get<ReturnRegion>(),
+                    };
                     return CaseActor.Props(caseId, with, options.EntityIdleTimeout, clock);
                 };
             },
