@@ -39,14 +39,19 @@ public sealed record OrderView(
     public static OrderView From(OrderState s)
     {
         var p = s.Placement ?? throw new InvalidOperationException($"order {s.OrderId} was never placed");
-        // A SKU on several lines has its refunded units counted against its lines in order, as they were priced.
-        var refundedLeft = new Dictionary<string, int>(StringComparer.Ordinal);
+        // A SKU on several lines has its refunded units counted against its lines in order, as they were priced. Most
+        // views (every placement's answer) have no refund: no bookkeeping for them.
+        var refundedLeft = s.Refunds.IsDefaultOrEmpty ? null : new Dictionary<string, int>(StringComparer.Ordinal);
         var lines = p.Lines.Select(l =>
         {
             var r = s.Rejections.FirstOrDefault(x => x.Sku == l.Sku);
-            var left = refundedLeft.TryGetValue(l.Sku, out var n) ? n : s.RefundedUnits(l.Sku);
-            var refunded = Math.Min(left, l.Quantity);
-            refundedLeft[l.Sku] = left - refunded;
+            var refunded = 0;
+            if (refundedLeft is not null)
+            {
+                var left = refundedLeft.TryGetValue(l.Sku, out var n) ? n : s.RefundedUnits(l.Sku);
+                refunded = Math.Min(left, l.Quantity);
+                refundedLeft[l.Sku] = left - refunded;
+            }
             return new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.LineTotal, r?.Code, r?.Reason, refunded);
         }).ToImmutableArray();
         // PlacedAt is the channel's own order time where it gave one; ReceivedAt is when the engine took the order in.

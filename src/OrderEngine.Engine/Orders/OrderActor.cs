@@ -614,6 +614,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     /// <summary>Starts the stock movements the shipments owe, and tells parcels in transit which shipment they carry.</summary>
     private void StartShipmentWork()
     {
+        // Every placement passes here: an order that shipped nothing owes nothing (and allocates nothing to find out).
+        if (_state.Shipments.IsEmpty) return;
         foreach (var shipment in _state.ShipmentsAwaitingDeparture) StartMove(shipment, ShipmentMovement.Left);
         foreach (var shipment in _state.ShipmentsAwaitingReturn) StartMove(shipment, ShipmentMovement.Back);
         foreach (var shipment in _state.Shipments.Where(s => s.Status == ShipmentStatus.Shipped))
