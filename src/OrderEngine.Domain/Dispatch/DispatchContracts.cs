@@ -1,0 +1,50 @@
+using OrderEngine.Domain.Orders;
+
+namespace OrderEngine.Domain.Dispatch;
+
+// Restaurant delivery dispatch: restaurants (kitchens) take paid delivery orders, accept or reject them, and hand the
+// accepted ones to their delivery zone; the zone (a geohash cell, the dispatch unit) assigns couriers. This file holds
+// the messages that cross from the order lifecycle into dispatch; each lifecycle's own commands, events, state and
+// decider live beside it (Restaurants/, Couriers/, Zones/), and what dispatch tells the order is in
+// Orders/OrderDelivery.cs.
+
+/// <summary>A point on the map (WGS 84 degrees).</summary>
+public sealed record GeoPoint(double Latitude, double Longitude)
+{
+    /// <summary>Whether both coordinates are finite and within range.</summary>
+    public bool IsValid => double.IsFinite(Latitude) && double.IsFinite(Longitude)
+        && Latitude is >= -90 and <= 90 && Longitude is >= -180 and <= 180;
+}
+
+/// <summary>A message addressed to one restaurant entity.</summary>
+public interface IRestaurantMessage : IOrderEngineMessage
+{
+    string RestaurantId { get; }
+}
+
+public interface IRestaurantCommand : IRestaurantMessage;
+
+/// <summary>
+/// A paid (or cash-on-delivery confirmed) delivery order joins the restaurant's kitchen queue. Sent by the order, with
+/// timer-driven retries, until the restaurant answers <see cref="KitchenOrderReceived"/>; idempotent on the order id.
+/// </summary>
+public sealed record ReceiveKitchenOrder(
+    string RestaurantId,
+    string OrderId,
+    GeoPoint DropOff,
+    DateTimeOffset PromisedBy,
+    int Items,
+    DateTimeOffset At) : IRestaurantCommand;
+
+/// <summary>The restaurant has the order in its queue (the answer to every <see cref="ReceiveKitchenOrder"/>, repeats included).</summary>
+public sealed record KitchenOrderReceived(string RestaurantId, string OrderId) : IOrderEngineMessage;
+
+/// <summary>Asks whether the restaurant takes new delivery orders now (asked before a delivery order is placed).</summary>
+public sealed record CheckRestaurantTakesOrders(string RestaurantId) : IRestaurantMessage;
+
+/// <summary>
+/// The answer to <see cref="CheckRestaurantTakesOrders"/>: <paramref name="Known"/> false for a restaurant never
+/// defined; <paramref name="Takes"/> false with <paramref name="Reason"/> when closed or paused (by hand, or
+/// automatically because its queue's ETA passed the limit).
+/// </summary>
+public sealed record RestaurantTakesOrders(string RestaurantId, bool Known, bool Takes, string? Reason, GeoPoint? Location) : IOrderEngineMessage;
