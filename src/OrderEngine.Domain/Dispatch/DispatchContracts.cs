@@ -27,12 +27,14 @@ public interface IRestaurantCommand : IRestaurantMessage;
 /// <summary>
 /// A paid (or cash-on-delivery confirmed) delivery order joins the restaurant's kitchen queue. Sent by the order, with
 /// timer-driven retries, until the restaurant answers <see cref="KitchenOrderReceived"/>; idempotent on the order id.
+/// <paramref name="PromisedBy"/> is the channel's promise, when it made one; otherwise the restaurant promises one from
+/// its preparation estimate and the trip.
 /// </summary>
 public sealed record ReceiveKitchenOrder(
     string RestaurantId,
     string OrderId,
     GeoPoint DropOff,
-    DateTimeOffset PromisedBy,
+    DateTimeOffset? PromisedBy,
     int Items,
     DateTimeOffset At) : IRestaurantCommand;
 

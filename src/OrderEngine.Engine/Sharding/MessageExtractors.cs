@@ -84,3 +84,12 @@ public sealed class CaseMessageExtractor(int shardCount) : HashCodeMessageExtrac
 
 /// <summary>Registry key for the case shard region (inject <c>IRequiredActor&lt;CaseRegion&gt;</c>).</summary>
 public sealed class CaseRegion;
+
+/// <summary>Routes restaurant messages by restaurant id.</summary>
+public sealed class RestaurantMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) => message is Domain.Dispatch.IRestaurantMessage m ? m.RestaurantId : null;
+}
+
+/// <summary>Registry key for the restaurant shard region (inject <c>IRequiredActor&lt;RestaurantRegion&gt;</c>).</summary>
+public sealed class RestaurantRegion;
