@@ -50,3 +50,39 @@ public sealed record CheckRestaurantTakesOrders(string RestaurantId) : IRestaura
 /// automatically because its queue's ETA passed the limit).
 /// </summary>
 public sealed record RestaurantTakesOrders(string RestaurantId, bool Known, bool Takes, string? Reason, GeoPoint? Location) : IOrderEngineMessage;
+
+/// <summary>A message addressed to one delivery zone entity (the dispatch unit; its id is a geohash cell).</summary>
+public interface IZoneMessage : IOrderEngineMessage
+{
+    string ZoneId { get; }
+}
+
+public interface IZoneCommand : IZoneMessage;
+
+/// <summary>
+/// The kitchen accepted an order: the restaurant asks its zone for a courier. Sent by the restaurant, with retries,
+/// until the zone answers <see cref="DeliveryRequestReceived"/>; idempotent on the order id. The food is ready at
+/// <paramref name="ReadyAt"/>; the customer was promised it by <paramref name="PromisedBy"/>.
+/// </summary>
+public sealed record RequestDelivery(
+    string ZoneId,
+    string OrderId,
+    string RestaurantId,
+    GeoPoint Pickup,
+    GeoPoint DropOff,
+    DateTimeOffset ReadyAt,
+    DateTimeOffset PromisedBy,
+    int Items) : IZoneCommand;
+
+/// <summary>The zone has the delivery (the answer to every <see cref="RequestDelivery"/>, repeats included).</summary>
+public sealed record DeliveryRequestReceived(string ZoneId, string OrderId) : IOrderEngineMessage;
+
+/// <summary>
+/// The zone tells a restaurant when it now expects an order to be picked up (its queue ETA, which pauses and resumes
+/// it, comes from these), and that it was (<paramref name="Collected"/>). Estimates are sent as they change, best
+/// effort; a collection is sent with retries until <see cref="PickupEstimateRecorded"/>.
+/// </summary>
+public sealed record RecordPickupEstimate(string RestaurantId, string OrderId, DateTimeOffset EstimatedPickup, bool Collected) : IRestaurantCommand;
+
+/// <summary>The answer to <see cref="RecordPickupEstimate"/>.</summary>
+public sealed record PickupEstimateRecorded(string RestaurantId, string OrderId) : IOrderEngineMessage;

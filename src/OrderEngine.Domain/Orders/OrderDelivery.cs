@@ -12,8 +12,8 @@ namespace OrderEngine.Domain.Orders;
 /// </summary>
 public sealed record DeliveryRequest(string RestaurantId, GeoPoint DropOff, DateTimeOffset? PromisedBy = null);
 
-/// <summary>A step of a restaurant delivery, as the kitchen or the zone reports it to the order.</summary>
-public enum DeliveryStep
+/// <summary>A stage of a restaurant delivery, as the kitchen or the zone reports it to the order.</summary>
+public enum DeliveryStage
 {
     /// <summary>The kitchen accepted the order and gave its preparation time.</summary>
     KitchenAccepted,
@@ -34,14 +34,14 @@ public enum DeliveryStep
 }
 
 /// <summary>
-/// The kitchen or the zone reports a delivery step with the current ETA at the customer. <paramref name="StepId"/> is
+/// The kitchen or the zone reports a delivery stage with the current ETA at the customer. <paramref name="StageId"/> is
 /// unique per step occurrence (the reporter's own id: a repeat with the same id changes nothing), so a step that
 /// happens twice (a second courier assigned after the first dropped out) is recorded twice.
 /// </summary>
 public sealed record RecordDeliveryProgress(
     string OrderId,
-    string StepId,
-    DeliveryStep Step,
+    string StageId,
+    DeliveryStage Stage,
     string? CourierId,
     DateTimeOffset? Eta,
     string? Note,

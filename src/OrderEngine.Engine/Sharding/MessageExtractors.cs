@@ -93,3 +93,12 @@ public sealed class RestaurantMessageExtractor(int shardCount) : HashCodeMessage
 
 /// <summary>Registry key for the restaurant shard region (inject <c>IRequiredActor&lt;RestaurantRegion&gt;</c>).</summary>
 public sealed class RestaurantRegion;
+
+/// <summary>Routes delivery zone messages by zone id (a geohash cell).</summary>
+public sealed class ZoneMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) => message is Domain.Dispatch.IZoneMessage m ? m.ZoneId : null;
+}
+
+/// <summary>Registry key for the delivery zone shard region (inject <c>IRequiredActor&lt;ZoneRegion&gt;</c>).</summary>
+public sealed class ZoneRegion;
