@@ -32,6 +32,9 @@ public sealed record Address(
 /// channel already charged carries that payment (<see cref="PaidAtChannel"/>): it is paid on arrival and never expires.
 /// <see cref="PlacedAt"/> is when the channel says the order was placed (the engine keeps its own receipt time beside it).
 /// A SKU may be on several lines (at different prices, say); its stock is reserved once, for all of them.
+/// <see cref="HoldFor"/> replaces the rules' hold time for this order (an exchange's replacement waits days for its
+/// difference, not minutes); <see cref="ExchangeOf"/> names the return whose replacement this order is. Neither is
+/// offered to channels: the returns lifecycle sets them.
 /// </summary>
 public sealed record PlaceOrder(
     string OrderId,
@@ -44,7 +47,9 @@ public sealed record PlaceOrder(
     OrderCharges? Charges = null,
     string? ExternalId = null,
     ChannelPayment? PaidAtChannel = null,
-    DateTimeOffset? PlacedAt = null) : IOrderCommand;
+    DateTimeOffset? PlacedAt = null,
+    TimeSpan? HoldFor = null,
+    ExchangeLink? ExchangeOf = null) : IOrderCommand;
 
 /// <summary>
 /// A payment the selling channel collected itself before it sent the order (a marketplace, or a shop's own checkout):
@@ -56,8 +61,9 @@ public sealed record ChannelPayment(string Method, decimal Amount, string Curren
 /// <summary>
 /// What an order costs besides its lines, as the selling channel computed it: shipping, tax not included in the
 /// prices, and an order-level discount. The engine's total is lines + shipping + tax − discount.
+/// <paramref name="DiscountReason"/> says what the discount is when the engine set it (an exchange's credit).
 /// </summary>
-public sealed record OrderCharges(decimal Shipping, decimal Tax, decimal Discount)
+public sealed record OrderCharges(decimal Shipping, decimal Tax, decimal Discount, string? DiscountReason = null)
 {
     public static readonly OrderCharges None = new(0m, 0m, 0m);
 }

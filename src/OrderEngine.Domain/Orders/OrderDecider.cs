@@ -34,6 +34,8 @@ public static class OrderDecider
                 RegisterReturn c => OrderReturnsDecider.DecideRegister(state, c, now),
                 ReleaseReturn c => OrderReturnsDecider.DecideRelease(state, c, now),
                 SettleReturn c => OrderReturnsDecider.DecideSettle(state, c, now),
+                RefundExchangeCredit c => OrderReturnsDecider.DecideRefundCredit(state, c, now),
+                MarkExchangeOutcomeReported c => OrderReturnsDecider.DecideOutcomeReported(state, c, now),
                 ReservationDue or WakeOrder => Done, // the entity acts on its stock; the order's own state does not change
                 _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown order command"),
             };
@@ -71,8 +73,8 @@ public static class OrderDecider
             return Invalid("placedAt", $"placedAt {placedAt:O} is in the future (the engine's clock says {now:O})");
         var lines = c.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice)).ToImmutableArray();
         var charges = c.Charges is { Shipping: 0, Tax: 0, Discount: 0 } ? null : c.Charges;
-        return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, TotalOf(c), c.ShippingAddress, now + rules.HoldTime, now,
-            c.PaymentMethod, charges, c.ExternalId, PaidAtChannel: c.PaidAtChannel, PlacedAt: c.PlacedAt));
+        return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, TotalOf(c), c.ShippingAddress, now + (c.HoldFor ?? rules.HoldTime), now,
+            c.PaymentMethod, charges, c.ExternalId, PaidAtChannel: c.PaidAtChannel, PlacedAt: c.PlacedAt, HoldFor: c.HoldFor, ExchangeOf: c.ExchangeOf));
     }
 
     /// <summary>How far ahead of the engine's clock a channel's order time may be (clocks differ a little).</summary>
@@ -132,6 +134,8 @@ public static class OrderDecider
             }
             var beforeDiscount = c.Lines.Sum(l => l.Quantity * l.UnitPrice) + charges.Shipping + charges.Tax;
             if (charges.Discount > beforeDiscount) errors.Add(new("charges.discount", "the discount is larger than the order"));
+            if (charges.DiscountReason is { } why && (why.Length is 0 or > 200 || why.Any(char.IsControl)))
+                errors.Add(new("charges.discountReason", "discountReason must be 1-200 printable characters"));
         }
         if (c.PaidAtChannel is { } paid)
         {
@@ -149,6 +153,10 @@ public static class OrderDecider
             else if (errors.Count == 0 && paid.Amount > TotalOf(c))
                 errors.Add(new("paidAtChannel.amount", $"the channel collected {paid.Amount} {paid.Currency}, more than the order's total {TotalOf(c)} {c.Currency}"));
         }
+        if (c.HoldFor is { } holdFor && (holdFor < OrderRules.MinHoldFor || holdFor > OrderRules.MaxHoldFor))
+            errors.Add(new("holdFor", $"an order's own hold time is between {OrderRules.MinHoldFor} and {OrderRules.MaxHoldFor}"));
+        if (c.ExchangeOf is { } link && (!Identifiers.IsValidEntityId(link.OrderId) || !Identifiers.IsValidEntityId(link.ReturnId) || link.OrderId == c.OrderId))
+            errors.Add(new("exchangeOf", "an exchange's replacement names the return it replaces goods for, of another order"));
         if (c.ShippingAddress is { } a)
         {
             if (a.Country is not null && (a.Country.Length != 2 || !a.Country.All(char.IsAsciiLetterUpper)))
@@ -168,6 +176,7 @@ public static class OrderDecider
         && p.ExternalId == c.ExternalId
         && Equals(p.PaidAtChannel, c.PaidAtChannel)
         && p.PlacedAt == c.PlacedAt
+        && Equals(p.ExchangeOf, c.ExchangeOf)
         && Equals(p.ShippingAddress, c.ShippingAddress)
         && p.Lines.Length == c.Lines.Length
         && p.Lines.Zip(c.Lines).All(x => x.First.Sku == x.Second.Sku && x.First.Quantity == x.Second.Quantity && x.First.UnitPrice == x.Second.UnitPrice);
@@ -235,7 +244,7 @@ public static class OrderDecider
             // Its payment is given back in full (a refund recorded while it was held): nothing is left to proceed with.
             if (s.Payment is not null && s.Refundable <= 0)
                 return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId}'s payment was refunded in full; reject it instead");
-            return Accept(new OrderApproved(s.OrderId, c.Operator, c.Reason ?? "", now + rules.HoldTime, now));
+            return Accept(new OrderApproved(s.OrderId, c.Operator, c.Reason ?? "", now + (s.Placement!.HoldFor ?? rules.HoldTime), now));
         }
         var reason = string.IsNullOrWhiteSpace(c.Reason) ? "rejected in review" : c.Reason;
         return Accept([new OrderCancelled(s.OrderId, reason, now, OperatorPrefix + c.Operator, RejectedBy: c.Operator), .. RefundWholePayment(s, "order rejected in review", OperatorPrefix + c.Operator, now)]);
@@ -558,7 +567,7 @@ public static class OrderDecider
         RefundRestocked x => s with { Refunds = s.Refunds.Select(r => r.RefundId == x.RefundId ? r with { Restocked = true } : r).ToImmutableArray() },
         ShipmentRecorded or ShipmentMoved or ShipmentDelivered or ShipmentReturnedToSender => FulfilmentDecider.Evolve(s, e),
         ShippingMethodChosen x => ShippingMethodDecider.Evolve(s, x),
-        ReturnRegistered or ReturnReleased or ReturnSettled => OrderReturnsDecider.Evolve(s, e),
+        ReturnRegistered or ReturnReleased or ReturnSettled or ExchangeCreditLapsed or ExchangeOutcomeReported => OrderReturnsDecider.Evolve(s, e),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
     };
 

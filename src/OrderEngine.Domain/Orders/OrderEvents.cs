@@ -20,7 +20,8 @@ public sealed record LineRejection(string Sku, string Code, string Reason);
 /// carries its <paramref name="Outcome"/> (what the order became once every line was reserved); a placement without
 /// one is a journal written by an earlier version, whose outcome follows as its own event. <paramref name="At"/> is when
 /// the engine received it, <paramref name="PlacedAt"/> when the channel says it was placed; <paramref name="PaidAtChannel"/>
-/// is the payment the channel collected before sending it.
+/// is the payment the channel collected before sending it; <paramref name="HoldFor"/> the placement's own hold time (an
+/// approval after review holds it that long again) and <paramref name="ExchangeOf"/> the return it replaces goods for.
 /// </summary>
 public sealed record OrderPlaced(
     string OrderId,
@@ -37,7 +38,9 @@ public sealed record OrderPlaced(
     string? ExternalId = null,
     PlacementOutcome? Outcome = null,
     ChannelPayment? PaidAtChannel = null,
-    DateTimeOffset? PlacedAt = null) : IOrderEvent
+    DateTimeOffset? PlacedAt = null,
+    TimeSpan? HoldFor = null,
+    ExchangeLink? ExchangeOf = null) : IOrderEvent
 {
     /// <summary>The payment provider a channel-collected payment is recorded under: the channel itself.</summary>
     public static string ChannelProvider(string channel) => "channel:" + channel;

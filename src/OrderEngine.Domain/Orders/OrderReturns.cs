@@ -40,7 +40,10 @@ public sealed record ReturnReleased(string OrderId, string ReturnId, DateTimeOff
 public sealed record ReturnSettled(string OrderId, string ReturnId, decimal Refunded, string RefundId, decimal Credit, string CreditId,
     string? ExchangeOrderId, DateTimeOffset At) : IOrderEvent;
 
-/// <summary>A return as the order keeps it.</summary>
+/// <summary>
+/// A return as the order keeps it. <paramref name="CreditRefunded"/>: its exchange's replacement lapsed unpaid and the
+/// credit went back to the payment as a refund (<see cref="RefundExchangeCredit"/>).
+/// </summary>
 public sealed record OrderReturnRecord(
     string ReturnId,
     ImmutableArray<ReturnLine> Lines,
@@ -50,7 +53,36 @@ public sealed record OrderReturnRecord(
     decimal Refunded,
     decimal Credit,
     string? ExchangeOrderId,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    bool CreditRefunded = false);
+
+/// <summary>The return (of order <paramref name="OrderId"/>) an exchange's replacement order replaces goods for.</summary>
+public sealed record ExchangeLink(string OrderId, string ReturnId);
+
+/// <summary>
+/// Asks the original order to give back the credit of a return whose exchange's replacement ended unpaid (expired or
+/// cancelled before its difference was paid): the credit entry stops counting against the payment, and the same amount
+/// is refunded through the payment's provider. Idempotent; never more than is left to refund. Sent by the return entity
+/// once the replacement reported its lapse.
+/// </summary>
+public sealed record RefundExchangeCredit(string OrderId, string ReturnId, string ExchangeOrderId) : IOrderCommand;
+
+/// <summary>The replacement's return acknowledged the outcome the replacement reported (<see cref="OrderReturnsDecider.ExchangeOutcomeOf"/>; internal).</summary>
+public sealed record MarkExchangeOutcomeReported(string OrderId) : IOrderCommand;
+
+/// <summary>
+/// A return's exchange credit was taken back from its lapsed replacement <paramref name="ExchangeOrderId"/>: its entry
+/// <paramref name="CreditId"/> among the refunds no longer counts (shown as failed: "exchange lapsed"), and the refund
+/// <paramref name="RefundId"/> of <paramref name="Amount"/> that follows it gives the money back.
+/// </summary>
+public sealed record ExchangeCreditLapsed(string OrderId, string ReturnId, string ExchangeOrderId, string CreditId, string RefundId, decimal Amount, DateTimeOffset At)
+    : IOrderEvent;
+
+/// <summary>An exchange's replacement told its return its outcome: its difference paid (<paramref name="Paid"/>, <paramref name="AmountPaid"/>) or lapsed.</summary>
+public sealed record ExchangeOutcomeReported(string OrderId, string ReturnOrderId, string ReturnId, bool Paid, decimal AmountPaid, DateTimeOffset At) : IOrderEvent;
+
+/// <summary>What an exchange's replacement owes its return: the news that its difference was paid, or that it lapsed unpaid.</summary>
+public sealed record ExchangeOutcome(ExchangeLink Return, string ExchangeOrderId, bool Paid, decimal AmountPaid);
 
 /// <summary>The rules of an order's returns, called by <see cref="OrderDecider"/>.</summary>
 public static class OrderReturnsDecider
@@ -73,6 +105,53 @@ public static class OrderReturnsDecider
     /// <summary>Units of a SKU held by returns that were not released (rejected).</summary>
     public static int ReturnedUnits(OrderState s, string sku, string? except = null) =>
         s.Returns.Where(r => !r.Released && r.ReturnId != except).SelectMany(r => r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    /// <summary>The refund id under which a lapsed exchange's credit goes back to the payment.</summary>
+    public static string LapsedCreditRefundIdOf(string orderId, string returnId) => Identifiers.Derived('r', "lapsed-exchange\n" + orderId + "\n" + returnId);
+
+    /// <summary>
+    /// What a replacement order owes its return (null: nothing now). Once its difference is paid it reports so; once it
+    /// ended unpaid (expired, cancelled) it reports the lapse, so the credit goes back. It reports once: a paid order is
+    /// never cancelled, an ended one never paid (a late payment is an anomaly, refunded). A held order reports once reviewed.
+    /// </summary>
+    public static ExchangeOutcome? ExchangeOutcomeOf(OrderState s)
+    {
+        if (s.Placement?.ExchangeOf is not { } link || s.ExchangeOutcomeReported) return null;
+        return s.Status switch
+        {
+            OrderStatus.Paid or OrderStatus.Refunded when s.Payment is { } paid => new ExchangeOutcome(link, s.OrderId, true, paid.Amount),
+            OrderStatus.Expired or OrderStatus.Cancelled or OrderStatus.Rejected => new ExchangeOutcome(link, s.OrderId, false, 0m),
+            _ => null,
+        };
+    }
+
+    public static Decision<IOrderEvent, OrderRejection> DecideOutcomeReported(OrderState s, MarkExchangeOutcomeReported c, DateTimeOffset now) =>
+        ExchangeOutcomeOf(s) is { } owed
+            ? Accept(new ExchangeOutcomeReported(s.OrderId, owed.Return.OrderId, owed.Return.ReturnId, owed.Paid, owed.AmountPaid, now))
+            : Decision<IOrderEvent, OrderRejection>.AlreadyDone;
+
+    public static Decision<IOrderEvent, OrderRejection> DecideRefundCredit(OrderState s, RefundExchangeCredit c, DateTimeOffset now)
+    {
+        if (!s.Exists) return Reject(OrderRejectionCode.NotFound, $"order {s.OrderId} does not exist");
+        var r = s.Returns.FirstOrDefault(x => x.ReturnId == c.ReturnId);
+        if (r is null) return Reject(OrderRejectionCode.NotFound, $"order {s.OrderId} has no return {c.ReturnId}");
+        if (!r.Settled || r.ExchangeOrderId is null)
+            return Reject(OrderRejectionCode.InvalidState, $"return {c.ReturnId} was not exchanged; it has no credit to give back");
+        if (r.ExchangeOrderId != c.ExchangeOrderId)
+            return Reject(OrderRejectionCode.Invalid, $"return {c.ReturnId} was exchanged for order {r.ExchangeOrderId}, not {c.ExchangeOrderId}");
+        var creditId = CreditIdOf(s.OrderId, c.ReturnId);
+        // Given back once; a credit of nothing (the payment was refunded in full before) has nothing to give back.
+        if (r.CreditRefunded || r.Credit <= 0 || s.Payment is not { } paid) return Decision<IOrderEvent, OrderRejection>.AlreadyDone;
+        var entry = s.Refunds.FirstOrDefault(x => x.RefundId == creditId);
+        if (entry is null || entry.Status == RefundStatus.Failed) return Decision<IOrderEvent, OrderRejection>.AlreadyDone;
+        // The credit entry stops counting, so what is left to refund grows by it: never more than that goes back.
+        var lapsed = new ExchangeCreditLapsed(s.OrderId, c.ReturnId, c.ExchangeOrderId, creditId, LapsedCreditRefundIdOf(s.OrderId, c.ReturnId), r.Credit, now);
+        var amount = Math.Min(entry.Amount, Evolve(s, lapsed).Refundable);
+        if (amount <= 0) return Accept(lapsed with { Amount = 0m });
+        return Decision<IOrderEvent, OrderRejection>.Accept(lapsed with { Amount = amount },
+            new RefundRequested(s.OrderId, lapsed.RefundId, paid.Reference, paid.Provider, amount, paid.Currency, [],
+                $"return {c.ReturnId}: credit of lapsed exchange {c.ExchangeOrderId}", "return:" + c.ReturnId, now));
+    }
 
     public static Decision<IOrderEvent, OrderRejection> DecideRegister(OrderState s, RegisterReturn c, DateTimeOffset now)
     {
@@ -182,6 +261,16 @@ public static class OrderReturnsDecider
             History = s.History.Add(new(s.ViewStatus, x.At, $"return {x.ReturnId} rejected", "return:" + x.ReturnId)),
         },
         ReturnSettled x => Settled(s, x),
+        ExchangeCreditLapsed x => s with
+        {
+            Returns = Update(s, x.ReturnId, r => r with { CreditRefunded = true }),
+            Refunds = s.Refunds.Select(r => r.RefundId == x.CreditId
+                ? r with { Status = RefundStatus.Failed, FailureReason = $"exchange {x.ExchangeOrderId} lapsed unpaid; the credit is refunded as {x.RefundId}" }
+                : r).ToImmutableArray(),
+            History = s.History.Add(new(s.ViewStatus, x.At, $"return {x.ReturnId}: exchange {x.ExchangeOrderId} lapsed unpaid; credit {x.Amount} refunded",
+                "return:" + x.ReturnId)),
+        },
+        ExchangeOutcomeReported x => s with { ExchangeOutcomeReported = true },
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "not a return event"),
     };
 

@@ -16,6 +16,12 @@ public sealed record OrderRules(
     /// <summary>The largest unit price accepted; far above any real price and far below decimal overflow.</summary>
     public const decimal MaxUnitPrice = 1_000_000_000m;
 
+    /// <summary>The shortest and longest hold a placement may ask for itself (<see cref="PlaceOrder.HoldFor"/>).</summary>
+    public static readonly TimeSpan MinHoldFor = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc cref="MinHoldFor"/>
+    public static readonly TimeSpan MaxHoldFor = TimeSpan.FromDays(30);
+
     public ReviewRules ReviewRules => Review ?? ReviewRules.None;
 }
 

@@ -127,6 +127,9 @@ public sealed record OrderState(
     /// <summary>The returns of the order's delivered goods (see <see cref="OrderReturnsDecider"/>).</summary>
     public ImmutableArray<OrderReturnRecord> Returns { get; init; } = [];
 
+    /// <summary>An exchange's replacement told its return whether its difference was paid or it lapsed (see <see cref="OrderReturnsDecider.ExchangeOutcomeOf"/>).</summary>
+    public bool ExchangeOutcomeReported { get; init; }
+
     public static OrderState Initial(string orderId) =>
         new(orderId, OrderStatus.None, null, [], null, false, [], default, [], [], [], ImmutableHashSet<ProviderEventId>.Empty);
 

@@ -66,3 +66,13 @@ public sealed record ConfirmReturnResolved(string OrderId, string ReturnId, deci
 
 /// <summary>Asks for a return's current view.</summary>
 public sealed record GetReturn(string OrderId, string ReturnId) : IReturnMessage;
+
+/// <summary>
+/// An exchange's replacement order reports its outcome to its return: the difference was paid (<paramref name="Paid"/>,
+/// <paramref name="AmountPaid"/>), or the replacement ended unpaid and the credit must go back to the original payment.
+/// Sent until acknowledged; a repeat changes nothing (the lapse's credit refund is asked of the order again until done).
+/// </summary>
+public sealed record RecordExchangeOutcome(string OrderId, string ReturnId, string ExchangeOrderId, bool Paid, decimal AmountPaid) : IReturnCommand;
+
+/// <summary>The original order refunded the lapsed exchange's credit (<see cref="RefundExchangeCredit"/>; internal).</summary>
+public sealed record ConfirmExchangeCreditRefunded(string OrderId, string ReturnId, decimal Refunded) : IReturnCommand;

@@ -154,11 +154,38 @@ public static class ReturnDecider
                 };
             case ConfirmReturnResolved c:
                 return s.Status == ReturnStatus.Inspected
-                    ? Accept(new ReturnResolved(s.OrderId, s.ReturnId, c.Refunded, c.Credit, c.ExchangeOrderId, "system", now))
+                    ? Accept(new ReturnResolved(s.OrderId, s.ReturnId, c.Refunded, c.Credit, c.ExchangeOrderId, "system", now,
+                        c.ExchangeOrderId is null ? 0m : Math.Max(0m, ReplacementTotal(s) - c.Credit)))
                     : Done;
+            case RecordExchangeOutcome c:
+                return DecideExchangeOutcome(s, c, now);
+            case ConfirmExchangeCreditRefunded c:
+                return s.CreditRefundOwed ? Accept(new ReturnCreditRefunded(s.OrderId, s.ReturnId, Math.Min(c.Refunded, s.Credit), now)) : Done;
             default:
                 throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown return command");
         }
+    }
+
+    /// <summary>
+    /// The replacement's outcome, once: paid (the exchange is settled) or lapsed (the credit is owed back to the original
+    /// payment, <see cref="ReturnState.CreditRefundOwed"/>). The other outcome after one was recorded is a conflict: the
+    /// credit is used once, for the replacement or refunded.
+    /// </summary>
+    private static Decision<IReturnEvent, OrderRejection> DecideExchangeOutcome(ReturnState s, RecordExchangeOutcome c, DateTimeOffset now)
+    {
+        if (s.Status != ReturnStatus.Resolved || s.ExchangeOrderId is null)
+            return Reject(OrderRejectionCode.InvalidState, $"return {s.ReturnId} has no replacement order yet");
+        if (c.ExchangeOrderId != s.ExchangeOrderId)
+            return Invalid("exchangeOrderId", $"return {s.ReturnId} was exchanged for order {s.ExchangeOrderId}, not {c.ExchangeOrderId}");
+        if (c.AmountPaid < 0 || (!c.Paid && c.AmountPaid != 0)) return Invalid("amountPaid", "a paid replacement reports what was paid; a lapsed one nothing");
+        return (s.Exchange, c.Paid) switch
+        {
+            (ExchangeStatus.Settled, true) or (ExchangeStatus.Lapsed, false) => Done,
+            (ExchangeStatus.Settled, false) => Reject(OrderRejectionCode.IdempotencyConflict, $"the exchange of return {s.ReturnId} was settled already"),
+            (ExchangeStatus.Lapsed, true) => Reject(OrderRejectionCode.IdempotencyConflict, $"the exchange of return {s.ReturnId} lapsed already; its credit went back"),
+            (_, true) => Accept(new ReturnExchangeSettled(s.OrderId, s.ReturnId, s.ExchangeOrderId, s.Credit, c.AmountPaid, now)),
+            (_, false) => Accept(new ReturnExchangeLapsed(s.OrderId, s.ReturnId, s.ExchangeOrderId, now)),
+        };
     }
 
     private static Decision<IReturnEvent, OrderRejection> DecideInspect(ReturnState s, InspectReturn c, DateTimeOffset now)
@@ -220,9 +247,32 @@ public static class ReturnDecider
             Refunded = x.Refunded,
             Credit = x.Credit,
             ExchangeOrderId = x.ExchangeOrderId,
+            Exchange = x.ExchangeOrderId is null ? ExchangeStatus.None : x.DifferenceDue > 0 ? ExchangeStatus.DifferenceDue : ExchangeStatus.Covered,
+            DifferenceDue = x.DifferenceDue,
             History = s.History.Add(new(ReturnStatus.Resolved, x.At, x.By, x.ExchangeOrderId is null
                 ? $"refunded {x.Refunded}"
-                : $"exchanged for order {x.ExchangeOrderId} (credit {x.Credit}, refunded {x.Refunded})")),
+                : $"exchanged for order {x.ExchangeOrderId} (credit {x.Credit}, refunded {x.Refunded}"
+                  + (x.DifferenceDue > 0 ? $"; difference {x.DifferenceDue} due from the customer)" : ")"))),
+        },
+        ReturnExchangeSettled x => s with
+        {
+            Exchange = ExchangeStatus.Settled,
+            DifferencePaid = x.Paid,
+            History = s.History.Add(new(s.Status, x.At, "system", $"exchange settled: credit {x.Credit}, paid {x.Paid}")),
+        },
+        ReturnExchangeLapsed x => s with
+        {
+            Exchange = ExchangeStatus.Lapsed,
+            History = s.History.Add(new(s.Status, x.At, "system", s.Credit > 0
+                ? $"exchange order {x.ExchangeOrderId} lapsed without its difference paid; the credit {s.Credit} goes back to the original payment"
+                : $"exchange order {x.ExchangeOrderId} lapsed without its difference paid; no credit to give back")),
+        },
+        ReturnCreditRefunded x => s with
+        {
+            CreditRefunded = true,
+            Refunded = s.Refunded + x.Refunded,
+            Credit = 0m,
+            History = s.History.Add(new(s.Status, x.At, "system", $"resolved as refunded after the exchange lapsed: credit {x.Refunded} refunded, {s.Refunded + x.Refunded} in all")),
         },
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown return event"),
     };
@@ -234,15 +284,27 @@ public static class ReturnDecider
         return s;
     }
 
-    /// <summary>The replacement order of an exchange: same channel, customer, currency and address, the replacement lines.</summary>
-    public static PlaceOrder ReplacementOrder(ReturnState s, OrderView original, decimal credit)
+    /// <summary>
+    /// The replacement order of an exchange: same channel, customer, currency and address, the replacement lines. Covered
+    /// by the credit, it is paid by it at once (a payment collected by the channel, method <c>exchange</c>). Costing more,
+    /// the credit is its discount (named as the exchange credit) and its total is the difference: it awaits the
+    /// customer's payment like any order, holding its units for <see cref="ReturnRules.DifferenceDueWithin"/>, and tells
+    /// the return whether it was paid or lapsed (<see cref="PlaceOrder.ExchangeOf"/>).
+    /// </summary>
+    public static PlaceOrder ReplacementOrder(ReturnState s, OrderView original, decimal credit, ReturnRules rules)
     {
         var r = s.Request!;
         var id = ExchangeOrderIdOf(s.OrderId, s.ReturnId);
-        // The credit taken from the original payment pays the replacement (in part when it costs more: the rest is owed).
-        var paid = credit > 0 ? new ChannelPayment("exchange", credit, original.Currency, "exchange:" + s.ReturnId) : null;
+        var external = "exchange:" + s.ReturnId;
+        if (credit < ReplacementTotal(s))
+        {
+            var discount = credit > 0 ? new OrderCharges(0m, 0m, credit, $"exchange credit of return {s.ReturnId} of order {s.OrderId}") : null;
+            return new PlaceOrder(id, original.Channel, original.CustomerId, original.Currency, r.Replacement, original.ShippingAddress,
+                Charges: discount, ExternalId: external, HoldFor: rules.DifferenceDueWithin, ExchangeOf: new ExchangeLink(s.OrderId, s.ReturnId));
+        }
+        var paid = credit > 0 ? new ChannelPayment("exchange", credit, original.Currency, external) : null;
         return new PlaceOrder(id, original.Channel, original.CustomerId, original.Currency, r.Replacement, original.ShippingAddress,
-            PaidAtChannel: paid, ExternalId: "exchange:" + s.ReturnId);
+            PaidAtChannel: paid, ExternalId: external);
     }
 
     /// <summary>

@@ -39,6 +39,18 @@ public sealed record ReturnInspected(string OrderId, string ReturnId, ImmutableA
 /// <summary>The restockable units are back on hand.</summary>
 public sealed record ReturnRestocked(string OrderId, string ReturnId, DateTimeOffset At) : IReturnEvent;
 
-/// <summary>The return was paid out: refunded, or exchanged for the replacement order (credit), any rest refunded.</summary>
-public sealed record ReturnResolved(string OrderId, string ReturnId, decimal Refunded, decimal Credit, string? ExchangeOrderId, string By, DateTimeOffset At)
-    : IReturnEvent;
+/// <summary>
+/// The return was paid out: refunded, or exchanged for the replacement order (credit), any rest refunded. When the
+/// replacement costs more than the credit, <paramref name="DifferenceDue"/> is what the customer pays on it.
+/// </summary>
+public sealed record ReturnResolved(string OrderId, string ReturnId, decimal Refunded, decimal Credit, string? ExchangeOrderId, string By, DateTimeOffset At,
+    decimal DifferenceDue = 0m) : IReturnEvent;
+
+/// <summary>The exchange's replacement was paid: the credit and <paramref name="Paid"/> (the difference) settle it.</summary>
+public sealed record ReturnExchangeSettled(string OrderId, string ReturnId, string ExchangeOrderId, decimal Credit, decimal Paid, DateTimeOffset At) : IReturnEvent;
+
+/// <summary>The exchange's replacement ended without its difference paid: the credit is owed back to the original payment.</summary>
+public sealed record ReturnExchangeLapsed(string OrderId, string ReturnId, string ExchangeOrderId, DateTimeOffset At) : IReturnEvent;
+
+/// <summary>The original order refunded the lapsed exchange's credit (<paramref name="Refunded"/>) through the payment's provider.</summary>
+public sealed record ReturnCreditRefunded(string OrderId, string ReturnId, decimal Refunded, DateTimeOffset At) : IReturnEvent;

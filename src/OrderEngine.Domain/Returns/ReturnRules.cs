@@ -24,5 +24,14 @@ public sealed record ReturnRules(int WindowDays, IReturnability Returnability)
 {
     public const int DefaultWindowDays = 30;
 
+    /// <summary>How long an exchange's replacement that costs more than the credit waits for its difference (default 7 days).</summary>
+    public static readonly TimeSpan DefaultDifferenceDueWithin = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long an exchange's replacement costing more than the credit holds its units and waits for the customer to
+    /// pay the difference; unpaid by then it expires and the credit is refunded to the original payment.
+    /// </summary>
+    public TimeSpan DifferenceDueWithin { get; init; } = DefaultDifferenceDueWithin;
+
     public static readonly ReturnRules Default = new(DefaultWindowDays, NonReturnableSkus.None);
 }

@@ -16,6 +16,19 @@ public enum ReturnStatus
     Resolved,
 }
 
+/// <summary>
+/// Where an exchange's replacement stands with its money: covered by the credit, waiting for the customer to pay the
+/// difference, settled (credit and difference paid), or lapsed unpaid (the credit is refunded to the original payment).
+/// </summary>
+public enum ExchangeStatus
+{
+    None,
+    Covered,
+    DifferenceDue,
+    Settled,
+    Lapsed,
+}
+
 /// <summary>One step of a return's life, with who took it.</summary>
 public sealed record ReturnStep(ReturnStatus Status, DateTimeOffset At, string? By, string? Note);
 
@@ -39,6 +52,21 @@ public sealed record ReturnState(
 
     public bool Exists => Status != ReturnStatus.None;
 
+    /// <summary>Where the exchange's replacement stands with its money (none for a refund, or before resolution).</summary>
+    public ExchangeStatus Exchange { get; init; }
+
+    /// <summary>What the replacement costs beyond the credit, due from the customer.</summary>
+    public decimal DifferenceDue { get; init; }
+
+    /// <summary>What the customer paid on the replacement (its difference).</summary>
+    public decimal DifferencePaid { get; init; }
+
+    /// <summary>The lapsed exchange's credit was refunded to the original payment.</summary>
+    public bool CreditRefunded { get; init; }
+
+    /// <summary>The lapsed exchange's credit must still be refunded at the original order.</summary>
+    public bool CreditRefundOwed => Exchange == ExchangeStatus.Lapsed && !CreditRefunded && Credit > 0;
+
     /// <summary>Units that must still come back on hand: inspected restockable units, until the stock acknowledged them.</summary>
     public ImmutableArray<ReturnLine> UnitsToRestock =>
         Status is ReturnStatus.Inspected or ReturnStatus.Resolved && !Restocked
@@ -47,7 +75,7 @@ public sealed record ReturnState(
 
     public ReturnView ToView() => new(OrderId, ReturnId, Status, Request?.Lines ?? [], Request?.Reason, Request?.Resolution ?? ReturnResolution.Refund,
         Request?.Replacement ?? [], Request?.Value ?? 0m, Request?.Currency, Carrier, TrackingNumber, Inspection, Restocked, Refunded, Credit,
-        ExchangeOrderId, History);
+        ExchangeOrderId, History, Exchange, DifferenceDue, DifferencePaid);
 }
 
 /// <summary>A return as shown to clients.</summary>
@@ -68,7 +96,10 @@ public sealed record ReturnView(
     decimal Refunded,
     decimal Credit,
     string? ExchangeOrderId,
-    ImmutableArray<ReturnStep> History);
+    ImmutableArray<ReturnStep> History,
+    ExchangeStatus Exchange = ExchangeStatus.None,
+    decimal DifferenceDue = 0m,
+    decimal DifferencePaid = 0m);
 
 /// <summary>A return entity's answer.</summary>
 public interface IReturnReply : IReturnMessage;

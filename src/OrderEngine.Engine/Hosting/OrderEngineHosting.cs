@@ -165,6 +165,7 @@ public static class OrderEngineHosting
     public static AkkaConfigurationBuilder WithOrderEngineSharding(this AkkaConfigurationBuilder builder, OrderEngineOptions options, PaymentProviders providers, TimeProvider clock)
     {
         var rules = options.Orders.ToRules(options.Review, options.Payments);
+        var returnRules = options.Returns.ToRules(); // checked at start: a bad DifferenceDueWithin stops the node here
         var shardOptions = new ShardOptions
         {
             StateStoreMode = StateStoreMode.DData,
@@ -192,6 +193,7 @@ public static class OrderEngineHosting
                     {
                         Parcels = registry.Get<ParcelRegion>(),
                         Shipping = resolver.GetService<ShippingQuotes>(),
+                        Returns = registry.Get<ReturnRegion>(),
                     };
                     return OrderActor.Props(orderId, options.Orders, options.Orders.IdleTimeout, with, clock);
                 };
@@ -207,7 +209,7 @@ public static class OrderEngineHosting
         builder.WithShardRegion<ReturnRegion>(
             "return",
             (_, registry, _) => entityId => Returns.ReturnActor.Props(entityId,
-                new Returns.ReturnCollaborators(registry.Get<OrderRegion>(), registry.Get<StockRegion>(), options.Returns.ToRules(), options.AskTimeout / 2,
+                new Returns.ReturnCollaborators(registry.Get<OrderRegion>(), registry.Get<StockRegion>(), returnRules, options.AskTimeout / 2,
                     options.Orders.RetryInterval, options.Orders.MaxRetryInterval) { OrderRules = rules, Products = registry.Get<ProductRegion>() },
                 options.EntityIdleTimeout, clock),
             new ReturnMessageExtractor(options.Cluster.ShardCount),

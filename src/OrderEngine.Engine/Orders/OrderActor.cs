@@ -6,6 +6,7 @@ using Akka.Persistence;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Hosting;
@@ -148,6 +149,9 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case CustomerOrderCount count:
                 OnCustomerCount(count);
                 return;
+            case IReturnReply reply:
+                OnReturnReply(reply);
+                return;
             case RefundCall call:
                 OnRefundCall(call);
                 return;
@@ -179,6 +183,9 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case PlaceOrder or ConfirmPayment or CancelOrder or RecordProviderPayment or RecordRefundOutcome or ReviewOrder or RequestRefund
                 or RecordShipment or RecordParcelOutcome or OverrideShippingMethod or RegisterReturn or ReleaseReturn or SettleReturn:
                 OnClientCommand((IOrderCommand)message);
+                break;
+            case RefundExchangeCredit credit:
+                OnClientCommand(credit);
                 break;
             case GetOrder:
                 Sender.Tell(_state.Exists
@@ -362,6 +369,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         StartShipmentWork();
         QuoteShipping();
         ScheduleExpiry();
+        ReportExchangeOutcome();
     }
 
     /// <summary>A paid (or cash-on-delivery) order with an address gets its shipping method: the quote comes back as a message.</summary>
@@ -677,6 +685,30 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         if (OwesNothingNow()) Timers.Cancel(RetryTimer);
     }
 
+    // ---- an exchange's replacement and its return -------------------------------------------------------------------
+
+    private bool OwesExchangeReport() => OrderReturnsDecider.ExchangeOutcomeOf(_state) is not null;
+
+    /// <summary>An exchange's replacement tells its return once whether its difference was paid or it lapsed (resent until answered).</summary>
+    private void ReportExchangeOutcome()
+    {
+        if (OrderReturnsDecider.ExchangeOutcomeOf(_state) is not { } owed) return;
+        _with.Returns.Tell(new RecordExchangeOutcome(owed.Return.OrderId, owed.Return.ReturnId, owed.ExchangeOrderId, owed.Paid, owed.AmountPaid));
+        EnsureRetryTimer();
+    }
+
+    private void OnReturnReply(IReturnReply reply)
+    {
+        if (OrderReturnsDecider.ExchangeOutcomeOf(_state) is not { } owed || reply.OrderId != owed.Return.OrderId || reply.ReturnId != owed.Return.ReturnId) return;
+        if (reply is ReturnRefused refused)
+        {
+            // Told again at the next retry (the return may be resolving still, or its original order busy).
+            _log.Warning("order {0}: return {1}/{2} did not take the exchange's outcome yet: {3}", _orderId, reply.OrderId, reply.ReturnId, refused.Rejection.Message);
+            return;
+        }
+        DecideInternal(new MarkExchangeOutcomeReported(_orderId), () => { });
+    }
+
     // ---- timers --------------------------------------------------------------------------------------------------
 
     private void Resend()
@@ -713,7 +745,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         foreach (var shipment in _state.Shipments.Where(s => _parcelsToRegister.Contains(s.ShipmentId))) RegisterParcel(shipment);
         StartShipmentWork();
         QuoteShipping();
-        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice()) Timers.Cancel(RetryTimer);
+        ReportExchangeOutcome();
+        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !OwesExchangeReport()) Timers.Cancel(RetryTimer);
     }
 
     private void EnsureRetryTimer()
@@ -729,7 +762,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     }
 
     private bool OwesNothingNow() =>
-        _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !_quoting;
+        _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !_quoting && !OwesExchangeReport();
 
     /// <summary>When this order next needs its entity, for the deadline waker (null: it owes nothing).</summary>
     private DateTimeOffset? NextDue()
@@ -766,4 +799,7 @@ public sealed record OrderCollaborators(IActorRef Stock, IActorRef Customers, Pa
 
     /// <summary>Quotes shipping methods for a paid order (null: no automatic choice, as in tests of other concerns).</summary>
     public ShippingQuotes? Shipping { get; init; }
+
+    /// <summary>The return region, told by an exchange's replacement whether its difference was paid or it lapsed.</summary>
+    public IActorRef Returns { get; init; } = ActorRefs.Nobody;
 }

@@ -30,7 +30,9 @@ public sealed record ReturnCollaborators(IActorRef Orders, IActorRef Stock, Retu
 /// order first (hold the units, give them back, pay the return out), and only once the order accepted is the return's
 /// own step written and answered; while the order is asked, the entity's other commands wait (stash). Inspected
 /// restockable units go back on hand at their stock entities (Tell with timer-driven retries; one movement per return
-/// and SKU, so a resend counts once), which is resumed after a restart.
+/// and SKU, so a resend counts once), which is resumed after a restart. An exchange's replacement that costs more than
+/// the credit reports its outcome here (<see cref="RecordExchangeOutcome"/>, resent by the order until answered): paid,
+/// the exchange is settled; lapsed, the credit is refunded at the original order before the report is answered.
 /// </summary>
 public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
 {
@@ -200,6 +202,14 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
             sender.Tell(new ReturnRefused(command.OrderId, command.ReturnId, rejection));
             return;
         }
+        if (command is RecordExchangeOutcome { Paid: false })
+        {
+            // The lapse is written first; then the credit goes back at the original order, and only then is the
+            // replacement answered (it reports again until answered, so a crash in between resumes the refund).
+            if (decision.Events.IsEmpty) RefundLapsedCredit(command, state, sender);
+            else PersistAndReply(decision.Events, null, () => RefundLapsedCredit(command, _state!, sender));
+            return;
+        }
         if (decision.Events.IsEmpty)
         {
             if (command is ResolveReturn && state.Status == ReturnStatus.Inspected)
@@ -220,6 +230,13 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
             return;
         }
         PersistAndReply(decision.Events, sender);
+    }
+
+    private void RefundLapsedCredit(IReturnCommand command, ReturnState state, IActorRef sender)
+    {
+        if (state.CreditRefundOwed)
+            AskOrder(new RefundExchangeCredit(state.OrderId, state.ReturnId, state.ExchangeOrderId!), command, sender, Step.RefundCredit);
+        else sender.Tell(new ReturnAccepted(state.OrderId, state.ReturnId, state.ToView()));
     }
 
     private void PersistAndReply(ImmutableArray<IReturnEvent> events, IActorRef? sender, Action? after = null)
@@ -245,6 +262,7 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
         Release,
         Settle,
         PlaceReplacement,
+        RefundCredit,
     }
 
     private sealed record OrderAnswer(Step Step, IReturnCommand Command, IActorRef Sender, IOrderReply? Reply, Exception? Error);
@@ -316,7 +334,7 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
                     Write(c, ReturnDecider.Decide(state, new ConfirmReturnResolved(c.OrderId, c.ReturnId, record.Refunded, 0m, null), now, _with.Rules), a.Sender);
                     return;
                 }
-                _with.Orders.Ask<IOrderReply>(ReturnDecider.ReplacementOrder(state, accepted.View, record.Credit), _with.AskTimeout).PipeTo(Self,
+                _with.Orders.Ask<IOrderReply>(ReturnDecider.ReplacementOrder(state, accepted.View, record.Credit, _with.Rules), _with.AskTimeout).PipeTo(Self,
                     success: r => new OrderAnswer(Step.PlaceReplacement, new ConfirmReturnResolved(c.OrderId, c.ReturnId, record.Refunded, record.Credit,
                         record.ExchangeOrderId), a.Sender, r, null),
                     failure: e => new OrderAnswer(Step.PlaceReplacement, c, a.Sender, null, e));
@@ -325,6 +343,13 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
             case Step.PlaceReplacement:
                 Write(c, ReturnDecider.Decide(state, c, now, _with.Rules), a.Sender);
                 return;
+            case Step.RefundCredit:
+            {
+                var refundId = OrderReturnsDecider.LapsedCreditRefundIdOf(c.OrderId, c.ReturnId);
+                var refunded = accepted.View.Refunds.FirstOrDefault(r => r.RefundId == refundId)?.Amount ?? 0m;
+                Write(c, ReturnDecider.Decide(state, new ConfirmExchangeCreditRefunded(c.OrderId, c.ReturnId, refunded), now, _with.Rules), a.Sender);
+                return;
+            }
         }
     }
 
