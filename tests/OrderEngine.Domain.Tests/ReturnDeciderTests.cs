@@ -276,9 +276,13 @@ public class ReturnDeciderTests
         Assert.Empty(Do(s, Inspect(r, nr)).Events); // a repeat changes nothing
 
         var view = Apply(Delivered(), Register("r-1", ("SKU-A", 2))).ToView();
-        var replacement = ReturnDecider.ReplacementOrder(s, view, Math.Min(q * 9.99m, ReturnDecider.ReplacementTotal(s)));
+        var credit = Math.Min(q * 9.99m, ReturnDecider.ReplacementTotal(s));
+        var replacement = ReturnDecider.ReplacementOrder(s, view, credit, RulesOfReturns);
         Assert.Equal(request.Replacement, replacement.Lines);
-        Assert.True(replacement.PaidAtChannel!.Amount <= OrderDecider.TotalOf(replacement));
+        // The credit pays it, whole (paid at once) or in part (its discount, the difference due): never both, never beyond its price.
+        Assert.Equal(credit, (replacement.PaidAtChannel?.Amount ?? 0m) + (replacement.Charges?.Discount ?? 0m));
+        Assert.True(replacement.PaidAtChannel is null || replacement.Charges is null);
+        Assert.Equal(replacement.PaidAtChannel is null ? ReturnDecider.ReplacementTotal(s) - credit : ReturnDecider.ReplacementTotal(s), OrderDecider.TotalOf(replacement));
         Assert.Equal((view.Channel, view.CustomerId, view.Currency), (replacement.Channel, replacement.CustomerId, replacement.Currency));
         Assert.Empty(OrderDecider.Validate(replacement, Rules));
     }
