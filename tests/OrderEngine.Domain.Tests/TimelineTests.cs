@@ -43,6 +43,8 @@ public class TimelineTests
         (new ReturnRegistered(OrderId, "rma-1", [new ReturnLine("SKU-A", 2)], 19.98m, At), "return:rma-1", "return rma-1 holds 2 x SKU-A (value 19.98)"),
         (new ReturnReleased(OrderId, "rma-1", At), "return:rma-1", "return rma-1 rejected: its units are returnable again"),
         (new ReturnSettled(OrderId, "rma-1", 7.98m, "r-1", 12m, "x-1", "ex-1", At), "return:rma-1", "return rma-1 exchanged for order ex-1: credit 12, refunded 7.98"),
+        (new ExchangeCreditLapsed(OrderId, "rma-1", "ex-1", "x-1", "r-2", 12m, At), "return:rma-1", "return rma-1: exchange ex-1 lapsed unpaid; its credit 12 is refunded (r-2)"),
+        (new ExchangeOutcomeReported("ex-1", OrderId, "rma-1", true, 20.01m, At), "system", $"told return rma-1 of order {OrderId}: difference paid (20.01)"),
     ];
 
     public static TheoryData<string> EventTypes() => [.. Cases.Select(c => c.Event.GetType().Name)];

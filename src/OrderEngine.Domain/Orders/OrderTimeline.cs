@@ -18,6 +18,7 @@ public static class OrderTimeline
         ReturnRegistered x => "return:" + x.ReturnId,
         ReturnReleased x => "return:" + x.ReturnId,
         ReturnSettled x => "return:" + x.ReturnId,
+        ExchangeCreditLapsed x => "return:" + x.ReturnId,
         RefundSucceeded x => RefundOutcomeBy(x.Provider, x.EventId),
         RefundFailed x => RefundOutcomeBy(x.Provider, x.EventId),
         _ => "system",
@@ -64,6 +65,9 @@ public static class OrderTimeline
         ReturnReleased x => $"return {x.ReturnId} rejected: its units are returnable again",
         ReturnSettled { ExchangeOrderId: null } x => $"return {x.ReturnId} refunded {x.Refunded}",
         ReturnSettled x => $"return {x.ReturnId} exchanged for order {x.ExchangeOrderId}: credit {x.Credit}, refunded {x.Refunded}",
+        ExchangeCreditLapsed x => $"return {x.ReturnId}: exchange {x.ExchangeOrderId} lapsed unpaid; its credit {x.Amount} is refunded ({x.RefundId})",
+        ExchangeOutcomeReported { Paid: true } x => $"told return {x.ReturnId} of order {x.ReturnOrderId}: difference paid ({x.AmountPaid})",
+        ExchangeOutcomeReported x => $"told return {x.ReturnId} of order {x.ReturnOrderId}: lapsed unpaid",
         _ => e.GetType().Name,
     };
 }
