@@ -225,6 +225,24 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
                  new ReturnReceived("o1", "ret-1", "wh-1", T), new ReturnInspected("o1", "ret-1", [new InspectedLine("A-1", 1, 1)], "wh-1", T),
                  new ReturnResolved("o1", "ret-1", 7.48m, 12.5m, "e1", "system", T)]).ToView(), Repeat: true),
             new ReturnRefused("o1", "ret-1", new OrderRejection(OrderRejectionCode.Invalid, "bad", [new FieldError("lines[0].quantity", "too many")])),
+            SamplePlaced with
+            {
+                Charges = new OrderCharges(0m, 0m, 9.99m, "exchange credit of return ret-1 of order o0"), HoldFor = TimeSpan.FromDays(7),
+                ExchangeOf = new ExchangeLink("o0", "ret-1"),
+            },
+            new RefundExchangeCredit("o1", "ret-1", "e1"),
+            new MarkExchangeOutcomeReported("e1"),
+            new ExchangeCreditLapsed("o1", "ret-1", "e1", "x-ret", "r-lapsed", 12.5m, T),
+            new ExchangeOutcomeReported("e1", "o1", "ret-1", true, 7.5m, T),
+            new RecordExchangeOutcome("o1", "ret-1", "e1", false, 0m),
+            new ConfirmExchangeCreditRefunded("o1", "ret-1", 12.5m),
+            new ReturnResolved("o1", "ret-1", 0m, 12.5m, "e1", "system", T, DifferenceDue: 7.5m),
+            new ReturnExchangeSettled("o1", "ret-1", "e1", 12.5m, 7.5m, T),
+            new ReturnExchangeLapsed("o1", "ret-1", "e1", T),
+            new ReturnCreditRefunded("o1", "ret-1", 12.5m, T),
+            new ReturnAccepted("o1", "ret-1", ReturnDecider.Fold(ReturnState.Initial("o1", "ret-1"),
+                [SampleReturnRequested, new ReturnResolved("o1", "ret-1", 0m, 12.5m, "e1", "system", T, DifferenceDue: 7.5m),
+                 new ReturnExchangeLapsed("o1", "ret-1", "e1", T), new ReturnCreditRefunded("o1", "ret-1", 12.5m, T)]).ToView()),
         ];
     }
 
