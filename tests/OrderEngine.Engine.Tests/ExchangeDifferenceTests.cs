@@ -149,4 +149,122 @@ public sealed class ExchangeDifferenceTests() : TestKit(TestConfig.WithTestJourn
         Assert.Equal(2, (await Accepted(e.Orders, new GetOrder("o-dx-lapse"))).Refunds.Length);
         Assert.IsType<ReturnRefused>(await e.Returns.Ask<IReturnReply>(new RecordExchangeOutcome("o-dx-lapse", "rma-1", exchangeId, true, 15m), Wait));
     }
+
+    [Fact]
+    public async Task A_lapsed_replacement_tells_its_return_until_answered_also_after_a_restart_and_then_never_again()
+    {
+        var stock = Sys.ActorOf(LocalRegion.Create(m => (m as IStockMessage)?.Sku,
+            sku => StockActor.Props(sku, TestConfig.FastStock(), 500, Idle, ActorRefs.Nobody, TimeProvider.System)));
+        Assert.IsType<StockAccepted>(await stock.Ask<IStockReply>(new SetOnHand("dxr-c", 10, 1), Wait));
+        var returns = CreateTestProbe();
+        IActorRef Start() => Sys.ActorOf(OrderActor.Props("ex-restart", TestConfig.FastOrders(), Idle, TestConfig.With(stock) with { Returns = returns.Ref },
+            TimeProvider.System));
+        var order = Start();
+        await Accepted(order, new PlaceOrder("ex-restart", "web", "c-1", "EUR", [new OrderLineRequest("dxr-c", 1, 25m)], null,
+            Charges: new OrderCharges(0m, 0m, 10m, "exchange credit of return rma-1 of order o-orig"), HoldFor: TimeSpan.FromDays(7),
+            ExchangeOf: new ExchangeLink("o-orig", "rma-1")));
+        returns.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // awaiting its difference: nothing to tell yet
+
+        await Accepted(order, new CancelOrder("ex-restart", "customer changed their mind"));
+        var told = returns.ExpectMsg<RecordExchangeOutcome>(Wait);
+        Assert.Equal(("o-orig", "rma-1", "ex-restart", false), (told.OrderId, told.ReturnId, told.ExchangeOrderId, told.Paid));
+        Assert.Equal(told, returns.ExpectMsg<RecordExchangeOutcome>(Wait)); // unanswered: told again
+
+        Watch(order);
+        Sys.Stop(order);
+        ExpectTerminated(order);
+        returns.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m); // whatever was on its way before the stop
+        order = Start();
+        Assert.Equal(told, returns.ExpectMsg<RecordExchangeOutcome>(Wait)); // resumed after the restart
+        returns.Reply(new ReturnAccepted("o-orig", "rma-1", ReturnState.Initial("o-orig", "rma-1").ToView()));
+        await AwaitAssertAsync(async () =>
+        {
+            var events = await JournalEvents.Of(Sys, "order-ex-restart");
+            Assert.Single(events.OfType<ExchangeOutcomeReported>());
+        }, Wait);
+        Watch(order);
+        Sys.Stop(order);
+        ExpectTerminated(order);
+        returns.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m);
+        order = Start();
+        await Accepted(order, new GetOrder("ex-restart"));
+        returns.ExpectNoMsg(TimeSpan.FromSeconds(1)); // told once: nothing more after it was answered
+    }
+
+    [Fact]
+    public async Task A_lapse_whose_credit_refund_went_unanswered_is_resumed_when_the_replacement_reports_again_after_a_restart()
+    {
+        var orders = CreateTestProbe();
+        var stock = CreateTestProbe();
+        var entityId = ReturnDecider.EntityIdOf("o-resume", "rma-1");
+        IActorRef Start() => Sys.ActorOf(ReturnActor.Props(entityId,
+            new ReturnCollaborators(orders.Ref, stock.Ref, ReturnRules.Default, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(40)),
+            Idle, TimeProvider.System));
+        var entity = Start();
+        var request = new RequestReturn("o-resume", "rma-1", [new ReturnLine("A-1", 1)], "wrong colour", ReturnResolution.Exchange, [new OrderLineRequest("C-1", 1, 25m)]);
+        var original = OrderDecider.Fold(OrderState.Initial("o-resume"),
+            [new OrderPlaced("o-resume", "web", "c-1", "EUR", [new OrderLine("A-1", 1, 10m, 10m)], 10m, null, DateTimeOffset.UtcNow.AddMinutes(15), DateTimeOffset.UtcNow)]).ToView();
+        OrderView With(OrderReturnRecord r) => original with { Returns = [r] };
+        var record = new OrderReturnRecord("rma-1", [new ReturnLine("A-1", 1)], 10m, false, false, 0m, 0m, null, DateTimeOffset.UtcNow);
+
+        entity.Tell(request, TestActor);
+        orders.ExpectMsg<GetOrder>();
+        orders.Reply(new OrderAccepted("o-resume", original));
+        orders.ExpectMsg<RegisterReturn>();
+        orders.Reply(new OrderAccepted("o-resume", With(record)));
+        ExpectMsg<ReturnAccepted>(Wait);
+        foreach (var step in new IReturnCommand[] { new ApproveReturn("o-resume", "rma-1", "ops"), new MarkReturnReceived("o-resume", "rma-1", "wh"),
+                     new InspectReturn("o-resume", "rma-1", [new InspectedLine("A-1", 0, 1)], "wh") })
+        {
+            entity.Tell(step, TestActor);
+            ExpectMsg<ReturnAccepted>(Wait);
+        }
+        entity.Tell(new ResolveReturn("o-resume", "rma-1", "ops"), TestActor);
+        orders.ExpectMsg<GetOrder>();
+        orders.Reply(new OrderAccepted("o-resume", With(record)));
+        orders.ExpectMsg<SettleReturn>();
+        var exchangeId = ReturnDecider.ExchangeOrderIdOf("o-resume", "rma-1");
+        orders.Reply(new OrderAccepted("o-resume", With(record with { Settled = true, Credit = 10m, ExchangeOrderId = exchangeId })));
+        var place = orders.ExpectMsg<PlaceOrder>();
+        Assert.Equal((10m, 15m), (place.Charges!.Discount, OrderDecider.TotalOf(place)));
+        orders.Reply(new OrderAccepted(exchangeId, original with { Id = exchangeId }));
+        Assert.Equal(ExchangeStatus.DifferenceDue, ExpectMsg<ReturnAccepted>(Wait).View.Exchange);
+
+        // The replacement lapsed: the lapse is written, the credit asked back at the original order, which does not answer.
+        var lapse = new RecordExchangeOutcome("o-resume", "rma-1", exchangeId, false, 0m);
+        entity.Tell(lapse, TestActor);
+        Assert.Equal(exchangeId, orders.ExpectMsg<RefundExchangeCredit>().ExchangeOrderId);
+        Assert.Equal(OrderRejectionCode.Overloaded, ExpectMsg<ReturnRefused>(Wait).Rejection.Code);
+
+        Watch(entity);
+        Sys.Stop(entity);
+        ExpectTerminated(entity);
+        entity = Start();
+        // Sent again by the replacement: the lapse is not written twice, the credit is asked back again, and now it is.
+        entity.Tell(lapse, TestActor);
+        orders.ExpectMsg<RefundExchangeCredit>();
+        var refundId = OrderReturnsDecider.LapsedCreditRefundIdOf("o-resume", "rma-1");
+        orders.Reply(new OrderAccepted("o-resume", With(record with { Settled = true, Credit = 10m, ExchangeOrderId = exchangeId, CreditRefunded = true }) with
+        {
+            Refunds = [new RefundRecord(refundId, "pay-1", "sandbox", 10m, "EUR", [], "credit", "return:rma-1", RefundStatus.Requested, true, null, null, DateTimeOffset.UtcNow)],
+        }));
+        var view = ExpectMsg<ReturnAccepted>(Wait).View;
+        Assert.Equal((ExchangeStatus.Lapsed, 10m, 0m), (view.Exchange, view.Refunded, view.Credit));
+        Assert.Single(view.History, h => h.Note?.StartsWith("exchange order") == true); // the lapse, once
+
+        entity.Tell(lapse, TestActor);
+        Assert.Equal(10m, ExpectMsg<ReturnAccepted>(Wait).View.Refunded);
+        orders.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // done: nothing is asked of the order again
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:01:00")]
+    [InlineData("31.00:00:00")]
+    public void An_absurd_window_for_the_difference_is_refused_at_start(string window)
+    {
+        var options = new ReturnsOptions { DifferenceDueWithin = TimeSpan.Parse(window, System.Globalization.CultureInfo.InvariantCulture) };
+        Assert.Contains("DifferenceDueWithin", Assert.Throws<InvalidOperationException>(() => options.ToRules()).Message);
+        Assert.Equal(TimeSpan.FromDays(7), new ReturnsOptions().ToRules().DifferenceDueWithin);
+    }
 }
