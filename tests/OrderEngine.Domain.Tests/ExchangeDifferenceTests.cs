@@ -114,6 +114,9 @@ public class ExchangeDifferenceTests
         Assert.Null(OrderReturnsDecider.ExchangeOutcomeOf(s)); // nothing to tell its return yet
         Refused(On(s, new ConfirmPayment(ExchangeId, 30m, "EUR", "pay-9"), Later.AddHours(1)), OrderRejectionCode.PaymentMismatch);
 
+        // The provider's webhook for the difference pays it just as well.
+        Assert.IsType<PaymentConfirmed>(Assert.Single(On(s, new RecordProviderPayment(ExchangeId, "sandbox", "evt-9", "pi-9", 20.01m, "EUR"), Later.AddDays(5)).Events));
+
         // Still payable on day 6 (a normal order would have expired long ago); the difference pays it.
         s = Do(s, new ConfirmPayment(ExchangeId, 20.01m, "EUR", "pay-9"), Later.AddDays(6));
         Assert.Equal(OrderStatus.Paid, s.Status);
