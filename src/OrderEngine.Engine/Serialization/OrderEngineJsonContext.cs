@@ -196,4 +196,5 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(KitchenProgressAcknowledged))]
 [JsonSerializable(typeof(RestaurantAccepted))]
 [JsonSerializable(typeof(RestaurantRefused))]
+[JsonSerializable(typeof(Dispatch.RestaurantSnapshot))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;
