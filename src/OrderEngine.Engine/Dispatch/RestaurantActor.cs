@@ -187,7 +187,8 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
                 sender.Tell(new KitchenOrderReceived(_restaurantId, c.OrderId));
                 break;
             case RecordPickupEstimate c:
-                sender.Tell(new PickupEstimateRecorded(_restaurantId, c.OrderId));
+                // Estimates come best effort without a sender; only a collection, sent until answered, waits for this.
+                if (!sender.IsNobody()) sender.Tell(new PickupEstimateRecorded(_restaurantId, c.OrderId));
                 break;
             case AcknowledgeDeliveryRequest or AcknowledgeKitchenProgress or CheckKitchenQueue:
                 break;
