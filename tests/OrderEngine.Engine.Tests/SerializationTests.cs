@@ -177,6 +177,7 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new ShippingRulesSet(SampleRules, 3, "alice", T),
             new ShippingRulesAnswer(SampleRules, 3, ShippingRulesSource.Api, "alice", T),
             new ShippingRulesRefused("the shipping rules have 1 problem; nothing was changed", [new FieldError("methods", "at least one shipping method is required")]),
+            .. Dispatch.DispatchSamples.All(),
             new OpenCase("case-1", "o1", CaseType.WrongItem, "got a blue one", "c-1"),
             new StartCase("case-1", "alice"),
             new AddCaseMessage("case-1", "m-1", CaseAuthor.Customer, "Ada", "it is blue"),

@@ -236,6 +236,29 @@ public static class OrderEngineHosting
             },
             new CaseMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
+        builder.WithShardRegion<ZoneRegion>(
+            "zone",
+            (_, registry, _) =>
+            {
+                ZoneCollaborators? with = null;
+                return zoneId =>
+                {
+                    with ??= new ZoneCollaborators(
+                        registry.Get<OrderRegion>(),
+                        registry.TryGet<RestaurantRegion>(out var restaurants) ? restaurants : ActorRefs.Nobody,
+                        options.Dispatch.ToZoneRules(), options.Dispatch.TickInterval, options.Dispatch.RetryInterval, options.Dispatch.MaxRetryInterval,
+                        options.AskTimeout / 2);
+                    return ZoneActor.Props(zoneId, with, options.Dispatch.IdleTimeout, clock);
+                };
+            },
+            new ZoneMessageExtractor(options.Cluster.ShardCount),
+            shardOptions);
+        builder.WithShardRegion<CourierRegion>(
+            "courier",
+            (_, registry, _) => courierId => CourierActor.Props(courierId, registry.Get<ZoneRegion>(), options.Dispatch.ToCourierRules(),
+                options.Dispatch.IdleTimeout, options.AskTimeout / 2, clock),
+            new CourierMessageExtractor(options.Cluster.ShardCount),
+            shardOptions);
         builder.WithSingleton<CaseProjection>(
             "case-projection",
             (_, _, resolver) => CaseProjection.Props(resolver.GetService<CaseProjectionStore>()),

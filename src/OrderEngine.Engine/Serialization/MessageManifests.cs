@@ -4,6 +4,8 @@ using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Dispatch.Restaurants;
+using OrderEngine.Domain.Dispatch.Couriers;
+using OrderEngine.Domain.Dispatch.Zones;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
@@ -219,6 +221,45 @@ public static class MessageManifests
             (typeof(RestaurantAccepted), "restaurant.accepted", c.RestaurantAccepted),
             (typeof(RestaurantRefused), "restaurant.refused", c.RestaurantRefused),
             (typeof(Dispatch.RestaurantSnapshot), "restaurant.snapshot", c.RestaurantSnapshot),
+            (typeof(DefineCourier), "courier.define", c.DefineCourier),
+            (typeof(GoOnline), "courier.go-online", c.GoOnline),
+            (typeof(GoOffline), "courier.go-offline", c.GoOffline),
+            (typeof(ReportPosition), "courier.report-position", c.ReportPosition),
+            (typeof(ActOnDelivery), "courier.act-on-delivery", c.ActOnDelivery),
+            (typeof(GetCourier), "courier.get", c.GetCourier),
+            (typeof(CourierDefined), "courier.defined", c.CourierDefined),
+            (typeof(CourierZoneChanged), "courier.zone-changed", c.CourierZoneChanged),
+            (typeof(CourierAccepted), "courier.accepted", c.CourierAccepted),
+            (typeof(CourierRefused), "courier.refused", c.CourierRefused),
+            (typeof(ConfigureZone), "zone.configure", c.ConfigureZone),
+            (typeof(CourierOnline), "zone.courier-online", c.CourierOnline),
+            (typeof(CourierOffline), "zone.courier-offline", c.CourierOffline),
+            (typeof(UpdateCourierPosition), "zone.update-courier-position", c.UpdateCourierPosition),
+            (typeof(AcceptOffer), "zone.accept-offer", c.AcceptOffer),
+            (typeof(DeclineOffer), "zone.decline-offer", c.DeclineOffer),
+            (typeof(ConfirmPickup), "zone.confirm-pickup", c.ConfirmPickup),
+            (typeof(ConfirmDelivery), "zone.confirm-delivery", c.ConfirmDelivery),
+            (typeof(DispatchTick), "zone.dispatch-tick", c.DispatchTick),
+            (typeof(AcknowledgeNotice), "zone.acknowledge-notice", c.AcknowledgeNotice),
+            (typeof(GetZone), "zone.get", c.GetZone),
+            (typeof(GetZoneCourier), "zone.get-courier", c.GetZoneCourier),
+            (typeof(ZoneConfigured), "zone.configured", c.ZoneConfigured),
+            (typeof(CourierJoined), "zone.courier-joined", c.CourierJoined),
+            (typeof(CourierLeft), "zone.courier-left", c.CourierLeft),
+            (typeof(CourierMoved), "zone.courier-moved", c.CourierMoved),
+            (typeof(DeliveryRequested), "zone.delivery-requested", c.DeliveryRequested),
+            (typeof(DeliveryOffered), "zone.delivery-offered", c.DeliveryOffered),
+            (typeof(OfferAccepted), "zone.offer-accepted", c.OfferAccepted),
+            (typeof(OfferDeclined), "zone.offer-declined", c.OfferDeclined),
+            (typeof(CourierReleased), "zone.courier-released", c.CourierReleased),
+            (typeof(DeliveryPickedUp), "zone.delivery-picked-up", c.DeliveryPickedUp),
+            (typeof(DeliveryDelivered), "zone.delivery-delivered", c.DeliveryDelivered),
+            (typeof(DeliveryFlagged), "zone.delivery-flagged", c.DeliveryFlagged),
+            (typeof(NoticeAcknowledged), "zone.notice-acknowledged", c.NoticeAcknowledged),
+            (typeof(ZoneAccepted), "zone.accepted", c.ZoneAccepted),
+            (typeof(ZoneRefused), "zone.refused", c.ZoneRefused),
+            (typeof(RequestDelivery), "zone.request-delivery", c.RequestDelivery),
+            (typeof(DeliveryRequestReceived), "zone.delivery-request-received", c.DeliveryRequestReceived),
         ];
     }
 }

@@ -3,6 +3,8 @@ using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Dispatch.Restaurants;
+using OrderEngine.Domain.Dispatch.Couriers;
+using OrderEngine.Domain.Dispatch.Zones;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
@@ -197,4 +199,44 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(RestaurantAccepted))]
 [JsonSerializable(typeof(RestaurantRefused))]
 [JsonSerializable(typeof(Dispatch.RestaurantSnapshot))]
+// dispatch: couriers and zones
+[JsonSerializable(typeof(DefineCourier))]
+[JsonSerializable(typeof(GoOnline))]
+[JsonSerializable(typeof(GoOffline))]
+[JsonSerializable(typeof(ReportPosition))]
+[JsonSerializable(typeof(ActOnDelivery))]
+[JsonSerializable(typeof(GetCourier))]
+[JsonSerializable(typeof(CourierDefined))]
+[JsonSerializable(typeof(CourierZoneChanged))]
+[JsonSerializable(typeof(CourierAccepted))]
+[JsonSerializable(typeof(CourierRefused))]
+[JsonSerializable(typeof(ConfigureZone))]
+[JsonSerializable(typeof(CourierOnline))]
+[JsonSerializable(typeof(CourierOffline))]
+[JsonSerializable(typeof(UpdateCourierPosition))]
+[JsonSerializable(typeof(AcceptOffer))]
+[JsonSerializable(typeof(DeclineOffer))]
+[JsonSerializable(typeof(ConfirmPickup))]
+[JsonSerializable(typeof(ConfirmDelivery))]
+[JsonSerializable(typeof(DispatchTick))]
+[JsonSerializable(typeof(AcknowledgeNotice))]
+[JsonSerializable(typeof(GetZone))]
+[JsonSerializable(typeof(GetZoneCourier))]
+[JsonSerializable(typeof(ZoneConfigured))]
+[JsonSerializable(typeof(CourierJoined))]
+[JsonSerializable(typeof(CourierLeft))]
+[JsonSerializable(typeof(CourierMoved))]
+[JsonSerializable(typeof(DeliveryRequested))]
+[JsonSerializable(typeof(DeliveryOffered))]
+[JsonSerializable(typeof(OfferAccepted))]
+[JsonSerializable(typeof(OfferDeclined))]
+[JsonSerializable(typeof(CourierReleased))]
+[JsonSerializable(typeof(DeliveryPickedUp))]
+[JsonSerializable(typeof(DeliveryDelivered))]
+[JsonSerializable(typeof(DeliveryFlagged))]
+[JsonSerializable(typeof(NoticeAcknowledged))]
+[JsonSerializable(typeof(ZoneAccepted))]
+[JsonSerializable(typeof(ZoneRefused))]
+[JsonSerializable(typeof(RequestDelivery))]
+[JsonSerializable(typeof(DeliveryRequestReceived))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;
