@@ -1,3 +1,4 @@
+using OrderEngine.Api.Dispatch;
 using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
 using OrderEngine.Api.Health;
@@ -38,6 +39,8 @@ app.MapPaymentsApi();
 app.MapShipmentsApi();
 app.MapCarriersApi();
 app.MapReturnsApi();
+app.MapZonesApi();
+app.MapCouriersApi();
 app.MapChannelsApi();
 app.MapCasesApi();
 app.MapWebhooksApi();
