@@ -195,8 +195,8 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
                 Ask(id, effect.Message);
                 newNotices = true;
             }
-            else
-                Target(effect.Message).Tell(effect.Message, ActorRefs.NoSender);
+            else if (Target(effect.Message) is var target && !target.IsNobody())
+                target.Tell(effect.Message, ActorRefs.NoSender);
         }
         if (newNotices)
         {
@@ -210,8 +210,10 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
     /// <summary>Tells an order or restaurant a notice and learns its answer: any answer acknowledges it (a refusal is logged).</summary>
     private void Ask(string noticeId, IOrderEngineMessage message)
     {
-        if (!_inFlight.Add(noticeId)) return;
-        Target(message).Ask<object>(message, _with.AskTimeout).PipeTo(Self,
+        var target = Target(message);
+        // No such region on this node (restaurants not hosted): the notice stays in the outbox for a later retry.
+        if (target.IsNobody() || !_inFlight.Add(noticeId)) return;
+        target.Ask<object>(message, _with.AskTimeout).PipeTo(Self,
             success: reply => new NoticeAnswered(noticeId, reply),
             failure: _ => new NoticeUnanswered(noticeId));
     }
