@@ -1,3 +1,4 @@
+using OrderEngine.Api.Dispatch;
 using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
 using OrderEngine.Api.Health;
@@ -38,9 +39,12 @@ app.MapPaymentsApi();
 app.MapShipmentsApi();
 app.MapCarriersApi();
 app.MapReturnsApi();
+app.MapZonesApi();
+app.MapCouriersApi();
 app.MapChannelsApi();
 app.MapCasesApi();
 app.MapWebhooksApi();
+app.MapRestaurantsApi();
 app.MapHealthApi();
 app.MapOpenApi();
 app.Run();
