@@ -92,7 +92,7 @@ public enum DeliveryStatus
 }
 
 /// <summary>One recorded delivery stage.</summary>
-public sealed record DeliveryStep(string StageId, DeliveryStage Stage, string? CourierId, DateTimeOffset? Eta, string? Note, DateTimeOffset OccurredAt, DateTimeOffset At);
+public sealed record DeliveryStageEntry(string StageId, DeliveryStage Stage, string? CourierId, DateTimeOffset? Eta, string? Note, DateTimeOffset OccurredAt, DateTimeOffset At);
 
 /// <summary>
 /// The order's delivery section: its restaurant, drop-off and promise, whether the kitchen has it, and every stage
@@ -104,7 +104,7 @@ public sealed record DeliveryState(
     GeoPoint DropOff,
     DateTimeOffset? PromisedBy,
     DateTimeOffset? KitchenNotifiedAt,
-    ImmutableArray<DeliveryStep> Steps,
+    ImmutableArray<DeliveryStageEntry> Steps,
     bool SoldWhenRejected = false)
 {
     public static DeliveryState Of(DeliveryRequest r) => new(r.RestaurantId, r.DropOff, r.PromisedBy, null, []);
@@ -115,9 +115,9 @@ public sealed record DeliveryState(
 
     // Reporters retry independently (the restaurant, the zone), so stages may arrive out of order: the latest by the
     // reporter's time counts, arrival breaking ties; delivery and rejection end the delivery whatever comes after.
-    private DeliveryStep? Latest(Func<DeliveryStep, bool> which)
+    private DeliveryStageEntry? Latest(Func<DeliveryStageEntry, bool> which)
     {
-        DeliveryStep? latest = null;
+        DeliveryStageEntry? latest = null;
         foreach (var x in Steps)
             if (which(x) && (latest is null || x.OccurredAt >= latest.OccurredAt)) latest = x;
         return latest;
@@ -159,7 +159,7 @@ public sealed record DeliveryView(
     string? CourierId,
     DateTimeOffset? Eta,
     DateTimeOffset? KitchenNotifiedAt,
-    ImmutableArray<DeliveryStep> Steps);
+    ImmutableArray<DeliveryStageEntry> Steps);
 
 /// <summary>The rules of an order's restaurant delivery, called by <see cref="OrderDecider"/>.</summary>
 public static class DeliveryDecider
@@ -268,7 +268,7 @@ public static class DeliveryDecider
         {
             Delivery = d with
             {
-                Steps = d.Steps.Add(new DeliveryStep(x.StageId, x.Stage, x.CourierId, x.Eta, x.Note, x.OccurredAt, x.At)),
+                Steps = d.Steps.Add(new DeliveryStageEntry(x.StageId, x.Stage, x.CourierId, x.Eta, x.Note, x.OccurredAt, x.At)),
                 SoldWhenRejected = d.SoldWhenRejected || x.Stage == DeliveryStage.KitchenRejected && s.Status == OrderStatus.Paid,
             },
         };
