@@ -16,7 +16,7 @@ public class DeliveryOrderDeciderTests
         var s = OrderDecider.Evolve(Given(), placed);
         Assert.Equal(RestaurantId, s.Delivery!.RestaurantId);
         Assert.Equal(DropOff, s.Delivery.DropOff);
-        Assert.Equal(DeliveryStatus.AwaitingKitchen, s.ToView().Delivery!.Status);
+        Assert.Equal(OrderDeliveryStatus.AwaitingKitchen, s.ToView().Delivery!.Status);
     }
 
     public static TheoryData<string, DeliveryRequest, PaymentMethod> BadDeliveries => new()
@@ -65,7 +65,7 @@ public class DeliveryOrderDeciderTests
 
         var notified = WithKitchen(DeliveryPaid());
         Assert.False(DeliveryDecider.OwesKitchenNotice(notified));
-        Assert.Equal(DeliveryStatus.AtKitchen, notified.ToView().Delivery!.Status);
+        Assert.Equal(OrderDeliveryStatus.AtKitchen, notified.ToView().Delivery!.Status);
         NoOp(When(notified, new MarkKitchenNotified(OrderId, RestaurantId)));
         Assert.Contains(notified.History, h => h.Reason is { } r && r.Contains("sent to the kitchen of restaurant r-1"));
     }
@@ -86,7 +86,7 @@ public class DeliveryOrderDeciderTests
     {
         var s = Apply(WithKitchen(DeliveryPaid()), Stage("k-1", DeliveryStage.KitchenAccepted, 3, etaMinute: 40), T0.AddMinutes(3));
         var view = s.ToView().Delivery!;
-        Assert.Equal(DeliveryStatus.Preparing, view.Status);
+        Assert.Equal(OrderDeliveryStatus.Preparing, view.Status);
         Assert.Equal(T0.AddMinutes(40), view.Eta);
         var entry = s.History[^1];
         Assert.Contains("the kitchen accepted the order", entry.Reason);
@@ -104,7 +104,7 @@ public class DeliveryOrderDeciderTests
         s = Apply(s, Stage("z-1", DeliveryStage.AwaitingCourier, 5, etaMinute: 42));
         s = Apply(s, Stage("k-1", DeliveryStage.KitchenAccepted, 3, etaMinute: 40));
         var view = s.ToView().Delivery!;
-        Assert.Equal(DeliveryStatus.AwaitingCourier, view.Status);
+        Assert.Equal(OrderDeliveryStatus.AwaitingCourier, view.Status);
         Assert.Equal(T0.AddMinutes(42), view.Eta);
         Assert.Equal(2, view.Steps.Length);
     }
@@ -117,9 +117,9 @@ public class DeliveryOrderDeciderTests
         Assert.Equal("c-1", s.ToView().Delivery!.CourierId);
         s = Apply(s, Stage("z-2", DeliveryStage.CourierReleased, 6, "c-1", 35));
         Assert.Null(s.ToView().Delivery!.CourierId);
-        Assert.Equal(DeliveryStatus.AwaitingCourier, s.ToView().Delivery!.Status);
+        Assert.Equal(OrderDeliveryStatus.AwaitingCourier, s.ToView().Delivery!.Status);
         s = Apply(s, Stage("z-3", DeliveryStage.CourierAssigned, 7, "c-2", 36));
-        Assert.Equal(("c-2", DeliveryStatus.CourierAssigned), (s.ToView().Delivery!.CourierId, s.ToView().Delivery!.Status));
+        Assert.Equal(("c-2", OrderDeliveryStatus.CourierAssigned), (s.ToView().Delivery!.CourierId, s.ToView().Delivery!.Status));
         Assert.Equal("courier:c-2", s.History[^1].By);
     }
 
@@ -138,7 +138,7 @@ public class DeliveryOrderDeciderTests
 
         var after = OrderDecider.Fold(s, d.Events);
         Assert.Equal(OrderStatus.Cancelled, after.Status);
-        Assert.Equal(DeliveryStatus.Rejected, after.ToView().Delivery!.Status);
+        Assert.Equal(OrderDeliveryStatus.Rejected, after.ToView().Delivery!.Status);
         Assert.Equal(0m, after.Refundable);
         // The units were sold: nothing to release; they come back on sale once the money went back.
         Assert.Equal(PendingStockAction.None, after.PendingStock);
@@ -189,7 +189,7 @@ public class DeliveryOrderDeciderTests
         Assert.Equal((Total, FulfilmentDecider.CashOnDeliveryProvider), (payment.Amount, payment.Provider));
         s = OrderDecider.Fold(s, d.Events);
         Assert.Equal(OrderStatus.Delivered, s.ToView().Status);
-        Assert.Equal(DeliveryStatus.Delivered, s.ToView().Delivery!.Status);
+        Assert.Equal(OrderDeliveryStatus.Delivered, s.ToView().Delivery!.Status);
         Assert.Equal(PendingStockAction.Commit, s.PendingStock); // sold now
         NoOp(When(s, Stage("z-2", DeliveryStage.Delivered, 33, "c-1")));
     }
@@ -208,7 +208,7 @@ public class DeliveryOrderDeciderTests
     {
         var s = Apply(WithKitchen(DeliveryPaid()), Stage("z-1", DeliveryStage.PickedUp, 20, "c-1", 35));
         s = Apply(s, Stage("z-2", DeliveryStage.Flagged, 25, "c-1", note: "courier went offline after pickup"));
-        Assert.Equal(DeliveryStatus.Flagged, s.ToView().Delivery!.Status);
+        Assert.Equal(OrderDeliveryStatus.Flagged, s.ToView().Delivery!.Status);
         Assert.Contains("flagged for attention; courier went offline after pickup", s.History[^1].Reason);
     }
 

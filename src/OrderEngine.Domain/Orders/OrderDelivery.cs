@@ -70,7 +70,7 @@ public sealed record DeliveryProgressRecorded(
     DateTimeOffset At) : IOrderEvent;
 
 /// <summary>Where a restaurant delivery stands, as the order's view shows it.</summary>
-public enum DeliveryStatus
+public enum OrderDeliveryStatus
 {
     /// <summary>Not yet with the kitchen: unpaid, held, or being sent to the restaurant.</summary>
     AwaitingKitchen,
@@ -123,17 +123,17 @@ public sealed record DeliveryState(
         return latest;
     }
 
-    public DeliveryStatus Status =>
-        Has(DeliveryStage.Delivered) ? DeliveryStatus.Delivered
-        : Has(DeliveryStage.KitchenRejected) ? DeliveryStatus.Rejected
+    public OrderDeliveryStatus Status =>
+        Has(DeliveryStage.Delivered) ? OrderDeliveryStatus.Delivered
+        : Has(DeliveryStage.KitchenRejected) ? OrderDeliveryStatus.Rejected
         : Latest(_ => true)?.Stage switch
         {
-            null => KitchenHasIt ? DeliveryStatus.AtKitchen : DeliveryStatus.AwaitingKitchen,
-            DeliveryStage.KitchenAccepted => DeliveryStatus.Preparing,
-            DeliveryStage.AwaitingCourier or DeliveryStage.CourierReleased => DeliveryStatus.AwaitingCourier,
-            DeliveryStage.CourierAssigned => DeliveryStatus.CourierAssigned,
-            DeliveryStage.PickedUp => DeliveryStatus.PickedUp,
-            DeliveryStage.Flagged => DeliveryStatus.Flagged,
+            null => KitchenHasIt ? OrderDeliveryStatus.AtKitchen : OrderDeliveryStatus.AwaitingKitchen,
+            DeliveryStage.KitchenAccepted => OrderDeliveryStatus.Preparing,
+            DeliveryStage.AwaitingCourier or DeliveryStage.CourierReleased => OrderDeliveryStatus.AwaitingCourier,
+            DeliveryStage.CourierAssigned => OrderDeliveryStatus.CourierAssigned,
+            DeliveryStage.PickedUp => OrderDeliveryStatus.PickedUp,
+            DeliveryStage.Flagged => OrderDeliveryStatus.Flagged,
             var s => throw new ArgumentOutOfRangeException(nameof(Steps), s, "unknown delivery stage"),
         };
 
@@ -155,7 +155,7 @@ public sealed record DeliveryView(
     string RestaurantId,
     GeoPoint DropOff,
     DateTimeOffset? PromisedBy,
-    DeliveryStatus Status,
+    OrderDeliveryStatus Status,
     string? CourierId,
     DateTimeOffset? Eta,
     DateTimeOffset? KitchenNotifiedAt,

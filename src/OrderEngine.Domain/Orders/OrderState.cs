@@ -204,8 +204,8 @@ public sealed record OrderState(
     public Fulfilment Fulfilment =>
         Delivery is { } d ? d.Status switch
         {
-            DeliveryStatus.Delivered => Fulfilment.Delivered,
-            DeliveryStatus.PickedUp or DeliveryStatus.Flagged when d.Has(DeliveryStage.PickedUp) => Fulfilment.Shipped,
+            OrderDeliveryStatus.Delivered => Fulfilment.Delivered,
+            OrderDeliveryStatus.PickedUp or OrderDeliveryStatus.Flagged when d.Has(DeliveryStage.PickedUp) => Fulfilment.Shipped,
             _ => Fulfilment.Unfulfilled,
         }
         : Shipments.IsEmpty ? Fulfilment.Unfulfilled

@@ -189,6 +189,10 @@ public static class MessageManifests
             (typeof(ShippingRulesSet), "shipping.rules-set", c.ShippingRulesSet),
             (typeof(ShippingRulesAnswer), "shipping.rules-answer", c.ShippingRulesAnswer),
             (typeof(ShippingRulesRefused), "shipping.rules-refused", c.ShippingRulesRefused),
+            (typeof(RecordDeliveryProgress), "order.record-delivery-progress", c.RecordDeliveryProgress),
+            (typeof(MarkKitchenNotified), "order.mark-kitchen-notified", c.MarkKitchenNotified),
+            (typeof(KitchenNotified), "order.kitchen-notified", c.KitchenNotified),
+            (typeof(DeliveryProgressRecorded), "order.delivery-progress-recorded", c.DeliveryProgressRecorded),
         ];
     }
 }

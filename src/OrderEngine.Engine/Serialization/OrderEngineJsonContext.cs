@@ -166,4 +166,9 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(ShippingRulesSet))]
 [JsonSerializable(typeof(ShippingRulesAnswer))]
 [JsonSerializable(typeof(ShippingRulesRefused))]
+// delivery orders (the order side of restaurant delivery)
+[JsonSerializable(typeof(RecordDeliveryProgress))]
+[JsonSerializable(typeof(MarkKitchenNotified))]
+[JsonSerializable(typeof(KitchenNotified))]
+[JsonSerializable(typeof(DeliveryProgressRecorded))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;
