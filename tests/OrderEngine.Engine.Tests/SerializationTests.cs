@@ -9,6 +9,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Dispatch;
+using OrderEngine.Domain.Dispatch.Restaurants;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Domain.Returns;
@@ -245,6 +246,51 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
                  new ReturnReceived("o1", "ret-1", "wh-1", T), new ReturnInspected("o1", "ret-1", [new InspectedLine("A-1", 1, 1)], "wh-1", T),
                  new ReturnResolved("o1", "ret-1", 7.48m, 12.5m, "e1", "system", T)]).ToView(), Repeat: true),
             new ReturnRefused("o1", "ret-1", new OrderRejection(OrderRejectionCode.Invalid, "bad", [new FieldError("lines[0].quantity", "too many")])),
+            .. RestaurantSamples(),
+        ];
+    }
+
+    private static readonly GeoPoint Kitchen = new(51.5074, -0.1278);
+    private static readonly GeoPoint DropOff = new(51.5226, -0.104);
+
+    /// <summary>Every restaurant message, the shared kitchen messages included, with every optional field set.</summary>
+    private static IEnumerable<object> RestaurantSamples()
+    {
+        IRestaurantEvent[] events =
+        [
+            new RestaurantDefined("r-1", "Pasta Place", Kitchen, "gcpvj", 12.5m, ["pasta-1", "tiramisu"], true, 1, T),
+            new KitchenOrderQueued("r-1", "o1", DropOff, T.AddMinutes(40), true, 2, T),
+            new KitchenOrderQueued("r-1", "o2", DropOff, T.AddMinutes(30), false, 1, T),
+            new KitchenOrderAccepted("r-1", "o1", 0.2m, T.AddMinutes(10), T.AddMinutes(19), "gcpvj", T),
+            new KitchenOrderRejected("r-1", "o2", "out of basil", T),
+            new PickupEstimated("r-1", "o1", T.AddMinutes(12), T),
+            new RestaurantPaused("r-1", "queue ETA 52 min exceeds 45 min", false, T),
+            new RestaurantResumed("r-1", true, T),
+            new DeliveryRequestAcknowledged("r-1", "o1", T),
+            new KitchenProgressAcknowledged("r-1", "o2", T),
+            new KitchenOrderCollected("r-1", "o1", T.AddMinutes(13), T),
+        ];
+        var state = RestaurantDecider.Fold(RestaurantState.Initial("r-1"), events);
+        return
+        [
+            .. events,
+            new ReceiveKitchenOrder("r-1", "o1", DropOff, T.AddMinutes(40), 2, T),
+            new KitchenOrderReceived("r-1", "o1"),
+            new CheckRestaurantTakesOrders("r-1"),
+            new RestaurantTakesOrders("r-1", true, false, "oven broken", Kitchen),
+            new RecordPickupEstimate("r-1", "o1", T.AddMinutes(12), true),
+            new PickupEstimateRecorded("r-1", "o1"),
+            new DefineRestaurant("r-1", "Pasta Place", Kitchen, 12.5m, ["pasta-1"], false),
+            new PauseRestaurant("r-1", "oven broken"),
+            new ResumeRestaurant("r-1"),
+            new AcceptKitchenOrder("r-1", "o1", 10m),
+            new RejectKitchenOrder("r-1", "o1", "out of basil"),
+            new CheckKitchenQueue("r-1", T),
+            new AcknowledgeDeliveryRequest("r-1", "o1"),
+            new AcknowledgeKitchenProgress("r-1", "o1"),
+            new GetRestaurant("r-1"),
+            new RestaurantAccepted("r-1", state.ToView(T), Repeat: true, Created: true),
+            new RestaurantRefused("r-1", new RestaurantRejection(RestaurantRejectionCode.Invalid, "bad", [new FieldError("prepMinutes", "too long")])),
         ];
     }
 

@@ -19,6 +19,7 @@ using OrderEngine.Domain.Orders;
 using OrderEngine.Engine.Carriers;
 using OrderEngine.Engine.Cases;
 using OrderEngine.Engine.Customers;
+using OrderEngine.Engine.Dispatch;
 using OrderEngine.Engine.Journal;
 using OrderEngine.Engine.Orders;
 using OrderEngine.Engine.Payments;
@@ -59,6 +60,7 @@ public static class OrderEngineHosting
         services.TryAddSingleton(sp => new PaymentProviders(sp.GetServices<IPaymentProvider>()
             .Where(p => p is not SandboxProvider || !string.IsNullOrEmpty(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Payments.Sandbox.Secret))));
         services.AddOrderEngineCarriers(configuration);
+        services.AddOrderEngineRestaurants(configuration);
         services.AddAkka(configuration.GetSection(OrderEngineOptions.Section).Get<OrderEngineOptions>()?.Cluster.SystemName ?? "orderengine", (builder, sp) =>
         {
             var options = sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value;
@@ -72,6 +74,7 @@ public static class OrderEngineHosting
                 .WithOrderEngineSoldOutBoard(sp.GetRequiredService<SoldOutBoard>())
                 .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>())
                 .WithOrderEngineShipping(sp);
+            builder.WithOrderEngineRestaurants(sp);
             builder.WithOrderEngineWebhooks(options, sp.GetRequiredService<TimeProvider>());
             configure?.Invoke(builder, sp);
         });

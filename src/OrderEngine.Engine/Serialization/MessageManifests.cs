@@ -2,6 +2,8 @@ using System.Collections.Frozen;
 using System.Text.Json.Serialization.Metadata;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
+using OrderEngine.Domain.Dispatch;
+using OrderEngine.Domain.Dispatch.Restaurants;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
@@ -193,6 +195,33 @@ public static class MessageManifests
             (typeof(MarkKitchenNotified), "order.mark-kitchen-notified", c.MarkKitchenNotified),
             (typeof(KitchenNotified), "order.kitchen-notified", c.KitchenNotified),
             (typeof(DeliveryProgressRecorded), "order.delivery-progress-recorded", c.DeliveryProgressRecorded),
+            (typeof(ReceiveKitchenOrder), "restaurant.receive-kitchen-order", c.ReceiveKitchenOrder),
+            (typeof(KitchenOrderReceived), "restaurant.kitchen-order-received", c.KitchenOrderReceived),
+            (typeof(CheckRestaurantTakesOrders), "restaurant.check-takes-orders", c.CheckRestaurantTakesOrders),
+            (typeof(RestaurantTakesOrders), "restaurant.takes-orders", c.RestaurantTakesOrders),
+            (typeof(RecordPickupEstimate), "restaurant.record-pickup-estimate", c.RecordPickupEstimate),
+            (typeof(PickupEstimateRecorded), "restaurant.pickup-estimate-recorded", c.PickupEstimateRecorded),
+            (typeof(DefineRestaurant), "restaurant.define", c.DefineRestaurant),
+            (typeof(PauseRestaurant), "restaurant.pause", c.PauseRestaurant),
+            (typeof(ResumeRestaurant), "restaurant.resume", c.ResumeRestaurant),
+            (typeof(AcceptKitchenOrder), "restaurant.accept-kitchen-order", c.AcceptKitchenOrder),
+            (typeof(RejectKitchenOrder), "restaurant.reject-kitchen-order", c.RejectKitchenOrder),
+            (typeof(CheckKitchenQueue), "restaurant.check-kitchen-queue", c.CheckKitchenQueue),
+            (typeof(AcknowledgeDeliveryRequest), "restaurant.acknowledge-delivery-request", c.AcknowledgeDeliveryRequest),
+            (typeof(AcknowledgeKitchenProgress), "restaurant.acknowledge-kitchen-progress", c.AcknowledgeKitchenProgress),
+            (typeof(GetRestaurant), "restaurant.get", c.GetRestaurant),
+            (typeof(RestaurantDefined), "restaurant.defined", c.RestaurantDefined),
+            (typeof(RestaurantPaused), "restaurant.paused", c.RestaurantPaused),
+            (typeof(RestaurantResumed), "restaurant.resumed", c.RestaurantResumed),
+            (typeof(KitchenOrderQueued), "restaurant.kitchen-order-queued", c.KitchenOrderQueued),
+            (typeof(KitchenOrderAccepted), "restaurant.kitchen-order-accepted", c.KitchenOrderAccepted),
+            (typeof(KitchenOrderRejected), "restaurant.kitchen-order-rejected", c.KitchenOrderRejected),
+            (typeof(PickupEstimated), "restaurant.pickup-estimated", c.PickupEstimated),
+            (typeof(KitchenOrderCollected), "restaurant.kitchen-order-collected", c.KitchenOrderCollected),
+            (typeof(DeliveryRequestAcknowledged), "restaurant.delivery-request-acknowledged", c.DeliveryRequestAcknowledged),
+            (typeof(KitchenProgressAcknowledged), "restaurant.kitchen-progress-acknowledged", c.KitchenProgressAcknowledged),
+            (typeof(RestaurantAccepted), "restaurant.accepted", c.RestaurantAccepted),
+            (typeof(RestaurantRefused), "restaurant.refused", c.RestaurantRefused),
         ];
     }
 }

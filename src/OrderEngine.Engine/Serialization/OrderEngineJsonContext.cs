@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
+using OrderEngine.Domain.Dispatch;
+using OrderEngine.Domain.Dispatch.Restaurants;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
@@ -171,4 +173,32 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(MarkKitchenNotified))]
 [JsonSerializable(typeof(KitchenNotified))]
 [JsonSerializable(typeof(DeliveryProgressRecorded))]
+// restaurants (kitchen queue)
+[JsonSerializable(typeof(ReceiveKitchenOrder))]
+[JsonSerializable(typeof(KitchenOrderReceived))]
+[JsonSerializable(typeof(CheckRestaurantTakesOrders))]
+[JsonSerializable(typeof(RestaurantTakesOrders))]
+[JsonSerializable(typeof(RecordPickupEstimate))]
+[JsonSerializable(typeof(PickupEstimateRecorded))]
+[JsonSerializable(typeof(DefineRestaurant))]
+[JsonSerializable(typeof(PauseRestaurant))]
+[JsonSerializable(typeof(ResumeRestaurant))]
+[JsonSerializable(typeof(AcceptKitchenOrder))]
+[JsonSerializable(typeof(RejectKitchenOrder))]
+[JsonSerializable(typeof(CheckKitchenQueue))]
+[JsonSerializable(typeof(AcknowledgeDeliveryRequest))]
+[JsonSerializable(typeof(AcknowledgeKitchenProgress))]
+[JsonSerializable(typeof(GetRestaurant))]
+[JsonSerializable(typeof(RestaurantDefined))]
+[JsonSerializable(typeof(RestaurantPaused))]
+[JsonSerializable(typeof(RestaurantResumed))]
+[JsonSerializable(typeof(KitchenOrderQueued))]
+[JsonSerializable(typeof(KitchenOrderAccepted))]
+[JsonSerializable(typeof(KitchenOrderRejected))]
+[JsonSerializable(typeof(PickupEstimated))]
+[JsonSerializable(typeof(KitchenOrderCollected))]
+[JsonSerializable(typeof(DeliveryRequestAcknowledged))]
+[JsonSerializable(typeof(KitchenProgressAcknowledged))]
+[JsonSerializable(typeof(RestaurantAccepted))]
+[JsonSerializable(typeof(RestaurantRefused))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;
