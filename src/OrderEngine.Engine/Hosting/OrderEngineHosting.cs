@@ -195,7 +195,7 @@ public static class OrderEngineHosting
                     {
                         Parcels = registry.Get<ParcelRegion>(),
                         Shipping = resolver.GetService<ShippingQuotes>(),
-                        Restaurants = registry.TryGet<RestaurantRegion>(out var restaurants) ? restaurants : ActorRefs.Nobody,
+                        Restaurants = registry.Get<RestaurantRegion>(),
                     };
                     return OrderActor.Props(orderId, options.Orders, options.Orders.IdleTimeout, with, clock);
                 };
