@@ -1,5 +1,6 @@
 using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
+using OrderEngine.Api.Dispatch;
 using OrderEngine.Api.Health;
 using OrderEngine.Api.Http;
 using OrderEngine.Api.Orders;
@@ -41,6 +42,7 @@ app.MapReturnsApi();
 app.MapChannelsApi();
 app.MapCasesApi();
 app.MapWebhooksApi();
+app.MapRestaurantsApi();
 app.MapHealthApi();
 app.MapOpenApi();
 app.Run();

@@ -291,6 +291,7 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new GetRestaurant("r-1"),
             new RestaurantAccepted("r-1", state.ToView(T), Repeat: true, Created: true),
             new RestaurantRefused("r-1", new RestaurantRejection(RestaurantRejectionCode.Invalid, "bad", [new FieldError("prepMinutes", "too long")])),
+            Engine.Dispatch.RestaurantSnapshot.From(state),
         ];
     }
 
@@ -354,6 +355,20 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             Assert.Equal(Encoding.UTF8.GetString(bytes), Encoding.UTF8.GetString(serializer.ToBinary(back)));
             Assert.Equal(JsonSerializer.Serialize(sample, sample.GetType(), Reflection), JsonSerializer.Serialize(back, back.GetType(), Reflection));
         }
+    }
+
+    [Fact]
+    public void A_restaurant_snapshot_restores_the_state_it_was_taken_from()
+    {
+        var snapshot = (Engine.Dispatch.RestaurantSnapshot)RestaurantSamples().Last();
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(snapshot);
+        var back = (Engine.Dispatch.RestaurantSnapshot)serializer.FromBinary(serializer.ToBinary(snapshot), serializer.Manifest(snapshot));
+        var state = back.ToState();
+        Assert.Equal(2, state.Orders.Count);
+        Assert.Equal(snapshot.ToState().Orders["o1"], state.Orders["o1"]);
+        Assert.Equal(snapshot.ToState().Orders["o2"], state.Orders["o2"]);
+        Assert.Equal(snapshot.ToState().ToView(T).ToString(), state.ToView(T).ToString());
+        Assert.Equal(["pasta-1", "tiramisu"], state.Profile!.Menu.ToArray());
     }
 
     [Fact]

@@ -15,7 +15,11 @@ namespace OrderEngine.Engine.Dispatch;
 /// <paramref name="Zones"/> is looked up when a request is sent, so the restaurants do not depend on the zones being
 /// registered first; while it answers null the request stays owed and is sent on a later retry.
 /// </summary>
-public sealed record RestaurantCollaborators(IActorRef Orders, Func<IActorRef?> Zones, RestaurantRules Rules);
+public sealed record RestaurantCollaborators(IActorRef Orders, Func<IActorRef?> Zones, RestaurantRules Rules)
+{
+    /// <summary>Events between snapshots (more when the kitchen queue is longer, see <see cref="RestaurantSnapshot.EventsBetween"/>).</summary>
+    public int SnapshotEvery { get; init; } = 500;
+}
 
 /// <summary>
 /// One restaurant and its kitchen queue: a thin shell over <see cref="RestaurantDecider"/>. One reply per command, sent
@@ -38,6 +42,8 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private RestaurantState _state;
     private TimeSpan _retryDelay;
+    // Events persisted or replayed since the last snapshot.
+    private long _eventsSinceSnapshot;
 
     public RestaurantActor(string restaurantId, RestaurantCollaborators with, TimeSpan idleTimeout, TimeSpan queueCheck, TimeSpan firstRetry, TimeSpan maxRetry,
         TimeProvider clock)
@@ -71,8 +77,13 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
+            case SnapshotOffer { Snapshot: RestaurantSnapshot snapshot }:
+                _state = snapshot.ToState();
+                _eventsSinceSnapshot = 0;
+                break;
             case IRestaurantEvent e:
                 _state = RestaurantDecider.Evolve(_state, e);
+                _eventsSinceSnapshot++;
                 break;
             case RecoveryCompleted:
                 SendOutbox();
@@ -118,6 +129,14 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
                 if (_idle.IsIdle && _state.Outbox().IsEmpty && !_state.OpenOrders.Any() && _state.AutoPauseReason is null)
                     Context.Parent.Tell(new Passivate(StopEntity.Instance));
                 break;
+            case SaveSnapshotSuccess ok:
+                DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
+                break;
+            case SaveSnapshotFailure failed:
+                _log.Warning(failed.Cause, "restaurant {0}: snapshot failed; recovery will replay more events", _restaurantId);
+                break;
+            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
+                break;
             case StopEntity:
                 Context.Stop(Self);
                 break;
@@ -149,6 +168,7 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
         {
             _state = RestaurantDecider.Evolve(_state, e);
             if (--remaining > 0) return;
+            Persisted(decision.Events.Length);
             Reply(command, sender, existed, repeat: false);
             if (!decision.Effects.IsEmpty)
             {
@@ -167,7 +187,8 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
                 sender.Tell(new KitchenOrderReceived(_restaurantId, c.OrderId));
                 break;
             case RecordPickupEstimate c:
-                sender.Tell(new PickupEstimateRecorded(_restaurantId, c.OrderId));
+                // Estimates come best effort without a sender; only a collection, sent until answered, waits for this.
+                if (!sender.IsNobody()) sender.Tell(new PickupEstimateRecorded(_restaurantId, c.OrderId));
                 break;
             case AcknowledgeDeliveryRequest or AcknowledgeKitchenProgress or CheckKitchenQueue:
                 break;
@@ -191,8 +212,19 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
         PersistAll(decision.Events, e =>
         {
             _state = RestaurantDecider.Evolve(_state, e);
-            if (--remaining == 0) answer(sender);
+            if (--remaining > 0) return;
+            Persisted(decision.Events.Length);
+            answer(sender);
         });
+    }
+
+    /// <summary>Counts durable events and saves a snapshot when one is due (the state is exactly as of the last event).</summary>
+    private void Persisted(int events)
+    {
+        _eventsSinceSnapshot += events;
+        if (_eventsSinceSnapshot < RestaurantSnapshot.EventsBetween(_with.SnapshotEvery, _state)) return;
+        _eventsSinceSnapshot = 0;
+        SaveSnapshot(RestaurantSnapshot.From(_state));
     }
 
     /// <summary>Sends everything owed and not acknowledged, and asks again later until all of it is.</summary>

@@ -41,7 +41,10 @@ public static class RestaurantHosting
                 RestaurantCollaborators? with = null;
                 return restaurantId =>
                 {
-                    with ??= new RestaurantCollaborators(registry.Get<OrderRegion>(), () => registry.TryGet<ZoneRegion>(out var zones) ? zones : null, rules);
+                    with ??= new RestaurantCollaborators(registry.Get<OrderRegion>(), () => registry.TryGet<ZoneRegion>(out var zones) ? zones : null, rules)
+                    {
+                        SnapshotEvery = options.Persistence.SnapshotEvery,
+                    };
                     return RestaurantActor.Props(restaurantId, with, options.EntityIdleTimeout, kitchen.KitchenQueueCheckInterval,
                         kitchen.KitchenRetryInterval, kitchen.KitchenMaxRetryInterval, clock);
                 };

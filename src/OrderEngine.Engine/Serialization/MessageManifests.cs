@@ -222,6 +222,7 @@ public static class MessageManifests
             (typeof(KitchenProgressAcknowledged), "restaurant.kitchen-progress-acknowledged", c.KitchenProgressAcknowledged),
             (typeof(RestaurantAccepted), "restaurant.accepted", c.RestaurantAccepted),
             (typeof(RestaurantRefused), "restaurant.refused", c.RestaurantRefused),
+            (typeof(Dispatch.RestaurantSnapshot), "restaurant.snapshot", c.RestaurantSnapshot),
         ];
     }
 }

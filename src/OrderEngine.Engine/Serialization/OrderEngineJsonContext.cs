@@ -201,4 +201,5 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(KitchenProgressAcknowledged))]
 [JsonSerializable(typeof(RestaurantAccepted))]
 [JsonSerializable(typeof(RestaurantRefused))]
+[JsonSerializable(typeof(Dispatch.RestaurantSnapshot))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;

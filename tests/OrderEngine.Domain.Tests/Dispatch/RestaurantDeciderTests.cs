@@ -147,6 +147,14 @@ public sealed class RestaurantDeciderTests
     }
 
     [Fact]
+    public void A_pickup_estimate_from_the_zone_answers_the_delivery_request()
+    {
+        var (s, _) = Given((Define(), T0), (Receive("o-1"), T0), (Accept("o-1", 10), Min(1)));
+        var (after, _) = When(s, Estimate("o-1", Min(14)), Min(2));
+        Assert.IsType<RecordDeliveryProgress>(Assert.Single(after.Outbox()));
+    }
+
+    [Fact]
     public void The_queue_eta_runs_to_the_last_expected_pickup_from_estimates_then_ready_times_then_the_prep_estimate()
     {
         var (s, _) = Given(

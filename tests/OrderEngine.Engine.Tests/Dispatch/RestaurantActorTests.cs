@@ -27,12 +27,12 @@ public sealed class RestaurantActorTests() : TestKit(TestConfig.WithTestJournal)
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 12, 4, 18, 0, 0, TimeSpan.Zero));
 
     private (IActorRef Restaurant, Akka.TestKit.TestProbe Orders, Akka.TestKit.TestProbe Zones) Start(string id, Akka.TestKit.TestProbe? orders = null,
-        Akka.TestKit.TestProbe? zones = null)
+        Akka.TestKit.TestProbe? zones = null, int snapshotEvery = 500)
     {
         orders ??= CreateTestProbe();
         zones ??= CreateTestProbe();
         var zoneRef = zones.Ref;
-        var with = new RestaurantCollaborators(orders.Ref, () => zoneRef, RestaurantRules.Default);
+        var with = new RestaurantCollaborators(orders.Ref, () => zoneRef, RestaurantRules.Default) { SnapshotEvery = snapshotEvery };
         var restaurant = Sys.ActorOf(RestaurantActor.Props(id, with, TimeSpan.FromMinutes(10), TimeSpan.FromMilliseconds(100),
             TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), _clock));
         return (restaurant, orders, zones);
@@ -130,6 +130,28 @@ public sealed class RestaurantActorTests() : TestKit(TestConfig.WithTestJournal)
         zones.ExpectNoMsg(TimeSpan.FromSeconds(1));
         // A repeat of the acceptance answers as before.
         Assert.Equal(order, (await Accepted(again, new AcceptKitchenOrder("r-restart", "o-1", 10m))).Orders.Single());
+    }
+
+    [Fact]
+    public async Task A_restaurant_recovered_from_snapshots_and_events_is_the_one_that_stopped()
+    {
+        var (restaurant, orders, zones) = Start("r-snap", snapshotEvery: 2);
+        await WithOrder(restaurant, "r-snap", "o-1");
+        await restaurant.Ask<KitchenOrderReceived>(new ReceiveKitchenOrder("r-snap", "o-2", Home, _clock.GetUtcNow().AddMinutes(50), 1, _clock.GetUtcNow()), Wait);
+        await Accepted(restaurant, new AcceptKitchenOrder("r-snap", "o-1", 10m));
+        await Accepted(restaurant, new RejectKitchenOrder("r-snap", "o-2", "no basil"));
+        await Accepted(restaurant, new PauseRestaurant("r-snap", "short of staff"));
+        var before = await Accepted(restaurant, new GetRestaurant("r-snap"));
+
+        Watch(restaurant);
+        restaurant.Tell(PoisonPill.Instance);
+        ExpectTerminated(restaurant, Wait);
+
+        var (again, _, _) = Start("r-snap", orders, zones, snapshotEvery: 2);
+        var after = await Accepted(again, new GetRestaurant("r-snap"));
+        Assert.Equal(before with { Orders = [], Menu = [] }, after with { Orders = [], Menu = [] });
+        Assert.Equal(before.Orders.ToArray(), after.Orders.ToArray());
+        Assert.Equal(before.Menu.ToArray(), after.Menu.ToArray());
     }
 
     [Fact]

@@ -227,7 +227,8 @@ public static class RestaurantDecider
             DecidedAt = x.At,
             FinishedAt = x.At,
         }),
-        PickupEstimated x => Update(s, x.OrderId, o => o with { EstimatedPickup = x.EstimatedPickup }),
+        // The zone estimates only deliveries it has: an estimate answers the delivery request too.
+        PickupEstimated x => Update(s, x.OrderId, o => o with { EstimatedPickup = x.EstimatedPickup, DeliveryRequestAcked = true }),
         KitchenOrderCollected x => Update(s, x.OrderId, o => o with
         {
             Status = KitchenOrderStatus.Collected,
