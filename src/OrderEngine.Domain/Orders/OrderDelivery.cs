@@ -147,13 +147,16 @@ public sealed record DeliveryState(
     /// <summary>The latest ETA at the customer reported.</summary>
     public DateTimeOffset? Eta => Latest(x => x.Eta is not null)?.Eta;
 
-    public DeliveryView ToView() => new(RestaurantId, DropOff, PromisedBy, Status, CourierId, Eta, KitchenNotifiedAt, Steps);
+    public DeliveryView ToView() => new(RestaurantId, new DropOffPoint(DropOff.Latitude, DropOff.Longitude), PromisedBy, Status, CourierId, Eta, KitchenNotifiedAt, Steps);
 }
+
+/// <summary>Where a delivery goes, as the order's view shows it (WGS 84 degrees).</summary>
+public sealed record DropOffPoint(double Latitude, double Longitude);
 
 /// <summary>The delivery as the order's view shows it.</summary>
 public sealed record DeliveryView(
     string RestaurantId,
-    GeoPoint DropOff,
+    DropOffPoint DropOff,
     DateTimeOffset? PromisedBy,
     OrderDeliveryStatus Status,
     string? CourierId,
