@@ -82,6 +82,14 @@ public class DeliveryOrderDeciderTests
     }
 
     [Fact]
+    public void A_cash_on_delivery_delivery_placement_stays_tracked_until_its_kitchen_has_it()
+    {
+        var placed = DeliveryCod().Placement! with { Outcome = new PlacementOutcome(OrderStatus.Confirmed, [], null, T0) };
+        Assert.IsType<OrderDeadlines.DueBy>(OrderDeadlines.Of(placed, TimeSpan.FromMinutes(1)));
+        Assert.IsType<OrderDeadlines.Forget>(OrderDeadlines.Of(placed with { Delivery = null }, TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
     public void A_stage_is_recorded_once_per_stage_id_with_a_history_entry_naming_it_and_its_eta()
     {
         var s = Apply(WithKitchen(DeliveryPaid()), Stage("k-1", DeliveryStage.KitchenAccepted, 3, etaMinute: 40), T0.AddMinutes(3));
