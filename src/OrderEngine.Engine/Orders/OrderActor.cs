@@ -157,6 +157,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case KitchenOrderReceived received:
                 if (_kitchen.OnReceived(received) is { } mark) DecideInternal(mark, () => { });
                 return;
+            case Domain.Dispatch.Restaurants.RestaurantRefused refused:
+                // The restaurant cannot take the order (never defined, say): it is asked again at the next retry, and the
+                // order stays visibly with no kitchen until someone acts.
+                _log.Warning("order {0}: restaurant {1} refused the order: {2}", _orderId, refused.RestaurantId, refused.Rejection.Message);
+                return;
             case RefundCall call:
                 OnRefundCall(call);
                 return;
