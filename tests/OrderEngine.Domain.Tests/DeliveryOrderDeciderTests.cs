@@ -212,6 +212,19 @@ public class DeliveryOrderDeciderTests
     }
 
     [Fact]
+    public void A_picked_up_delivery_is_refunded_by_amount_not_by_line_so_eaten_dishes_do_not_go_back_on_sale()
+    {
+        var s = Apply(WithKitchen(DeliveryPaid()), new MarkStockSettled(OrderId));
+        Assert.False(When(s, new RequestRefund(OrderId, "rf-line", null, [new RefundLine("SKU-B", 1)], "cold", "operator")).IsRejected);
+        s = Apply(s, Stage("z-1", DeliveryStage.PickedUp, 20, "c-1", 35));
+
+        var byLine = Refused(When(s, new RequestRefund(OrderId, "rf-line", null, [new RefundLine("SKU-A", 1)], "cold", "operator")), OrderRejectionCode.Invalid);
+        Assert.Equal("lines[0].quantity", byLine.Errors.Single().Field);
+        var byAmount = When(s, new RequestRefund(OrderId, "rf-amount", 5m, [], "cold", "operator"));
+        Assert.Equal(5m, Assert.IsType<RefundRequested>(SingleEvent(byAmount)).Amount);
+    }
+
+    [Fact]
     public void A_flagged_delivery_is_visible_in_the_view_and_the_history()
     {
         var s = Apply(WithKitchen(DeliveryPaid()), Stage("z-1", DeliveryStage.PickedUp, 20, "c-1", 35));

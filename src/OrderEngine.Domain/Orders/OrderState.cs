@@ -190,8 +190,14 @@ public sealed record OrderState(
     public int UnitsRefundedOrRestocked(string sku) =>
         Refunds.Where(r => r.Status != RefundStatus.Failed || r.Restocked).SelectMany(r => r.Lines.IsDefault ? [] : r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
 
-    /// <summary>Units of a SKU in the order's shipments (those returned to sender included: they were refunded, not reshipped).</summary>
-    public int ShippedUnits(string sku) => Shipments.SelectMany(x => x.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+    /// <summary>
+    /// Units of a SKU in the order's shipments (those returned to sender included: they were refunded, not reshipped).
+    /// A restaurant delivery's courier takes all its units not refunded before: once picked up, none is left to refund by line.
+    /// </summary>
+    public int ShippedUnits(string sku) =>
+        Delivery is { } d && (d.Has(DeliveryStage.PickedUp) || d.Has(DeliveryStage.Delivered))
+            ? Math.Max(0, (Placement?.Lines.Where(l => l.Sku == sku).Sum(l => l.Quantity) ?? 0) - UnitsRefundedOrRestocked(sku))
+            : Shipments.SelectMany(x => x.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
 
     /// <summary>Units of a SKU sold and still to ship: ordered, less refunded or put back on sale before shipping, less shipped.</summary>
     public int UnitsToShip(string sku) =>
