@@ -376,13 +376,13 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         StartRestocks();
         StartShipmentWork();
         QuoteShipping();
-        NotifyKitchen();
+        NotifyKitchen(again: false);
         ScheduleExpiry();
     }
 
-    private void NotifyKitchen()
+    private void NotifyKitchen(bool again)
     {
-        if (_kitchen.Send(_state, _clock.GetUtcNow(), Self)) EnsureRetryTimer();
+        if (_kitchen.Send(_state, _clock.GetUtcNow(), Self, again)) EnsureRetryTimer();
     }
 
     /// <summary>A paid (or cash-on-delivery) order with an address gets its shipping method: the quote comes back as a message.</summary>
@@ -738,7 +738,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         foreach (var shipment in _state.Shipments.Where(s => _parcelsToRegister.Contains(s.ShipmentId))) RegisterParcel(shipment);
         StartShipmentWork();
         QuoteShipping();
-        NotifyKitchen();
+        NotifyKitchen(again: true);
         if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !KitchenNotice.Owes(_state)) Timers.Cancel(RetryTimer);
     }
 
