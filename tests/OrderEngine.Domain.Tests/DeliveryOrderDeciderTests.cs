@@ -46,6 +46,14 @@ public class DeliveryOrderDeciderTests
     }
 
     [Fact]
+    public void A_retry_of_a_placed_order_is_answered_with_it_after_its_promise_passed()
+    {
+        var s = DeliveryReserved();
+        NoOp(When(s, PlaceDelivery(), T0.AddHours(2)));
+        Refused(When(Given(), PlaceDelivery(), T0.AddHours(2)), OrderRejectionCode.Invalid);
+    }
+
+    [Fact]
     public void Repeating_a_placement_with_another_delivery_is_an_idempotency_conflict()
     {
         var s = DeliveryReserved();

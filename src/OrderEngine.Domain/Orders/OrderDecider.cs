@@ -60,7 +60,7 @@ public static class OrderDecider
     private static Decision<IOrderEvent, OrderRejection> DecidePlace(OrderState s, PlaceOrder c, DateTimeOffset now, OrderRules rules)
     {
         var errors = Validate(c, rules);
-        errors.AddRange(DeliveryDecider.Validate(c, now));
+        errors.AddRange(DeliveryDecider.Validate(c));
         if (errors.Count > 0)
             return Decision<IOrderEvent, OrderRejection>.Reject(new OrderRejection(OrderRejectionCode.Invalid, "the order is invalid", [.. errors]));
         if (s.Exists)
@@ -72,6 +72,7 @@ public static class OrderDecider
         }
         if (c.PlacedAt is { } placedAt && placedAt > now + MaxClockSkew)
             return Invalid("placedAt", $"placedAt {placedAt:O} is in the future (the engine's clock says {now:O})");
+        if (DeliveryDecider.PromiseError(c, now) is { } late) return Invalid(late.Field, late.Message);
         var lines = c.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice)).ToImmutableArray();
         var charges = c.Charges is { Shipping: 0, Tax: 0, Discount: 0 } ? null : c.Charges;
         return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, TotalOf(c), c.ShippingAddress, now + rules.HoldTime, now,

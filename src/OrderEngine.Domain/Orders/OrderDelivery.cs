@@ -173,18 +173,25 @@ public static class DeliveryDecider
     private const int MaxStageIdLength = 128;
     private const int MaxNoteLength = 500;
 
-    /// <summary>Field errors of a placement's delivery, named by JSON path.</summary>
-    public static IEnumerable<FieldError> Validate(PlaceOrder c, DateTimeOffset now)
+    /// <summary>Field errors of a placement's delivery, named by JSON path (the promise's time is checked for new orders only: <see cref="PromiseError"/>).</summary>
+    public static IEnumerable<FieldError> Validate(PlaceOrder c)
     {
         if (c.Delivery is not { } d) yield break;
         if (!Identifiers.IsValidEntityId(d.RestaurantId)) yield return new("delivery.restaurantId", "restaurantId must be " + Identifiers.EntityIdRule);
         if (d.DropOff is null) yield return new("delivery.dropOff", "a drop-off point {latitude, longitude} is required");
         else if (!d.DropOff.IsValid) yield return new("delivery.dropOff", "latitude must be within -90..90 and longitude within -180..180");
-        if (d.PromisedBy is { } promised && promised < now - PromiseTolerance)
-            yield return new("delivery.promisedBy", $"promisedBy {promised:O} is in the past (the engine's clock says {now:O})");
         if (c.PaymentMethod is not (PaymentMethod.Card or PaymentMethod.CashOnDelivery))
             yield return new("paymentMethod", "a delivery order is paid by card or cash on delivery");
     }
+
+    /// <summary>
+    /// A new order's promise may not lie in the past (beyond <see cref="PromiseTolerance"/>); a client retrying an order
+    /// placed before is answered with it, however late the retry.
+    /// </summary>
+    public static FieldError? PromiseError(PlaceOrder c, DateTimeOffset now) =>
+        c.Delivery?.PromisedBy is { } promised && promised < now - PromiseTolerance
+            ? new("delivery.promisedBy", $"promisedBy {promised:O} is in the past (the engine's clock says {now:O})")
+            : null;
 
     /// <summary>Whether the order must (still) tell its restaurant: a paid or cash-on-delivery delivery order the kitchen does not have yet.</summary>
     public static bool OwesKitchenNotice(OrderState s) =>
