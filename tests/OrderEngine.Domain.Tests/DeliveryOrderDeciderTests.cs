@@ -82,10 +82,10 @@ public class DeliveryOrderDeciderTests
     public void Settling_stock_while_the_kitchen_notice_is_owed_keeps_the_order_tracked()
     {
         var settled = Assert.IsType<OrderStockSettled>(SingleEvent(When(DeliveryPaid(), new MarkStockSettled(OrderId))));
-        Assert.True(settled.KitchenNoticeOwed);
+        Assert.True(settled.DeliveryWorkOwed);
         Assert.IsType<OrderDeadlines.DueBy>(OrderDeadlines.Of(settled, TimeSpan.FromMinutes(1)));
         var afterNotice = Assert.IsType<OrderStockSettled>(SingleEvent(When(WithKitchen(DeliveryPaid()), new MarkStockSettled(OrderId))));
-        Assert.False(afterNotice.KitchenNoticeOwed);
+        Assert.False(afterNotice.DeliveryWorkOwed);
         Assert.IsType<OrderDeadlines.Forget>(OrderDeadlines.Of(afterNotice, TimeSpan.FromMinutes(1)));
     }
 
@@ -230,6 +230,34 @@ public class DeliveryOrderDeciderTests
         Assert.Equal("lines[0].quantity", byLine.Errors.Single().Field);
         var byAmount = When(s, new RequestRefund(OrderId, "rf-amount", 5m, [], "cold", "operator"));
         Assert.Equal(5m, Assert.IsType<RefundRequested>(SingleEvent(byAmount)).Amount);
+    }
+
+    [Fact]
+    public void The_units_a_courier_took_leave_stock_once_sold_and_once_only()
+    {
+        var s = Apply(WithKitchen(DeliveryPaid()), new MarkStockSettled(OrderId));
+        Assert.False(s.DeliveryAwaitingDeparture);
+        s = Apply(s, Stage("z-1", DeliveryStage.PickedUp, 20, "c-1", 35));
+        Assert.True(s.DeliveryAwaitingDeparture);
+        Assert.Equal([new SkuQuantity("SKU-A", 2), new SkuQuantity("SKU-B", 3)], s.DeliveryDepartures.ToArray());
+        s = Apply(s, new MarkDeliveryLeftStock(OrderId));
+        Assert.False(s.DeliveryAwaitingDeparture);
+        NoOp(When(s, new MarkDeliveryLeftStock(OrderId)));
+    }
+
+    [Fact]
+    public void A_cash_on_delivery_order_picked_up_leaves_stock_after_it_is_paid_at_the_door()
+    {
+        var s = Apply(WithKitchen(DeliveryCod()), Stage("z-1", DeliveryStage.PickedUp, 20, "c-1", 35));
+        Assert.False(s.DeliveryAwaitingDeparture); // reserved, not sold yet
+        NoOp(When(s, new MarkDeliveryLeftStock(OrderId)));
+        s = Apply(s, Stage("z-2", DeliveryStage.Delivered, 30, "c-1"));
+        Assert.Equal(PendingStockAction.Commit, s.PendingStock);
+        Assert.False(s.DeliveryAwaitingDeparture);
+        var settled = Assert.IsType<OrderStockSettled>(SingleEvent(When(s, new MarkStockSettled(OrderId))));
+        Assert.True(settled.DeliveryWorkOwed);
+        s = OrderDecider.Evolve(s, settled);
+        Assert.True(s.DeliveryAwaitingDeparture);
     }
 
     [Fact]

@@ -239,6 +239,17 @@ public sealed record OrderState(
     public IEnumerable<ShipmentRecord> ShipmentsAwaitingDeparture =>
         StockSettled && PendingStock == PendingStockAction.None ? Shipments.Where(x => !x.LeftStock) : [];
 
+    /// <summary>
+    /// A restaurant delivery the courier took whose sold units must still leave stock: once sold (a cash-on-delivery
+    /// order's at delivery, when it is paid).
+    /// </summary>
+    public bool DeliveryAwaitingDeparture =>
+        Delivery is { LeftStock: false, PickedUp: true } && Status is OrderStatus.Paid or OrderStatus.Refunded && StockSettled && PendingStock == PendingStockAction.None;
+
+    /// <summary>The units a picked-up delivery takes off stock, per SKU (those refunded by line before were put back on sale).</summary>
+    public IEnumerable<SkuQuantity> DeliveryDepartures =>
+        Placement is { } p ? OrderLines.PerSku(p.Lines).Select(l => new SkuQuantity(l.Sku, ShippedUnits(l.Sku))).Where(l => l.Quantity > 0) : [];
+
     /// <summary>Shipments returned to sender whose units must still come back on hand.</summary>
     public IEnumerable<ShipmentRecord> ShipmentsAwaitingReturn =>
         Shipments.Where(x => x.Status == ShipmentStatus.ReturnedToSender && x.LeftStock && !x.BackInStock);

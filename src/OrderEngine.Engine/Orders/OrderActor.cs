@@ -74,8 +74,9 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     // A shipping quote asked for and not answered yet.
     private bool _quoting;
 
-    // A delivery order tells its restaurant until it answers.
+    // A delivery order tells its restaurant until it answers, and takes the units its courier took off stock.
     private readonly KitchenNotice _kitchen;
+    private readonly DeliveryDeparture _departure;
 
     public OrderActor(string orderId, OrdersOptions options, TimeSpan idleTimeout, OrderCollaborators with, TimeProvider clock)
     {
@@ -88,6 +89,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _state = OrderState.Initial(orderId);
         _retryDelay = options.RetryInterval;
         _kitchen = new KitchenNotice(orderId, with.Restaurants, _log);
+        _departure = new DeliveryDeparture(orderId, _log);
     }
 
     // One Props per order entity: built with a plain producer, since Props.Create(() => ...) compiles an expression
@@ -164,6 +166,9 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
                 return;
             case RefundCall call:
                 OnRefundCall(call);
+                return;
+            case MarkDeliveryLeftStock left:
+                DecideInternal(left, () => { });
                 return;
             case RetryTick:
                 Resend();
@@ -383,7 +388,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     private void NotifyKitchen(bool again)
     {
         if (_kitchen.Send(_state, _clock.GetUtcNow(), Self, again)) EnsureRetryTimer();
+        _departure.Send(_state, Stock, Self, again);
+        if (_departure.Owes(_state)) EnsureRetryTimer();
     }
+
+    private bool OwesDeliveryWork() => KitchenNotice.Owes(_state) || _departure.Owes(_state);
 
     /// <summary>A paid (or cash-on-delivery) order with an address gets its shipping method: the quote comes back as a message.</summary>
     private void QuoteShipping()
@@ -414,7 +423,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _retryDelay = _options.RetryInterval;
         if (_activeStep == PendingStockAction.None)
         {
-            if (!OwesRefundWork() && !KitchenNotice.Owes(_state)) Timers.Cancel(RetryTimer);
+            if (!OwesRefundWork() && !OwesDeliveryWork()) Timers.Cancel(RetryTimer);
             return;
         }
         if (_activeStep != PendingStockAction.Reserve)
@@ -452,6 +461,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         if (reply.Operation == StockOperation.Restock)
         {
             OnRestockReply(reply);
+            return;
+        }
+        if (_departure.Take(reply, out var departed))
+        {
+            if (departed is not null) DecideInternal(departed, () => { });
             return;
         }
         if (reply.Operation is StockOperation.Ship or StockOperation.Receive)
@@ -739,7 +753,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         StartShipmentWork();
         QuoteShipping();
         NotifyKitchen(again: true);
-        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !KitchenNotice.Owes(_state)) Timers.Cancel(RetryTimer);
+        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !OwesDeliveryWork()) Timers.Cancel(RetryTimer);
     }
 
     private void EnsureRetryTimer()
@@ -756,7 +770,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     private bool OwesNothingNow() =>
         _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !_quoting
-        && !KitchenNotice.Owes(_state);
+        && !OwesDeliveryWork();
 
     /// <summary>When this order next needs its entity, for the deadline waker (null: it owes nothing).</summary>
     private DateTimeOffset? NextDue()

@@ -195,6 +195,8 @@ public static class MessageManifests
             (typeof(MarkKitchenNotified), "order.mark-kitchen-notified", c.MarkKitchenNotified),
             (typeof(KitchenNotified), "order.kitchen-notified", c.KitchenNotified),
             (typeof(DeliveryProgressRecorded), "order.delivery-progress-recorded", c.DeliveryProgressRecorded),
+            (typeof(MarkDeliveryLeftStock), "order.mark-delivery-left-stock", c.MarkDeliveryLeftStock),
+            (typeof(DeliveryLeftStock), "order.delivery-left-stock", c.DeliveryLeftStock),
             (typeof(ReceiveKitchenOrder), "restaurant.receive-kitchen-order", c.ReceiveKitchenOrder),
             (typeof(KitchenOrderReceived), "restaurant.kitchen-order-received", c.KitchenOrderReceived),
             (typeof(CheckRestaurantTakesOrders), "restaurant.check-takes-orders", c.CheckRestaurantTakesOrders),

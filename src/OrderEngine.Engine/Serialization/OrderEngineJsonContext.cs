@@ -173,6 +173,8 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(MarkKitchenNotified))]
 [JsonSerializable(typeof(KitchenNotified))]
 [JsonSerializable(typeof(DeliveryProgressRecorded))]
+[JsonSerializable(typeof(MarkDeliveryLeftStock))]
+[JsonSerializable(typeof(DeliveryLeftStock))]
 // restaurants (kitchen queue)
 [JsonSerializable(typeof(ReceiveKitchenOrder))]
 [JsonSerializable(typeof(KitchenOrderReceived))]
