@@ -31,6 +31,10 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
     private static readonly OrderPlaced SamplePlaced = new("o1", "web", "c-1", "EUR",
         [new OrderLine("A-1", 2, 9.99m, 19.98m), new OrderLine("B-2", 1, 0.01m, 0.01m)], 19.99m, SampleAddress, T.AddMinutes(15), T);
 
+    private static readonly OrderPlaced SampleDeliveryPlaced = new("o3", "web", "c-1", "EUR", [new OrderLine("A-1", 1, 9.99m, 9.99m)], 9.99m, null,
+        T.AddMinutes(15), T, PaymentMethod.CashOnDelivery, Outcome: new PlacementOutcome(OrderStatus.Confirmed, [], null, T),
+        Delivery: new DeliveryRequest("r-1", new GeoPoint(52.52, 13.405), T.AddMinutes(45)));
+
     private static readonly ICaseEvent[] SampleCaseEvents =
     [
         new CaseOpened("case-1", "o1", CaseType.Damaged, "crushed box", "c-1", T.AddHours(24), T),
@@ -98,6 +102,23 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new OrderCancelled("o1", "customer request", T),
             new OrderExpired("o1", T),
             new OrderStockSettled("o1", T),
+            // delivery orders
+            new OrderStockSettled("o1", T, DeliveryWorkOwed: true),
+            new PlaceOrder("o3", "web", "c-1", "EUR", [new OrderLineRequest("A-1", 1, 9.99m)], null, PaymentMethod.CashOnDelivery,
+                Delivery: new DeliveryRequest("r-1", new GeoPoint(52.52, 13.405), T.AddMinutes(45))),
+            SampleDeliveryPlaced,
+            new RecordDeliveryProgress("o3", "z-1", DeliveryStage.CourierAssigned, "c-7", T.AddMinutes(30), "second courier", T),
+            new MarkKitchenNotified("o3", "r-1"),
+            new MarkDeliveryLeftStock("o3"),
+            new DeliveryLeftStock("o3", T),
+            new KitchenNotified("o3", "r-1", T),
+            new DeliveryProgressRecorded("o3", "z-1", DeliveryStage.CourierAssigned, "c-7", T.AddMinutes(30), "second courier", T, T.AddSeconds(1)),
+            new OrderAccepted("o3", OrderDecider.Fold(OrderState.Initial("o3"),
+            [
+                SampleDeliveryPlaced,
+                new KitchenNotified("o3", "r-1", T),
+                new DeliveryProgressRecorded("o3", "z-1", DeliveryStage.CourierAssigned, "c-7", T.AddMinutes(30), "second courier", T, T.AddSeconds(1)),
+            ]).ToView()),
             new OrderAccepted("o1", state.ToView()),
             new OrderRefused("o1", new OrderRejection(OrderRejectionCode.Invalid, "the order is invalid", [new FieldError("lines[0].quantity", "must be 1 or more")])),
             new OrderRefused("o1", OrderRejection.NotReserved([new LineRejection("A-1", "InsufficientStock", "requested 2, available 1")])),

@@ -49,7 +49,8 @@ public sealed record PlaceOrder(
     ChannelPayment? PaidAtChannel = null,
     DateTimeOffset? PlacedAt = null,
     TimeSpan? HoldFor = null,
-    ExchangeLink? ExchangeOf = null) : IOrderCommand;
+    ExchangeLink? ExchangeOf = null,
+    DeliveryRequest? Delivery = null) : IOrderCommand;
 
 /// <summary>
 /// A payment the selling channel collected itself before it sent the order (a marketplace, or a shop's own checkout):

@@ -40,7 +40,8 @@ public sealed record OrderPlaced(
     ChannelPayment? PaidAtChannel = null,
     DateTimeOffset? PlacedAt = null,
     TimeSpan? HoldFor = null,
-    ExchangeLink? ExchangeOf = null) : IOrderEvent
+    ExchangeLink? ExchangeOf = null,
+    DeliveryRequest? Delivery = null) : IOrderEvent
 {
     /// <summary>The payment provider a channel-collected payment is recorded under: the channel itself.</summary>
     public static string ChannelProvider(string channel) => "channel:" + channel;
@@ -114,8 +115,12 @@ public sealed record OrderCancelled(string OrderId, string Reason, DateTimeOffse
 
 public sealed record OrderExpired(string OrderId, DateTimeOffset At) : IOrderEvent;
 
-/// <summary>Every stock entity acknowledged the commit (paid, confirmed) or release (ended) of this order's lines.</summary>
-public sealed record OrderStockSettled(string OrderId, DateTimeOffset At) : IOrderEvent;
+/// <summary>
+/// Every stock entity acknowledged the commit (paid, confirmed) or release (ended) of this order's lines.
+/// <paramref name="DeliveryWorkOwed"/>: a delivery order still has to tell its restaurant, or to take its picked-up units
+/// off stock, so the deadline waker keeps it (absent in journals of earlier versions).
+/// </summary>
+public sealed record OrderStockSettled(string OrderId, DateTimeOffset At, bool DeliveryWorkOwed = false) : IOrderEvent;
 
 /// <summary>A refund was asked of the payment's provider.</summary>
 public sealed record RefundRequested(

@@ -197,6 +197,7 @@ public static class OrderEngineHosting
                         Parcels = registry.Get<ParcelRegion>(),
                         Shipping = resolver.GetService<ShippingQuotes>(),
                         Returns = registry.Get<ReturnRegion>(),
+                        Restaurants = registry.Get<RestaurantRegion>(),
                     };
                     return OrderActor.Props(orderId, options.Orders, options.Orders.IdleTimeout, with, clock);
                 };

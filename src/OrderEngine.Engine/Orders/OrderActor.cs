@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using OrderEngine.Domain.Customers;
+using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Domain.Returns;
@@ -23,7 +24,8 @@ namespace OrderEngine.Engine.Orders;
 /// that could not be reserved is refused without writing anything, and what was reserved for it is given back. Payment
 /// commits the reservations, cancel and expiry release them; refunds go to the payment's provider and refunded unshipped
 /// units back on sale. A shipment's units leave stock once sold, its parcel entity is told which shipment it carries,
-/// and a parcel returned to sender brings its units back on hand. Whatever its state still owes
+/// and a parcel returned to sender brings its units back on hand. A restaurant delivery order tells its restaurant once
+/// paid or confirmed, until it answers (<see cref="KitchenNotice"/>). Whatever its state still owes
 /// (<see cref="OrderState.PendingStock"/>, refunds awaiting their provider or their restock, shipment movements) is
 /// resumed after a restart.
 /// </summary>
@@ -73,6 +75,10 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     // A shipping quote asked for and not answered yet.
     private bool _quoting;
 
+    // A delivery order tells its restaurant until it answers, and takes the units its courier took off stock.
+    private readonly KitchenNotice _kitchen;
+    private readonly DeliveryDeparture _departure;
+
     public OrderActor(string orderId, OrdersOptions options, TimeSpan idleTimeout, OrderCollaborators with, TimeProvider clock)
     {
         _orderId = orderId;
@@ -83,6 +89,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _clock = clock;
         _state = OrderState.Initial(orderId);
         _retryDelay = options.RetryInterval;
+        _kitchen = new KitchenNotice(orderId, with.Restaurants, _log);
+        _departure = new DeliveryDeparture(orderId, _log);
     }
 
     // One Props per order entity: built with a plain producer, since Props.Create(() => ...) compiles an expression
@@ -152,8 +160,19 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case IReturnReply reply:
                 OnReturnReply(reply);
                 return;
+            case KitchenOrderReceived received:
+                if (_kitchen.OnReceived(received) is { } mark) DecideInternal(mark, () => { });
+                return;
+            case Domain.Dispatch.Restaurants.RestaurantRefused refused:
+                // The restaurant cannot take the order (never defined, say): it is asked again at the next retry, and the
+                // order stays visibly with no kitchen until someone acts.
+                _log.Warning("order {0}: restaurant {1} refused the order: {2}", _orderId, refused.RestaurantId, refused.Rejection.Message);
+                return;
             case RefundCall call:
                 OnRefundCall(call);
+                return;
+            case MarkDeliveryLeftStock left:
+                DecideInternal(left, () => { });
                 return;
             case RetryTick:
                 Resend();
@@ -181,7 +200,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case PlaceOrder or ConfirmPayment or CancelOrder or RecordProviderPayment or RecordRefundOutcome or ReviewOrder or RequestRefund
-                or RecordShipment or RecordParcelOutcome or OverrideShippingMethod or RegisterReturn or ReleaseReturn or SettleReturn:
+                or RecordShipment or RecordParcelOutcome or OverrideShippingMethod or RegisterReturn or ReleaseReturn or SettleReturn
+                or RecordDeliveryProgress:
                 OnClientCommand((IOrderCommand)message);
                 break;
             case RefundExchangeCredit credit:
@@ -368,9 +388,19 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         StartRestocks();
         StartShipmentWork();
         QuoteShipping();
+        NotifyKitchen(again: false);
         ScheduleExpiry();
         ReportExchangeOutcome();
     }
+
+    private void NotifyKitchen(bool again)
+    {
+        if (_kitchen.Send(_state, _clock.GetUtcNow(), Self, again)) EnsureRetryTimer();
+        _departure.Send(_state, Stock, Self, again);
+        if (_departure.Owes(_state)) EnsureRetryTimer();
+    }
+
+    private bool OwesDeliveryWork() => KitchenNotice.Owes(_state) || _departure.Owes(_state);
 
     /// <summary>A paid (or cash-on-delivery) order with an address gets its shipping method: the quote comes back as a message.</summary>
     private void QuoteShipping()
@@ -401,7 +431,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _retryDelay = _options.RetryInterval;
         if (_activeStep == PendingStockAction.None)
         {
-            if (!OwesRefundWork()) Timers.Cancel(RetryTimer);
+            if (!OwesRefundWork() && !OwesDeliveryWork()) Timers.Cancel(RetryTimer);
             return;
         }
         if (_activeStep != PendingStockAction.Reserve)
@@ -439,6 +469,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         if (reply.Operation == StockOperation.Restock)
         {
             OnRestockReply(reply);
+            return;
+        }
+        if (_departure.Take(reply, out var departed))
+        {
+            if (departed is not null) DecideInternal(departed, () => { });
             return;
         }
         if (reply.Operation is StockOperation.Ship or StockOperation.Receive)
@@ -507,6 +542,10 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case OrderStatus.None:
                 // Reserved for a placement whose write never happened: a retry of it may reserve again.
                 Stock.Tell(new ReleaseReservation(due.Sku, _orderId, Unplaced: true));
+                break;
+            case OrderStatus.Cancelled when _state.Delivery is { SoldWhenRejected: true }:
+                // A paid delivery order its kitchen rejected: its units are sold and come back on sale with its refund.
+                Stock.Tell(new CommitReservation(due.Sku, _orderId));
                 break;
             case OrderStatus.Rejected or OrderStatus.Cancelled or OrderStatus.Expired:
                 Stock.Tell(new ReleaseReservation(due.Sku, _orderId));
@@ -746,7 +785,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         StartShipmentWork();
         QuoteShipping();
         ReportExchangeOutcome();
-        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !OwesExchangeReport()) Timers.Cancel(RetryTimer);
+        NotifyKitchen(again: true);
+        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !OwesExchangeReport() && !OwesDeliveryWork()) Timers.Cancel(RetryTimer);
     }
 
     private void EnsureRetryTimer()
@@ -762,7 +802,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     }
 
     private bool OwesNothingNow() =>
-        _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !_quoting && !OwesExchangeReport();
+        _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !_quoting && !OwesExchangeReport()
+        && !OwesDeliveryWork();
 
     /// <summary>When this order next needs its entity, for the deadline waker (null: it owes nothing).</summary>
     private DateTimeOffset? NextDue()
@@ -802,4 +843,6 @@ public sealed record OrderCollaborators(IActorRef Stock, IActorRef Customers, Pa
 
     /// <summary>The return region, told by an exchange's replacement whether its difference was paid or it lapsed.</summary>
     public IActorRef Returns { get; init; } = ActorRefs.Nobody;
+    /// <summary>The restaurant region, told of each paid (or cash-on-delivery) delivery order until it answers.</summary>
+    public IActorRef Restaurants { get; init; } = ActorRefs.Nobody;
 }

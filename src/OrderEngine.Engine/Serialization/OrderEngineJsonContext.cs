@@ -179,6 +179,13 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(ShippingRulesSet))]
 [JsonSerializable(typeof(ShippingRulesAnswer))]
 [JsonSerializable(typeof(ShippingRulesRefused))]
+// delivery orders (the order side of restaurant delivery)
+[JsonSerializable(typeof(RecordDeliveryProgress))]
+[JsonSerializable(typeof(MarkKitchenNotified))]
+[JsonSerializable(typeof(KitchenNotified))]
+[JsonSerializable(typeof(DeliveryProgressRecorded))]
+[JsonSerializable(typeof(MarkDeliveryLeftStock))]
+[JsonSerializable(typeof(DeliveryLeftStock))]
 // restaurants (kitchen queue)
 [JsonSerializable(typeof(ReceiveKitchenOrder))]
 [JsonSerializable(typeof(KitchenOrderReceived))]
