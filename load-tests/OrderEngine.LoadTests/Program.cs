@@ -56,7 +56,14 @@ try
     }
     var run = RunOptions.Parse(options, info.DefaultDuration);
     var scenario = info.Create(run, options);
+    var printEnvironment = options.Flag("print-engine-env");
     options.RejectUnknown();
+    if (printEnvironment)
+    {
+        // The engine settings the scenario needs, one NAME=value a line (bench.sh passes them to the engine it starts).
+        foreach (var (name, value) in scenario.EngineEnvironment) Console.WriteLine($"{name}={value}");
+        return 0;
+    }
     return await Runner.RunAsync(scenario, options, cts.Token);
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
@@ -130,6 +137,7 @@ static void PrintUsage()
           --window 60s                  a soak: per-window accepted/s and engine RSS against the first window's, with a
                                         verdict: flat when every full window is within --flat-tolerance 0.10 (±10%)
           --quiet                       no progress lines
+          --print-engine-env            print the engine configuration the scenario needs (NAME=value lines) and exit
 
         scenarios:
         """);

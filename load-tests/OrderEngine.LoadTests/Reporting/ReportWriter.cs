@@ -104,6 +104,20 @@ public static class ReportWriter
         foreach (var (k, v) in r.Throughput) L($"| {k} | {F(v)} |");
         foreach (var (k, v) in r.Figures) L($"| {k} | {F(v)} |");
         L();
+        foreach (var table in r.Tables)
+        {
+            L($"## {table.Title}");
+            L();
+            if (table.Note.Length > 0)
+            {
+                L(table.Note);
+                L();
+            }
+            L("| " + string.Join(" | ", table.Columns) + " |");
+            L("|" + string.Concat(table.Columns.Select(_ => "---|")));
+            foreach (var row in table.Rows) L("| " + string.Join(" | ", row) + " |");
+            L();
+        }
         L("## Latency (ms)");
         L();
         LatencyTable(sb, r.Latency);
