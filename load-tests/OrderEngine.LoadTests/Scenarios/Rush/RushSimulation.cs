@@ -147,7 +147,7 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
         ApiAnswer? placed = null;
         for (var attempt = 1; attempt <= 4 && !ct.IsCancellationRequested; attempt++)
         {
-            var a = await Safe(() => _api.PostAsync("orders", "_api/orders", Body, ct, order.Key)).ConfigureAwait(false);
+            var a = await Safe(() => _api.PostAsync("orders", "api/orders", Body, ct, order.Key)).ConfigureAwait(false);
             if (a is { Status: 429 } || a is null || a.Uncertain)
             {
                 await Pause(attempt * 0.25, ct).ConfigureAwait(false);
@@ -203,7 +203,7 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
 
         for (var attempt = 1; attempt <= 4 && !ct.IsCancellationRequested; attempt++)
         {
-            var paid = await Safe(() => _api.PostAsync("orders/payment", $"_api/orders/{id}/payment", w =>
+            var paid = await Safe(() => _api.PostAsync("orders/payment", $"api/orders/{id}/payment", w =>
             {
                 w.WriteStartObject();
                 w.WriteNumber("amount", total);
@@ -251,7 +251,7 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
 
     private async Task KitchenAsync(RushCity city, int r, CancellationToken stop)
     {
-        var view = await Safe(() => _api.GetAsync("restaurants/{id}", $"_api/restaurants/{city.RestaurantIds[r]}", stop)).ConfigureAwait(false);
+        var view = await Safe(() => _api.GetAsync("restaurants/{id}", $"api/restaurants/{city.RestaurantIds[r]}", stop)).ConfigureAwait(false);
         var received = new HashSet<string>(StringComparer.Ordinal);
         if (view is { Ok: true })
         {
@@ -280,13 +280,13 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
             double prepMinutes = 0;
             if (plan.Reject)
             {
-                answer = await Safe(() => _api.PostAsync("restaurants/orders/reject", $"_api/restaurants/{city.RestaurantIds[r]}/orders/{id}/reject",
+                answer = await Safe(() => _api.PostAsync("restaurants/orders/reject", $"api/restaurants/{city.RestaurantIds[r]}/orders/{id}/reject",
                     w => { w.WriteStartObject(); w.WriteString("reason", "out of an ingredient (simulated)"); w.WriteEndObject(); }, stop)).ConfigureAwait(false);
             }
             else
             {
                 prepMinutes = Math.Round(_settings.Scale.Minutes(restaurant.PrepMinutes * plan.PrepFactor), 4);
-                answer = await Safe(() => _api.PostAsync("restaurants/orders/accept", $"_api/restaurants/{city.RestaurantIds[r]}/orders/{id}/accept",
+                answer = await Safe(() => _api.PostAsync("restaurants/orders/accept", $"api/restaurants/{city.RestaurantIds[r]}/orders/{id}/accept",
                     w => { w.WriteStartObject(); w.WriteNumber("prepMinutes", prepMinutes); w.WriteEndObject(); }, stop)).ConfigureAwait(false);
             }
             if (answer is null || !answer.Ok)
@@ -324,7 +324,7 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
             double? surge = null;
             foreach (var zone in city.Zones)
             {
-                var z = await Safe(() => _api.GetAsync("zones/{id}", $"_api/zones/{zone}", stop)).ConfigureAwait(false);
+                var z = await Safe(() => _api.GetAsync("zones/{id}", $"api/zones/{zone}", stop)).ConfigureAwait(false);
                 if (z is not { Ok: true }) continue;
                 var (w, a, s) = z.Read(root => ((int?)J.Num(root, "waitingDeliveries"), (int?)J.Num(root, "availableCouriers"), J.Num(root, "surge")), ((int?)null, (int?)null, (double?)null));
                 if (w is { } wv) waitingEngine = (waitingEngine ?? 0) + wv;
@@ -444,7 +444,7 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
                 {
                     nextPosition = sim.Now() + s.PositionEvery.TotalSeconds;
                     var p = _position;
-                    await Safe(() => sim._api.PostAsync("couriers/position", $"_api/couriers/{_id}/position", w => { w.WriteStartObject(); J.Point(w, p); w.WriteEndObject(); }, stop)).ConfigureAwait(false);
+                    await Safe(() => sim._api.PostAsync("couriers/position", $"api/couriers/{_id}/position", w => { w.WriteStartObject(); J.Point(w, p); w.WriteEndObject(); }, stop)).ConfigureAwait(false);
                 }
                 UpdateBusy();
                 if (!await Pause(0.1, stop).ConfigureAwait(false)) break;
@@ -491,7 +491,7 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
 
         private async Task PollAsync(double now, CancellationToken stop)
         {
-            var view = await Safe(() => sim._api.GetAsync("couriers/{id}", $"_api/couriers/{_id}", stop)).ConfigureAwait(false);
+            var view = await Safe(() => sim._api.GetAsync("couriers/{id}", $"api/couriers/{_id}", stop)).ConfigureAwait(false);
             if (view is not { Ok: true }) return;
             var (offers, deliveries) = view.Read(root =>
                 (J.Arr(root, "offers").Select(o => (Order: J.Str(o, "orderId"), Expires: J.Str(o, "expiresAt"))).Where(o => o.Order is not null).ToList(),
@@ -546,11 +546,11 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
                 }
                 if (offer.Decision == "decline")
                 {
-                    var d = await Safe(() => sim._api.PostAsync("couriers/offers/decline", $"_api/couriers/{_id}/offers/{offer.OrderId}/decline", null, stop)).ConfigureAwait(false);
+                    var d = await Safe(() => sim._api.PostAsync("couriers/offers/decline", $"api/couriers/{_id}/offers/{offer.OrderId}/decline", null, stop)).ConfigureAwait(false);
                     if (d is { Ok: true }) Interlocked.Increment(ref city.OffersDeclined);
                     continue;
                 }
-                var a = await Safe(() => sim._api.PostAsync("couriers/offers/accept", $"_api/couriers/{_id}/offers/{offer.OrderId}/accept", null, stop)).ConfigureAwait(false);
+                var a = await Safe(() => sim._api.PostAsync("couriers/offers/accept", $"api/couriers/{_id}/offers/{offer.OrderId}/accept", null, stop)).ConfigureAwait(false);
                 if (a is null) continue;
                 if (!a.Ok)
                 {
@@ -577,7 +577,7 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
         {
             if (goal.DropOrder is { } dropOrder)
             {
-                var d = await Safe(() => sim._api.PostAsync("couriers/deliveries/deliver", $"_api/couriers/{_id}/deliveries/{dropOrder}/deliver", null, stop)).ConfigureAwait(false);
+                var d = await Safe(() => sim._api.PostAsync("couriers/deliveries/deliver", $"api/couriers/{_id}/deliveries/{dropOrder}/deliver", null, stop)).ConfigureAwait(false);
                 if (d is not { Ok: true }) return;
                 Interlocked.Increment(ref city.Deliveries);
                 _deliveries.Remove(dropOrder);
@@ -598,7 +598,7 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
                 double ready;
                 lock (order.Gate) ready = order.ReadyAt;
                 if (double.IsNaN(ready) || now < ready + 0.05) continue;
-                var p = await Safe(() => sim._api.PostAsync("couriers/deliveries/pickup", $"_api/couriers/{_id}/deliveries/{orderId}/pickup", null, stop)).ConfigureAwait(false);
+                var p = await Safe(() => sim._api.PostAsync("couriers/deliveries/pickup", $"api/couriers/{_id}/deliveries/{orderId}/pickup", null, stop)).ConfigureAwait(false);
                 if (p is not { Ok: true })
                 {
                     if (p is { Status: 409 }) Interlocked.Increment(ref city.PickupRefusals);
