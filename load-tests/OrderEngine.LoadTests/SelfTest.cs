@@ -193,6 +193,11 @@ public static class SelfTest
         var lostCheck = RushInvariants.Check("", couriers, [Z()], lost);
         yield return ("invariants: a paid order nobody holds, not waiting, not delivered, not refunded fails 'every paid order ...' only, naming it",
             Broken(lostCheck).SequenceEqual([RushInvariants.Accounted]) && lostCheck.Single(c => !c.Passed).Examples[0].StartsWith("o7", StringComparison.Ordinal));
+        var flaggedZone = Z() with { Flagged = ["o7"] };
+        yield return ("invariants: an order the zone flagged (courier offline after pickup) is accounted for, as flagged",
+            Broken(RushInvariants.Check("", couriers, [flaggedZone], lost)).Length == 0 && RushInvariants.Classify(couriers, [flaggedZone], lost)["o7"] == PaidOrderFate.Flagged);
+        yield return ("invariants: a picked-up delivery the zone lists under another courier is a double holding",
+            Broken(RushInvariants.Check("", couriers, [Z(assigned: [new ZoneAssignment("o1", "k1"), new ZoneAssignment("o2", "k3")])], paid)).SequenceEqual([RushInvariants.SingleHolder]));
         yield return ("invariants: a cancelled order without a refund is not 'refunded'",
             Broken(RushInvariants.Check("", couriers, [Z()], paid.Append(new PaidOrder("o8", "cancelled", null, false)).ToList())).SequenceEqual([RushInvariants.Accounted]));
     }

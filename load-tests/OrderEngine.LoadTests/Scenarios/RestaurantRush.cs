@@ -332,6 +332,9 @@ public sealed class RestaurantRush : Scenario
                     put = await api.PutAsync("zones/{id}", $"api/zones/{zone}", w => { w.WriteStartObject(); w.WriteString("policy", city.Policy); w.WriteEndObject(); }, ct).ConfigureAwait(false);
                 }
                 if (!put.Ok) return $"PUT /api/zones/{zone} {{\"policy\":\"{city.Policy}\"}} answered {put.Status}: {put.Text}";
+                var (policy, timeout) = put.Read(r => (J.Str(r, "policy"), J.Num(r, "offerTimeoutSeconds")), ((string?)null, (double?)null));
+                if (policy is not null && policy != city.Policy) return $"PUT /api/zones/{zone} asked for policy {city.Policy}, the zone says {policy}";
+                Log($"rush: zone {zone}: policy {policy ?? "(not shown)"}, offer timeout {(timeout is { } t ? t.ToString("0.##", CultureInfo.InvariantCulture) + " s" : "(not shown)")}");
             }
         var work = new List<Func<Task>>();
         foreach (var city in _cities)
@@ -434,7 +437,8 @@ public sealed class RestaurantRush : Scenario
                 J.Arr(root, "couriers").Select(c => new ZoneCourier(J.Str(c, "courierId") ?? "?", (int?)J.Num(c, "load") ?? 0, (int?)J.Num(c, "capacity") ?? int.MaxValue)).ToList(),
                 J.Arr(root, "waiting").Select(w => J.Id(w, "orderId")).OfType<string>().ToList(),
                 J.Arr(root, "offered").Select(w => J.Id(w, "orderId")).OfType<string>().ToList(),
-                J.Arr(root, "assigned").Select(w => new ZoneAssignment(J.Id(w, "orderId") ?? "?", J.Str(w, "courierId"))).ToList()),
+                J.Arr(root, "assigned").Concat(J.Arr(root, "pickedUp")).Select(w => new ZoneAssignment(J.Id(w, "orderId") ?? "?", J.Str(w, "courierId"))).ToList(),
+                J.Arr(root, "flagged").Select(w => J.Id(w, "orderId")).OfType<string>().ToList()),
                 new ZoneSnapshot(zone, [], [], [], [])));
         }
 
@@ -481,13 +485,15 @@ public sealed class RestaurantRush : Scenario
             lock (o.Gate)
             {
                 o.FinalStatus = J.Str(root, "status");
+                // A kitchen rejection cancels the order and refunds it (its delivery says rejected).
                 o.FinalRefunded = string.Equals(o.FinalStatus, "refunded", StringComparison.OrdinalIgnoreCase)
-                    || (string.Equals(o.FinalStatus, "cancelled", StringComparison.OrdinalIgnoreCase) && J.Arr(root, "refunds").Any());
+                    || (string.Equals(o.FinalStatus, "cancelled", StringComparison.OrdinalIgnoreCase) && J.Arr(root, "refunds").Any())
+                    || (delivery is { } dv && string.Equals(J.Str(dv, "status"), "rejected", StringComparison.OrdinalIgnoreCase) && J.Arr(root, "refunds").Any());
                 o.PlacedWall = J.Time(root, "receivedAt") ?? J.Time(root, "placedAt");
                 if (delivery is { } d)
                 {
                     o.FinalDeliveryStatus = J.Str(d, "status");
-                    o.PromisedBy = J.Time(d, "promisedBy");
+                    o.PromisedBy = J.Time(d, "promisedBy") ?? o.PromisedBy;
                     o.DeliveredStepAt = DeliveredStep(d);
                 }
             }
@@ -495,14 +501,17 @@ public sealed class RestaurantRush : Scenario
         }, 0);
     }
 
-    /// <summary>The time of the delivery's "delivered" step: any step with a string value "delivered" and an "at".</summary>
+    /// <summary>
+    /// The time of the delivery's "delivered" step: any step with a string value "delivered", at its occurredAt (the
+    /// reporter's time of the stage) or else its at (when the order recorded it).
+    /// </summary>
     private static DateTimeOffset? DeliveredStep(JsonElement delivery)
     {
         foreach (var step in J.Arr(delivery, "steps"))
         {
             if (step.ValueKind != JsonValueKind.Object) continue;
             var isDelivered = step.EnumerateObject().Any(p => p.Value.ValueKind == JsonValueKind.String && string.Equals(p.Value.GetString(), "delivered", StringComparison.OrdinalIgnoreCase));
-            if (isDelivered && J.Time(step, "at") is { } at) return at;
+            if (isDelivered && (J.Time(step, "occurredAt") ?? J.Time(step, "at")) is { } at) return at;
         }
         return null;
     }

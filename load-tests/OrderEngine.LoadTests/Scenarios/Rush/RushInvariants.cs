@@ -15,8 +15,10 @@ public sealed record ZoneCourier(string CourierId, int Load, int Capacity);
 public sealed record ZoneAssignment(string OrderId, string? CourierId);
 
 /// <summary>GET /api/zones/{id} at the end of the run.</summary>
+/// <param name="Assigned">Deliveries a courier holds: the zone's assigned and picked-up lists.</param>
+/// <param name="Flagged">Deliveries that need a person (their courier went offline after pickup).</param>
 public sealed record ZoneSnapshot(string ZoneId, IReadOnlyList<ZoneCourier> Couriers, IReadOnlyList<string> Waiting, IReadOnlyList<string> Offered,
-    IReadOnlyList<ZoneAssignment> Assigned);
+    IReadOnlyList<ZoneAssignment> Assigned, IReadOnlyList<string>? Flagged = null);
 
 /// <summary>A paid order read back with GET /api/orders/{id}: its status, its delivery's status, whether it was refunded.</summary>
 public sealed record PaidOrder(string OrderId, string? Status, string? DeliveryStatus, bool Refunded);
@@ -28,6 +30,8 @@ public enum PaidOrderFate
     Refunded,
     Assigned,
     Queued,
+    /// <summary>The zone flagged it for a person (its courier went offline after pickup): known, not lost.</summary>
+    Flagged,
     Unaccounted,
 }
 
@@ -83,22 +87,27 @@ public static class RushInvariants
         var counts = Enum.GetValues<PaidOrderFate>().ToDictionary(f => f, f => fates.Values.Count(v => v == f));
         checks.Add(new CheckResult(prefix + Accounted, lost.Count == 0,
             $"{paid.Count} paid: {counts[PaidOrderFate.Delivered]} delivered, {counts[PaidOrderFate.Assigned]} assigned, {counts[PaidOrderFate.Queued]} queued, " +
-            $"{counts[PaidOrderFate.Refunded]} refunded" + (lost.Count > 0 ? $", **{lost.Count} unaccounted**, e.g. {lost[0]}" : ""),
+            $"{counts[PaidOrderFate.Refunded]} refunded" + (counts[PaidOrderFate.Flagged] > 0 ? $", {counts[PaidOrderFate.Flagged]} flagged" : "") + (lost.Count > 0 ? $", **{lost.Count} unaccounted**, e.g. {lost[0]}" : ""),
             lost.Take(10).ToList()));
         return checks;
     }
 
-    /// <summary>Each paid order's fate: delivered or refunded (its own view), else assigned (a courier or a zone holds it), else queued (a zone waits or offers it).</summary>
+    /// <summary>
+    /// Each paid order's fate: delivered or refunded (its own view), else assigned (a courier or a zone holds it), else
+    /// queued (a zone waits or offers it), else flagged by the zone.
+    /// </summary>
     public static Dictionary<string, PaidOrderFate> Classify(IReadOnlyList<CourierSnapshot> couriers, IReadOnlyList<ZoneSnapshot> zones, IReadOnlyList<PaidOrder> paid)
     {
         var held = new HashSet<string>(couriers.SelectMany(c => c.Deliveries.Select(d => d.OrderId)).Concat(zones.SelectMany(z => z.Assigned.Select(a => a.OrderId))), StringComparer.Ordinal);
         var queued = new HashSet<string>(zones.SelectMany(z => z.Waiting.Concat(z.Offered)), StringComparer.Ordinal);
+        var flagged = new HashSet<string>(zones.SelectMany(z => z.Flagged ?? []), StringComparer.Ordinal);
         var fates = new Dictionary<string, PaidOrderFate>(StringComparer.Ordinal);
         foreach (var p in paid)
             fates[p.OrderId] = Is(p.DeliveryStatus, "delivered") || Is(p.Status, "delivered") ? PaidOrderFate.Delivered
                 : p.Refunded || Is(p.Status, "refunded") ? PaidOrderFate.Refunded
                 : held.Contains(p.OrderId) ? PaidOrderFate.Assigned
                 : queued.Contains(p.OrderId) ? PaidOrderFate.Queued
+                : flagged.Contains(p.OrderId) ? PaidOrderFate.Flagged
                 : PaidOrderFate.Unaccounted;
         return fates;
     }

@@ -82,8 +82,14 @@ public sealed record TimeScale(double Scale)
         env.Add(("OrderEngine__Dispatch__PauseAboveQueueEtaMinutes", N(Minutes(45))));
         env.Add(("OrderEngine__Dispatch__ResumeBelowQueueEtaMinutes", N(Minutes(30))));
         env.Add(("OrderEngine__Dispatch__ZonePrecision", zonePrecision.ToString(CultureInfo.InvariantCulture)));
+        // The periodic checks, compressed too but not below what keeps an engine calm: a zone's re-assignment tick
+        // (5 s) and a restaurant's queue check, which lifts an automatic pause (10 s).
+        env.Add(("OrderEngine__Dispatch__TickInterval", Interval(TimeSpan.FromSeconds(Math.Max(0.5, 5 / Scale)))));
+        env.Add(("OrderEngine__Dispatch__KitchenQueueCheckInterval", Interval(TimeSpan.FromSeconds(Math.Max(1, 10 / Scale)))));
         return env;
     }
+
+    private static string Interval(TimeSpan t) => t.ToString("c", CultureInfo.InvariantCulture);
 }
 
 /// <summary>Nearest-rank percentiles of a list of values (the rush's per-order latencies are a few thousand at most).</summary>

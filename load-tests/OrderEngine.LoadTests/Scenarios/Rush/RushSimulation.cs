@@ -258,7 +258,13 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
             var (status, queueEta) = view.Read(root =>
             {
                 foreach (var o in J.Arr(root, "orders"))
-                    if (J.Str(o, "orderId") is { } oid) received.Add(oid);
+                {
+                    if (J.Str(o, "orderId") is not { } oid) continue;
+                    received.Add(oid);
+                    // The restaurant's promise to the customer, in case the order's own view does not show one.
+                    if (J.Time(o, "promisedBy") is { } promised && city.ById.TryGetValue(oid, out var known))
+                        lock (known.Gate) known.PromisedBy ??= promised;
+                }
                 return (J.Str(root, "status"), J.Num(root, "queueEtaMinutes"));
             }, ((string?)null, (double?)null));
             lock (city.Gate)
