@@ -92,6 +92,17 @@ public class WebhookEventMappingTests
     }
 
     [Fact]
+    public void A_restaurant_delivery_picked_up_and_delivered_is_order_shipped_and_delivered_and_other_stages_are_not_events()
+    {
+        var picked = Single(new DeliveryProgressRecorded("o1", "z-1", DeliveryStage.PickedUp, "c-1", Min(30), null, Min(10), Min(10)));
+        Assert.Equal((OutboundEventTypes.OrderShipped, "c-1"), (picked.Type, Data(picked).GetProperty("courierId").GetString()));
+        var delivered = Single(new DeliveryProgressRecorded("o1", "z-2", DeliveryStage.Delivered, "c-1", null, null, Min(25), Min(26)));
+        Assert.Equal((OutboundEventTypes.OrderDelivered, Min(25)), (delivered.Type, Data(delivered).GetProperty("deliveredAt").GetDateTimeOffset()));
+        Assert.Empty(OutboundEvents.From(Pid, 9, new DeliveryProgressRecorded("o1", "z-3", DeliveryStage.CourierAssigned, "c-1", Min(30), null, Min(5), Min(5))));
+        Assert.Empty(OutboundEvents.From(Pid, 9, new KitchenNotified("o1", "r-1", Min(2))));
+    }
+
+    [Fact]
     public void A_cancellation_is_order_cancelled_with_its_reason()
     {
         var e = Single(new OrderCancelled("o1", "changed my mind", Min(2), By: "customer"));

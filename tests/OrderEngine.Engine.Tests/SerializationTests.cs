@@ -8,6 +8,8 @@ using Akka.TestKit.Xunit2;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Customers;
+using OrderEngine.Domain.Dispatch;
+using OrderEngine.Domain.Dispatch.Restaurants;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Domain.Returns;
@@ -28,6 +30,10 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
 
     private static readonly OrderPlaced SamplePlaced = new("o1", "web", "c-1", "EUR",
         [new OrderLine("A-1", 2, 9.99m, 19.98m), new OrderLine("B-2", 1, 0.01m, 0.01m)], 19.99m, SampleAddress, T.AddMinutes(15), T);
+
+    private static readonly OrderPlaced SampleDeliveryPlaced = new("o3", "web", "c-1", "EUR", [new OrderLine("A-1", 1, 9.99m, 9.99m)], 9.99m, null,
+        T.AddMinutes(15), T, PaymentMethod.CashOnDelivery, Outcome: new PlacementOutcome(OrderStatus.Confirmed, [], null, T),
+        Delivery: new DeliveryRequest("r-1", new GeoPoint(52.52, 13.405), T.AddMinutes(45)));
 
     private static readonly ICaseEvent[] SampleCaseEvents =
     [
@@ -96,6 +102,21 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new OrderCancelled("o1", "customer request", T),
             new OrderExpired("o1", T),
             new OrderStockSettled("o1", T),
+            // delivery orders
+            new OrderStockSettled("o1", T, KitchenNoticeOwed: true),
+            new PlaceOrder("o3", "web", "c-1", "EUR", [new OrderLineRequest("A-1", 1, 9.99m)], null, PaymentMethod.CashOnDelivery,
+                Delivery: new DeliveryRequest("r-1", new GeoPoint(52.52, 13.405), T.AddMinutes(45))),
+            SampleDeliveryPlaced,
+            new RecordDeliveryProgress("o3", "z-1", DeliveryStage.CourierAssigned, "c-7", T.AddMinutes(30), "second courier", T),
+            new MarkKitchenNotified("o3", "r-1"),
+            new KitchenNotified("o3", "r-1", T),
+            new DeliveryProgressRecorded("o3", "z-1", DeliveryStage.CourierAssigned, "c-7", T.AddMinutes(30), "second courier", T, T.AddSeconds(1)),
+            new OrderAccepted("o3", OrderDecider.Fold(OrderState.Initial("o3"),
+            [
+                SampleDeliveryPlaced,
+                new KitchenNotified("o3", "r-1", T),
+                new DeliveryProgressRecorded("o3", "z-1", DeliveryStage.CourierAssigned, "c-7", T.AddMinutes(30), "second courier", T, T.AddSeconds(1)),
+            ]).ToView()),
             new OrderAccepted("o1", state.ToView()),
             new OrderRefused("o1", new OrderRejection(OrderRejectionCode.Invalid, "the order is invalid", [new FieldError("lines[0].quantity", "must be 1 or more")])),
             new OrderRefused("o1", OrderRejection.NotReserved([new LineRejection("A-1", "InsufficientStock", "requested 2, available 1")])),
@@ -175,6 +196,7 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             new ShippingRulesSet(SampleRules, 3, "alice", T),
             new ShippingRulesAnswer(SampleRules, 3, ShippingRulesSource.Api, "alice", T),
             new ShippingRulesRefused("the shipping rules have 1 problem; nothing was changed", [new FieldError("methods", "at least one shipping method is required")]),
+            .. Dispatch.DispatchSamples.All(),
             new OpenCase("case-1", "o1", CaseType.WrongItem, "got a blue one", "c-1"),
             new StartCase("case-1", "alice"),
             new AddCaseMessage("case-1", "m-1", CaseAuthor.Customer, "Ada", "it is blue"),
@@ -225,6 +247,52 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
                  new ReturnReceived("o1", "ret-1", "wh-1", T), new ReturnInspected("o1", "ret-1", [new InspectedLine("A-1", 1, 1)], "wh-1", T),
                  new ReturnResolved("o1", "ret-1", 7.48m, 12.5m, "e1", "system", T)]).ToView(), Repeat: true),
             new ReturnRefused("o1", "ret-1", new OrderRejection(OrderRejectionCode.Invalid, "bad", [new FieldError("lines[0].quantity", "too many")])),
+            .. RestaurantSamples(),
+        ];
+    }
+
+    private static readonly GeoPoint Kitchen = new(51.5074, -0.1278);
+    private static readonly GeoPoint DropOff = new(51.5226, -0.104);
+
+    /// <summary>Every restaurant message, the shared kitchen messages included, with every optional field set.</summary>
+    private static IEnumerable<object> RestaurantSamples()
+    {
+        IRestaurantEvent[] events =
+        [
+            new RestaurantDefined("r-1", "Pasta Place", Kitchen, "gcpvj", 12.5m, ["pasta-1", "tiramisu"], true, 1, T),
+            new KitchenOrderQueued("r-1", "o1", DropOff, T.AddMinutes(40), true, 2, T),
+            new KitchenOrderQueued("r-1", "o2", DropOff, T.AddMinutes(30), false, 1, T),
+            new KitchenOrderAccepted("r-1", "o1", 0.2m, T.AddMinutes(10), T.AddMinutes(19), "gcpvj", T),
+            new KitchenOrderRejected("r-1", "o2", "out of basil", T),
+            new PickupEstimated("r-1", "o1", T.AddMinutes(12), T),
+            new RestaurantPaused("r-1", "queue ETA 52 min exceeds 45 min", false, T),
+            new RestaurantResumed("r-1", true, T),
+            new DeliveryRequestAcknowledged("r-1", "o1", T),
+            new KitchenProgressAcknowledged("r-1", "o2", T),
+            new KitchenOrderCollected("r-1", "o1", T.AddMinutes(13), T),
+        ];
+        var state = RestaurantDecider.Fold(RestaurantState.Initial("r-1"), events);
+        return
+        [
+            .. events,
+            new ReceiveKitchenOrder("r-1", "o1", DropOff, T.AddMinutes(40), 2, T),
+            new KitchenOrderReceived("r-1", "o1"),
+            new CheckRestaurantTakesOrders("r-1"),
+            new RestaurantTakesOrders("r-1", true, false, "oven broken", Kitchen),
+            new RecordPickupEstimate("r-1", "o1", T.AddMinutes(12), true),
+            new PickupEstimateRecorded("r-1", "o1"),
+            new DefineRestaurant("r-1", "Pasta Place", Kitchen, 12.5m, ["pasta-1"], false),
+            new PauseRestaurant("r-1", "oven broken"),
+            new ResumeRestaurant("r-1"),
+            new AcceptKitchenOrder("r-1", "o1", 10m),
+            new RejectKitchenOrder("r-1", "o1", "out of basil"),
+            new CheckKitchenQueue("r-1", T),
+            new AcknowledgeDeliveryRequest("r-1", "o1"),
+            new AcknowledgeKitchenProgress("r-1", "o1"),
+            new GetRestaurant("r-1"),
+            new RestaurantAccepted("r-1", state.ToView(T), Repeat: true, Created: true),
+            new RestaurantRefused("r-1", new RestaurantRejection(RestaurantRejectionCode.Invalid, "bad", [new FieldError("prepMinutes", "too long")])),
+            Engine.Dispatch.RestaurantSnapshot.From(state),
         ];
     }
 
@@ -288,6 +356,20 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
             Assert.Equal(Encoding.UTF8.GetString(bytes), Encoding.UTF8.GetString(serializer.ToBinary(back)));
             Assert.Equal(JsonSerializer.Serialize(sample, sample.GetType(), Reflection), JsonSerializer.Serialize(back, back.GetType(), Reflection));
         }
+    }
+
+    [Fact]
+    public void A_restaurant_snapshot_restores_the_state_it_was_taken_from()
+    {
+        var snapshot = (Engine.Dispatch.RestaurantSnapshot)RestaurantSamples().Last();
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(snapshot);
+        var back = (Engine.Dispatch.RestaurantSnapshot)serializer.FromBinary(serializer.ToBinary(snapshot), serializer.Manifest(snapshot));
+        var state = back.ToState();
+        Assert.Equal(2, state.Orders.Count);
+        Assert.Equal(snapshot.ToState().Orders["o1"], state.Orders["o1"]);
+        Assert.Equal(snapshot.ToState().Orders["o2"], state.Orders["o2"]);
+        Assert.Equal(snapshot.ToState().ToView(T).ToString(), state.ToView(T).ToString());
+        Assert.Equal(["pasta-1", "tiramisu"], state.Profile!.Menu.ToArray());
     }
 
     [Fact]

@@ -19,10 +19,11 @@ public sealed record PlaceOrderRequest(
     List<OrderLineBody?>? Lines,
     AddressBody? ShippingAddress,
     PaymentMethod? PaymentMethod = null,
-    ChargesBody? Charges = null)
+    ChargesBody? Charges = null,
+    DeliveryBody? Delivery = null)
 {
     /// <summary>The names the body has, as a client writes them; names match case-insensitively.</summary>
-    public const string Fields = "id, externalId, channel, customerId, currency, lines, shippingAddress, paymentMethod, charges";
+    public const string Fields = "id, externalId, channel, customerId, currency, lines, shippingAddress, paymentMethod, charges, delivery";
 
     /// <summary>Members of the body that match no field, kept only to be refused.</summary>
     [JsonExtensionData]
@@ -36,6 +37,8 @@ public sealed record PlaceOrderRequest(
         for (var i = 0; i < (Lines?.Count ?? 0); i++) UnknownField.Add(errors, $"lines[{i}].", Lines![i]?.Unknown, OrderLineBody.Fields);
         UnknownField.Add(errors, "shippingAddress.", ShippingAddress?.Unknown, AddressBody.Fields);
         UnknownField.Add(errors, "charges.", Charges?.Unknown, ChargesBody.Fields);
+        UnknownField.Add(errors, "delivery.", Delivery?.Unknown, DeliveryBody.Fields);
+        UnknownField.Add(errors, "delivery.dropOff.", Delivery?.DropOff?.Unknown, GeoPointBody.Fields);
         return errors;
     }
 }
@@ -44,6 +47,27 @@ public sealed record PlaceOrderRequest(
 public sealed record ChargesBody(decimal Shipping, decimal Tax, decimal Discount)
 {
     public const string Fields = "shipping, tax, discount";
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+/// <summary>
+/// A restaurant delivery: the restaurant that cooks the order, where it goes, and the time promised to the customer
+/// (optional: the restaurant promises one from its estimates otherwise).
+/// </summary>
+public sealed record DeliveryBody(string? RestaurantId, GeoPointBody? DropOff, DateTimeOffset? PromisedBy)
+{
+    public const string Fields = "restaurantId, dropOff, promisedBy";
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+/// <summary>A point on the map, WGS 84 degrees.</summary>
+public sealed record GeoPointBody(double? Latitude, double? Longitude)
+{
+    public const string Fields = "latitude, longitude";
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using OrderEngine.Api.Http;
 using OrderEngine.Domain;
+using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Engine.Orders;
@@ -20,7 +21,7 @@ public static class OrdersEndpoints
     {
         var orders = app.MapGroup("/api/orders").WithTags("orders");
         orders.MapPost("/", PlaceAsync)
-            .WithSummary("Place an order: 201 once every line is reserved, 409 naming the lines that could not be")
+            .WithSummary("Place an order: 201 once every line is reserved, 409 naming the lines that could not be (or a delivery's restaurant that takes no orders now)")
             .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
         orders.MapGet("/{id}", GetAsync).WithSummary("Read an order").ProducesProblem(404);
         orders.MapPost("/{id}/payment", PayAsync)
@@ -48,6 +49,9 @@ public static class OrdersEndpoints
         [FromBody] PlaceOrderRequest body,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         PlacementGate gate,
+        IRequiredActor<RestaurantRegion> restaurants,
+        IRequiredActor<OrderRegion> orders,
+        EntityGateway gateway,
         HttpContext http,
         CancellationToken ct)
     {
@@ -73,7 +77,13 @@ public static class OrdersEndpoints
             body.ShippingAddress is { } addr ? new Address(addr.Name, addr.Line1, addr.Line2, addr.City, addr.Region, addr.PostalCode, addr.Country, addr.Phone) : null,
             body.PaymentMethod ?? PaymentMethod.Card,
             body.Charges is { } ch ? new OrderCharges(ch.Shipping, ch.Tax, ch.Discount) : null,
-            body.ExternalId);
+            body.ExternalId,
+            Delivery: body.Delivery is { } d
+                ? new DeliveryRequest(d.RestaurantId ?? "",
+                    d.DropOff is { } p ? new GeoPoint(p.Latitude ?? double.NaN, p.Longitude ?? double.NaN) : null!, d.PromisedBy)
+                : null);
+        if (command.Delivery is { } delivery && await RestaurantRefusesAsync(delivery, orderId, restaurants.ActorRef, orders.ActorRef, gateway, ct) is { } refused)
+            return refused;
         var reply = await gate.PlaceAsync(command, ct);
         if (reply is OrderRefused { Rejection.Code: OrderRejectionCode.Overloaded }) http.Response.Headers.RetryAfter = "1";
         return reply switch
@@ -85,6 +95,28 @@ public static class OrdersEndpoints
             OrderAccepted a => TypedResults.Created($"/api/orders/{a.OrderId}", a.View),
             _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
         };
+    }
+
+    /// <summary>
+    /// Asks a delivery's restaurant whether it takes orders now: a problem when it is unknown (400 naming
+    /// delivery.restaurantId) or paused or closed (409 with its reason). A malformed restaurant id is left to the order's
+    /// own validation, and a placement already made is left to the order to answer as before (a client's retry).
+    /// </summary>
+    private static async Task<ProblemHttpResult?> RestaurantRefusesAsync(
+        DeliveryRequest delivery, string orderId, Akka.Actor.IActorRef restaurants, Akka.Actor.IActorRef orders, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(delivery.RestaurantId)) return null;
+        var answer = await gateway.Ask<RestaurantTakesOrders>(restaurants, new CheckRestaurantTakesOrders(delivery.RestaurantId), ct);
+        if (answer.Known && answer.Takes) return null;
+        if (Identifiers.IsValidEntityId(orderId) && await gateway.Ask<IOrderReply>(orders, new GetOrder(orderId), ct) is OrderAccepted) return null;
+        return answer.Known
+            ? Problems.Of(409, "RestaurantNotTakingOrders", "The restaurant takes no orders now",
+                $"restaurant {delivery.RestaurantId} takes no orders now: {answer.Reason ?? "closed"}",
+                new Dictionary<string, object?> { ["restaurantId"] = delivery.RestaurantId, ["reason"] = answer.Reason })
+            : Problems.Validation($"no restaurant {delivery.RestaurantId} is defined", new Dictionary<string, string[]>
+            {
+                ["delivery.restaurantId"] = [$"no restaurant {delivery.RestaurantId} is defined"],
+            });
     }
 
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetAsync(

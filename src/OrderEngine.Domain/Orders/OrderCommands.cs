@@ -44,7 +44,8 @@ public sealed record PlaceOrder(
     OrderCharges? Charges = null,
     string? ExternalId = null,
     ChannelPayment? PaidAtChannel = null,
-    DateTimeOffset? PlacedAt = null) : IOrderCommand;
+    DateTimeOffset? PlacedAt = null,
+    DeliveryRequest? Delivery = null) : IOrderCommand;
 
 /// <summary>
 /// A payment the selling channel collected itself before it sent the order (a marketplace, or a shop's own checkout):

@@ -32,6 +32,8 @@ public static class OrderDeadlines
         // the stock entities holding its units ask it (ReservationDue): tracking it would cost a row per order placed.
         OrderPlaced { Outcome.Status: OrderStatus.Reserved } x => new Untracked(x.OrderId),
         OrderPlaced { Outcome: { Status: OrderStatus.OnHold, ReviewBy: { } reviewBy } } x => new Track(x.OrderId, Later(x.ExpiresAt, reviewBy), reviewBy),
+        // A cash-on-delivery restaurant delivery must tell its kitchen first: a step like any other.
+        OrderPlaced { Outcome.Status: OrderStatus.Confirmed, Delivery: not null } x => new DueBy(x.OrderId, x.At + grace),
         OrderPlaced { Outcome.Status: OrderStatus.Confirmed } x => new Forget(x.OrderId),
         // Paid at the channel: its units are committed right away, a step like any other.
         OrderPlaced { Outcome.Status: OrderStatus.Paid } x => new DueBy(x.OrderId, x.At + grace),
@@ -41,6 +43,7 @@ public static class OrderDeadlines
         OrderHeld x => new DueBy(x.OrderId, x.ReviewBy),
         // Cash on delivery keeps its reservation until delivery; its stock entities ask the order when theirs expire.
         OrderConfirmed x => new Forget(x.OrderId),
+        OrderStockSettled { KitchenNoticeOwed: true } x => new DueBy(x.OrderId, x.At + grace),
         OrderStockSettled x => new Forget(x.OrderId),
         // Everything else leaves a step (stock, refund) to do soon. When a woken order owes nothing, the waker learns so
         // from it and forgets the order.

@@ -21,12 +21,14 @@ public static class OrderDecider
                 RequestRefund c => DecideRefund(state, c, now),
                 ExpireOrder => DecideExpire(state, now),
                 MarkStockSettled => state.PendingStock is PendingStockAction.Commit or PendingStockAction.Release
-                    ? Accept(new OrderStockSettled(state.OrderId, now))
+                    ? Accept(new OrderStockSettled(state.OrderId, now, DeliveryDecider.OwesKitchenNotice(state)))
                     : Done,
                 MarkRefundRestocked c => state.RefundsAwaitingRestock.Any(r => r.RefundId == c.RefundId)
                     ? Accept(new RefundRestocked(state.OrderId, c.RefundId, now))
                     : Done,
                 RecordShipment c => FulfilmentDecider.DecideShipment(state, c, now),
+                RecordDeliveryProgress c => DeliveryDecider.DecideProgress(state, c, now),
+                MarkKitchenNotified c => DeliveryDecider.DecideKitchenNotified(state, c, now),
                 RecordParcelOutcome c => FulfilmentDecider.DecideParcelOutcome(state, c, now),
                 MarkShipmentMoved c => FulfilmentDecider.DecideMoved(state, c, now),
                 ChooseShippingMethod c => ShippingMethodDecider.DecideChoose(state, c, now),
@@ -58,6 +60,7 @@ public static class OrderDecider
     private static Decision<IOrderEvent, OrderRejection> DecidePlace(OrderState s, PlaceOrder c, DateTimeOffset now, OrderRules rules)
     {
         var errors = Validate(c, rules);
+        errors.AddRange(DeliveryDecider.Validate(c, now));
         if (errors.Count > 0)
             return Decision<IOrderEvent, OrderRejection>.Reject(new OrderRejection(OrderRejectionCode.Invalid, "the order is invalid", [.. errors]));
         if (s.Exists)
@@ -72,7 +75,7 @@ public static class OrderDecider
         var lines = c.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice)).ToImmutableArray();
         var charges = c.Charges is { Shipping: 0, Tax: 0, Discount: 0 } ? null : c.Charges;
         return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, TotalOf(c), c.ShippingAddress, now + rules.HoldTime, now,
-            c.PaymentMethod, charges, c.ExternalId, PaidAtChannel: c.PaidAtChannel, PlacedAt: c.PlacedAt));
+            c.PaymentMethod, charges, c.ExternalId, PaidAtChannel: c.PaidAtChannel, PlacedAt: c.PlacedAt, Delivery: c.Delivery));
     }
 
     /// <summary>How far ahead of the engine's clock a channel's order time may be (clocks differ a little).</summary>
@@ -169,6 +172,7 @@ public static class OrderDecider
         && Equals(p.PaidAtChannel, c.PaidAtChannel)
         && p.PlacedAt == c.PlacedAt
         && Equals(p.ShippingAddress, c.ShippingAddress)
+        && Equals(p.Delivery, c.Delivery)
         && p.Lines.Length == c.Lines.Length
         && p.Lines.Zip(c.Lines).All(x => x.First.Sku == x.Second.Sku && x.First.Quantity == x.Second.Quantity && x.First.UnitPrice == x.Second.UnitPrice);
 
@@ -333,15 +337,26 @@ public static class OrderDecider
         return id;
     }
 
+    /// <summary>
+    /// When an order ends unfulfilled: give back all its money — its payment and any payment held as an anomaly. With
+    /// <paramref name="withUnits"/> (an order whose units were sold) the refund of its payment also names every unit not
+    /// refunded yet, so they are put back on sale once the money went back.
+    /// </summary>
+    public static IEnumerable<IOrderEvent> RefundsWhenEnded(OrderState s, string reason, string by, DateTimeOffset now, bool withUnits) =>
+        RefundWholePayment(s, reason, by, now, withUnits);
+
     /// <summary>When an order ends unfulfilled: give back all its money — its payment and any payment held as an anomaly.</summary>
-    private static IEnumerable<IOrderEvent> RefundWholePayment(OrderState s, string reason, string by, DateTimeOffset now)
+    private static IEnumerable<IOrderEvent> RefundWholePayment(OrderState s, string reason, string by, DateTimeOffset now, bool withUnits = false)
     {
         var refunds = new List<RefundRequested>();
         var next = s; // with the refunds requested so far, so each gets an id of its own
         if (s.Payment is { } p && s.Refundable > 0)
         {
+            ImmutableArray<RefundLine> units = withUnits
+                ? [.. OrderLines.PerSku(s.Placement!.Lines).Select(l => new RefundLine(l.Sku, s.UnitsToShip(l.Sku))).Where(l => l.Quantity > 0)]
+                : [];
             refunds.Add(new RefundRequested(s.OrderId, NextAutomaticRefundId(next, p.Provider ?? OrderState.ManualProvider, p.Reference), p.Reference, p.Provider,
-                s.Refundable, p.Currency, [], reason, by, now, Whole: true));
+                s.Refundable, p.Currency, units, reason, by, now, Whole: true));
             next = Evolve(next, refunds[^1]);
         }
         foreach (var a in s.AnomaliesToRefund)
@@ -497,6 +512,8 @@ public static class OrderDecider
             // (held for review, or whose automatic refund failed).
             OrderStatus.Confirmed when !s.Shipments.IsEmpty =>
                 Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} has shipped; it ends when its parcels are delivered or returned to sender"),
+            OrderStatus.Confirmed when s.Delivery is { KitchenHasIt: true } =>
+                Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is with the kitchen of restaurant {s.Delivery.RestaurantId}; the restaurant rejects it to end it"),
             OrderStatus.Placed or OrderStatus.Reserved or OrderStatus.Confirmed or OrderStatus.OnHold =>
                 Accept([new OrderCancelled(s.OrderId, reason, now, c.By), .. RefundWholePayment(s, "order cancelled: " + reason, c.By, now)]),
             OrderStatus.Cancelled => Done,
@@ -540,7 +557,8 @@ public static class OrderDecider
         {
             Status = OrderStatus.Cancelled,
             // An order that shipped has no reservation left to release: its units left, and those returned came back on hand.
-            StockSettled = !s.Shipments.IsEmpty && s.StockSettled,
+            // A paid delivery order the kitchen rejected has its units sold: they come back on sale with its refund.
+            StockSettled = (!s.Shipments.IsEmpty || s.Delivery is { SoldWhenRejected: true }) && s.StockSettled,
             Review = x.RejectedBy is { } rejectedBy ? new ReviewDecision(false, rejectedBy) : s.Review,
             History = s.History.Add(new(OrderStatus.Cancelled, x.At, x.Reason, x.By)),
         },
@@ -558,6 +576,7 @@ public static class OrderDecider
         RefundRestocked x => s with { Refunds = s.Refunds.Select(r => r.RefundId == x.RefundId ? r with { Restocked = true } : r).ToImmutableArray() },
         ShipmentRecorded or ShipmentMoved or ShipmentDelivered or ShipmentReturnedToSender => FulfilmentDecider.Evolve(s, e),
         ShippingMethodChosen x => ShippingMethodDecider.Evolve(s, x),
+        KitchenNotified or DeliveryProgressRecorded => DeliveryDecider.Evolve(s, e),
         ReturnRegistered or ReturnReleased or ReturnSettled => OrderReturnsDecider.Evolve(s, e),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
     };
@@ -568,6 +587,7 @@ public static class OrderDecider
         {
             Status = OrderStatus.Placed,
             Placement = x,
+            Delivery = x.Delivery is { } delivery ? DeliveryState.Of(delivery) : null,
             ExpiresAt = x.ExpiresAt,
             Payment = x.PaidAtChannel is { } paid
                 ? new PaymentRecord(paid.Amount, paid.Currency, paid.Reference, x.At, OrderPlaced.ChannelProvider(x.Channel), paid.Method)

@@ -37,7 +37,8 @@ public sealed record OrderPlaced(
     string? ExternalId = null,
     PlacementOutcome? Outcome = null,
     ChannelPayment? PaidAtChannel = null,
-    DateTimeOffset? PlacedAt = null) : IOrderEvent
+    DateTimeOffset? PlacedAt = null,
+    DeliveryRequest? Delivery = null) : IOrderEvent
 {
     /// <summary>The payment provider a channel-collected payment is recorded under: the channel itself.</summary>
     public static string ChannelProvider(string channel) => "channel:" + channel;
@@ -111,8 +112,12 @@ public sealed record OrderCancelled(string OrderId, string Reason, DateTimeOffse
 
 public sealed record OrderExpired(string OrderId, DateTimeOffset At) : IOrderEvent;
 
-/// <summary>Every stock entity acknowledged the commit (paid, confirmed) or release (ended) of this order's lines.</summary>
-public sealed record OrderStockSettled(string OrderId, DateTimeOffset At) : IOrderEvent;
+/// <summary>
+/// Every stock entity acknowledged the commit (paid, confirmed) or release (ended) of this order's lines.
+/// <paramref name="KitchenNoticeOwed"/>: the order still has to tell its restaurant (a delivery order), so the deadline
+/// waker keeps it (absent in journals of earlier versions).
+/// </summary>
+public sealed record OrderStockSettled(string OrderId, DateTimeOffset At, bool KitchenNoticeOwed = false) : IOrderEvent;
 
 /// <summary>A refund was asked of the payment's provider.</summary>
 public sealed record RefundRequested(

@@ -123,6 +123,8 @@ public static class FulfilmentDecider
                 : Reject(OrderRejectionCode.IdempotencyConflict, $"shipment {c.ShipmentId} was already recorded with other lines, carrier or tracking number");
         }
 
+        if (s.Delivery is not null)
+            return Reject(OrderRejectionCode.InvalidState, $"order {s.OrderId} is a restaurant delivery: its courier delivers it, nothing ships");
         if (s.ShippingHeld)
             return Reject(OrderRejectionCode.InvalidState,
                 $"order {s.OrderId} is on hold: no shipping method is eligible ({s.ShippingMethod!.Reason}); choose one with POST /api/orders/{s.OrderId}/shipping");

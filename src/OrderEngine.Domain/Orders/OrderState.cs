@@ -102,6 +102,9 @@ public sealed record OrderState(
     /// <summary>The provider whose refunds settle a payment confirmed by an operator (it has no provider of its own).</summary>
     public const string ManualProvider = "manual";
 
+    /// <summary>A restaurant delivery order's delivery (null: not a delivery order); see <see cref="DeliveryDecider"/>.</summary>
+    public DeliveryState? Delivery { get; init; }
+
     /// <summary>The shipping method chosen for the order (none yet: null; none eligible: a choice without a method, holding it).</summary>
     public ShippingMethods.ShippingChoice? ShippingMethod { get; init; }
 
@@ -113,7 +116,8 @@ public sealed record OrderState(
     /// ship to (an order without one is picked up or delivered otherwise), nothing chosen and nothing shipped yet.
     /// </summary>
     public bool NeedsShippingMethod =>
-        Status is OrderStatus.Paid or OrderStatus.Confirmed && ShippingMethod is null && Shipments.IsEmpty && Placement?.ShippingAddress is not null;
+        Status is OrderStatus.Paid or OrderStatus.Confirmed && ShippingMethod is null && Shipments.IsEmpty && Placement?.ShippingAddress is not null
+        && Delivery is null; // a restaurant delivery goes with a courier, not a carrier
 
     /// <summary>What the order shipped, in the order it shipped it.</summary>
     public ImmutableArray<ShipmentRecord> Shipments { get; init; } = [];
@@ -140,6 +144,8 @@ public sealed record OrderState(
         OrderStatus.Placed => PendingStockAction.Reserve,
         // Cash on delivery (Confirmed) keeps its units reserved until its first shipment leaves: then they are sold.
         OrderStatus.Paid or OrderStatus.Refunded when !StockSettled => PendingStockAction.Commit,
+        // A paid delivery order the kitchen rejected: its units were (being) sold; its refund puts them back on sale.
+        OrderStatus.Cancelled when !StockSettled && Delivery is { SoldWhenRejected: true } => PendingStockAction.Commit,
         OrderStatus.Confirmed when !StockSettled && !Shipments.IsEmpty => PendingStockAction.Commit,
         OrderStatus.Rejected or OrderStatus.Cancelled or OrderStatus.Expired when !StockSettled => PendingStockAction.Release,
         _ => PendingStockAction.None,
@@ -151,8 +157,10 @@ public sealed record OrderState(
     /// <summary>Refunds asked of a provider that has not answered yet.</summary>
     public IEnumerable<RefundRecord> RefundsAwaitingProvider => Refunds.Where(r => r.Status == RefundStatus.Requested);
 
-    /// <summary>Refunds whose units must still be put back on sale: once the money went back, not before.</summary>
-    public IEnumerable<RefundRecord> RefundsAwaitingRestock => Refunds.Where(r => !r.Lines.IsDefaultOrEmpty && !r.Restocked && r.Status == RefundStatus.Succeeded);
+    /// <summary>Refunds whose units must still be put back on sale: once the money went back, not before, and once the units are sold.</summary>
+    public IEnumerable<RefundRecord> RefundsAwaitingRestock => PendingStock == PendingStockAction.Commit
+        ? []
+        : Refunds.Where(r => !r.Lines.IsDefaultOrEmpty && !r.Restocked && r.Status == RefundStatus.Succeeded);
 
     /// <summary>Captured payments that did not fit the order and still have money to give back.</summary>
     public IEnumerable<PaymentAnomaly> AnomaliesToRefund => Anomalies.Where(a => RefundableOf(a.Provider, a.PaymentId, a.Amount) > 0);
@@ -194,7 +202,13 @@ public sealed record OrderState(
 
     /// <summary>How far the order's goods got.</summary>
     public Fulfilment Fulfilment =>
-        Shipments.IsEmpty ? Fulfilment.Unfulfilled
+        Delivery is { } d ? d.Status switch
+        {
+            OrderDeliveryStatus.Delivered => Fulfilment.Delivered,
+            OrderDeliveryStatus.PickedUp or OrderDeliveryStatus.Flagged when d.Has(DeliveryStage.PickedUp) => Fulfilment.Shipped,
+            _ => Fulfilment.Unfulfilled,
+        }
+        : Shipments.IsEmpty ? Fulfilment.Unfulfilled
         : !NothingLeftToShip ? Fulfilment.PartiallyShipped
         : Shipments.Any(x => x.Status == ShipmentStatus.Delivered) && Shipments.All(x => x.Status != ShipmentStatus.Shipped) ? Fulfilment.Delivered
         : Fulfilment.Shipped;

@@ -15,6 +15,9 @@ public static class OrderTimeline
         ShipmentRecorded => "warehouse",
         ShippingMethodChosen x => x.Choice.ChosenBy is { } by ? "operator:" + by : "system",
         ShipmentDelivered or ShipmentReturnedToSender => "carrier",
+        KitchenNotified x => "restaurant:" + x.RestaurantId,
+        DeliveryProgressRecorded x => x.Stage is DeliveryStage.KitchenAccepted or DeliveryStage.KitchenRejected ? "restaurant"
+            : x.CourierId is { } courier ? "courier:" + courier : "dispatch",
         ReturnRegistered x => "return:" + x.ReturnId,
         ReturnReleased x => "return:" + x.ReturnId,
         ReturnSettled x => "return:" + x.ReturnId,
@@ -59,6 +62,8 @@ public static class OrderTimeline
         ShipmentMoved { Movement: ShipmentMovement.Left } x => $"units of shipment {x.ShipmentId} left stock",
         ShipmentMoved x => $"units of shipment {x.ShipmentId} back on hand",
         ShipmentDelivered x => $"shipment {x.ShipmentId} delivered at {x.DeliveredAt:O}",
+        KitchenNotified x => $"sent to the kitchen of restaurant {x.RestaurantId}",
+        DeliveryProgressRecorded x => DeliveryDecider.Describe(x),
         ShipmentReturnedToSender x => $"shipment {x.ShipmentId} returned to sender at {x.ReturnedAt:O}",
         ReturnRegistered x => $"return {x.ReturnId} holds " + string.Join(", ", x.Lines.Select(l => $"{l.Quantity} x {l.Sku}")) + $" (value {x.Value})",
         ReturnReleased x => $"return {x.ReturnId} rejected: its units are returnable again",

@@ -36,6 +36,9 @@ public sealed record OrderView(
     /// <summary>The order's returns: units held, value, how each was paid out.</summary>
     public ImmutableArray<OrderReturnRecord> Returns { get; init; } = [];
 
+    /// <summary>A restaurant delivery order's delivery: stage, courier, ETA, promise and every stage recorded (null otherwise).</summary>
+    public DeliveryView? Delivery { get; init; }
+
     public static OrderView From(OrderState s)
     {
         var p = s.Placement ?? throw new InvalidOperationException($"order {s.OrderId} was never placed");
@@ -58,6 +61,6 @@ public sealed record OrderView(
         return new OrderView(s.OrderId, s.ViewStatus, p.Channel, p.CustomerId, p.Currency, lines, p.Total, p.ShippingAddress,
             p.PlacedAt ?? p.At, s.ExpiresAt, s.Payment, s.StockSettled, s.History, p.PaymentMethod,
             s.ShippingHeld ? s.HoldReasons.Add("shipping: " + s.ShippingMethod!.Reason) : s.HoldReasons, s.Anomalies, s.Refunds, s.Refundable,
-            p.Charges, p.ExternalId, p.At, s.Fulfilment, s.Shipments, s.ShippingMethod) { Returns = s.Returns };
+            p.Charges, p.ExternalId, p.At, s.Fulfilment, s.Shipments, s.ShippingMethod) { Returns = s.Returns, Delivery = s.Delivery?.ToView() };
     }
 }

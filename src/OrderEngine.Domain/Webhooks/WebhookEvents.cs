@@ -116,6 +116,17 @@ public static class OutboundEvents
                 ["shipmentId"] = d.ShipmentId,
                 ["deliveredAt"] = d.DeliveredAt,
             })],
+            // A restaurant delivery: its courier picking it up is its shipment, handing it over its delivery.
+            DeliveryProgressRecorded { Stage: DeliveryStage.PickedUp } d => [One(OutboundEventTypes.OrderShipped, d.OrderId, d.At, new JsonObject
+            {
+                ["courierId"] = d.CourierId,
+                ["eta"] = d.Eta,
+            })],
+            DeliveryProgressRecorded { Stage: DeliveryStage.Delivered } d => [One(OutboundEventTypes.OrderDelivered, d.OrderId, d.At, new JsonObject
+            {
+                ["courierId"] = d.CourierId,
+                ["deliveredAt"] = d.OccurredAt,
+            })],
             // Goods that came back: a customer's return, once it is settled (refunded, or exchanged for a linked order) …
             ReturnSettled r => [One(OutboundEventTypes.OrderReturned, r.OrderId, r.At, new JsonObject
             {

@@ -19,6 +19,7 @@ using OrderEngine.Domain.Orders;
 using OrderEngine.Engine.Carriers;
 using OrderEngine.Engine.Cases;
 using OrderEngine.Engine.Customers;
+using OrderEngine.Engine.Dispatch;
 using OrderEngine.Engine.Journal;
 using OrderEngine.Engine.Orders;
 using OrderEngine.Engine.Payments;
@@ -59,6 +60,7 @@ public static class OrderEngineHosting
         services.TryAddSingleton(sp => new PaymentProviders(sp.GetServices<IPaymentProvider>()
             .Where(p => p is not SandboxProvider || !string.IsNullOrEmpty(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Payments.Sandbox.Secret))));
         services.AddOrderEngineCarriers(configuration);
+        services.AddOrderEngineRestaurants(configuration);
         services.AddAkka(configuration.GetSection(OrderEngineOptions.Section).Get<OrderEngineOptions>()?.Cluster.SystemName ?? "orderengine", (builder, sp) =>
         {
             var options = sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value;
@@ -72,6 +74,7 @@ public static class OrderEngineHosting
                 .WithOrderEngineSoldOutBoard(sp.GetRequiredService<SoldOutBoard>())
                 .WithOrderEngineSharding(options, sp.GetRequiredService<PaymentProviders>(), sp.GetRequiredService<TimeProvider>())
                 .WithOrderEngineShipping(sp);
+            builder.WithOrderEngineRestaurants(sp);
             builder.WithOrderEngineWebhooks(options, sp.GetRequiredService<TimeProvider>());
             configure?.Invoke(builder, sp);
         });
@@ -192,6 +195,7 @@ public static class OrderEngineHosting
                     {
                         Parcels = registry.Get<ParcelRegion>(),
                         Shipping = resolver.GetService<ShippingQuotes>(),
+                        Restaurants = registry.Get<RestaurantRegion>(),
                     };
                     return OrderActor.Props(orderId, options.Orders, options.Orders.IdleTimeout, with, clock);
                 };
@@ -232,6 +236,29 @@ public static class OrderEngineHosting
                 };
             },
             new CaseMessageExtractor(options.Cluster.ShardCount),
+            shardOptions);
+        builder.WithShardRegion<ZoneRegion>(
+            "zone",
+            (_, registry, _) =>
+            {
+                ZoneCollaborators? with = null;
+                return zoneId =>
+                {
+                    with ??= new ZoneCollaborators(
+                        registry.Get<OrderRegion>(),
+                        registry.TryGet<RestaurantRegion>(out var restaurants) ? restaurants : ActorRefs.Nobody,
+                        options.Dispatch.ToZoneRules(), options.Dispatch.TickInterval, options.Dispatch.RetryInterval, options.Dispatch.MaxRetryInterval,
+                        options.AskTimeout / 2);
+                    return ZoneActor.Props(zoneId, with, options.Dispatch.IdleTimeout, clock);
+                };
+            },
+            new ZoneMessageExtractor(options.Cluster.ShardCount),
+            shardOptions);
+        builder.WithShardRegion<CourierRegion>(
+            "courier",
+            (_, registry, _) => courierId => CourierActor.Props(courierId, registry.Get<ZoneRegion>(), options.Dispatch.ToCourierRules(),
+                options.Dispatch.IdleTimeout, options.AskTimeout / 2, clock),
+            new CourierMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
         builder.WithSingleton<CaseProjection>(
             "case-projection",

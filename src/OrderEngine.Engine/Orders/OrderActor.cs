@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using OrderEngine.Domain.Customers;
+using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Domain.Shipments;
@@ -22,7 +23,8 @@ namespace OrderEngine.Engine.Orders;
 /// that could not be reserved is refused without writing anything, and what was reserved for it is given back. Payment
 /// commits the reservations, cancel and expiry release them; refunds go to the payment's provider and refunded unshipped
 /// units back on sale. A shipment's units leave stock once sold, its parcel entity is told which shipment it carries,
-/// and a parcel returned to sender brings its units back on hand. Whatever its state still owes
+/// and a parcel returned to sender brings its units back on hand. A restaurant delivery order tells its restaurant once
+/// paid or confirmed, until it answers (<see cref="KitchenNotice"/>). Whatever its state still owes
 /// (<see cref="OrderState.PendingStock"/>, refunds awaiting their provider or their restock, shipment movements) is
 /// resumed after a restart.
 /// </summary>
@@ -72,6 +74,9 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     // A shipping quote asked for and not answered yet.
     private bool _quoting;
 
+    // A delivery order tells its restaurant until it answers.
+    private readonly KitchenNotice _kitchen;
+
     public OrderActor(string orderId, OrdersOptions options, TimeSpan idleTimeout, OrderCollaborators with, TimeProvider clock)
     {
         _orderId = orderId;
@@ -82,6 +87,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _clock = clock;
         _state = OrderState.Initial(orderId);
         _retryDelay = options.RetryInterval;
+        _kitchen = new KitchenNotice(orderId, with.Restaurants, _log);
     }
 
     // One Props per order entity: built with a plain producer, since Props.Create(() => ...) compiles an expression
@@ -148,6 +154,9 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case CustomerOrderCount count:
                 OnCustomerCount(count);
                 return;
+            case KitchenOrderReceived received:
+                if (_kitchen.OnReceived(received) is { } mark) DecideInternal(mark, () => { });
+                return;
             case RefundCall call:
                 OnRefundCall(call);
                 return;
@@ -177,7 +186,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case PlaceOrder or ConfirmPayment or CancelOrder or RecordProviderPayment or RecordRefundOutcome or ReviewOrder or RequestRefund
-                or RecordShipment or RecordParcelOutcome or OverrideShippingMethod or RegisterReturn or ReleaseReturn or SettleReturn:
+                or RecordShipment or RecordParcelOutcome or OverrideShippingMethod or RegisterReturn or ReleaseReturn or SettleReturn
+                or RecordDeliveryProgress:
                 OnClientCommand((IOrderCommand)message);
                 break;
             case GetOrder:
@@ -361,7 +371,13 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         StartRestocks();
         StartShipmentWork();
         QuoteShipping();
+        NotifyKitchen();
         ScheduleExpiry();
+    }
+
+    private void NotifyKitchen()
+    {
+        if (_kitchen.Send(_state, _clock.GetUtcNow(), Self)) EnsureRetryTimer();
     }
 
     /// <summary>A paid (or cash-on-delivery) order with an address gets its shipping method: the quote comes back as a message.</summary>
@@ -393,7 +409,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _retryDelay = _options.RetryInterval;
         if (_activeStep == PendingStockAction.None)
         {
-            if (!OwesRefundWork()) Timers.Cancel(RetryTimer);
+            if (!OwesRefundWork() && !KitchenNotice.Owes(_state)) Timers.Cancel(RetryTimer);
             return;
         }
         if (_activeStep != PendingStockAction.Reserve)
@@ -499,6 +515,10 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case OrderStatus.None:
                 // Reserved for a placement whose write never happened: a retry of it may reserve again.
                 Stock.Tell(new ReleaseReservation(due.Sku, _orderId, Unplaced: true));
+                break;
+            case OrderStatus.Cancelled when _state.Delivery is { SoldWhenRejected: true }:
+                // A paid delivery order its kitchen rejected: its units are sold and come back on sale with its refund.
+                Stock.Tell(new CommitReservation(due.Sku, _orderId));
                 break;
             case OrderStatus.Rejected or OrderStatus.Cancelled or OrderStatus.Expired:
                 Stock.Tell(new ReleaseReservation(due.Sku, _orderId));
@@ -713,7 +733,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         foreach (var shipment in _state.Shipments.Where(s => _parcelsToRegister.Contains(s.ShipmentId))) RegisterParcel(shipment);
         StartShipmentWork();
         QuoteShipping();
-        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice()) Timers.Cancel(RetryTimer);
+        NotifyKitchen();
+        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !KitchenNotice.Owes(_state)) Timers.Cancel(RetryTimer);
     }
 
     private void EnsureRetryTimer()
@@ -729,7 +750,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     }
 
     private bool OwesNothingNow() =>
-        _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !_quoting;
+        _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !_quoting
+        && !KitchenNotice.Owes(_state);
 
     /// <summary>When this order next needs its entity, for the deadline waker (null: it owes nothing).</summary>
     private DateTimeOffset? NextDue()
@@ -766,4 +788,7 @@ public sealed record OrderCollaborators(IActorRef Stock, IActorRef Customers, Pa
 
     /// <summary>Quotes shipping methods for a paid order (null: no automatic choice, as in tests of other concerns).</summary>
     public ShippingQuotes? Shipping { get; init; }
+
+    /// <summary>The restaurant region, told of each paid (or cash-on-delivery) delivery order until it answers.</summary>
+    public IActorRef Restaurants { get; init; } = ActorRefs.Nobody;
 }

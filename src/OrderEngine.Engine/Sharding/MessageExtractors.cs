@@ -102,3 +102,12 @@ public sealed class ZoneMessageExtractor(int shardCount) : HashCodeMessageExtrac
 
 /// <summary>Registry key for the delivery zone shard region (inject <c>IRequiredActor&lt;ZoneRegion&gt;</c>).</summary>
 public sealed class ZoneRegion;
+
+/// <summary>Routes courier messages by courier id.</summary>
+public sealed class CourierMessageExtractor(int shardCount) : HashCodeMessageExtractor(shardCount)
+{
+    public override string? EntityId(object message) => message is Domain.Dispatch.Couriers.ICourierMessage m ? m.CourierId : null;
+}
+
+/// <summary>Registry key for the courier shard region (inject <c>IRequiredActor&lt;CourierRegion&gt;</c>).</summary>
+public sealed class CourierRegion;

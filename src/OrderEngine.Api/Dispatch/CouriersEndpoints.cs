@@ -1,0 +1,96 @@
+using Akka.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using OrderEngine.Api.Http;
+using OrderEngine.Domain;
+using OrderEngine.Domain.Dispatch.Couriers;
+using OrderEngine.Engine.Sharding;
+using static OrderEngine.Api.Dispatch.DispatchProblems;
+
+namespace OrderEngine.Api.Dispatch;
+
+/// <summary>The body of PUT /api/couriers/{id}.</summary>
+public sealed record CourierRequest(string? Name, string? Vehicle, int? Capacity);
+
+/// <summary>The body of POST /api/couriers/{id}/online and /position.</summary>
+public sealed record LocationRequest(double? Latitude, double? Longitude, DateTimeOffset? At);
+
+/// <summary>/api/couriers: couriers, their shifts and positions, and what they do with offers and deliveries (decided by their zone).</summary>
+public static class CouriersEndpoints
+{
+    public static WebApplication MapCouriersApi(this WebApplication app)
+    {
+        var couriers = app.MapGroup("/api/couriers").WithTags("couriers");
+        couriers.MapPut("/{courierId}", PutAsync).WithSummary("Define a courier: name, vehicle (bike|scooter|car), capacity (default per vehicle)").ProducesProblem(400);
+        couriers.MapGet("/{courierId}", GetAsync).WithSummary("A courier's status, zone, position, offers and deliveries").ProducesProblem(404);
+        couriers.MapPost("/{courierId}/online", OnlineAsync).WithSummary("Start working at {latitude, longitude}").ProducesProblem(400).ProducesProblem(404);
+        couriers.MapPost("/{courierId}/offline", OfflineAsync).WithSummary("Stop working: deliveries not picked up are reassigned, carried ones flagged").ProducesProblem(404);
+        couriers.MapPost("/{courierId}/position", PositionAsync).WithSummary("Report a position {latitude, longitude, at?}").ProducesProblem(400).ProducesProblem(409);
+        couriers.MapPost("/{courierId}/offers/{orderId}/accept", (string courierId, string orderId, IRequiredActor<CourierRegion> r, EntityGateway g, CancellationToken ct) =>
+            ActAsync(courierId, orderId, CourierAction.AcceptOffer, r, g, ct)).WithSummary("Accept an offer (409 once it expired or went elsewhere)").ProducesProblem(409);
+        couriers.MapPost("/{courierId}/offers/{orderId}/decline", (string courierId, string orderId, IRequiredActor<CourierRegion> r, EntityGateway g, CancellationToken ct) =>
+            ActAsync(courierId, orderId, CourierAction.DeclineOffer, r, g, ct)).WithSummary("Decline an offer: it goes to the next courier").ProducesProblem(409);
+        couriers.MapPost("/{courierId}/deliveries/{orderId}/pickup", (string courierId, string orderId, IRequiredActor<CourierRegion> r, EntityGateway g, CancellationToken ct) =>
+            ActAsync(courierId, orderId, CourierAction.PickUp, r, g, ct)).WithSummary("Picked up at the restaurant (after accepting)").ProducesProblem(409);
+        couriers.MapPost("/{courierId}/deliveries/{orderId}/deliver", (string courierId, string orderId, IRequiredActor<CourierRegion> r, EntityGateway g, CancellationToken ct) =>
+            ActAsync(courierId, orderId, CourierAction.Deliver, r, g, ct)).WithSummary("Delivered to the customer (after the pickup)").ProducesProblem(409);
+        return app;
+    }
+
+    private static async Task<Results<Ok<CourierJson>, ProblemHttpResult>> PutAsync(
+        string courierId, [FromBody] CourierRequest body, IRequiredActor<CourierRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(courierId)) return InvalidCourier();
+        if (Vehicles.Parse(body.Vehicle) is not { } vehicle) return Invalid("vehicle", "vehicle must be bike, scooter or car");
+        return Map(await gateway.Ask<ICourierReply>(region.ActorRef, new DefineCourier(courierId, body.Name, vehicle, body.Capacity), ct));
+    }
+
+    private static async Task<Results<Ok<CourierJson>, ProblemHttpResult>> GetAsync(
+        string courierId, IRequiredActor<CourierRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(courierId)) return InvalidCourier();
+        return Map(await gateway.Ask<ICourierReply>(region.ActorRef, new GetCourier(courierId), ct));
+    }
+
+    private static async Task<Results<Ok<CourierJson>, ProblemHttpResult>> OnlineAsync(
+        string courierId, [FromBody] LocationRequest body, IRequiredActor<CourierRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(courierId)) return InvalidCourier();
+        if (Point(body.Latitude, body.Longitude, out var p) is { } problem) return problem;
+        return Map(await gateway.Ask<ICourierReply>(region.ActorRef, new GoOnline(courierId, p), ct));
+    }
+
+    private static async Task<Results<Ok<CourierJson>, ProblemHttpResult>> OfflineAsync(
+        string courierId, IRequiredActor<CourierRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(courierId)) return InvalidCourier();
+        return Map(await gateway.Ask<ICourierReply>(region.ActorRef, new GoOffline(courierId), ct));
+    }
+
+    private static async Task<Results<Ok<CourierJson>, ProblemHttpResult>> PositionAsync(
+        string courierId, [FromBody] LocationRequest body, IRequiredActor<CourierRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(courierId)) return InvalidCourier();
+        if (Point(body.Latitude, body.Longitude, out var p) is { } problem) return problem;
+        return Map(await gateway.Ask<ICourierReply>(region.ActorRef, new ReportPosition(courierId, p, body.At), ct));
+    }
+
+    private static async Task<Results<Ok<CourierJson>, ProblemHttpResult>> ActAsync(
+        string courierId, string orderId, CourierAction action, IRequiredActor<CourierRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(courierId)) return InvalidCourier();
+        if (!Identifiers.IsValidEntityId(orderId)) return Invalid("orderId", "orderId must be " + Identifiers.EntityIdRule);
+        return Map(await gateway.Ask<ICourierReply>(region.ActorRef, new ActOnDelivery(courierId, orderId, action), ct));
+    }
+
+    private static Results<Ok<CourierJson>, ProblemHttpResult> Map(ICourierReply reply) => reply switch
+    {
+        CourierAccepted a => TypedResults.Ok(CourierJson.Of(a.View)),
+        CourierRefused { Rejection: var r } when r.Code == CourierRejectionCode.NotFound => Problems.Of(404, "NotFound", "Not found", r.Message),
+        CourierRefused { Rejection: var r } when r.Code == CourierRejectionCode.Conflict => Problems.Of(409, "Conflict", "The courier's state does not allow this", r.Message),
+        CourierRefused { Rejection: var r } => Invalid(r.Field ?? "courier", r.Message),
+        _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
+    };
+
+    private static ProblemHttpResult InvalidCourier() => Invalid("courierId", "courierId must be " + Identifiers.EntityIdRule);
+}
