@@ -1,4 +1,3 @@
-using OrderEngine.Api.Dispatch;
 using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
 using OrderEngine.Api.Dispatch;
