@@ -168,7 +168,7 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
             lock (order.Gate)
             {
                 order.State = text.Contains("InsufficientStock", StringComparison.OrdinalIgnoreCase) ? PlacementState.RefusedSoldOut
-                    : text.Contains("paus", StringComparison.OrdinalIgnoreCase) || text.Contains("closed", StringComparison.OrdinalIgnoreCase) ? PlacementState.RefusedPaused
+                    : text.Contains("paus", StringComparison.OrdinalIgnoreCase) || text.Contains("closed", StringComparison.OrdinalIgnoreCase) || text.Contains("takes no orders", StringComparison.OrdinalIgnoreCase) ? PlacementState.RefusedPaused
                     : PlacementState.RefusedOther;
                 order.Refusal = text;
             }
@@ -468,13 +468,15 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
         private readonly record struct Goal(MapPoint Point, int Restaurant, string? DropOrder);
 
         /// <summary>
-        /// Where to go: stay at a restaurant while an order assigned there waits to be picked up (batching), else deliver
-        /// what it carries (nearest drop-off first), else go to the nearest restaurant with an assigned order.
+        /// Where to go, the way the zone plans a courier's work (one delivery after the other, in the order they were
+        /// assigned; a batch picked up together): stay at a restaurant while an order assigned there is not picked up,
+        /// else deliver what it carries (nearest drop-off first), else go to the restaurant of the earliest-assigned order.
         /// </summary>
         private Goal? Target()
         {
-            Goal? nearestRestaurant = null, nearestDrop = null;
-            double bestR = double.MaxValue, bestD = double.MaxValue;
+            Goal? firstRestaurant = null, nearestDrop = null;
+            double bestD = double.MaxValue;
+            var firstSeq = long.MaxValue;
             foreach (var (orderId, status) in _deliveries)
             {
                 if (!city.ById.TryGetValue(orderId, out var order)) continue;
@@ -487,12 +489,20 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
                 else
                 {
                     var point = city.RestaurantPoints[order.Plan.Restaurant];
-                    var d = RushGeo.DistanceKm(_position, point);
-                    if (d <= ArrivedKm) return new Goal(point, order.Plan.Restaurant, null);
-                    if (d < bestR) { bestR = d; nearestRestaurant = new Goal(point, order.Plan.Restaurant, null); }
+                    if (RushGeo.DistanceKm(_position, point) <= ArrivedKm) return new Goal(point, order.Plan.Restaurant, null);
+                    var seq = _assignedOrder.GetValueOrDefault(orderId, long.MaxValue - 1);
+                    if (seq < firstSeq) { firstSeq = seq; firstRestaurant = new Goal(point, order.Plan.Restaurant, null); }
                 }
             }
-            return nearestDrop ?? nearestRestaurant;
+            return nearestDrop ?? firstRestaurant;
+        }
+
+        private readonly Dictionary<string, long> _assignedOrder = new(StringComparer.Ordinal);
+        private long _assignments;
+
+        private void Assigned(string orderId)
+        {
+            if (!_assignedOrder.ContainsKey(orderId)) _assignedOrder[orderId] = ++_assignments;
         }
 
         private async Task PollAsync(double now, CancellationToken stop)
@@ -511,7 +521,11 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
                 fresh[order!] = _pickedUp.Contains(order!) || string.Equals(status, "pickedUp", StringComparison.OrdinalIgnoreCase) ? "pickedUp" : "assigned";
             }
             _deliveries.Clear();
-            foreach (var kv in fresh) _deliveries[kv.Key] = kv.Value;
+            foreach (var kv in fresh)
+            {
+                _deliveries[kv.Key] = kv.Value;
+                Assigned(kv.Key);
+            }
 
             _currentOffers = new HashSet<string>(offers.Select(o => o.Order!), StringComparer.Ordinal);
             foreach (var (order, expires) in offers)
@@ -566,6 +580,7 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
                 Interlocked.Increment(ref city.OffersAccepted);
                 var now = sim.Now();
                 _deliveries[offer.OrderId] = "assigned";
+                Assigned(offer.OrderId);
                 if (city.ById.TryGetValue(offer.OrderId, out var order))
                     lock (order.Gate)
                     {
