@@ -240,11 +240,15 @@ public sealed class RushSimulation(RushApi api, RushSettings settings, RushLayou
 
     private async Task KitchenLoopAsync(RushCity city, CancellationToken stop)
     {
+        var lastAll = 0.0;
         while (!stop.IsCancellationRequested)
         {
-            var busy = Enumerable.Range(0, city.RestaurantIds.Length).Where(r => !city.Pending[r].IsEmpty).ToList();
-            await Task.WhenAll(busy.Select(r => KitchenAsync(city, r, stop))).ConfigureAwait(false);
-            // Queue ETA and pauses, for the report, on every restaurant now and then.
+            // Restaurants with orders to answer at every poll; every restaurant every 2 s, for its status (paused?) and
+            // queue ETA, which move while orders wait for couriers.
+            var all = Now() - lastAll >= 2;
+            if (all) lastAll = Now();
+            var due = Enumerable.Range(0, city.RestaurantIds.Length).Where(r => all || !city.Pending[r].IsEmpty).ToList();
+            await Task.WhenAll(due.Select(r => KitchenAsync(city, r, stop))).ConfigureAwait(false);
             if (!await Pause(_settings.KitchenPoll.TotalSeconds, stop).ConfigureAwait(false)) break;
         }
     }
