@@ -15,7 +15,7 @@
 #        units/s of the first COLD_SPLIT seconds against the rest)
 #      SOAK_DURATION=10m SOAK_WINDOW=60s (soak: the Zipf marketplace for SOAK_DURATION on a fresh engine, per-window
 #        orders/s and engine RSS against the first window)
-#      RUSH_SECONDS=120 RUSH_PEAK_RATE=1.5 RUSH_TIME_SCALE=30 RUSH_RESTAURANTS=20 RUSH_COURIERS=30 RUSH_DRAIN=60s (rush: the
+#      RUSH_SECONDS=120 RUSH_PEAK_RATE=3 RUSH_TIME_SCALE=30 RUSH_RESTAURANTS=20 RUSH_COURIERS=30 RUSH_DRAIN=60s (rush: the
 #        restaurant dispatch rush, earliest-pickup against naive in the same run, on a fresh engine started with the
 #        time-compressed dispatch settings the load tool prints: restaurant-rush --print-engine-env)
 # Scenarios: flash = one hot SKU until sold out (units/s, p99 while selling, refusals/s after the sell-out and their
@@ -32,7 +32,7 @@ scenarios=" ${SCENARIOS:-flash market feed cold} "; backends=${BACKENDS:-sqlite 
 feed_feeds=${FEED_FEEDS:-1}; feed_skus=${FEED_SKUS:-10000}; flash_max=${FLASH_MAX_SECONDS:-600}
 cold_units=${COLD_UNITS:-10000000}; cold_seconds=${COLD_SECONDS:-60}; cold_split=${COLD_SPLIT:-30}
 soak_duration=${SOAK_DURATION:-10m}; soak_window=${SOAK_WINDOW:-60s}
-rush_seconds=${RUSH_SECONDS:-120}; rush_peak=${RUSH_PEAK_RATE:-1.5}; rush_scale=${RUSH_TIME_SCALE:-30}
+rush_seconds=${RUSH_SECONDS:-120}; rush_peak=${RUSH_PEAK_RATE:-3}; rush_scale=${RUSH_TIME_SCALE:-30}
 rush_restaurants=${RUSH_RESTAURANTS:-20}; rush_couriers=${RUSH_COURIERS:-30}; rush_drain=${RUSH_DRAIN:-60s}
 want() { [[ $scenarios == *" $1 "* ]]; }
 work=$(mktemp -d -t orderengine-bench.XXXXXX); chmod 711 "$work"  # the postgres user must reach its data folder

@@ -68,7 +68,7 @@ public sealed class RestaurantRush : Scenario
             _centres[i] = snap ? RushGeo.Cell(p, _precision).Centre : p;
         }
         var scale = args.Double("time-scale", 30, 1, 10_000);
-        _peakRate = args.Double("peak-rate", 1.5, 0.01, 10_000);
+        _peakRate = args.Double("peak-rate", 3, 0.01, 10_000);
         _baseRate = args.Double("base-rate", _peakRate * 0.1, 0, 10_000);
         _menu = args.Int("menu", 12, 1, 500);
         _portions = args.Int("portions", 25, 1, 1_000_000);

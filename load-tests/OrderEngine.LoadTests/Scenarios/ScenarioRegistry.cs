@@ -18,7 +18,7 @@ public static class ScenarioRegistry
             "--skus 100000 --dist uniform|zipf --zipf-s 1.1 --stock 1000000 --max-lines 3 --max-qty 3"),
         new("restaurant-rush", "dispatch rush: restaurants, couriers moving on a map, Poisson orders rising to a peak; two zones (earliest-pickup vs naive) side by side",
             TimeSpan.FromSeconds(120), (run, args) => new RestaurantRush(run, args),
-            "--restaurants 20 --couriers 30 --map-km 3 --peak-rate 1.5 [--base-rate] --time-scale 30 --offer-timeout 3 --reject-rate 0.03 --ignore-rate 0.1 --decline-rate 0.05\n" +
+            "--restaurants 20 --couriers 30 --map-km 3 --peak-rate 3 [--base-rate] --time-scale 30 --offer-timeout 3 --reject-rate 0.03 --ignore-rate 0.1 --decline-rate 0.05\n" +
             "                   --center 48.8566,2.3522 [--twin-center] --zone-precision 5 --policies earliest-pickup,naive --drain 60s --menu 12 --portions 25 --prep-minutes 12\n" +
             "                   --vehicles bike=0.5,scooter=0.3,car=0.2 --courier-poll 500ms --kitchen-poll 500ms --react 600ms [--print-engine-env]"),
         new("feed", "bulk channel ingest: an N-order NDJSON feed streamed to POST /api/channels/{channel}/feed, then fed again (all duplicates)",
