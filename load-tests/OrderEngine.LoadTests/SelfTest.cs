@@ -45,6 +45,12 @@ public static class SelfTest
         Expect("a changed onHand fails 'onHand as set up'", Rules(Sku(120, 0, 0, 0, setUp: 100)).SequenceEqual([InvariantRules.OnHandAsSet]));
         Expect("an unreadable SKU fails 'stock readable'",
             Rules(new SkuFigures(0, "s-1", 100, 0, 0, null, 404, "not found")).SequenceEqual([InvariantRules.Readable]));
+        static SkuFigures Left(long setUp, long onHand, long reserved, long sold, long accepted, long mayLeave) =>
+            new(0, "s-1", setUp, accepted, 0, new StockView("s-1", onHand, reserved, sold, onHand - reserved - sold, 1), 200, null, mayLeave);
+        Expect("units that left with a courier (onHand and sold down by them) pass both rules", Rules(Left(100, 97, 2, 0, 5, 3)).Length == 0);
+        Expect("...but more units gone than may have left fails 'onHand as set up'", Rules(Left(100, 95, 2, 0, 5, 3)).SequenceEqual([InvariantRules.OnHandAsSet]));
+        Expect("...and units that left without an accepted order behind them fail the ledger", Rules(Left(100, 97, 2, 0, 2, 3)).SequenceEqual([InvariantRules.LedgerMatches]));
+        Expect("without units allowed to leave, a lower onHand is not counted as taken", Rules(Left(100, 97, 2, 0, 5, 0)).SequenceEqual([InvariantRules.OnHandAsSet, InvariantRules.LedgerMatches]));
         var summary = InvariantRules.Summarize([Sku(100, 30, 20, 50), Sku(100, 5, 0, 3)]);
         Expect("the summary fails exactly the broken rule",
             summary.Where(c => !c.Passed).Select(c => c.Name).SequenceEqual([InvariantRules.LedgerMatches]) && summary.Count(c => c.Passed) == 4);

@@ -530,7 +530,14 @@ public sealed class RestaurantRush : Scenario
                 Catalog.Touch(lines);
                 var refunded = o.FinalRefunded || o.FinalStatus is { } s && (s.Equals("cancelled", StringComparison.OrdinalIgnoreCase) || s.Equals("expired", StringComparison.OrdinalIgnoreCase));
                 if (o.State == PlacementState.Unknown || (o.Placed && (refunded || o.KitchenRejected))) Catalog.AddUncertain(lines);
-                else if (o.Placed) Catalog.Accept(lines);
+                else if (o.Placed)
+                {
+                    Catalog.Accept(lines);
+                    // Picked up by a courier: its dishes leave stock (onHand and sold fall), as a shipment's units do.
+                    var pickedUp = !double.IsNaN(o.PickedUpAt) || o.FinalDeliveryStatus is { } ds
+                        && (ds.Equals("pickedUp", StringComparison.OrdinalIgnoreCase) || ds.Equals("delivered", StringComparison.OrdinalIgnoreCase));
+                    if (pickedUp) Catalog.AddMayLeave(lines);
+                }
             }
     }
 
