@@ -132,6 +132,7 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
         if (events.IsEmpty)
         {
             Reply(command, sender, null, repeat: true);
+            Run(decision.Effects);
             ArmTick();
             return;
         }
