@@ -109,6 +109,9 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
                     _log.Warning("zone {0}: order {1} refused notice {2}: {3} {4}", _zoneId, refused.OrderId, answered.NoticeId, refused.Rejection.Code, refused.Rejection.Message);
                 Decide(new AcknowledgeNotice(_zoneId, answered.NoticeId), ActorRefs.Nobody);
                 break;
+            case PickupEstimateRecorded:
+                // The answer to a best-effort estimate: nothing to do.
+                break;
             case NoticeUnanswered unanswered:
                 _inFlight.Remove(unanswered.NoticeId);
                 break;
@@ -221,7 +224,7 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
                 newNotices = true;
             }
             else if (Target(effect.Message) is var target && !target.IsNobody())
-                target.Tell(effect.Message, ActorRefs.NoSender);
+                target.Tell(effect.Message, Self);
         }
         if (newNotices)
         {
