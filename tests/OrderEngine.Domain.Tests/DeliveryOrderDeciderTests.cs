@@ -46,6 +46,14 @@ public class DeliveryOrderDeciderTests
     }
 
     [Fact]
+    public void A_retry_of_a_placed_order_is_answered_with_it_after_its_promise_passed()
+    {
+        var s = DeliveryReserved();
+        NoOp(When(s, PlaceDelivery(), T0.AddHours(2)));
+        Refused(When(Given(), PlaceDelivery(), T0.AddHours(2)), OrderRejectionCode.Invalid);
+    }
+
+    [Fact]
     public void Repeating_a_placement_with_another_delivery_is_an_idempotency_conflict()
     {
         var s = DeliveryReserved();
@@ -74,11 +82,19 @@ public class DeliveryOrderDeciderTests
     public void Settling_stock_while_the_kitchen_notice_is_owed_keeps_the_order_tracked()
     {
         var settled = Assert.IsType<OrderStockSettled>(SingleEvent(When(DeliveryPaid(), new MarkStockSettled(OrderId))));
-        Assert.True(settled.KitchenNoticeOwed);
+        Assert.True(settled.DeliveryWorkOwed);
         Assert.IsType<OrderDeadlines.DueBy>(OrderDeadlines.Of(settled, TimeSpan.FromMinutes(1)));
         var afterNotice = Assert.IsType<OrderStockSettled>(SingleEvent(When(WithKitchen(DeliveryPaid()), new MarkStockSettled(OrderId))));
-        Assert.False(afterNotice.KitchenNoticeOwed);
+        Assert.False(afterNotice.DeliveryWorkOwed);
         Assert.IsType<OrderDeadlines.Forget>(OrderDeadlines.Of(afterNotice, TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
+    public void A_cash_on_delivery_delivery_placement_stays_tracked_until_its_kitchen_has_it()
+    {
+        var placed = DeliveryCod().Placement! with { Outcome = new PlacementOutcome(OrderStatus.Confirmed, [], null, T0) };
+        Assert.IsType<OrderDeadlines.DueBy>(OrderDeadlines.Of(placed, TimeSpan.FromMinutes(1)));
+        Assert.IsType<OrderDeadlines.Forget>(OrderDeadlines.Of(placed with { Delivery = null }, TimeSpan.FromMinutes(1)));
     }
 
     [Fact]
@@ -201,6 +217,47 @@ public class DeliveryOrderDeciderTests
         Assert.DoesNotContain(d.Events, e => e is PaymentConfirmed);
         var s = OrderDecider.Fold(WithKitchen(DeliveryPaid()), d.Events);
         Assert.Equal((OrderStatus.Delivered, Fulfilment.Delivered), (s.ToView().Status, s.ToView().Fulfilment));
+    }
+
+    [Fact]
+    public void A_picked_up_delivery_is_refunded_by_amount_not_by_line_so_eaten_dishes_do_not_go_back_on_sale()
+    {
+        var s = Apply(WithKitchen(DeliveryPaid()), new MarkStockSettled(OrderId));
+        Assert.False(When(s, new RequestRefund(OrderId, "rf-line", null, [new RefundLine("SKU-B", 1)], "cold", "operator")).IsRejected);
+        s = Apply(s, Stage("z-1", DeliveryStage.PickedUp, 20, "c-1", 35));
+
+        var byLine = Refused(When(s, new RequestRefund(OrderId, "rf-line", null, [new RefundLine("SKU-A", 1)], "cold", "operator")), OrderRejectionCode.Invalid);
+        Assert.Equal("lines[0].quantity", byLine.Errors.Single().Field);
+        var byAmount = When(s, new RequestRefund(OrderId, "rf-amount", 5m, [], "cold", "operator"));
+        Assert.Equal(5m, Assert.IsType<RefundRequested>(SingleEvent(byAmount)).Amount);
+    }
+
+    [Fact]
+    public void The_units_a_courier_took_leave_stock_once_sold_and_once_only()
+    {
+        var s = Apply(WithKitchen(DeliveryPaid()), new MarkStockSettled(OrderId));
+        Assert.False(s.DeliveryAwaitingDeparture);
+        s = Apply(s, Stage("z-1", DeliveryStage.PickedUp, 20, "c-1", 35));
+        Assert.True(s.DeliveryAwaitingDeparture);
+        Assert.Equal([new SkuQuantity("SKU-A", 2), new SkuQuantity("SKU-B", 3)], s.DeliveryDepartures.ToArray());
+        s = Apply(s, new MarkDeliveryLeftStock(OrderId));
+        Assert.False(s.DeliveryAwaitingDeparture);
+        NoOp(When(s, new MarkDeliveryLeftStock(OrderId)));
+    }
+
+    [Fact]
+    public void A_cash_on_delivery_order_picked_up_leaves_stock_after_it_is_paid_at_the_door()
+    {
+        var s = Apply(WithKitchen(DeliveryCod()), Stage("z-1", DeliveryStage.PickedUp, 20, "c-1", 35));
+        Assert.False(s.DeliveryAwaitingDeparture); // reserved, not sold yet
+        NoOp(When(s, new MarkDeliveryLeftStock(OrderId)));
+        s = Apply(s, Stage("z-2", DeliveryStage.Delivered, 30, "c-1"));
+        Assert.Equal(PendingStockAction.Commit, s.PendingStock);
+        Assert.False(s.DeliveryAwaitingDeparture);
+        var settled = Assert.IsType<OrderStockSettled>(SingleEvent(When(s, new MarkStockSettled(OrderId))));
+        Assert.True(settled.DeliveryWorkOwed);
+        s = OrderDecider.Evolve(s, settled);
+        Assert.True(s.DeliveryAwaitingDeparture);
     }
 
     [Fact]

@@ -27,8 +27,9 @@ public class DeliveryOrderPropertyTests
             var d = OrderDecider.Decide(s, command, now, Rules);
             if (d.IsRejected) continue;
             s = OrderDecider.Fold(s, d.Events);
-            applied.Add(command);
-            foreach (var again in applied.Where(c => c is RecordDeliveryProgress or MarkKitchenNotified))
+            // A self-sent mark that found nothing to do yet is no effect to repeat; one that took effect is.
+            if (command is RecordDeliveryProgress || !d.Events.IsEmpty) applied.Add(command);
+            foreach (var again in applied.Where(c => c is RecordDeliveryProgress or MarkKitchenNotified or MarkDeliveryLeftStock))
             {
                 var repeat = OrderDecider.Decide(s, again, now, Rules);
                 Assert.False(repeat.IsRejected, $"{again} refused on repeat: {repeat.Rejection}");
@@ -67,6 +68,7 @@ public class DeliveryOrderPropertyTests
             if (s.Payment is { } p) Assert.True(s.RefundableOf(p.Provider, p.Reference, p.Amount) >= 0, $"over-refunded: {string.Join(", ", s.Refunds)}");
         }
         Assert.True(rejections <= 1);
+        Assert.False(s.Delivery!.LeftStock && s.Status == OrderStatus.Cancelled, "a rejected delivery's units came back on sale; none left with a courier");
         if (rejections == 1) Assert.Equal(0m, s.Refundable);
     }
 }
@@ -94,6 +96,7 @@ public static class DeliveryArbitraries
         Stage("z-6", DeliveryStage.Flagged, 25, "c-2"),
         Stage("z-7", DeliveryStage.Delivered, 33, "c-2"),
         new MarkStockSettled(OrderId),
+        new MarkDeliveryLeftStock(OrderId),
         new RequestRefund(OrderId, "rf-part", 5m, [], "goodwill", "operator"),
         new CancelOrder(OrderId, "changed my mind"),
     ];

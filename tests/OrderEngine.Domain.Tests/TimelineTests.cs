@@ -41,6 +41,7 @@ public class TimelineTests
         (new ShippingMethodChosen(OrderId, new ShippingMethods.ShippingChoice("standard", ShippingMethods.ShippingKind.Standard, "DHL", 4.90m, "EUR", null, null,
             "cheapest eligible", "ann"), At), "operator:ann", "shipping method standard: cheapest eligible"),
         (new KitchenNotified(OrderId, "r-1", At), "restaurant:r-1", "sent to the kitchen of restaurant r-1"),
+        (new DeliveryLeftStock(OrderId, At), "system", "units of the delivery left stock"),
         (new DeliveryProgressRecorded(OrderId, "k-1", DeliveryStage.KitchenAccepted, null, T0, "ready in 12 min", At, At), "restaurant",
             "delivery: the kitchen accepted the order; ETA 2025-03-01T12:00:00.0000000+00:00; ready in 12 min (stage k-1)"),
         (new ReturnRegistered(OrderId, "rma-1", [new ReturnLine("SKU-A", 2)], 19.98m, At), "return:rma-1", "return rma-1 holds 2 x SKU-A (value 19.98)"),

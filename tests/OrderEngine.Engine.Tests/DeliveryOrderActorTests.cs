@@ -162,10 +162,12 @@ public sealed class DeliveryOrderActorTests() : TestKit(TestConfig.WithTestJourn
 
         Assert.Equal(OrderStatus.Delivered, delivered.Status);
         Assert.Equal((15.00m, "cash-on-delivery"), (delivered.Payment!.Amount, delivered.Payment.Provider));
+        // Sold at the door, then taken off stock: the courier took them.
         await AwaitAssertAsync(async () =>
         {
             var s = await StockOf("dish-c");
-            Assert.Equal((0L, 2L), (s.Reserved, s.Sold));
+            Assert.Equal((0L, 0L, 8L, 8L), (s.Reserved, s.Sold, s.OnHand, s.Available));
         }, TimeSpan.FromSeconds(5));
+        await AwaitAssertAsync(async () => Assert.Single((await JournalEvents.Of(Sys, "order-del-c")).OfType<DeliveryLeftStock>()), TimeSpan.FromSeconds(5));
     }
 }

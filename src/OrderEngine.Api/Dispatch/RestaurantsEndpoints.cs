@@ -66,7 +66,8 @@ public static class RestaurantsEndpoints
         string id, [FromBody] RestaurantBody body, IRequiredActor<RestaurantRegion> region, EntityGateway gateway, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(id)) return InvalidId();
-        var location = body.Latitude is { } lat && body.Longitude is { } lon ? new GeoPoint(lat, lon) : null;
+        // A missing coordinate beside a given one is not a number: the restaurant's rules name that coordinate alone.
+        var location = body.Latitude is null && body.Longitude is null ? null : new GeoPoint(body.Latitude ?? double.NaN, body.Longitude ?? double.NaN);
         var command = new DefineRestaurant(id, body.Name, location, body.PrepMinutes, [.. (body.Menu ?? []).Select(s => s!)], body.Open ?? true);
         var reply = await gateway.Ask<IRestaurantReply>(region.ActorRef, command, ct);
         return reply switch

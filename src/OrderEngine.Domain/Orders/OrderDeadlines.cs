@@ -43,7 +43,7 @@ public static class OrderDeadlines
         OrderHeld x => new DueBy(x.OrderId, x.ReviewBy),
         // Cash on delivery keeps its reservation until delivery; its stock entities ask the order when theirs expire.
         OrderConfirmed x => new Forget(x.OrderId),
-        OrderStockSettled { KitchenNoticeOwed: true } x => new DueBy(x.OrderId, x.At + grace),
+        OrderStockSettled { DeliveryWorkOwed: true } x => new DueBy(x.OrderId, x.At + grace),
         OrderStockSettled x => new Forget(x.OrderId),
         // Everything else leaves a step (stock, refund) to do soon. When a woken order owes nothing, the waker learns so
         // from it and forgets the order.

@@ -21,7 +21,7 @@ public static class OrderDecider
                 RequestRefund c => DecideRefund(state, c, now),
                 ExpireOrder => DecideExpire(state, now),
                 MarkStockSettled => state.PendingStock is PendingStockAction.Commit or PendingStockAction.Release
-                    ? Accept(new OrderStockSettled(state.OrderId, now, DeliveryDecider.OwesKitchenNotice(state)))
+                    ? Accept(new OrderStockSettled(state.OrderId, now, DeliveryDecider.OwesWorkOnceStockSettled(state)))
                     : Done,
                 MarkRefundRestocked c => state.RefundsAwaitingRestock.Any(r => r.RefundId == c.RefundId)
                     ? Accept(new RefundRestocked(state.OrderId, c.RefundId, now))
@@ -29,6 +29,7 @@ public static class OrderDecider
                 RecordShipment c => FulfilmentDecider.DecideShipment(state, c, now),
                 RecordDeliveryProgress c => DeliveryDecider.DecideProgress(state, c, now),
                 MarkKitchenNotified c => DeliveryDecider.DecideKitchenNotified(state, c, now),
+                MarkDeliveryLeftStock => state.DeliveryAwaitingDeparture ? Accept(new DeliveryLeftStock(state.OrderId, now)) : Done,
                 RecordParcelOutcome c => FulfilmentDecider.DecideParcelOutcome(state, c, now),
                 MarkShipmentMoved c => FulfilmentDecider.DecideMoved(state, c, now),
                 ChooseShippingMethod c => ShippingMethodDecider.DecideChoose(state, c, now),
@@ -60,7 +61,7 @@ public static class OrderDecider
     private static Decision<IOrderEvent, OrderRejection> DecidePlace(OrderState s, PlaceOrder c, DateTimeOffset now, OrderRules rules)
     {
         var errors = Validate(c, rules);
-        errors.AddRange(DeliveryDecider.Validate(c, now));
+        errors.AddRange(DeliveryDecider.Validate(c));
         if (errors.Count > 0)
             return Decision<IOrderEvent, OrderRejection>.Reject(new OrderRejection(OrderRejectionCode.Invalid, "the order is invalid", [.. errors]));
         if (s.Exists)
@@ -72,6 +73,7 @@ public static class OrderDecider
         }
         if (c.PlacedAt is { } placedAt && placedAt > now + MaxClockSkew)
             return Invalid("placedAt", $"placedAt {placedAt:O} is in the future (the engine's clock says {now:O})");
+        if (DeliveryDecider.PromiseError(c, now) is { } late) return Invalid(late.Field, late.Message);
         var lines = c.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice)).ToImmutableArray();
         var charges = c.Charges is { Shipping: 0, Tax: 0, Discount: 0 } ? null : c.Charges;
         return Accept(new OrderPlaced(c.OrderId, c.Channel, c.CustomerId, c.Currency, lines, TotalOf(c), c.ShippingAddress, now + rules.HoldTime, now,
@@ -576,7 +578,7 @@ public static class OrderDecider
         RefundRestocked x => s with { Refunds = s.Refunds.Select(r => r.RefundId == x.RefundId ? r with { Restocked = true } : r).ToImmutableArray() },
         ShipmentRecorded or ShipmentMoved or ShipmentDelivered or ShipmentReturnedToSender => FulfilmentDecider.Evolve(s, e),
         ShippingMethodChosen x => ShippingMethodDecider.Evolve(s, x),
-        KitchenNotified or DeliveryProgressRecorded => DeliveryDecider.Evolve(s, e),
+        KitchenNotified or DeliveryProgressRecorded or DeliveryLeftStock => DeliveryDecider.Evolve(s, e),
         ReturnRegistered or ReturnReleased or ReturnSettled => OrderReturnsDecider.Evolve(s, e),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown order event"),
     };

@@ -52,6 +52,12 @@ public sealed record RecordDeliveryProgress(
 /// <summary>The restaurant answered the order's <see cref="ReceiveKitchenOrder"/>: it stops telling it (sent by the entity to itself).</summary>
 public sealed record MarkKitchenNotified(string OrderId, string RestaurantId) : IOrderCommand;
 
+/// <summary>Every stock entity took a picked-up delivery's sold units off its books (sent by the entity to itself).</summary>
+public sealed record MarkDeliveryLeftStock(string OrderId) : IOrderCommand;
+
+/// <summary>A picked-up delivery's sold units left stock (sold and on hand went down), as a shipment's do.</summary>
+public sealed record DeliveryLeftStock(string OrderId, DateTimeOffset At) : IOrderEvent;
+
 /// <summary>The restaurant has the order in its kitchen queue (it answered <see cref="ReceiveKitchenOrder"/>).</summary>
 public sealed record KitchenNotified(string OrderId, string RestaurantId, DateTimeOffset At) : IOrderEvent;
 
@@ -97,7 +103,8 @@ public sealed record DeliveryStageEntry(string StageId, DeliveryStage Stage, str
 /// <summary>
 /// The order's delivery section: its restaurant, drop-off and promise, whether the kitchen has it, and every stage
 /// recorded (by stage id). <paramref name="SoldWhenRejected"/>: the kitchen rejected the order after it was paid, so its
-/// units were sold (committed) and come back on sale through the refund rather than a release.
+/// units were sold (committed) and come back on sale through the refund rather than a release. <paramref name="LeftStock"/>:
+/// the units the courier took left stock.
 /// </summary>
 public sealed record DeliveryState(
     string RestaurantId,
@@ -105,8 +112,12 @@ public sealed record DeliveryState(
     DateTimeOffset? PromisedBy,
     DateTimeOffset? KitchenNotifiedAt,
     ImmutableArray<DeliveryStageEntry> Steps,
-    bool SoldWhenRejected = false)
+    bool SoldWhenRejected = false,
+    bool LeftStock = false)
 {
+    /// <summary>Whether a courier took the order (its units are no longer the restaurant's).</summary>
+    public bool PickedUp => Has(DeliveryStage.PickedUp) || Has(DeliveryStage.Delivered);
+
     public static DeliveryState Of(DeliveryRequest r) => new(r.RestaurantId, r.DropOff, r.PromisedBy, null, []);
 
     public bool KitchenHasIt => KitchenNotifiedAt is not null;
@@ -173,18 +184,25 @@ public static class DeliveryDecider
     private const int MaxStageIdLength = 128;
     private const int MaxNoteLength = 500;
 
-    /// <summary>Field errors of a placement's delivery, named by JSON path.</summary>
-    public static IEnumerable<FieldError> Validate(PlaceOrder c, DateTimeOffset now)
+    /// <summary>Field errors of a placement's delivery, named by JSON path (the promise's time is checked for new orders only: <see cref="PromiseError"/>).</summary>
+    public static IEnumerable<FieldError> Validate(PlaceOrder c)
     {
         if (c.Delivery is not { } d) yield break;
         if (!Identifiers.IsValidEntityId(d.RestaurantId)) yield return new("delivery.restaurantId", "restaurantId must be " + Identifiers.EntityIdRule);
         if (d.DropOff is null) yield return new("delivery.dropOff", "a drop-off point {latitude, longitude} is required");
         else if (!d.DropOff.IsValid) yield return new("delivery.dropOff", "latitude must be within -90..90 and longitude within -180..180");
-        if (d.PromisedBy is { } promised && promised < now - PromiseTolerance)
-            yield return new("delivery.promisedBy", $"promisedBy {promised:O} is in the past (the engine's clock says {now:O})");
         if (c.PaymentMethod is not (PaymentMethod.Card or PaymentMethod.CashOnDelivery))
             yield return new("paymentMethod", "a delivery order is paid by card or cash on delivery");
     }
+
+    /// <summary>
+    /// A new order's promise may not lie in the past (beyond <see cref="PromiseTolerance"/>); a client retrying an order
+    /// placed before is answered with it, however late the retry.
+    /// </summary>
+    public static FieldError? PromiseError(PlaceOrder c, DateTimeOffset now) =>
+        c.Delivery?.PromisedBy is { } promised && promised < now - PromiseTolerance
+            ? new("delivery.promisedBy", $"promisedBy {promised:O} is in the past (the engine's clock says {now:O})")
+            : null;
 
     /// <summary>Whether the order must (still) tell its restaurant: a paid or cash-on-delivery delivery order the kitchen does not have yet.</summary>
     public static bool OwesKitchenNotice(OrderState s) =>
@@ -196,6 +214,12 @@ public static class DeliveryDecider
         var d = s.Delivery ?? throw new InvalidOperationException($"order {s.OrderId} is not a delivery order");
         return new ReceiveKitchenOrder(d.RestaurantId, s.OrderId, d.DropOff, d.PromisedBy, s.Placement!.Lines.Sum(l => l.Quantity), now);
     }
+
+    /// <summary>
+    /// What a delivery order still owes once its stock is settled: telling its kitchen, or taking its picked-up units off
+    /// stock (the deadline waker keeps such an order).
+    /// </summary>
+    public static bool OwesWorkOnceStockSettled(OrderState s) => OwesKitchenNotice(s) || s.Delivery is { LeftStock: false, PickedUp: true };
 
     public static Decision<IOrderEvent, OrderRejection> DecideKitchenNotified(OrderState s, MarkKitchenNotified c, DateTimeOffset now) =>
         s.Delivery is { KitchenHasIt: false } d && d.RestaurantId == c.RestaurantId
@@ -261,6 +285,7 @@ public static class DeliveryDecider
             History = s.History.Add(new(s.ViewStatus, x.At, "sent to the kitchen of restaurant " + x.RestaurantId, "restaurant:" + x.RestaurantId)),
         },
         DeliveryProgressRecorded x => Progressed(s, x),
+        DeliveryLeftStock => s with { Delivery = s.Delivery! with { LeftStock = true } },
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "not a delivery event"),
     };
 

@@ -114,10 +114,10 @@ public sealed record OrderExpired(string OrderId, DateTimeOffset At) : IOrderEve
 
 /// <summary>
 /// Every stock entity acknowledged the commit (paid, confirmed) or release (ended) of this order's lines.
-/// <paramref name="KitchenNoticeOwed"/>: the order still has to tell its restaurant (a delivery order), so the deadline
-/// waker keeps it (absent in journals of earlier versions).
+/// <paramref name="DeliveryWorkOwed"/>: a delivery order still has to tell its restaurant, or to take its picked-up units
+/// off stock, so the deadline waker keeps it (absent in journals of earlier versions).
 /// </summary>
-public sealed record OrderStockSettled(string OrderId, DateTimeOffset At, bool KitchenNoticeOwed = false) : IOrderEvent;
+public sealed record OrderStockSettled(string OrderId, DateTimeOffset At, bool DeliveryWorkOwed = false) : IOrderEvent;
 
 /// <summary>A refund was asked of the payment's provider.</summary>
 public sealed record RefundRequested(

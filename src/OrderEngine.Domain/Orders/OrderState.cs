@@ -190,8 +190,14 @@ public sealed record OrderState(
     public int UnitsRefundedOrRestocked(string sku) =>
         Refunds.Where(r => r.Status != RefundStatus.Failed || r.Restocked).SelectMany(r => r.Lines.IsDefault ? [] : r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
 
-    /// <summary>Units of a SKU in the order's shipments (those returned to sender included: they were refunded, not reshipped).</summary>
-    public int ShippedUnits(string sku) => Shipments.SelectMany(x => x.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+    /// <summary>
+    /// Units of a SKU in the order's shipments (those returned to sender included: they were refunded, not reshipped).
+    /// A restaurant delivery's courier takes all its units not refunded before: once picked up, none is left to refund by line.
+    /// </summary>
+    public int ShippedUnits(string sku) =>
+        Delivery is { } d && (d.Has(DeliveryStage.PickedUp) || d.Has(DeliveryStage.Delivered))
+            ? Math.Max(0, (Placement?.Lines.Where(l => l.Sku == sku).Sum(l => l.Quantity) ?? 0) - UnitsRefundedOrRestocked(sku))
+            : Shipments.SelectMany(x => x.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
 
     /// <summary>Units of a SKU sold and still to ship: ordered, less refunded or put back on sale before shipping, less shipped.</summary>
     public int UnitsToShip(string sku) =>
@@ -232,6 +238,17 @@ public sealed record OrderState(
     /// <summary>Shipments whose units must still leave stock: once the order's units are sold (its stock settled).</summary>
     public IEnumerable<ShipmentRecord> ShipmentsAwaitingDeparture =>
         StockSettled && PendingStock == PendingStockAction.None ? Shipments.Where(x => !x.LeftStock) : [];
+
+    /// <summary>
+    /// A restaurant delivery the courier took whose sold units must still leave stock: once sold (a cash-on-delivery
+    /// order's at delivery, when it is paid).
+    /// </summary>
+    public bool DeliveryAwaitingDeparture =>
+        Delivery is { LeftStock: false, PickedUp: true } && Status is OrderStatus.Paid or OrderStatus.Refunded && StockSettled && PendingStock == PendingStockAction.None;
+
+    /// <summary>The units a picked-up delivery takes off stock, per SKU (those refunded by line before were put back on sale).</summary>
+    public IEnumerable<SkuQuantity> DeliveryDepartures =>
+        Placement is { } p ? OrderLines.PerSku(p.Lines).Select(l => new SkuQuantity(l.Sku, ShippedUnits(l.Sku))).Where(l => l.Quantity > 0) : [];
 
     /// <summary>Shipments returned to sender whose units must still come back on hand.</summary>
     public IEnumerable<ShipmentRecord> ShipmentsAwaitingReturn =>

@@ -64,6 +64,7 @@ public static class OrderTimeline
         ShipmentDelivered x => $"shipment {x.ShipmentId} delivered at {x.DeliveredAt:O}",
         KitchenNotified x => $"sent to the kitchen of restaurant {x.RestaurantId}",
         DeliveryProgressRecorded x => DeliveryDecider.Describe(x),
+        DeliveryLeftStock => "units of the delivery left stock",
         ShipmentReturnedToSender x => $"shipment {x.ShipmentId} returned to sender at {x.ReturnedAt:O}",
         ReturnRegistered x => $"return {x.ReturnId} holds " + string.Join(", ", x.Lines.Select(l => $"{l.Quantity} x {l.Sku}")) + $" (value {x.Value})",
         ReturnReleased x => $"return {x.ReturnId} rejected: its units are returnable again",

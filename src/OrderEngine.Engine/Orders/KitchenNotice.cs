@@ -17,10 +17,14 @@ internal sealed class KitchenNotice(string orderId, IActorRef restaurants, ILogg
 
     public static bool Owes(OrderState state) => DeliveryDecider.OwesKitchenNotice(state);
 
-    /// <summary>Tells the restaurant (again) when the order owes it; answers whether it does.</summary>
-    public bool Send(OrderState state, DateTimeOffset now, IActorRef self)
+    /// <summary>
+    /// Tells the restaurant when the order owes it and has not told it yet in this incarnation, or — at a retry
+    /// (<paramref name="again"/>) — once more; answers whether the order owes it.
+    /// </summary>
+    public bool Send(OrderState state, DateTimeOffset now, IActorRef self, bool again)
     {
         if (!Owes(state)) return false;
+        if (_sent > 0 && !again) return true;
         if (restaurants.IsNobody())
             log.Error("order {0}: no restaurant region is registered; restaurant {1} cannot be told of the order", orderId, state.Delivery!.RestaurantId);
         else if (++_sent > 1)

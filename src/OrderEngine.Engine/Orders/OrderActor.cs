@@ -74,8 +74,9 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     // A shipping quote asked for and not answered yet.
     private bool _quoting;
 
-    // A delivery order tells its restaurant until it answers.
+    // A delivery order tells its restaurant until it answers, and takes the units its courier took off stock.
     private readonly KitchenNotice _kitchen;
+    private readonly DeliveryDeparture _departure;
 
     public OrderActor(string orderId, OrdersOptions options, TimeSpan idleTimeout, OrderCollaborators with, TimeProvider clock)
     {
@@ -88,6 +89,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _state = OrderState.Initial(orderId);
         _retryDelay = options.RetryInterval;
         _kitchen = new KitchenNotice(orderId, with.Restaurants, _log);
+        _departure = new DeliveryDeparture(orderId, _log);
     }
 
     // One Props per order entity: built with a plain producer, since Props.Create(() => ...) compiles an expression
@@ -157,8 +159,16 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             case KitchenOrderReceived received:
                 if (_kitchen.OnReceived(received) is { } mark) DecideInternal(mark, () => { });
                 return;
+            case Domain.Dispatch.Restaurants.RestaurantRefused refused:
+                // The restaurant cannot take the order (never defined, say): it is asked again at the next retry, and the
+                // order stays visibly with no kitchen until someone acts.
+                _log.Warning("order {0}: restaurant {1} refused the order: {2}", _orderId, refused.RestaurantId, refused.Rejection.Message);
+                return;
             case RefundCall call:
                 OnRefundCall(call);
+                return;
+            case MarkDeliveryLeftStock left:
+                DecideInternal(left, () => { });
                 return;
             case RetryTick:
                 Resend();
@@ -371,14 +381,18 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         StartRestocks();
         StartShipmentWork();
         QuoteShipping();
-        NotifyKitchen();
+        NotifyKitchen(again: false);
         ScheduleExpiry();
     }
 
-    private void NotifyKitchen()
+    private void NotifyKitchen(bool again)
     {
-        if (_kitchen.Send(_state, _clock.GetUtcNow(), Self)) EnsureRetryTimer();
+        if (_kitchen.Send(_state, _clock.GetUtcNow(), Self, again)) EnsureRetryTimer();
+        _departure.Send(_state, Stock, Self, again);
+        if (_departure.Owes(_state)) EnsureRetryTimer();
     }
+
+    private bool OwesDeliveryWork() => KitchenNotice.Owes(_state) || _departure.Owes(_state);
 
     /// <summary>A paid (or cash-on-delivery) order with an address gets its shipping method: the quote comes back as a message.</summary>
     private void QuoteShipping()
@@ -409,7 +423,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         _retryDelay = _options.RetryInterval;
         if (_activeStep == PendingStockAction.None)
         {
-            if (!OwesRefundWork() && !KitchenNotice.Owes(_state)) Timers.Cancel(RetryTimer);
+            if (!OwesRefundWork() && !OwesDeliveryWork()) Timers.Cancel(RetryTimer);
             return;
         }
         if (_activeStep != PendingStockAction.Reserve)
@@ -447,6 +461,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         if (reply.Operation == StockOperation.Restock)
         {
             OnRestockReply(reply);
+            return;
+        }
+        if (_departure.Take(reply, out var departed))
+        {
+            if (departed is not null) DecideInternal(departed, () => { });
             return;
         }
         if (reply.Operation is StockOperation.Ship or StockOperation.Receive)
@@ -733,8 +752,8 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         foreach (var shipment in _state.Shipments.Where(s => _parcelsToRegister.Contains(s.ShipmentId))) RegisterParcel(shipment);
         StartShipmentWork();
         QuoteShipping();
-        NotifyKitchen();
-        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !KitchenNotice.Owes(_state)) Timers.Cancel(RetryTimer);
+        NotifyKitchen(again: true);
+        if (!stuck && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !OwesDeliveryWork()) Timers.Cancel(RetryTimer);
     }
 
     private void EnsureRetryTimer()
@@ -751,7 +770,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
 
     private bool OwesNothingNow() =>
         _state.PendingStock == PendingStockAction.None && !OwesRefundWork() && !OwesShipmentWork() && !OwesShippingChoice() && !_quoting
-        && !KitchenNotice.Owes(_state);
+        && !OwesDeliveryWork();
 
     /// <summary>When this order next needs its entity, for the deadline waker (null: it owes nothing).</summary>
     private DateTimeOffset? NextDue()

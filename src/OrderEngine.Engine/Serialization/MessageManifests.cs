@@ -197,6 +197,8 @@ public static class MessageManifests
             (typeof(MarkKitchenNotified), "order.mark-kitchen-notified", c.MarkKitchenNotified),
             (typeof(KitchenNotified), "order.kitchen-notified", c.KitchenNotified),
             (typeof(DeliveryProgressRecorded), "order.delivery-progress-recorded", c.DeliveryProgressRecorded),
+            (typeof(MarkDeliveryLeftStock), "order.mark-delivery-left-stock", c.MarkDeliveryLeftStock),
+            (typeof(DeliveryLeftStock), "order.delivery-left-stock", c.DeliveryLeftStock),
             (typeof(ReceiveKitchenOrder), "restaurant.receive-kitchen-order", c.ReceiveKitchenOrder),
             (typeof(KitchenOrderReceived), "restaurant.kitchen-order-received", c.KitchenOrderReceived),
             (typeof(CheckRestaurantTakesOrders), "restaurant.check-takes-orders", c.CheckRestaurantTakesOrders),
@@ -264,6 +266,7 @@ public static class MessageManifests
             (typeof(ZoneRefused), "zone.refused", c.ZoneRefused),
             (typeof(RequestDelivery), "zone.request-delivery", c.RequestDelivery),
             (typeof(DeliveryRequestReceived), "zone.delivery-request-received", c.DeliveryRequestReceived),
+            (typeof(ZoneSnapshot), "zone.snapshot", c.ZoneSnapshot),
         ];
     }
 }

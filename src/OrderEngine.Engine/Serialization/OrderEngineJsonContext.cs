@@ -175,6 +175,8 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(MarkKitchenNotified))]
 [JsonSerializable(typeof(KitchenNotified))]
 [JsonSerializable(typeof(DeliveryProgressRecorded))]
+[JsonSerializable(typeof(MarkDeliveryLeftStock))]
+[JsonSerializable(typeof(DeliveryLeftStock))]
 // restaurants (kitchen queue)
 [JsonSerializable(typeof(ReceiveKitchenOrder))]
 [JsonSerializable(typeof(KitchenOrderReceived))]
@@ -244,4 +246,5 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(ZoneRefused))]
 [JsonSerializable(typeof(RequestDelivery))]
 [JsonSerializable(typeof(DeliveryRequestReceived))]
+[JsonSerializable(typeof(ZoneSnapshot))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;

@@ -195,6 +195,37 @@ public sealed class RestaurantActorTests() : TestKit(TestConfig.WithTestJournal)
     }
 
     [Fact]
+    public async Task A_restaurant_with_an_open_order_stays_however_quiet_and_goes_once_the_order_left_the_queue()
+    {
+        var shard = CreateTestProbe();
+        var orders = CreateTestProbe();
+        orders.SetAutoPilot(new Akka.TestKit.DelegateAutoPilot((sender, message) =>
+        {
+            if (message is RecordDeliveryProgress p) sender.Tell(Refused(p.OrderId));
+            return Akka.TestKit.AutoPilot.KeepRunning;
+        }));
+        var zones = CreateTestProbe();
+        zones.SetAutoPilot(new Akka.TestKit.DelegateAutoPilot((sender, message) =>
+        {
+            if (message is RequestDelivery r) sender.Tell(new DeliveryRequestReceived(r.ZoneId, r.OrderId));
+            return Akka.TestKit.AutoPilot.KeepRunning;
+        }));
+        var idle = TimeSpan.FromSeconds(1);
+        var with = new RestaurantCollaborators(orders.Ref, () => zones.Ref, RestaurantRules.Default);
+        var restaurant = shard.ChildActorOf(RestaurantActor.Props("r-idle", with, idle, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200),
+            TimeSpan.FromSeconds(1), _clock));
+        await WithOrder(restaurant, "r-idle", "o-1");
+        await Accepted(restaurant, new AcceptKitchenOrder("r-idle", "o-1", 10m));
+
+        // Acknowledged by the zone and the order, but the food is still in the kitchen: it stays.
+        shard.ExpectNoMsg(idle * 3);
+
+        Assert.Equal("o-1", (await restaurant.Ask<PickupEstimateRecorded>(new RecordPickupEstimate("r-idle", "o-1", _clock.GetUtcNow(), true), Wait)).OrderId);
+        var passivate = shard.ExpectMsg<Akka.Cluster.Sharding.Passivate>(TimeSpan.FromSeconds(20));
+        Assert.Same(Sharding.StopEntity.Instance, passivate.StopMessage);
+    }
+
+    [Fact]
     public async Task An_unknown_restaurant_answers_that_it_is_not_known()
     {
         var (restaurant, _, _) = Start("r-none");

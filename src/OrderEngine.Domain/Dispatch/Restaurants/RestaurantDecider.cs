@@ -89,8 +89,8 @@ public static class RestaurantDecider
         }
         else
         {
-            if (!double.IsFinite(p.Latitude) || p.Latitude is < -90 or > 90) errors.Add(new FieldError("latitude", "latitude must be between -90 and 90"));
-            if (!double.IsFinite(p.Longitude) || p.Longitude is < -180 or > 180) errors.Add(new FieldError("longitude", "longitude must be between -180 and 180"));
+            if (!double.IsFinite(p.Latitude) || p.Latitude is < -90 or > 90) errors.Add(new FieldError("latitude", "latitude is required, between -90 and 90"));
+            if (!double.IsFinite(p.Longitude) || p.Longitude is < -180 or > 180) errors.Add(new FieldError("longitude", "longitude is required, between -180 and 180"));
         }
         if (PrepProblem(c.PrepMinutes) is { } prep) errors.Add(new FieldError("prepMinutes", prep));
         var menu = c.Menu.IsDefault ? [] : c.Menu;
