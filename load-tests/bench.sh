@@ -15,9 +15,13 @@
 #        units/s of the first COLD_SPLIT seconds against the rest)
 #      SOAK_DURATION=10m SOAK_WINDOW=60s (soak: the Zipf marketplace for SOAK_DURATION on a fresh engine, per-window
 #        orders/s and engine RSS against the first window)
+#      RUSH_SECONDS=120 RUSH_PEAK_RATE=3 RUSH_TIME_SCALE=30 RUSH_RESTAURANTS=20 RUSH_COURIERS=30 RUSH_DRAIN=60s (rush: the
+#        restaurant dispatch rush, earliest-pickup against naive in the same run, on a fresh engine started with the
+#        time-compressed dispatch settings the load tool prints: restaurant-rush --print-engine-env)
 # Scenarios: flash = one hot SKU until sold out (units/s, p99 while selling, refusals/s after the sell-out and their
 # p99); market = Zipf marketplace; feed = 100k-order NDJSON channel feed (no baseline counterpart: quoted against the
-# marketplace orders/s of the same engine and backend); cold = first seconds of a fresh engine; soak = flat over time.
+# marketplace orders/s of the same engine and backend); cold = first seconds of a fresh engine; soak = flat over time;
+# rush = restaurant dispatch at the dinner rush (not in the default set: SCENARIOS="rush").
 # Durable settings everywhere: SQLite WAL synchronous=FULL; PostgreSQL fsync=on, synchronous_commit=on.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/.." && pwd)
@@ -28,6 +32,8 @@ scenarios=" ${SCENARIOS:-flash market feed cold} "; backends=${BACKENDS:-sqlite 
 feed_feeds=${FEED_FEEDS:-1}; feed_skus=${FEED_SKUS:-10000}; flash_max=${FLASH_MAX_SECONDS:-600}
 cold_units=${COLD_UNITS:-10000000}; cold_seconds=${COLD_SECONDS:-60}; cold_split=${COLD_SPLIT:-30}
 soak_duration=${SOAK_DURATION:-10m}; soak_window=${SOAK_WINDOW:-60s}
+rush_seconds=${RUSH_SECONDS:-120}; rush_peak=${RUSH_PEAK_RATE:-3}; rush_scale=${RUSH_TIME_SCALE:-30}
+rush_restaurants=${RUSH_RESTAURANTS:-20}; rush_couriers=${RUSH_COURIERS:-30}; rush_drain=${RUSH_DRAIN:-60s}
 want() { [[ $scenarios == *" $1 "* ]]; }
 work=$(mktemp -d -t orderengine-bench.XXXXXX); chmod 711 "$work"  # the postgres user must reach its data folder
 report_dir=${REPORT_DIR:-$root/load-tests/reports/bench-$(date +%Y%m%d-%H%M%S)}
@@ -102,6 +108,20 @@ run_soak() { # <label> [engine env...]: a fresh engine, warmed up, then the Zipf
   R[$1.soak.windows]=$(windows_of "$(latest_json marketplace)")
 }
 
+run_rush() { # <label> [engine env...]: a fresh engine with the rush's time-compressed dispatch settings, then the rush.
+  local rush env opts
+  opts=(--restaurants "$rush_restaurants" --couriers "$rush_couriers" --peak-rate "$rush_peak" --time-scale "$rush_scale"
+        --duration "${rush_seconds}s" --drain "$rush_drain")
+  # The tool starts nothing: it prints the engine configuration the run needs (speeds x scale, minutes / scale, ...).
+  mapfile -t env < <(load_tool restaurant-rush "${opts[@]}" --print-engine-env)
+  echo "== $1: restaurant rush, earliest-pickup vs naive (engine: ${env[*]})" >&2
+  start_engine "rush-$1" "${@:2}" "${env[@]}"
+  # A failed check is reported in the summary (check=FAIL), not a reason to abandon the other runs.
+  rush=$(load restaurant-rush "${opts[@]}" --warmup 0 --engine-pid "$engine_pid" | tail -1) || true; echo "$rush"
+  stop_engine
+  R[$1.rush]=${rush#*: }; R[$1.rush.check]=$(check_of "$rush")
+}
+
 main_sets() { want flash || want market || want feed; }
 for db in $backends; do
   case $db in
@@ -109,6 +129,7 @@ for db in $backends; do
       want cold && run_cold sqlite
       if main_sets; then echo "== OrderEngine on SQLite" >&2; start_engine sqlite; run_engine_scenarios sqlite; stop_engine; fi
       want soak && run_soak sqlite
+      want rush && run_rush sqlite
       ;;
     postgres)
       start_postgres
@@ -119,6 +140,7 @@ for db in $backends; do
         run_engine_scenarios postgres; stop_engine
       fi
       want soak && run_soak postgres OrderEngine__Persistence__Provider=PostgreSql "OrderEngine__Persistence__ConnectionString=$(pg_database orderengine_soak)"
+      want rush && run_rush postgres OrderEngine__Persistence__Provider=PostgreSql "OrderEngine__Persistence__ConnectionString=$(pg_database orderengine_rush)"
       stop_postgres fast
       ;;
     *) echo "unknown backend '$db' in BACKENDS (sqlite, postgres)" >&2; exit 2 ;;
@@ -185,6 +207,10 @@ set +u
       echo "${R[$db.soak.windows]}"
     done
   fi
+  if want rush; then
+    echo "restaurant rush: $rush_restaurants restaurants, $rush_couriers couriers per zone, Poisson orders to $rush_peak/s at the middle of ${rush_seconds} s, time x$rush_scale; the two zones side by side (assignment latency in real s of the compressed run)"
+    for db in $backends; do echo "  rush ($db): ${R[$db.rush]:--}"; done
+  fi
   # The performance issue's targets against this run's figures ("-" where the scenario did not run).
   echo "targets:"
   for db in $backends; do
@@ -197,7 +223,7 @@ set +u
   done
   gen=""; for db in $backends; do gen+="$db flash ${R[$db.flash.gen]:--} market ${R[$db.market.gen]:--}; "; done
   echo "load generator CPU per request (us, measured phase): $gen"
-  checks=""; for db in $backends; do checks+="$db flash ${R[$db.flash.check]:--} market ${R[$db.market.check]:--} feed ${R[$db.feed.check]:--} cold ${R[$db.cold.check]:--} soak ${R[$db.soak.check]:--}; "; done
+  checks=""; for db in $backends; do checks+="$db flash ${R[$db.flash.check]:--} market ${R[$db.market.check]:--} feed ${R[$db.feed.check]:--} cold ${R[$db.cold.check]:--} soak ${R[$db.soak.check]:--} rush ${R[$db.rush.check]:--}; "; done
   echo "invariant checks: $checks"
   echo "reports: $report_dir"
 } | tee "$report_dir/summary.txt"

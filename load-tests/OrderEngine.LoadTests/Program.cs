@@ -9,7 +9,8 @@ using OrderEngine.LoadTests.Scenarios;
 // per answer instead of two, measurably less generator CPU per request (load-tests/README.md, "Generator cost"). The
 // generator's continuations are short and never block, which is what this needs. The runtime reads the variable once,
 // when the first socket is used, so it is set before anything else runs; a value given in the environment wins.
-if (Environment.GetEnvironmentVariable(InlineCompletions.Variable) is null)
+// Not for the dispatch stub: HttpListener blocks in places, and a blocked inline completion stalls every socket.
+if (Environment.GetEnvironmentVariable(InlineCompletions.Variable) is null && args is not ["dispatch-stub", ..])
     Environment.SetEnvironmentVariable(InlineCompletions.Variable, "1");
 
 using var cts = new CancellationTokenSource();
@@ -41,6 +42,8 @@ try
             return await ClientCheck.RunAsync(options);
         case "stub":
             return await StubServer.RunAsync(options, cts.Token);
+        case "dispatch-stub":
+            return await DispatchStub.RunAsync(options, cts.Token);
     }
     var info = ScenarioRegistry.Find(command);
     if (info is null)
@@ -56,7 +59,14 @@ try
     }
     var run = RunOptions.Parse(options, info.DefaultDuration);
     var scenario = info.Create(run, options);
+    var printEnvironment = options.Flag("print-engine-env");
     options.RejectUnknown();
+    if (printEnvironment)
+    {
+        // The engine settings the scenario needs, one NAME=value a line (bench.sh passes them to the engine it starts).
+        foreach (var (name, value) in scenario.EngineEnvironment) Console.WriteLine($"{name}={value}");
+        return 0;
+    }
     return await Runner.RunAsync(scenario, options, cts.Token);
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
@@ -111,6 +121,8 @@ static void PrintUsage()
                ... -- selftest                                                     the checker's rules, the raw client, window verdicts (no engine)
                ... -- client-check [--url URL]                                     both load clients classify the same answers alike
                ... -- stub [--port 5099]          an in-memory stand-in for the engine, to measure the generator alone
+               ... -- dispatch-stub [--port 5098] [--break double-assign]   a stand-in for the dispatch API's wire format, to run
+                                                  restaurant-rush's client side without an engine (its figures say nothing about the engine)
 
         common options:
           --url http://127.0.0.1:5000   the engine
@@ -130,6 +142,7 @@ static void PrintUsage()
           --window 60s                  a soak: per-window accepted/s and engine RSS against the first window's, with a
                                         verdict: flat when every full window is within --flat-tolerance 0.10 (±10%)
           --quiet                       no progress lines
+          --print-engine-env            print the engine configuration the scenario needs (NAME=value lines) and exit
 
         scenarios:
         """);

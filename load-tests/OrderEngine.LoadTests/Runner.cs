@@ -175,7 +175,7 @@ public static class Runner
         FillMeasurements(report, measure, metrics);
         report.Generator = new GeneratorSummary
         {
-            Client = scenario.DrivesItsOwnLoad ? "duplex (feed)" : run.ClientLabel,
+            Client = !scenario.DrivesItsOwnLoad ? run.ClientLabel : scenario.Name == "feed" ? "duplex (feed)" : "httpclient (" + scenario.Name + ")",
             InlineSocketCompletions = InlineCompletions.Enabled,
             CpuSeconds = Math.Round(cpuUsed.TotalSeconds, 2),
             CpuPercentOfOneCore = Math.Round(cpuUsed.TotalSeconds / Stopwatch.GetElapsedTime(wallStart).TotalSeconds * 100, 1),

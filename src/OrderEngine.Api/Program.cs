@@ -1,6 +1,6 @@
-using OrderEngine.Api.Dispatch;
 using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
+using OrderEngine.Api.Dispatch;
 using OrderEngine.Api.Health;
 using OrderEngine.Api.Http;
 using OrderEngine.Api.Orders;

@@ -139,6 +139,23 @@ public sealed class EngineHttp : ILoadClient, IDisposable
         return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false));
     }
 
+    /// <summary>
+    /// Any request with an optional JSON body (and Idempotency-Key): the status code and the whole answer. Throws like
+    /// HttpClient does (HttpRequestException, TaskCanceledException on timeout); the rush scenario's callers classify those.
+    /// </summary>
+    public async Task<(int Status, byte[] Body)> SendJsonAsync(HttpMethod method, string path, byte[]? json, string? idempotencyKey, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(method, path);
+        if (json is not null)
+        {
+            message.Content = new ByteArrayContent(json);
+            message.Content.Headers.ContentType = Json;
+        }
+        if (idempotencyKey is not null) message.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+        using var response = await _http.SendAsync(message, ct).ConfigureAwait(false);
+        return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false));
+    }
+
     /// <summary>GET /health/ready, to fail fast with a clear message when no engine is listening.</summary>
     public async Task<(bool Ready, string Detail)> ReadyAsync(CancellationToken ct)
     {

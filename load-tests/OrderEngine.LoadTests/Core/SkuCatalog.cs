@@ -11,6 +11,7 @@ public sealed class SkuCatalog
     private readonly List<long> _onHand = [];
     private long[] _accepted = [];
     private long[] _uncertain = [];
+    private long[] _mayLeave = [];
     private int[] _touched = [];
     private bool _frozen;
 
@@ -23,6 +24,9 @@ public sealed class SkuCatalog
     public long Accepted(int sku) => Volatile.Read(ref _accepted[sku]);
 
     public long Uncertain(int sku) => Volatile.Read(ref _uncertain[sku]);
+
+    /// <summary>Units that may have left stock (picked up by a courier: they leave as a shipment's do).</summary>
+    public long MayLeave(int sku) => Volatile.Read(ref _mayLeave[sku]);
 
     public bool IsTouched(int sku) => Volatile.Read(ref _touched[sku]) != 0;
 
@@ -41,6 +45,7 @@ public sealed class SkuCatalog
         _frozen = true;
         _accepted = new long[_names.Count];
         _uncertain = new long[_names.Count];
+        _mayLeave = new long[_names.Count];
         _touched = new int[_names.Count];
     }
 
@@ -60,6 +65,11 @@ public sealed class SkuCatalog
         foreach (var l in lines) Interlocked.Add(ref _uncertain[l.Sku], l.Quantity);
     }
 
+    public void AddMayLeave(OrderLine[] lines)
+    {
+        foreach (var l in lines) Interlocked.Add(ref _mayLeave[l.Sku], l.Quantity);
+    }
+
     public IEnumerable<int> TouchedSkus()
     {
         for (var i = 0; i < _names.Count; i++)
@@ -67,10 +77,11 @@ public sealed class SkuCatalog
     }
 
     /// <summary>Restores a ledger row (the verify command re-reads a finished run's ledger).</summary>
-    public void Restore(int sku, long accepted, long uncertain)
+    public void Restore(int sku, long accepted, long uncertain, long mayLeave = 0)
     {
         _accepted[sku] = accepted;
         _uncertain[sku] = uncertain;
+        _mayLeave[sku] = mayLeave;
         _touched[sku] = 1;
     }
 }

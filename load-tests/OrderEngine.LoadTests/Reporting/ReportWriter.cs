@@ -37,24 +37,25 @@ public static class ReportWriter
     private static void WriteLedger(string path, SkuCatalog catalog)
     {
         using var w = new StreamWriter(path, false, new UTF8Encoding(false));
-        w.WriteLine("sku,onHand,accepted,uncertain");
+        w.WriteLine("sku,onHand,accepted,uncertain,mayLeave");
         foreach (var sku in catalog.TouchedSkus())
-            w.WriteLine(string.Create(Inv, $"{catalog.Name(sku)},{catalog.OnHand(sku)},{catalog.Accepted(sku)},{catalog.Uncertain(sku)}"));
+            w.WriteLine(string.Create(Inv, $"{catalog.Name(sku)},{catalog.OnHand(sku)},{catalog.Accepted(sku)},{catalog.Uncertain(sku)},{catalog.MayLeave(sku)}"));
     }
 
     public static SkuCatalog ReadLedger(string path)
     {
         var catalog = new SkuCatalog();
-        var rows = new List<(long Accepted, long Uncertain)>();
+        var rows = new List<(long Accepted, long Uncertain, long MayLeave)>();
         foreach (var line in File.ReadLines(path).Skip(1))
         {
             if (line.Length == 0) continue;
             var p = line.Split(',');
             catalog.Add(p[0], long.Parse(p[1], Inv));
-            rows.Add((long.Parse(p[2], Inv), long.Parse(p[3], Inv)));
+            // mayLeave: a fifth column since the restaurant rush (older ledgers have four).
+            rows.Add((long.Parse(p[2], Inv), long.Parse(p[3], Inv), p.Length > 4 ? long.Parse(p[4], Inv) : 0));
         }
         catalog.Freeze();
-        for (var i = 0; i < rows.Count; i++) catalog.Restore(i, rows[i].Accepted, rows[i].Uncertain);
+        for (var i = 0; i < rows.Count; i++) catalog.Restore(i, rows[i].Accepted, rows[i].Uncertain, rows[i].MayLeave);
         return catalog;
     }
 
@@ -104,6 +105,20 @@ public static class ReportWriter
         foreach (var (k, v) in r.Throughput) L($"| {k} | {F(v)} |");
         foreach (var (k, v) in r.Figures) L($"| {k} | {F(v)} |");
         L();
+        foreach (var table in r.Tables)
+        {
+            L($"## {table.Title}");
+            L();
+            if (table.Note.Length > 0)
+            {
+                L(table.Note);
+                L();
+            }
+            L("| " + string.Join(" | ", table.Columns) + " |");
+            L("|" + string.Concat(table.Columns.Select(_ => "---|")));
+            foreach (var row in table.Rows) L("| " + string.Join(" | ", row) + " |");
+            L();
+        }
         L("## Latency (ms)");
         L();
         LatencyTable(sb, r.Latency);

@@ -52,7 +52,19 @@ public sealed class RunReport
     /// <summary>With --window: the run cut into windows, each against the first (a soak's flatness).</summary>
     public WindowSummary? Windows { get; set; }
     public List<SecondRow> Series { get; set; } = [];
+
+    /// <summary>Scenario tables (the restaurant rush: its zones side by side, and orders waiting over time).</summary>
+    public List<ReportTable> Tables { get; set; } = [];
     public string Summary { get; set; } = "";
+}
+
+/// <summary>A titled table of text cells, rendered as is in the Markdown report.</summary>
+public sealed class ReportTable
+{
+    public string Title { get; set; } = "";
+    public string Note { get; set; } = "";
+    public List<string> Columns { get; set; } = [];
+    public List<List<string>> Rows { get; set; } = [];
 }
 
 public sealed class MachineInfo

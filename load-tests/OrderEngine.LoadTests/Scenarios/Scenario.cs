@@ -72,6 +72,12 @@ public abstract class Scenario
     public virtual Task<PhaseResult> MeasureAsync(MeasureContext context, CancellationToken ct) =>
         throw new NotSupportedException($"{Name} uses the common load driver");
 
+    /// <summary>
+    /// The engine configuration the scenario needs (environment variables, e.g. the rush's time-compressed dispatch
+    /// settings); `--print-engine-env` prints them as NAME=value lines, which bench.sh passes to the engine it starts.
+    /// </summary>
+    public virtual IReadOnlyList<(string Name, string Value)> EngineEnvironment => [];
+
     /// <summary>Adds the scenario's figures to the report and returns the one-line summary (pg-baseline style).</summary>
     public abstract string Summarize(RunReport report, RunResult result);
 }

@@ -7,12 +7,17 @@ using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Dispatch.Couriers;
 using OrderEngine.Domain.Dispatch.Zones;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Engine.Dispatch;
 
 /// <summary>Where a zone sends what it tells others, and its timings.</summary>
-public sealed record ZoneCollaborators(IActorRef Orders, IActorRef Restaurants, ZoneRules Rules, TimeSpan TickInterval, TimeSpan FirstRetry, TimeSpan MaxRetry, TimeSpan AskTimeout);
+public sealed record ZoneCollaborators(IActorRef Orders, IActorRef Restaurants, ZoneRules Rules, TimeSpan TickInterval, TimeSpan FirstRetry, TimeSpan MaxRetry, TimeSpan AskTimeout)
+{
+    /// <summary>A snapshot after this many events, so a recovery (after a crash in a rush) replays at most that many.</summary>
+    public int SnapshotEvery { get; init; } = 500;
+}
 
 /// <summary>
 /// One delivery zone: a thin shell over <see cref="ZoneDecider"/>, the single writer of its assignments. It persists
@@ -33,6 +38,7 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
     private ZoneState _state;
     private TimeSpan _retryDelay;
+    private long _eventsSinceSnapshot;
 
     public ZoneActor(string zoneId, ZoneCollaborators with, TimeSpan idleTimeout, TimeProvider clock)
     {
@@ -64,8 +70,12 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
+            case SnapshotOffer { Snapshot: ZoneSnapshot snapshot }:
+                _state = snapshot.ToState();
+                break;
             case IZoneEvent e:
                 _state = ZoneDecider.Evolve(_state, e);
+                _eventsSinceSnapshot++;
                 break;
             case RecoveryCompleted:
                 ArmTick();
@@ -99,6 +109,9 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
                     _log.Warning("zone {0}: order {1} refused notice {2}: {3} {4}", _zoneId, refused.OrderId, answered.NoticeId, refused.Rejection.Code, refused.Rejection.Message);
                 Decide(new AcknowledgeNotice(_zoneId, answered.NoticeId), ActorRefs.Nobody);
                 break;
+            case PickupEstimateRecorded:
+                // The answer to a best-effort estimate: nothing to do.
+                break;
             case NoticeUnanswered unanswered:
                 _inFlight.Remove(unanswered.NoticeId);
                 break;
@@ -112,6 +125,14 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
                 break;
             case StopEntity:
                 Context.Stop(Self);
+                break;
+            case SaveSnapshotSuccess ok:
+                DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
+                break;
+            case SaveSnapshotFailure failed:
+                _log.Warning("zone {0}: snapshot failed: {1}", _zoneId, failed.Cause.Message);
+                break;
+            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
                 break;
             default:
                 Unhandled(message);
@@ -132,6 +153,7 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
         if (events.IsEmpty)
         {
             Reply(command, sender, null, repeat: true);
+            Run(decision.Effects);
             ArmTick();
             return;
         }
@@ -143,6 +165,12 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
             Reply(command, sender, null, decision.Repeat);
             Run(decision.Effects);
             ArmTick();
+            _eventsSinceSnapshot += events.Length;
+            if (_eventsSinceSnapshot >= _with.SnapshotEvery)
+            {
+                _eventsSinceSnapshot = 0;
+                SaveSnapshot(ZoneSnapshot.From(_state));
+            }
         });
     }
 
@@ -196,7 +224,7 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
                 newNotices = true;
             }
             else if (Target(effect.Message) is var target && !target.IsNobody())
-                target.Tell(effect.Message, ActorRefs.NoSender);
+                target.Tell(effect.Message, Self);
         }
         if (newNotices)
         {

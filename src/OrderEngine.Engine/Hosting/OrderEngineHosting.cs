@@ -250,7 +250,7 @@ public static class OrderEngineHosting
                         registry.Get<OrderRegion>(),
                         registry.TryGet<RestaurantRegion>(out var restaurants) ? restaurants : ActorRefs.Nobody,
                         options.Dispatch.ToZoneRules(), options.Dispatch.TickInterval, options.Dispatch.RetryInterval, options.Dispatch.MaxRetryInterval,
-                        options.AskTimeout / 2);
+                        options.AskTimeout / 2) { SnapshotEvery = options.Persistence.SnapshotEvery };
                     return ZoneActor.Props(zoneId, with, options.Dispatch.IdleTimeout, clock);
                 };
             },

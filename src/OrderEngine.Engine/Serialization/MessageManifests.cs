@@ -275,6 +275,7 @@ public static class MessageManifests
             (typeof(ZoneRefused), "zone.refused", c.ZoneRefused),
             (typeof(RequestDelivery), "zone.request-delivery", c.RequestDelivery),
             (typeof(DeliveryRequestReceived), "zone.delivery-request-received", c.DeliveryRequestReceived),
+            (typeof(ZoneSnapshot), "zone.snapshot", c.ZoneSnapshot),
         ];
     }
 }

@@ -255,4 +255,5 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(ZoneRefused))]
 [JsonSerializable(typeof(RequestDelivery))]
 [JsonSerializable(typeof(DeliveryRequestReceived))]
+[JsonSerializable(typeof(ZoneSnapshot))]
 internal sealed partial class OrderEngineJsonContext : JsonSerializerContext;

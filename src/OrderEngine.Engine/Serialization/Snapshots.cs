@@ -60,3 +60,25 @@ public sealed record SettledOrder(string OrderId, ReservationOutcome Outcome, Da
 
 /// <summary>A recently applied adjustment in a stock snapshot.</summary>
 public sealed record RememberedAdjustment(string AdjustmentId, long Delta, AdjustmentReason Reason, DateTimeOffset At);
+
+/// <summary>A delivery zone's state as stored in a snapshot: its settings, couriers, deliveries (open and recently closed) and outbox.</summary>
+public sealed record ZoneSnapshot(
+    string ZoneId,
+    Domain.Dispatch.Zones.ZoneSettings? Settings,
+    ImmutableArray<Domain.Dispatch.Zones.ZoneCourier> Couriers,
+    ImmutableArray<Domain.Dispatch.Zones.ZoneDelivery> Deliveries,
+    long Sequence,
+    ImmutableArray<Domain.Dispatch.Zones.ZoneNotice> Outbox) : IOrderEngineMessage
+{
+    public static ZoneSnapshot From(Domain.Dispatch.Zones.ZoneState s) =>
+        new(s.ZoneId, s.Settings, [.. s.Couriers.Values], [.. s.Deliveries.Values], s.Sequence, [.. s.Outbox]);
+
+    public Domain.Dispatch.Zones.ZoneState ToState() => Domain.Dispatch.Zones.ZoneState.Initial(ZoneId) with
+    {
+        Settings = Settings,
+        Couriers = Couriers.ToImmutableSortedDictionary(c => c.CourierId, c => c, StringComparer.Ordinal),
+        Deliveries = Deliveries.ToImmutableSortedDictionary(d => d.OrderId, d => d, StringComparer.Ordinal),
+        Sequence = Sequence,
+        Outbox = [.. Outbox],
+    };
+}

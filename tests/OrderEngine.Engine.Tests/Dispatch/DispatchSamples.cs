@@ -63,6 +63,16 @@ internal static class DispatchSamples
             new ZoneRefused("u33db", new ZoneRejection(ZoneRejectionCode.Conflict, "the offer expired", "orderId")),
             new RequestDelivery("u33db", "o1", "r1", P, Q, T.AddMinutes(10), T.AddMinutes(40), 2),
             new DeliveryRequestReceived("u33db", "o1"),
+            Serialization.ZoneSnapshot.From(ZoneDecider.Fold(state,
+            [
+                new ZoneConfigured("u33db", DispatchPolicy.Naive, 12.5, null, T),
+                new OfferDeclined("u33db", "o1", "c1", Expired: true, T.AddSeconds(30)),
+                new CourierJoined("u33db", "c2", null, Vehicle.Car, 30, 4, Q, T),
+                new DeliveryOffered("u33db", "o1", "c2", T.AddSeconds(60), T.AddMinutes(9), T.AddMinutes(13), null, null, T.AddSeconds(30)),
+                new OfferAccepted("u33db", "o1", "c2", T.AddSeconds(31)),
+                new DeliveryPickedUp("u33db", "o1", "c2", T.AddMinutes(14), T.AddMinutes(10)),
+                new DeliveryDelivered("u33db", "o1", "c2", T.AddMinutes(14)),
+            ])),
         ];
     }
 }

@@ -132,6 +132,34 @@ public sealed class ZoneActorTests() : TestKit(TestConfig.WithTestJournal)
     }
 
     [Fact]
+    public async Task A_zone_recovered_from_its_snapshot_and_later_events_is_the_same_zone()
+    {
+        var with = With(AnsweringOrders().Ref, offerTimeout: TimeSpan.FromSeconds(2)) with { SnapshotEvery = 3 };
+        var zone = StartZone(with);
+        await Courier(zone, Online("a", Near, capacity: 1));
+        await Courier(zone, Online("b", Far, capacity: 1));
+        await zone.Ask<object>(Request("o-snap-1"), Wait);
+        await Courier(zone, new AcceptOffer(Zone, "a", "o-snap-1"));
+        await Courier(zone, new ConfirmPickup(Zone, "a", "o-snap-1"));
+        await zone.Ask<object>(Request("o-snap-2"), Wait);
+        await Courier(zone, new UpdateCourierPosition(Zone, "a", Far));
+        var before = await View(zone);
+
+        Watch(zone);
+        zone.Tell(PoisonPill.Instance);
+        ExpectTerminated(zone);
+        var recovered = StartZone(with);
+
+        var after = await View(recovered);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before with { Waiting = [] }), System.Text.Json.JsonSerializer.Serialize(after with { Waiting = [] }));
+        Assert.Equal(DeliveryStatus.PickedUp, (await Delivery(recovered, "o-snap-1")).Status);
+        // It goes on deciding from there.
+        var done = await Courier(recovered, new ConfirmDelivery(Zone, "a", "o-snap-1"));
+        Assert.Empty(done.Deliveries);
+        Assert.Equal(CourierStatus.Available, done.Status);
+    }
+
+    [Fact]
     public async Task The_order_hears_each_step_until_it_answers()
     {
         var orders = CreateTestProbe();

@@ -24,6 +24,9 @@ public static class ZoneDecider
     /// <summary>Delivered or flagged deliveries kept (the latest), so a late repeat still answers as before.</summary>
     public const int MaxClosedKept = 1000;
 
+    /// <summary>Up to this many waiting deliveries, a new request refreshes every waiting delivery's estimate at once; above, the tick does.</summary>
+    public const int QueueRefreshLimit = 50;
+
     public static ZoneDecision Decide(ZoneState s, IZoneCommand command, DateTimeOffset now, ZoneRules rules)
     {
         if (command.ZoneId != s.ZoneId) return ZoneDecision.Reject(ZoneRejectionCode.Invalid, $"command for zone {command.ZoneId} reached zone {s.ZoneId}");
@@ -53,7 +56,7 @@ public static class ZoneDecider
             after = Fold(after, dispatched);
             events = events.AddRange(dispatched);
         }
-        return new ZoneDecision(new Decision<IZoneEvent, ZoneRejection>(events, null), primary.Events.IsEmpty, EffectsOf(s, after, events, now, rules));
+        return new ZoneDecision(new Decision<IZoneEvent, ZoneRejection>(events, null), primary.Events.IsEmpty, EffectsOf(s, after, events, now, rules, refreshQueue: command is DispatchTick));
     }
 
     /// <summary>
@@ -69,43 +72,52 @@ public static class ZoneDecider
             events.Add(expired);
             s = Evolve(s, expired);
         }
-        foreach (var d in s.Queue(rules.Policy).ToList())
+        // Only couriers with room can take anything: a rush with every courier full costs one pass over the couriers.
+        bool HasRoom(ZoneState st, ZoneCourier c) =>
+            c.Online && (rules.Policy == DispatchPolicy.Naive ? st.HeldCountOf(c.CourierId) == 0 : st.HeldCountOf(c.CourierId) < c.Capacity);
+        var free = s.Couriers.Values.Where(c => HasRoom(s, c)).ToList();
+        foreach (var d in free.Count == 0 ? [] : s.Queue(rules.Policy).ToList())
         {
-            var option = rules.Policy == DispatchPolicy.Naive ? ZonePlanner.Naive(s, d, now) : ZonePlanner.EarliestPickup(s, d, now, rules);
+            var option = rules.Policy == DispatchPolicy.Naive ? ZonePlanner.Naive(s, d, now, free) : ZonePlanner.EarliestPickup(s, d, now, rules, free);
             if (option is null) continue;
             var offered = new DeliveryOffered(s.ZoneId, d.OrderId, option.CourierId, now + rules.OfferTimeout, option.EstimatedPickup, option.Eta,
                 option.BatchedWith, option.BatchedEta, now);
             events.Add(offered);
             s = Evolve(s, offered);
+            if (!HasRoom(s, s.Couriers[option.CourierId])) free.RemoveAll(c => c.CourierId == option.CourierId);
+            if (free.Count == 0) break;
         }
         return events.ToImmutable();
     }
 
     /// <summary>
-    /// The messages to send once the events are written: each new outbox notice, and the restaurant's pickup estimate
-    /// for each delivery whose estimate changed (offers, and — when anything changed — the waiting queue's estimates).
+    /// The messages to send once the events are written: each new outbox notice, and restaurants' pickup estimates: for
+    /// each delivery offered, and — on the zone's tick (<paramref name="refreshQueue"/>) — for every waiting delivery,
+    /// from the queue's estimates (so a restaurant sees its queue grow while couriers are short, at the tick's pace).
     /// </summary>
-    public static ImmutableArray<ZoneEffect> EffectsOf(ZoneState before, ZoneState after, ImmutableArray<IZoneEvent> events, DateTimeOffset now, ZoneRules rules)
+    public static ImmutableArray<ZoneEffect> EffectsOf(ZoneState before, ZoneState after, ImmutableArray<IZoneEvent> events, DateTimeOffset now, ZoneRules rules,
+        bool refreshQueue = false)
     {
-        if (events.IsEmpty) return [];
+        if (events.IsEmpty && !refreshQueue) return [];
         var effects = ImmutableArray.CreateBuilder<ZoneEffect>();
-        foreach (var n in after.Outbox.Where(n => !before.Outbox.Contains(n) && SequenceOf(n) > before.Sequence))
-            effects.Add(new ZoneEffect(n.ToMessage(), n.NoticeId));
+        // New notices are the outbox's last ones (it is in creation order).
+        var first = after.Outbox.Count;
+        while (first > 0 && after.Outbox[first - 1].Sequence > before.Sequence) first--;
+        for (var i = first; i < after.Outbox.Count; i++) effects.Add(new ZoneEffect(after.Outbox[i].ToMessage(), after.Outbox[i].NoticeId));
         var estimates = new Dictionary<string, RecordPickupEstimate>(StringComparer.Ordinal);
         foreach (var e in events)
         {
             if (e is DeliveryOffered o && after.Deliveries.TryGetValue(o.OrderId, out var d) && d.IsHeld)
                 estimates[o.OrderId] = new RecordPickupEstimate(d.RestaurantId, d.OrderId, o.EstimatedPickup, false);
         }
-        var queue = ZonePlanner.QueueEstimates(after, now, rules.With(after.Settings));
+        if (events.OfType<DeliveryRequested>().Any(r => r.Eta is not null)) refreshQueue |= after.WaitingDeliveries <= QueueRefreshLimit;
+        var queue = refreshQueue ? ZonePlanner.QueueEstimates(after, now, rules.With(after.Settings)) : ImmutableDictionary<string, (DateTimeOffset? Pickup, DateTimeOffset? Eta)>.Empty;
         foreach (var (orderId, estimate) in queue)
             if (estimate.Pickup is { } pickup && after.Deliveries.TryGetValue(orderId, out var d))
                 estimates[orderId] = new RecordPickupEstimate(d.RestaurantId, orderId, pickup, false);
         foreach (var estimate in estimates.Values) effects.Add(new ZoneEffect(estimate, null));
         return effects.ToImmutable();
     }
-
-    private static long SequenceOf(ZoneNotice n) => long.Parse(n.NoticeId[(n.NoticeId.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
     private static Decision<IZoneEvent, ZoneRejection> Accept(params IZoneEvent[] events) => Decision<IZoneEvent, ZoneRejection>.Accept(events);
 
@@ -153,7 +165,7 @@ public static class ZoneDecider
     private static Decision<IZoneEvent, ZoneRejection> DecideOffline(ZoneState s, CourierOffline c, DateTimeOffset now)
     {
         if (!s.Couriers.TryGetValue(c.CourierId, out var known) || !known.Online) return Done;
-        var held = s.HeldBy(c.CourierId).ToList();
+        var held = s.HeldBy(c.CourierId);
         if (c.OnlyIfIdle && held.Any(d => d.Status != DeliveryStatus.Offered))
             return Reject(ZoneRejectionCode.Conflict, $"courier {c.CourierId} holds deliveries in zone {s.ZoneId}");
         var reason = c.OnlyIfIdle ? "the courier moved to another zone" : "the courier went offline";
@@ -346,7 +358,7 @@ public static class ZoneDecider
         return s with
         {
             Sequence = sequence,
-            Outbox = s.Outbox.Add(new ZoneNotice(NoticeIdOf(s.ZoneId, sequence), kind, d.OrderId, d.RestaurantId, stage, courierId, eta, note, at)),
+            Outbox = s.Outbox.Add(new ZoneNotice(NoticeIdOf(s.ZoneId, sequence), sequence, kind, d.OrderId, d.RestaurantId, stage, courierId, eta, note, at)),
         };
     }
 

@@ -13,7 +13,8 @@ public static class ZonePlanner
 
     public static Slot FreeSlot(ZoneState s, ZoneCourier c, DateTimeOffset now)
     {
-        var last = s.HeldBy(c.CourierId).LastOrDefault();
+        var held = s.HeldBy(c.CourierId);
+        var last = held.Count == 0 ? null : held[^1];
         if (last is null) return new(c.CourierId, now, c.Position, c.SpeedKmh);
         var freeAt = last.Eta is { } eta && eta > now ? eta : now;
         return new(c.CourierId, freeAt, last.DropOff, c.SpeedKmh);
@@ -39,8 +40,8 @@ public static class ZonePlanner
     public sealed record Option(string CourierId, DateTimeOffset EstimatedPickup, DateTimeOffset Eta, string? BatchedWith, DateTimeOffset? BatchedEta);
 
     /// <summary>The couriers a delivery may be offered to: online, never declined or timed out on it.</summary>
-    private static IEnumerable<ZoneCourier> Candidates(ZoneState s, ZoneDelivery d) =>
-        s.Couriers.Values.Where(c => c.Online && !d.Excludes(c.CourierId));
+    private static IEnumerable<ZoneCourier> Candidates(ZoneState s, ZoneDelivery d, IEnumerable<ZoneCourier>? pool) =>
+        (pool ?? s.Couriers.Values).Where(c => c.Online && !d.Excludes(c.CourierId));
 
     /// <summary>
     /// Earliest-pickup choice. A courier holding a single not-yet-collected delivery of the same restaurant whose
@@ -48,12 +49,12 @@ public static class ZonePlanner
     /// otherwise the courier with the earliest estimated pickup (after whatever it already holds) gets it. Capacity:
     /// what a courier holds (offered included) stays below its capacity.
     /// </summary>
-    public static Option? EarliestPickup(ZoneState s, ZoneDelivery d, DateTimeOffset now, ZoneRules rules)
+    public static Option? EarliestPickup(ZoneState s, ZoneDelivery d, DateTimeOffset now, ZoneRules rules, IEnumerable<ZoneCourier>? pool = null)
     {
         Option? bestBatch = null, best = null;
-        foreach (var c in Candidates(s, d))
+        foreach (var c in Candidates(s, d, pool))
         {
-            var held = s.HeldBy(c.CourierId).ToList();
+            var held = s.HeldBy(c.CourierId);
             if (held.Count >= c.Capacity) continue;
             if (held.Count == 1 && Batch(held[0], d, c, now, rules) is { } batch
                 && (bestBatch is null || Better(batch, bestBatch))) bestBatch = batch;
@@ -92,9 +93,9 @@ public static class ZonePlanner
     }
 
     /// <summary>Naive choice: the nearest courier holding nothing at all.</summary>
-    public static Option? Naive(ZoneState s, ZoneDelivery d, DateTimeOffset now)
+    public static Option? Naive(ZoneState s, ZoneDelivery d, DateTimeOffset now, IEnumerable<ZoneCourier>? pool = null)
     {
-        var nearest = Candidates(s, d).Where(c => s.HeldCountOf(c.CourierId) == 0)
+        var nearest = Candidates(s, d, pool).Where(c => s.HeldCountOf(c.CourierId) == 0)
             .OrderBy(c => Geo.DistanceKm(c.Position, d.Pickup)).ThenBy(c => c.CourierId, StringComparer.Ordinal).FirstOrDefault();
         if (nearest is null) return null;
         var pickup = Max(d.ReadyAt, now + Travel(nearest.Position, d.Pickup, nearest.SpeedKmh));

@@ -63,6 +63,7 @@ public enum NoticeKind
 /// </summary>
 public sealed record ZoneNotice(
     string NoticeId,
+    long Sequence,
     NoticeKind Kind,
     string OrderId,
     string RestaurantId,
@@ -93,20 +94,32 @@ public sealed record ZoneState(
         ImmutableSortedDictionary.Create<string, ZoneCourier>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, ZoneDelivery>(StringComparer.Ordinal), 0, []);
 
+    // Which courier holds what, computed once per version of the deliveries (a `with` copies this field, but a change
+    // of the deliveries makes a new dictionary, so a copied index is recognised as stale and rebuilt).
+    private (ImmutableSortedDictionary<string, ZoneDelivery> Of, Dictionary<string, ZoneDelivery[]> Held)? _index;
+
+    private Dictionary<string, ZoneDelivery[]> HeldIndex()
+    {
+        if (_index is { } index && ReferenceEquals(index.Of, Deliveries)) return index.Held;
+        var held = Deliveries.Values.Where(d => d.IsHeld)
+            .GroupBy(d => d.CourierId!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(d => d.Eta).ThenBy(d => d.OrderId, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+        _index = (Deliveries, held);
+        return held;
+    }
+
     /// <summary>The deliveries a courier holds (offered, assigned, picked up), in the order it will serve them (by ETA).</summary>
-    public IEnumerable<ZoneDelivery> HeldBy(string courierId) =>
-        Deliveries.Values.Where(d => d.CourierId == courierId && d.IsHeld).OrderBy(d => d.Eta).ThenBy(d => d.OrderId, StringComparer.Ordinal);
+    public IReadOnlyList<ZoneDelivery> HeldBy(string courierId) => HeldIndex().TryGetValue(courierId, out var held) ? held : [];
 
     /// <summary>Deliveries a courier has accepted and not yet delivered.</summary>
-    public int LoadOf(string courierId) =>
-        Deliveries.Values.Count(d => d.CourierId == courierId && d.Status is DeliveryStatus.Assigned or DeliveryStatus.PickedUp);
+    public int LoadOf(string courierId) => HeldBy(courierId).Count(d => d.Status is DeliveryStatus.Assigned or DeliveryStatus.PickedUp);
 
-    public int HeldCountOf(string courierId) => Deliveries.Values.Count(d => d.CourierId == courierId && d.IsHeld);
+    public int HeldCountOf(string courierId) => HeldBy(courierId).Count;
 
     public CourierStatus StatusOf(ZoneCourier c)
     {
         if (!c.Online) return CourierStatus.Offline;
-        var held = Deliveries.Values.Where(d => d.CourierId == c.CourierId && d.Status is DeliveryStatus.Assigned or DeliveryStatus.PickedUp).ToList();
+        var held = HeldBy(c.CourierId).Where(d => d.Status is DeliveryStatus.Assigned or DeliveryStatus.PickedUp).ToList();
         if (held.Any(d => d.Status == DeliveryStatus.PickedUp)) return CourierStatus.Delivering;
         if (held.Count == 0) return CourierStatus.Available;
         return held.Any(d => Geo.DistanceKm(c.Position, d.Pickup) <= ZoneRules.AtRestaurantKm) ? CourierStatus.AtRestaurant : CourierStatus.Assigned;
@@ -160,7 +173,7 @@ public sealed record ZoneState(
     public CourierView? CourierViewOf(string courierId)
     {
         if (!Couriers.TryGetValue(courierId, out var c)) return null;
-        var held = HeldBy(courierId).ToList();
+        var held = HeldBy(courierId);
         return new CourierView(c.CourierId, c.Name, c.Vehicle, c.Capacity, StatusOf(c), ZoneId, c.Position,
             [.. held.Where(d => d.Status == DeliveryStatus.Offered).Select(d => new CourierOfferView(d.OrderId, d.RestaurantId, d.OfferExpiresAt!.Value, d.EstimatedPickup, d.Eta))],
             [.. held.Where(d => d.Status != DeliveryStatus.Offered).Select(d => new CourierDeliveryView(d.OrderId, d.RestaurantId,
