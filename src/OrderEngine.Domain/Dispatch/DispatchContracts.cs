@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using OrderEngine.Domain.Orders;
 
 namespace OrderEngine.Domain.Dispatch;
@@ -11,7 +12,8 @@ namespace OrderEngine.Domain.Dispatch;
 /// <summary>A point on the map (WGS 84 degrees).</summary>
 public sealed record GeoPoint(double Latitude, double Longitude)
 {
-    /// <summary>Whether both coordinates are finite and within range.</summary>
+    /// <summary>Whether both coordinates are finite and within range (derived: never written).</summary>
+    [JsonIgnore]
     public bool IsValid => double.IsFinite(Latitude) && double.IsFinite(Longitude)
         && Latitude is >= -90 and <= 90 && Longitude is >= -180 and <= 180;
 }
