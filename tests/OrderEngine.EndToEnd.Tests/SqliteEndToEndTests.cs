@@ -52,6 +52,9 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
     public Task Webhooks_reach_a_loopback_subscriber_signed_and_survive_kill_9() => WebhooksReachASubscriberAndSurviveKillNineAsync();
 
     [Fact]
+    public Task A_rush_cut_by_kill_9_keeps_every_delivery_with_one_courier_within_capacity() => ARushCutByKillNineKeepsEveryDeliveryWithOneCourierAsync();
+
+    [Fact]
     public Task A_channel_paid_order_is_shipped_delivered_returned_refunded_and_restocked_across_kill_9() =>
         ChannelPaidOrderIsShippedDeliveredReturnedAndRefundedAcrossKillNineAsync();
 }
