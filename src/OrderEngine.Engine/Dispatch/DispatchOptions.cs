@@ -22,14 +22,8 @@ public sealed class DispatchOptions
     /// <summary>How far apart (degrees, seen from the restaurant) two drop-offs may lie to count as the same way.</summary>
     public double BatchMaxBearingDegrees { get; set; } = 45;
 
-    /// <summary>A restaurant pauses itself when its queue ETA passes this (restaurants' setting).</summary>
-    public double PauseAboveQueueEtaMinutes { get; set; } = 45;
-
-    /// <summary>A paused restaurant resumes when its queue ETA falls below this (restaurants' setting).</summary>
-    public double ResumeBelowQueueEtaMinutes { get; set; } = 30;
-
-    /// <summary>Added to a restaurant's own promise (restaurants' setting).</summary>
-    public double PromiseSlackMinutes { get; set; } = 10;
+    // The restaurants' keys of the same section (PauseAboveQueueEtaMinutes, ResumeBelowQueueEtaMinutes,
+    // PromiseSlackMinutes) are bound and checked by KitchenOptions.
 
     /// <summary>Each vehicle's speed and default capacity, keyed bike, scooter, car.</summary>
     public Dictionary<string, VehicleOptions> Vehicles { get; set; } = new(StringComparer.OrdinalIgnoreCase);
