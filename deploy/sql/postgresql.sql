@@ -105,3 +105,6 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_subscription ON webhook_deliveries
 -- runs before the engine writes anything; later starts leave the offset as it is.
 INSERT INTO projection_offsets (name, last_offset) SELECT 'webhooks', COALESCE(MAX(ordering), 0) FROM journal
     ON CONFLICT (name) DO NOTHING;
+-- The order deadline projection's offset was kept as 'orders' before the read side had an orders table of its own.
+INSERT INTO projection_offsets (name, last_offset) SELECT 'order-deadlines', last_offset FROM projection_offsets WHERE name = 'orders' ON CONFLICT (name) DO NOTHING;
+DELETE FROM projection_offsets WHERE name = 'orders';

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Akka.Persistence.Query;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.Projections;
 
 namespace OrderEngine.Engine.Cases;
 
@@ -21,34 +22,38 @@ public sealed record CaseRow(
 /// The cases read table (deploy/sql), built from the tagged case events, with the projection's offset under its own
 /// name. Cases are few next to orders, so each event is one statement in the batch's transaction.
 /// </summary>
-public sealed class CaseProjectionStore(JournalDatabase database)
+public sealed class CaseProjectionStore(JournalDatabase database) : IProjection
 {
     public const string ProjectionName = "cases";
+
+    public string Name => ProjectionName;
+
+    public bool Rebuildable => true;
 
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    public async Task<long> LoadOffsetAsync(CancellationToken ct)
+    public Task<long> LoadOffsetAsync(CancellationToken ct) => ProjectionOffsets.LoadAsync(database, ProjectionName, ct);
+
+    /// <summary>Empties the cases table and the offset, in one transaction (the start of a rebuild).</summary>
+    public async Task ResetAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT last_offset FROM projection_offsets WHERE name = @name";
-        command.AddParameter("name", ProjectionName);
-        return await command.ExecuteScalarAsync(ct) is { } value and not DBNull ? Convert.ToInt64(value) : 0L;
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await Run(connection, tx, "DELETE FROM cases", ct);
+        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, 0, ct);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>Applies a batch of case events and moves the offset past them, in one transaction (a replayed batch gives the same rows).</summary>
     public async Task ApplyAsync(IReadOnlyList<EventEnvelope> batch, CancellationToken ct)
     {
         if (batch.Count == 0) return;
-        var lastOffset = ((Sequence)batch[^1].Offset).Value;
+        var lastOffset = ProjectionOffsets.Last(batch);
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         foreach (var e in batch.Select(b => b.Event).OfType<ICaseEvent>()) await ApplyAsync(connection, tx, e, ct);
-        await Run(connection, tx, """
-            INSERT INTO projection_offsets (name, last_offset) VALUES (@name, @offset)
-            ON CONFLICT (name) DO UPDATE SET last_offset = excluded.last_offset
-            """, ct, ("name", ProjectionName), ("offset", lastOffset));
+        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, lastOffset, ct);
         await tx.CommitAsync(ct);
     }
 

@@ -50,6 +50,11 @@ public static class OrderEngineHosting
         services.TryAddSingleton<PlacementGate>();
         services.AddOrderEngineShipping(configuration);
         services.TryAddSingleton(sp => new CaseProjectionStore(sp.GetRequiredService<JournalDatabase>()));
+        services.TryAddSingleton(sp => new OrderProjectionStore(sp.GetRequiredService<JournalDatabase>()));
+        // The read models, all run by one ProjectionRunner from one read of the journal (add a projection here).
+        services.AddSingleton<IProjection>(sp => new OrderDeadlineProjection(
+            sp.GetRequiredService<OrderProjectionStore>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Orders.StepGrace));
+        services.AddSingleton<IProjection>(sp => sp.GetRequiredService<CaseProjectionStore>());
         services.AddOrderEngineWebhooks();
         services.AddSingleton<IPaymentProvider, ManualProvider>();
         services.AddSingleton<IPaymentProvider>(sp =>
@@ -262,15 +267,14 @@ public static class OrderEngineHosting
                 options.Dispatch.IdleTimeout, options.AskTimeout / 2, clock),
             new CourierMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
-        builder.WithSingleton<CaseProjection>(
-            "case-projection",
-            (_, _, resolver) => CaseProjection.Props(resolver.GetService<CaseProjectionStore>()),
+        builder.WithSingleton<ProjectionRunner>(
+            "projections",
+            (_, _, resolver) => ProjectionRunner.Props(resolver.GetService<IEnumerable<IProjection>>()),
             new ClusterSingletonOptions(),
-            createProxyToo: false);
-        builder.WithSingleton<OrderDeadlineKeeper>(
-            "order-deadlines",
-            (_, registry, resolver) => OrderDeadlineKeeper.Props(
-                new OrderProjectionStore(resolver.GetService<JournalDatabase>()), registry.Get<OrderRegion>(), options.Orders, clock),
+            createProxyToo: true);
+        builder.WithSingleton<OrderWaker>(
+            "order-waker",
+            (_, registry, resolver) => OrderWaker.Props(resolver.GetService<OrderProjectionStore>(), registry.Get<OrderRegion>(), options.Orders, clock),
             new ClusterSingletonOptions(),
             createProxyToo: false);
         return builder;

@@ -13,15 +13,24 @@ namespace OrderEngine.Engine.Projections;
 /// </summary>
 public sealed class OrderProjectionStore(JournalDatabase database)
 {
-    public const string ProjectionName = "orders";
+    public const string ProjectionName = "order-deadlines";
 
-    public async Task<long> LoadOffsetAsync(CancellationToken ct)
+    public Task<long> LoadOffsetAsync(CancellationToken ct) => ProjectionOffsets.LoadAsync(database, ProjectionName, ct);
+
+    /// <summary>Empties both tables and the offset, in one transaction (a rebuild reads every order event again).</summary>
+    public async Task ResetAsync(CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT last_offset FROM projection_offsets WHERE name = @name";
-        command.AddParameter("name", ProjectionName);
-        return await command.ExecuteScalarAsync(ct) is { } value and not DBNull ? Convert.ToInt64(value) : 0L;
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        foreach (var sql in new[] { "DELETE FROM order_deadlines", "DELETE FROM channel_orders" })
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, 0, ct);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>
@@ -33,7 +42,7 @@ public sealed class OrderProjectionStore(JournalDatabase database)
     public async Task ApplyAsync(IReadOnlyList<EventEnvelope> batch, TimeSpan grace, CancellationToken ct)
     {
         if (batch.Count == 0) return;
-        var lastOffset = ((Sequence)batch[^1].Offset).Value;
+        var lastOffset = ProjectionOffsets.Last(batch);
         var events = batch.Select(e => e.Event).OfType<IOrderEvent>().ToList();
         var net = OrderDeadlines.Combine(events.Select(e => OrderDeadlines.Of(e, grace)));
         var placed = events.OfType<OrderPlaced>().Where(p => p.ExternalId is not null).ToList();
@@ -41,17 +50,7 @@ public sealed class OrderProjectionStore(JournalDatabase database)
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (database.Provider == PersistenceProvider.PostgreSql) await ApplyOnPostgresAsync((NpgsqlConnection)connection, net, placed, ct);
         else await ApplyRowByRowAsync(connection, tx, net, placed, ct);
-        await using (var offset = connection.CreateCommand())
-        {
-            offset.Transaction = tx;
-            offset.CommandText = """
-                INSERT INTO projection_offsets (name, last_offset) VALUES (@name, @offset)
-                ON CONFLICT (name) DO UPDATE SET last_offset = excluded.last_offset
-                """;
-            offset.AddParameter("name", ProjectionName);
-            offset.AddParameter("offset", lastOffset);
-            await offset.ExecuteNonQueryAsync(ct);
-        }
+        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, lastOffset, ct);
         await tx.CommitAsync(ct);
     }
 

@@ -12,6 +12,7 @@ using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Products;
 using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Domain.Stock;
+using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Engine.Serialization;
@@ -54,6 +55,8 @@ public static class MessageManifests
         var c = OrderEngineJsonContext.Default;
         return
         [
+            (typeof(RebuildProjection), "projection.rebuild", c.RebuildProjection),
+            (typeof(ProjectionRebuildAnswer), "projection.rebuild-answer", c.ProjectionRebuildAnswer),
             (typeof(SetOnHand), "stock.set-on-hand", c.SetOnHand),
             (typeof(AdjustOnHand), "stock.adjust-on-hand", c.AdjustOnHand),
             (typeof(ReserveStock), "stock.reserve", c.ReserveStock),

@@ -11,6 +11,7 @@ using OrderEngine.Domain.Shipments;
 using OrderEngine.Domain.Products;
 using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Domain.Stock;
+using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Engine.Serialization;
@@ -23,6 +24,9 @@ namespace OrderEngine.Engine.Serialization;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// projections
+[JsonSerializable(typeof(RebuildProjection))]
+[JsonSerializable(typeof(ProjectionRebuildAnswer))]
 // stock
 [JsonSerializable(typeof(SetOnHand))]
 [JsonSerializable(typeof(AdjustOnHand))]

@@ -5,31 +5,17 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.Projections;
 
 namespace OrderEngine.Engine.Webhooks;
 
-/// <summary>The cluster singleton that owns the webhook projection and dispatcher, so one node fills and sends the outbox.</summary>
-public sealed class WebhookKeeper : ActorBase
-{
-    public WebhookKeeper(WebhookStore store, IHttpClientFactory http, WebhookOptions options, TimeProvider clock)
-    {
-        Context.ActorOf(WebhookProjection.Props(store, clock), "projection");
-        // stock.low: Context.ActorOf(WebhookProjection.Props(store, clock, "stock-low", "webhooks-stock"), "stock-projection");
-        Context.ActorOf(WebhookDispatcher.Props(store, http, options, clock, new Random()), "dispatcher");
-    }
-
-    public static Props Props(WebhookStore store, IHttpClientFactory http, WebhookOptions options, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new WebhookKeeper(store, http, options, clock));
-
-    protected override bool Receive(object message) => false;
-}
-
-/// <summary>Registration of outbound webhooks: the store, the HTTP client, options checked on start, and the singleton.</summary>
+/// <summary>Registration of outbound webhooks: the store, its outbox projection, the HTTP client, options checked on start, and the dispatcher singleton.</summary>
 public static class WebhookHosting
 {
     public static IServiceCollection AddOrderEngineWebhooks(this IServiceCollection services)
     {
         services.TryAddSingleton(sp => new WebhookStore(sp.GetRequiredService<JournalDatabase>()));
+        services.AddSingleton<IProjection>(sp => new WebhookOutboxProjection(sp.GetRequiredService<WebhookStore>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         services.AddOptions<OrderEngineOptions>().ValidateOnStart();
@@ -38,10 +24,10 @@ public static class WebhookHosting
     }
 
     public static AkkaConfigurationBuilder WithOrderEngineWebhooks(this AkkaConfigurationBuilder builder, OrderEngineOptions options, TimeProvider clock) =>
-        builder.WithSingleton<WebhookKeeper>(
+        builder.WithSingleton<WebhookDispatcher>(
             "webhooks",
-            (_, _, resolver) => WebhookKeeper.Props(
-                resolver.GetService<WebhookStore>(), resolver.GetService<IHttpClientFactory>(), options.Webhooks, clock),
+            (_, _, resolver) => WebhookDispatcher.Props(
+                resolver.GetService<WebhookStore>(), resolver.GetService<IHttpClientFactory>(), options.Webhooks, clock, new Random()),
             new ClusterSingletonOptions(),
             createProxyToo: false);
 }

@@ -5,6 +5,7 @@ using System.Text;
 using Akka.Persistence.Query;
 using OrderEngine.Domain.Webhooks;
 using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.Projections;
 
 namespace OrderEngine.Engine.Webhooks;
 
@@ -117,30 +118,17 @@ public sealed class WebhookStore(JournalDatabase database)
 
     // ---- projection ----
 
-    public async Task<long> LoadOffsetAsync(CancellationToken ct) => await LoadOffsetAsync(ProjectionName, ct);
-
-    public async Task<long> LoadOffsetAsync(string projectionName, CancellationToken ct)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT last_offset FROM projection_offsets WHERE name = @name";
-        command.AddParameter("name", projectionName);
-        return await command.ExecuteScalarAsync(ct) is { } value and not DBNull ? Convert.ToInt64(value) : 0L;
-    }
+    public Task<long> LoadOffsetAsync(CancellationToken ct) => ProjectionOffsets.LoadAsync(database, ProjectionName, ct);
 
     /// <summary>
     /// Writes one pending delivery per (outbound event of the batch, subscription that asked for its type) and moves the
     /// offset past the batch, in one transaction: a crash before the commit re-reads the batch, and the rows it wrote
     /// again already exist (same ids), so nothing is lost and nothing doubled. Answers how many rows were written.
     /// </summary>
-    public Task<int> ApplyAsync(IReadOnlyList<EventEnvelope> batch, DateTimeOffset now, CancellationToken ct) =>
-        ApplyAsync(batch, now, ProjectionName, ct);
-
-    /// <summary>As above, moving the offset named <paramref name="projectionName"/> (one per tag read).</summary>
-    public async Task<int> ApplyAsync(IReadOnlyList<EventEnvelope> batch, DateTimeOffset now, string projectionName, CancellationToken ct)
+    public async Task<int> ApplyAsync(IReadOnlyList<EventEnvelope> batch, DateTimeOffset now, CancellationToken ct)
     {
         if (batch.Count == 0) return 0;
-        var lastOffset = ((Sequence)batch[^1].Offset).Value;
+        var lastOffset = ProjectionOffsets.Last(batch);
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var subscriptions = new List<(string Id, string[] Events)>();
@@ -194,17 +182,7 @@ public sealed class WebhookStore(JournalDatabase database)
                 }
             }
         }
-        await using (var offset = connection.CreateCommand())
-        {
-            offset.Transaction = tx;
-            offset.CommandText = """
-                INSERT INTO projection_offsets (name, last_offset) VALUES (@name, @offset)
-                ON CONFLICT (name) DO UPDATE SET last_offset = excluded.last_offset
-                """;
-            offset.AddParameter("name", projectionName);
-            offset.AddParameter("offset", lastOffset);
-            await offset.ExecuteNonQueryAsync(ct);
-        }
+        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, lastOffset, ct);
         await tx.CommitAsync(ct);
         return written;
     }
