@@ -29,12 +29,14 @@ internal sealed class EngineHost : IAsyncDisposable
     public IActorRef Orders { get; }
     public IActorRef Stock { get; }
 
-    public static async Task<EngineHost> StartAsync(IDictionary<string, string?> settings, Action<AkkaConfigurationBuilder>? configure = null)
+    public static async Task<EngineHost> StartAsync(IDictionary<string, string?> settings, Action<AkkaConfigurationBuilder>? configure = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter(_ => false);
         builder.Configuration.AddInMemoryCollection(settings);
+        services?.Invoke(builder.Services);
         builder.Services.AddOrderEngine(builder.Configuration, configure is null ? null : (b, _) => configure(b));
         var host = builder.Build();
         await host.StartAsync();
