@@ -47,7 +47,17 @@ app.MapWebhooksApi();
 app.MapRestaurantsApi();
 app.MapHealthApi();
 app.MapOpenApi();
-app.Run();
+// Taken before Run: the host is disposed by the time an exception leaves it, and its services with it.
+var stopping = app.Lifetime.ApplicationStopping;
+try
+{
+    app.Run();
+}
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    // SIGTERM (or Ctrl+C) came while the node was still starting, Kestrel binding say: the start was cancelled and what
+    // had started was stopped. A stop that was asked for is not a crash, so the node exits 0 like any other stop.
+}
 
 /// <summary>The node's entry point (public so tests can host it with WebApplicationFactory).</summary>
 public partial class Program;

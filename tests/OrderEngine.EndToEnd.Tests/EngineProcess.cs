@@ -140,6 +140,9 @@ public sealed class EngineProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts an engine on a free port without waiting for it to become ready (to stop it while it starts).</summary>
+    public static EngineProcess Launch(EngineSettings settings, string name) => Launch(settings, name, FreePort.Next(), ApiAssemblyPath);
+
     private static EngineProcess Launch(EngineSettings settings, string name, int port, string dll)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
