@@ -101,6 +101,10 @@ public static class OrderEngineHosting
                 Roles = cluster.Roles.Length > 0 ? cluster.Roles : null,
                 SplitBrainResolver = new Akka.Cluster.Hosting.SBR.KeepMajorityOption(),
             });
+        // The singleton proxy's "failed to find an associated singleton" warning fires at once (its timer starts with no
+        // delay, Akka.NET 1.5), before the first identification could have answered: a warning on every start that means
+        // nothing. Off; a proxy that cannot reach its singleton still shows as the asks that time out.
+        builder.AddHocon("akka.cluster.singleton-proxy.log-singleton-identification-failure = off", HoconAddMode.Prepend);
         if (cluster.SeedNodes.Length == 0)
         {
             builder.AddStartup((system, _) =>
