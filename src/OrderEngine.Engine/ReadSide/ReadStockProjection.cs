@@ -140,10 +140,15 @@ public sealed class ReadStockProjection(JournalDatabase database) : IProjection
     {
         if (batch.Count == 0) return;
         var lastOffset = ProjectionOffsets.Last(batch);
-        var events = new List<IStockEvent>();
-        foreach (var envelope in batch) if (envelope.Event is IStockEvent e) events.Add(e);
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // Events at or below the committed offset are in the tables already (the runner does not send them again; a
+        // caller that does gets no double count of the sales increments).
+        var committed = await ReadTables.OffsetAsync(connection, tx, ProjectionName, ct);
+        if (committed >= lastOffset) return;
+        var events = new List<IStockEvent>();
+        foreach (var envelope in batch)
+            if (envelope.Event is IStockEvent e && ((Sequence)envelope.Offset).Value > committed) events.Add(e);
         if (events.Count > 0)
         {
             var skus = events.Select(ReadStockFold.SkuOf).ToHashSet(StringComparer.Ordinal);

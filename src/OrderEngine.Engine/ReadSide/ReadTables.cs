@@ -113,6 +113,16 @@ public static class ReadTables
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>A projection's committed offset, read inside the batch's transaction.</summary>
+    public static async Task<long> OffsetAsync(DbConnection connection, DbTransaction tx, string name, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT last_offset FROM projection_offsets WHERE name = @name";
+        command.AddParameter("name", name);
+        return await command.ExecuteScalarAsync(ct) is { } value and not DBNull ? Convert.ToInt64(value) : 0L;
+    }
+
     public static long? NullableLong(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
 
     public static string? NullableString(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
