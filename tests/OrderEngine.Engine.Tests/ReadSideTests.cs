@@ -179,6 +179,34 @@ public abstract class ReadSideCases
         Assert.Equal(3 + 1 - 1 + 2, long.Parse(row[3])); // committed to orders, net of the restock
         Assert.Equal([$"S|{Day}|3", $"S|{Day + 1}|2"], tables["stock_daily"]);
     }
+
+    [Fact]
+    public async Task The_lag_counts_the_journal_rows_past_an_offset_and_dates_the_oldest_of_them()
+    {
+        var database = await PreparedAsync();
+        var first = new DateTime(2026, 12, 4, 10, 0, 0, DateTimeKind.Utc);
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = "INSERT INTO journal (created, deleted, persistence_id, sequence_number, message) VALUES (@created, @deleted, 'p', @seq, @message)";
+                insert.AddParameter("created", first.AddSeconds(i).Ticks);
+                insert.AddParameter("deleted", false);
+                insert.AddParameter("seq", (long)i + 1);
+                insert.AddParameter("message", new byte[] { 1 });
+                await insert.ExecuteNonQueryAsync();
+            }
+        }
+        await using var c = await database.OpenAsync(CancellationToken.None);
+        await using var min = c.CreateCommand();
+        min.CommandText = "SELECT MIN(ordering) FROM journal";
+        var lowest = Convert.ToInt64(await min.ExecuteScalarAsync());
+
+        Assert.Equal((3L, (DateTimeOffset?)new DateTimeOffset(first)), await JournalLag.MeasureAsync(database, 0, CancellationToken.None));
+        Assert.Equal((1L, (DateTimeOffset?)new DateTimeOffset(first.AddSeconds(2))), await JournalLag.MeasureAsync(database, lowest + 1, CancellationToken.None));
+        Assert.Equal((0L, (DateTimeOffset?)null), await JournalLag.MeasureAsync(database, lowest + 2, CancellationToken.None));
+    }
 }
 
 public sealed class SqliteReadSideTests : ReadSideCases, IDisposable
