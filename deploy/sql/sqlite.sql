@@ -110,3 +110,100 @@ INSERT OR IGNORE INTO projection_offsets (name, last_offset) SELECT 'webhooks', 
 -- The order deadline projection's offset was kept as 'orders' before the read side had an orders table of its own.
 INSERT INTO projection_offsets (name, last_offset) SELECT 'order-deadlines', last_offset FROM projection_offsets WHERE name = 'orders' ON CONFLICT (name) DO NOTHING;
 DELETE FROM projection_offsets WHERE name = 'orders';
+-- The read side (built by the "read-orders" and "read-stock" projections from the journal; see docs/reports.md).
+-- Money is exact, in 1/10,000 of the currency (*_e4); times are unix milliseconds (UTC); day = days since 1970-01-01
+-- UTC of the order's placed_at. Columns past the shared list (base_status .. delivery_fulfilment, shipped_units,
+-- of_payment, lines) are what the projection needs to carry an order's status and refunds from one batch to the next.
+CREATE TABLE IF NOT EXISTS read_orders (
+    order_id VARCHAR(64) PRIMARY KEY,
+    channel VARCHAR(32) NOT NULL,
+    external_id VARCHAR(128),
+    customer_id VARCHAR(128) NOT NULL,
+    country VARCHAR(8),
+    currency VARCHAR(3) NOT NULL,
+    status VARCHAR(24) NOT NULL,
+    total_e4 BIGINT NOT NULL,
+    refunded_e4 BIGINT NOT NULL,
+    units INTEGER NOT NULL,
+    payment_method VARCHAR(24) NOT NULL,
+    placed_at BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    paid_at BIGINT,
+    shipped_at BIGINT,
+    delivered_at BIGINT,
+    updated_at BIGINT NOT NULL,
+    base_status VARCHAR(24) NOT NULL,
+    payment_ref VARCHAR(300),
+    shipping_held INTEGER NOT NULL,
+    open_shipments INTEGER NOT NULL,
+    delivered_shipments INTEGER NOT NULL,
+    delivery_fulfilment VARCHAR(16));
+CREATE INDEX IF NOT EXISTS read_orders_placed ON read_orders (placed_at, order_id);
+CREATE INDEX IF NOT EXISTS read_orders_status ON read_orders (status, placed_at, order_id);
+CREATE INDEX IF NOT EXISTS read_orders_channel ON read_orders (channel, placed_at, order_id);
+CREATE INDEX IF NOT EXISTS read_orders_customer ON read_orders (customer_id, placed_at, order_id);
+CREATE TABLE IF NOT EXISTS read_order_lines (
+    order_id VARCHAR(64) NOT NULL,
+    line_no INTEGER NOT NULL,
+    sku VARCHAR(128) NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit_price_e4 BIGINT NOT NULL,
+    line_total_e4 BIGINT NOT NULL,
+    refunded_units INTEGER NOT NULL,
+    placed_at BIGINT NOT NULL,
+    shipped_units INTEGER NOT NULL,
+    PRIMARY KEY (order_id, line_no));
+CREATE INDEX IF NOT EXISTS read_order_lines_sku ON read_order_lines (sku, placed_at, order_id);
+CREATE TABLE IF NOT EXISTS read_refunds (
+    order_id VARCHAR(64) NOT NULL,
+    refund_id VARCHAR(64) NOT NULL,
+    amount_e4 BIGINT NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    requested_at BIGINT NOT NULL,
+    settled_at BIGINT,
+    of_payment INTEGER NOT NULL,
+    lines TEXT NOT NULL,
+    PRIMARY KEY (order_id, refund_id));
+CREATE TABLE IF NOT EXISTS sales_daily (
+    day INTEGER NOT NULL,
+    channel VARCHAR(32) NOT NULL,
+    country VARCHAR(8) NOT NULL,
+    currency VARCHAR(3) NOT NULL,
+    payment_method VARCHAR(24) NOT NULL,
+    orders INTEGER NOT NULL,
+    units INTEGER NOT NULL,
+    revenue_e4 BIGINT NOT NULL,
+    refunded_e4 BIGINT NOT NULL,
+    PRIMARY KEY (day, channel, country, currency, payment_method));
+CREATE TABLE IF NOT EXISTS sales_by_sku (
+    day INTEGER NOT NULL,
+    sku VARCHAR(128) NOT NULL,
+    currency VARCHAR(3) NOT NULL,
+    orders INTEGER NOT NULL,
+    units INTEGER NOT NULL,
+    revenue_e4 BIGINT NOT NULL,
+    refunded_units INTEGER NOT NULL,
+    refunded_e4 BIGINT NOT NULL,
+    PRIMARY KEY (day, sku, currency));
+CREATE TABLE IF NOT EXISTS sales_by_customer (
+    customer_id VARCHAR(128) NOT NULL,
+    currency VARCHAR(3) NOT NULL,
+    orders INTEGER NOT NULL,
+    units INTEGER NOT NULL,
+    revenue_e4 BIGINT NOT NULL,
+    refunded_e4 BIGINT NOT NULL,
+    first_order_at BIGINT,
+    last_order_at BIGINT,
+    PRIMARY KEY (customer_id, currency));
+CREATE TABLE IF NOT EXISTS stock_levels (
+    sku VARCHAR(128) PRIMARY KEY,
+    on_hand BIGINT NOT NULL,
+    reserved BIGINT NOT NULL,
+    sold BIGINT NOT NULL,
+    available BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS stock_daily (
+    sku VARCHAR(128) NOT NULL,
+    day INTEGER NOT NULL,
+    units_sold INTEGER NOT NULL,
+    PRIMARY KEY (sku, day));

@@ -130,6 +130,8 @@ public static class Runner
         // 3. The measured phase. The generator's CPU is counted over it alone (not the set-up, warm-up or checks), so
         // CPU per request says what the load itself costs the shared cores.
         var metrics = new Metrics();
+        // The read side's lag behind the journal during the load (GET /api/projections, twice a second).
+        await using var lagPoller = new ProjectionLagPoller(run.Url.ToString(), TimeSpan.FromMilliseconds(500));
         var cpuAtMeasure = Process.GetCurrentProcess().TotalProcessorTime;
         var measure = scenario.DrivesItsOwnLoad
             ? await scenario.MeasureAsync(new MeasureContext(http, metrics, engine), ct).ConfigureAwait(false)
@@ -148,6 +150,9 @@ public static class Runner
         var cpuUsed = cpuNow - cpuAtStart;
         var cpuMeasured = cpuNow - cpuAtMeasure;
         report.MeasureStartedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)Stopwatch.GetElapsedTime(measure.StartTicks).TotalMilliseconds;
+
+        var projectionLags = await lagPoller.FinishAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        report.ProjectionLag = [.. projectionLags];
 
         // 4. Orders whose outcome is unknown: ask again with the same key.
         var reconcile = await Reconciler.RunAsync(http, catalog, uncertain, run.ReconcileAttempts, run.ReconcileTimeout, scenario.OnResolved, CancellationToken.None).ConfigureAwait(false);
@@ -195,7 +200,8 @@ public static class Runner
         }
         // 429s (too many placements of one SKU in flight) are counted in errors; named here so they are not taken for failures.
         var throttled = report.StatusCodes.GetValueOrDefault("429");
-        report.Summary = scenario.Summarize(report, result) + (throttled > 0 ? $" throttled-429={throttled}" : "") + windows + GeneratorNote(report.Generator);
+        report.Summary = scenario.Summarize(report, result) + (throttled > 0 ? $" throttled-429={throttled}" : "") + windows
+            + ProjectionLagPoller.Brief(projectionLags, "read-orders", "read-stock") + GeneratorNote(report.Generator);
 
         var baseName = ReportWriter.BaseName(report, startedUtc);
         var (md, json, _) = ReportWriter.Write(run.ReportDir, baseName, report, catalog);

@@ -268,6 +268,8 @@ public sealed class SerializationTests() : TestKit(TestConfig.WithTestJournal)
                 [SampleReturnRequested, new ReturnResolved("o1", "ret-1", 0m, 12.5m, "e1", "system", T, DifferenceDue: 7.5m),
                  new ReturnExchangeLapsed("o1", "ret-1", "e1", T), new ReturnCreditRefunded("o1", "ret-1", 12.5m, T)]).ToView()),
             .. RestaurantSamples(),
+            new Engine.Projections.RebuildProjection("read-orders"),
+            new Engine.Projections.ProjectionRebuildAnswer("webhooks", false, "projection 'webhooks' cannot be rebuilt"),
         ];
     }
 

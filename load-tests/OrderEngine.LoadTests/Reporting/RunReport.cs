@@ -51,6 +51,9 @@ public sealed class RunReport
 
     /// <summary>With --window: the run cut into windows, each against the first (a soak's flatness).</summary>
     public WindowSummary? Windows { get; set; }
+
+    /// <summary>Each projection's worst lag behind the journal during the measured phase (GET /api/projections), and when it caught up.</summary>
+    public List<OrderEngine.LoadTests.Core.ProjectionLag> ProjectionLag { get; set; } = [];
     public List<SecondRow> Series { get; set; } = [];
 
     /// <summary>Scenario tables (the restaurant rush: its zones side by side, and orders waiting over time).</summary>

@@ -24,6 +24,7 @@ using OrderEngine.Engine.Journal;
 using OrderEngine.Engine.Orders;
 using OrderEngine.Engine.Payments;
 using OrderEngine.Engine.Projections;
+using OrderEngine.Engine.ReadSide;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Shipments;
@@ -55,6 +56,7 @@ public static class OrderEngineHosting
         services.AddSingleton<IProjection>(sp => new OrderDeadlineProjection(
             sp.GetRequiredService<OrderProjectionStore>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Orders.StepGrace));
         services.AddSingleton<IProjection>(sp => sp.GetRequiredService<CaseProjectionStore>());
+        services.AddOrderEngineReadSide(configuration);
         services.AddOrderEngineWebhooks();
         services.AddSingleton<IPaymentProvider, ManualProvider>();
         services.AddSingleton<IPaymentProvider>(sp =>
