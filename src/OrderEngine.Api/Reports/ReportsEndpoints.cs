@@ -10,7 +10,8 @@ public sealed record SalesReportView(
     string GroupBy,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateOnly? From,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateOnly? To,
-    IReadOnlyList<SalesRowView> Rows);
+    IReadOnlyList<SalesRowView> Rows,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? NextAfter);
 
 public sealed record InventoryRowView(string Sku, long OnHand, long Reserved, long Sold, long Available, long SoldInWindow, decimal UnitsSoldPerDay,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] decimal? DaysOfCover);
@@ -38,7 +39,10 @@ public static partial class ReportsEndpoints
         ["paymentMethod"] = SalesGrouping.PaymentMethod,
     };
 
-    public static readonly string[] SalesParameters = ["from", "to", "groupBy", "currency"];
+    public static readonly string[] SalesParameters = ["from", "to", "groupBy", "currency", "limit", "after"];
+
+    /// <summary>Where a report continues (the last key of this page), for CSV clients that cannot see the JSON's nextAfter.</summary>
+    public const string NextAfterHeader = "Next-After";
     public static readonly string[] InventoryParameters = ["days", "limit", "after"];
     public static readonly string[] CustomersParameters = ["limit", "currency"];
 
@@ -46,7 +50,7 @@ public static partial class ReportsEndpoints
     {
         var reports = app.MapGroup("/api/reports").WithTags("reports");
         reports.MapGet("/sales", SalesAsync)
-            .WithSummary("Paid orders by day, week, month, channel, country, sku, customer or paymentMethod, one row per key and currency, net of refunds; from/to are UTC days (from inclusive, to exclusive)")
+            .WithSummary("Paid orders by day, week, month, channel, country, sku, customer or paymentMethod, one row per key and currency, net of refunds; from/to are UTC days (from inclusive, to exclusive); at most limit keys (default 10,000) after the key `after`")
             .Produces<SalesReportView>().Produces(200, contentType: ResponseFormats.CsvMediaType).ProducesProblem(400).ProducesProblem(406);
         reports.MapGet("/inventory", InventoryAsync)
             .WithSummary("Per SKU: on hand, reserved, sold, available, units sold per day over the last `days` days (default 28) and days of cover")
@@ -65,9 +69,13 @@ public static partial class ReportsEndpoints
         var to = q.Date("to");
         var groupBy = q.Raw("groupBy") is null ? SalesGrouping.Day : q.Enum("groupBy", Groupings);
         var currency = Currency(q);
+        var limit = q.Int("limit", 1, SalesQuery.MaxLimit) ?? SalesQuery.DefaultLimit;
+        var after = q.String("after", a => !a.Any(char.IsControl), "printable characters (the nextAfter of the previous page)");
         if (from is { } f && to is { } t && f > t) q.Add("from", "is after to (from is inclusive, to exclusive)");
         if (q.HasErrors || groupBy is null) return q.Problem();
-        var rows = await store.SalesAsync(new SalesQuery(groupBy.Value, from, to, currency), ct);
+        var page = await store.SalesAsync(new SalesQuery(groupBy.Value, from, to, currency, limit, after), ct);
+        var rows = page.Rows;
+        if (page.NextAfter is not null) http.Response.Headers[NextAfterHeader] = Uri.EscapeDataString(page.NextAfter);
         if (format == ResponseFormat.Csv)
         {
             var csv = new CsvWriter("key", "currency", "orders", "units", "revenue", "refunded", "net");
@@ -75,7 +83,7 @@ public static partial class ReportsEndpoints
             return csv.ToResult();
         }
         return TypedResults.Ok(new SalesReportView(Groupings.First(g => g.Value == groupBy).Key, from, to,
-            rows.Select(r => new SalesRowView(r.Key, r.Currency, r.Orders, r.Units, r.Revenue, r.Refunded, r.Net)).ToList()));
+            rows.Select(r => new SalesRowView(r.Key, r.Currency, r.Orders, r.Units, r.Revenue, r.Refunded, r.Net)).ToList(), page.NextAfter));
     }
 
     private static async Task<IResult> InventoryAsync(HttpContext http, ReportStore store, TimeProvider clock, CancellationToken ct)

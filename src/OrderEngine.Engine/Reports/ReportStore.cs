@@ -7,8 +7,19 @@ namespace OrderEngine.Engine.Reports;
 /// <summary>How the sales report groups its rows (always also by currency).</summary>
 public enum SalesGrouping { Day, Week, Month, Channel, Country, Sku, Customer, PaymentMethod }
 
-/// <summary>A sales report's question. Days are UTC dates of placed_at: <see cref="From"/> inclusive, <see cref="To"/> exclusive.</summary>
-public sealed record SalesQuery(SalesGrouping GroupBy, DateOnly? From = null, DateOnly? To = null, string? Currency = null);
+/// <summary>
+/// A sales report's question. Days are UTC dates of placed_at: <see cref="From"/> inclusive, <see cref="To"/> exclusive.
+/// At most <see cref="Limit"/> keys (each with its currencies) after the key <see cref="After"/>, in ordinal key order.
+/// </summary>
+public sealed record SalesQuery(SalesGrouping GroupBy, DateOnly? From = null, DateOnly? To = null, string? Currency = null,
+    int Limit = SalesQuery.DefaultLimit, string? After = null)
+{
+    public const int DefaultLimit = 10_000;
+    public const int MaxLimit = 100_000;
+}
+
+/// <summary>A page of the sales report; <see cref="NextAfter"/> (null on the last page) is the key to continue after.</summary>
+public sealed record SalesPage(IReadOnlyList<SalesRow> Rows, string? NextAfter);
 
 /// <summary>One row of the sales report: one key in one currency (two currencies are never added together).</summary>
 public sealed record SalesRow(string Key, string Currency, long Orders, long Units, decimal Revenue, decimal Refunded)
@@ -52,7 +63,7 @@ public sealed record CustomersReport(long Customers, long RepeatCustomers, decim
 /// </summary>
 public sealed class ReportStore(JournalDatabase database)
 {
-    public async Task<IReadOnlyList<SalesRow>> SalesAsync(SalesQuery query, CancellationToken ct)
+    public async Task<SalesPage> SalesAsync(SalesQuery query, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.CreateCommand();
@@ -106,10 +117,15 @@ public sealed class ReportStore(JournalDatabase database)
                 for (var i = 0; i < 4; i++) acc[i] += reader.IsDBNull(2 + i) ? 0 : ToLong(reader.GetValue(2 + i));
             }
         }
-        return sum
+        var keys = sum.Keys.Select(k => k.Key).Where(k => query.After is null || string.CompareOrdinal(k, query.After) > 0)
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(query.Limit + 1).ToList();
+        var next = keys.Count > query.Limit ? keys[query.Limit - 1] : null;
+        var page = keys.Take(query.Limit).ToHashSet(StringComparer.Ordinal);
+        var rows = sum.Where(kv => page.Contains(kv.Key.Key))
             .OrderBy(kv => kv.Key.Key, StringComparer.Ordinal).ThenBy(kv => kv.Key.Currency, StringComparer.Ordinal)
             .Select(kv => new SalesRow(kv.Key.Key, kv.Key.Currency, kv.Value[0], kv.Value[1], ReadAmounts.FromE4(kv.Value[2]), ReadAmounts.FromE4(kv.Value[3])))
             .ToList();
+        return new SalesPage(rows, next);
     }
 
     public async Task<InventoryReport> InventoryAsync(InventoryQuery query, CancellationToken ct)
@@ -155,41 +171,47 @@ public sealed class ReportStore(JournalDatabase database)
     {
         await using var connection = await database.OpenAsync(ct);
         var currency = query.Currency is null ? "" : "WHERE currency = @currency";
-        long customers, repeat;
+        // One pass over the customers (grouped in primary-key order, no sort) gives the count, the repeat customers
+        // and the top N by orders (a bounded heap here), instead of one grouping for the rate and another for the top.
+        long customers = 0, repeat = 0;
+        var top = new PriorityQueue<(string Id, long Orders), (long Orders, string Id)>(Comparer<(long Orders, string Id)>.Create((a, b) =>
+            a.Orders != b.Orders ? a.Orders.CompareTo(b.Orders) : string.CompareOrdinal(b.Id, a.Id)));
         await using (var summary = connection.CreateCommand())
         {
-            summary.CommandText = $"""
-                SELECT COUNT(*), SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END)
-                FROM (SELECT customer_id, SUM(orders) AS n FROM sales_by_customer {currency} GROUP BY customer_id) t
-                """;
+            summary.CommandText = $"SELECT customer_id, SUM(orders) FROM sales_by_customer {currency} GROUP BY customer_id";
             if (query.Currency is not null) summary.AddParameter("currency", query.Currency);
             await using var reader = await summary.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            customers = ToLong(reader.GetValue(0));
-            repeat = reader.IsDBNull(1) ? 0 : ToLong(reader.GetValue(1));
-        }
-        var rows = new List<CustomerRow>();
-        var ordersOf = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = $"""
-                SELECT c.customer_id, c.currency, c.orders, c.units, c.revenue_e4, c.refunded_e4, c.first_order_at, c.last_order_at, top.n
-                FROM (SELECT customer_id, SUM(orders) AS n FROM sales_by_customer {currency} GROUP BY customer_id
-                      ORDER BY SUM(orders) DESC, customer_id LIMIT @limit) top
-                JOIN sales_by_customer c ON c.customer_id = top.customer_id
-                {(query.Currency is null ? "" : "WHERE c.currency = @currency")}
-                """;
-            if (query.Currency is not null) command.AddParameter("currency", query.Currency);
-            command.AddParameter("limit", query.Limit);
-            await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var row = new CustomerRow(reader.GetString(0), reader.GetString(1), ToLong(reader.GetValue(2)), ToLong(reader.GetValue(3)),
-                    ReadAmounts.FromE4(ToLong(reader.GetValue(4))), ReadAmounts.FromE4(ToLong(reader.GetValue(5))),
-                    DateTimeOffset.FromUnixTimeMilliseconds(ToLong(reader.GetValue(6))), DateTimeOffset.FromUnixTimeMilliseconds(ToLong(reader.GetValue(7))));
-                rows.Add(row);
-                ordersOf[row.CustomerId] = ToLong(reader.GetValue(8));
+                var id = reader.GetString(0);
+                var n = ToLong(reader.GetValue(1));
+                customers++;
+                if (n > 1) repeat++;
+                if (top.Count < query.Limit) top.Enqueue((id, n), (n, id));
+                else if (top.Peek() is var least && (n > least.Orders || (n == least.Orders && string.CompareOrdinal(id, least.Id) < 0)))
+                    top.EnqueueDequeue((id, n), (n, id));
             }
+        }
+        var ordersOf = top.UnorderedItems.ToDictionary(x => x.Element.Id, x => x.Element.Orders, StringComparer.Ordinal);
+        var rows = new List<CustomerRow>(ordersOf.Count);
+        foreach (var chunk in ordersOf.Keys.Chunk(500))
+        {
+            await using var command = connection.CreateCommand();
+            var names = chunk.Select((id, i) =>
+            {
+                command.AddParameter("c" + i, id);
+                return "@c" + i;
+            }).ToList();
+            command.CommandText = $"""
+                SELECT customer_id, currency, orders, units, revenue_e4, refunded_e4, first_order_at, last_order_at FROM sales_by_customer
+                WHERE customer_id IN ({string.Join(", ", names)}) {(query.Currency is null ? "" : "AND currency = @currency")}
+                """;
+            if (query.Currency is not null) command.AddParameter("currency", query.Currency);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                rows.Add(new CustomerRow(reader.GetString(0), reader.GetString(1), ToLong(reader.GetValue(2)), ToLong(reader.GetValue(3)),
+                    ReadAmounts.FromE4(ToLong(reader.GetValue(4))), ReadAmounts.FromE4(ToLong(reader.GetValue(5))),
+                    DateTimeOffset.FromUnixTimeMilliseconds(ToLong(reader.GetValue(6))), DateTimeOffset.FromUnixTimeMilliseconds(ToLong(reader.GetValue(7)))));
         }
         var ordered = rows
             .OrderByDescending(r => ordersOf[r.CustomerId]).ThenBy(r => r.CustomerId, StringComparer.Ordinal).ThenBy(r => r.Currency, StringComparer.Ordinal)

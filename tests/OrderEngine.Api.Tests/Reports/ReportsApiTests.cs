@@ -109,6 +109,7 @@ public sealed class ReportsApiTests(ReadSideEngineFixture engine) : IClassFixtur
     [InlineData("/api/reports/sales?groupBy=customer")]
     [InlineData("/api/reports/sales?groupBy=customer&from=2010-12-03")]
     [InlineData("/api/reports/sales?groupBy=paymentMethod")]
+    [InlineData("/api/reports/sales?groupBy=customer&limit=2&after=cust-0")]
     [InlineData("/api/reports/inventory")]
     [InlineData("/api/reports/inventory?days=1&limit=1")]
     [InlineData("/api/reports/customers?limit=3")]
@@ -154,6 +155,27 @@ public sealed class ReportsApiTests(ReadSideEngineFixture engine) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_sales_page_says_where_the_next_one_starts_in_json_and_in_a_header()
+    {
+        var first = await JsonAsync("/api/reports/sales?groupBy=customer&limit=2");
+        var next = first.GetProperty("nextAfter").GetString()!;
+        Assert.Equal(2, first.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("key").GetString()).Distinct().Count());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/reports/sales?groupBy=customer&limit=2");
+        request.Headers.Accept.ParseAdd("text/csv");
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(next, Uri.UnescapeDataString(response.Headers.GetValues("Next-After").Single()));
+        var keys = new List<string>();
+        string? after = null;
+        do
+        {
+            var page = await JsonAsync("/api/reports/sales?groupBy=customer&limit=2" + (after is null ? "" : "&after=" + Uri.EscapeDataString(after)));
+            keys.AddRange(page.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("key").GetString()!).Distinct());
+            after = page.GetProperty("nextAfter").GetString();
+        } while (after is not null);
+        Assert.Equal(engine.Orders.Where(o => o.Paid).Select(o => o.CustomerId).Distinct().Order(StringComparer.Ordinal), keys);
+    }
+
+    [Fact]
     public async Task The_customers_report_gives_the_repeat_rate_over_all_customers()
     {
         var report = await JsonAsync("/api/reports/customers?limit=1");
@@ -183,7 +205,7 @@ public sealed class ReportsApiTests(ReadSideEngineFixture engine) : IClassFixtur
         {
             "from=", "from=2010-12-1", "from=2010-12-01T00:00:00Z", "from=abc", "to=2010-02-30", "from=2010-12-05&to=2010-12-01",
             "groupBy=", "groupBy=year", "groupBy=Day", "groupBy=" + tooLong, "currency=", "currency=eur", "currency=EURO", "currency=1AB",
-            "limit=10", "groupBy=day&groupBy=week",
+            "limit=0", "limit=100001", "limit=x", "after=", "after=%01", "groupBy=day&groupBy=week", "top=5",
         })
             data.Add("/api/reports/sales?" + bad, null, 400);
         foreach (var bad in new[] { "days=", "days=0", "days=-1", "days=367", "days=abc", "limit=0", "limit=10001", "limit=x", "after=", "after=a b", "sku=a" })

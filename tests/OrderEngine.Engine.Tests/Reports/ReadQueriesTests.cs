@@ -219,7 +219,7 @@ public abstract class ReadQueriesCases
         ]);
         var reports = new ReportStore(database);
 
-        var byDay = await reports.SalesAsync(new SalesQuery(SalesGrouping.Day), CancellationToken.None);
+        var byDay = (await reports.SalesAsync(new SalesQuery(SalesGrouping.Day), CancellationToken.None)).Rows;
         Assert.Equal([
             new SalesRow("2010-12-01", "EUR", 2, 3, 27.5002m, 7.5m),
             new SalesRow("2010-12-01", "GBP", 1, 3, 3.3m, 0m),
@@ -227,22 +227,22 @@ public abstract class ReadQueriesCases
         Assert.Equal([20.0002m, 3.3m, 0.0001m], byDay.Select(r => r.Net));
 
         Assert.Equal([new SalesRow("2010-12-01", "EUR", 2, 3, 27.5002m, 7.5m)],
-            await reports.SalesAsync(new SalesQuery(SalesGrouping.Day, new DateOnly(2010, 12, 1), new DateOnly(2010, 12, 2), "EUR"), CancellationToken.None));
+            (await reports.SalesAsync(new SalesQuery(SalesGrouping.Day, new DateOnly(2010, 12, 1), new DateOnly(2010, 12, 2), "EUR"), CancellationToken.None)).Rows);
         Assert.Equal([new SalesRow("", "EUR", 1, 1, 7.5m, 7.5m), new SalesRow("DE", "EUR", 2, 4, 120.0003m, 100m), new SalesRow("GB", "GBP", 1, 3, 3.3m, 0m)],
-            await reports.SalesAsync(new SalesQuery(SalesGrouping.Country), CancellationToken.None));
+            (await reports.SalesAsync(new SalesQuery(SalesGrouping.Country), CancellationToken.None)).Rows);
         Assert.Equal([new SalesRow("pos", "EUR", 1, 1, 7.5m, 7.5m), new SalesRow("web", "EUR", 2, 4, 120.0003m, 100m), new SalesRow("web", "GBP", 1, 3, 3.3m, 0m)],
-            await reports.SalesAsync(new SalesQuery(SalesGrouping.Channel), CancellationToken.None));
+            (await reports.SalesAsync(new SalesQuery(SalesGrouping.Channel), CancellationToken.None)).Rows);
         Assert.Equal([new SalesRow("bankTransfer", "GBP", 1, 3, 3.3m, 0m), new SalesRow("card", "EUR", 3, 5, 127.5003m, 107.5m)],
-            await reports.SalesAsync(new SalesQuery(SalesGrouping.PaymentMethod), CancellationToken.None));
+            (await reports.SalesAsync(new SalesQuery(SalesGrouping.PaymentMethod), CancellationToken.None)).Rows);
         Assert.Equal([new SalesRow("a", "EUR", 3, 4, 127.5002m, 107.5m), new SalesRow("a", "GBP", 1, 3, 3.3m, 0m), new SalesRow("b", "EUR", 1, 1, 0.0001m, 0m)],
-            await reports.SalesAsync(new SalesQuery(SalesGrouping.Sku), CancellationToken.None));
+            (await reports.SalesAsync(new SalesQuery(SalesGrouping.Sku), CancellationToken.None)).Rows);
         Assert.Equal([new SalesRow("c-1", "EUR", 3, 5, 127.5003m, 107.5m), new SalesRow("c-1", "GBP", 1, 3, 3.3m, 0m)],
-            await reports.SalesAsync(new SalesQuery(SalesGrouping.Customer), CancellationToken.None));
+            (await reports.SalesAsync(new SalesQuery(SalesGrouping.Customer), CancellationToken.None)).Rows);
         // Over a date range, by customer reads the paid orders themselves.
         Assert.Equal([new SalesRow("c-1", "EUR", 1, 2, 100.0001m, 100m)],
-            await reports.SalesAsync(new SalesQuery(SalesGrouping.Customer, new DateOnly(2010, 12, 2)), CancellationToken.None));
+            (await reports.SalesAsync(new SalesQuery(SalesGrouping.Customer, new DateOnly(2010, 12, 2)), CancellationToken.None)).Rows);
         Assert.Equal([new SalesRow("c-1", "EUR", 2, 3, 27.5002m, 7.5m), new SalesRow("c-1", "GBP", 1, 3, 3.3m, 0m)],
-            await reports.SalesAsync(new SalesQuery(SalesGrouping.Customer, To: new DateOnly(2010, 12, 2)), CancellationToken.None));
+            (await reports.SalesAsync(new SalesQuery(SalesGrouping.Customer, To: new DateOnly(2010, 12, 2)), CancellationToken.None)).Rows);
     }
 
     [Fact]
@@ -255,10 +255,32 @@ public abstract class ReadQueriesCases
         await ReadRows.AddOrdersAsync(connection, days.Select((d, i) => new SeedOrder($"o-{i:000000}", d, [new SeedLine("a", 1, 1m)])));
         var reports = new ReportStore(database);
 
-        var weeks = await reports.SalesAsync(new SalesQuery(SalesGrouping.Week), CancellationToken.None);
+        var weeks = (await reports.SalesAsync(new SalesQuery(SalesGrouping.Week), CancellationToken.None)).Rows;
         Assert.Equal([("2010-W48", 2L), ("2010-W49", 1L), ("2010-W52", 1L), ("2011-W01", 1L)], weeks.Select(r => (r.Key, r.Orders)));
-        var months = await reports.SalesAsync(new SalesQuery(SalesGrouping.Month), CancellationToken.None);
+        var months = (await reports.SalesAsync(new SalesQuery(SalesGrouping.Month), CancellationToken.None)).Rows;
         Assert.Equal([("2010-12", 3L), ("2011-01", 2L)], months.Select(r => (r.Key, r.Orders)));
+    }
+
+    [Fact]
+    public async Task Sales_pages_by_key_keep_each_key_s_currencies_together()
+    {
+        var (database, connection) = await EmptyAsync();
+        await using var _ = connection;
+        await ReadRows.AddOrdersAsync(connection, Enumerable.Range(0, 10).Select(i =>
+            new SeedOrder($"o-{i:000000}", T0, [new SeedLine($"s{i % 5}", 1, 1m)], Currency: i % 2 == 0 ? "EUR" : "GBP")));
+        var reports = new ReportStore(database);
+
+        var pages = new List<SalesPage>();
+        string? after = null;
+        do
+        {
+            var page = await reports.SalesAsync(new SalesQuery(SalesGrouping.Sku, Limit: 2, After: after), CancellationToken.None);
+            pages.Add(page);
+            after = page.NextAfter;
+        } while (after is not null);
+
+        Assert.Equal([["s0", "s0", "s1", "s1"], ["s2", "s2", "s3", "s3"], ["s4", "s4"]], pages.Select(p => p.Rows.Select(r => r.Key).ToArray()));
+        Assert.Equal(10, pages.Sum(p => p.Rows.Sum(r => r.Orders)));
     }
 
     [Fact]
