@@ -88,6 +88,8 @@ public static class ReadSideFill
         var countries = new ZipfSampler(Countries.Length, 1.2);
         var skus = new ZipfSampler(4000, 0.9);
         var customers = new ZipfSampler(100_000, 0.8);
+        // A customer lives in one country (and pays in its currency); which country follows the countries' Zipf spread.
+        var homeOf = Enumerable.Range(0, 100_000).Select(_ => countries.Next(random)).ToArray();
         var prices = Enumerable.Range(0, 4000).Select(i => (long)(new Random(seed + i).Next(50, 20_000)) * 100).ToArray(); // 0.50-200.00
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var start = now - 365L * 86_400_000;
@@ -111,8 +113,9 @@ public static class ReadSideFill
                 do placed = start + (long)(random.NextDouble() * (now - start));
                 while (DayOfWeek(placed) < 5 && random.NextDouble() > 1 / 1.4); // a weekday is kept 1 time in 1.4
                 var channel = Channels[Pick(random, ChannelShare)];
-                var (country, currency) = Countries[countries.Next(random)];
-                var customer = "cust-" + customers.Next(random).ToString("00000", CultureInfo.InvariantCulture);
+                var who = customers.Next(random);
+                var (country, currency) = Countries[homeOf[who]];
+                var customer = "cust-" + who.ToString("00000", CultureInfo.InvariantCulture);
                 var status = StatusMix[Pick(random, StatusMix.Select(s => s.Share).ToArray())];
                 var method = Methods[random.Next(Methods.Length)];
                 lineSkus.Clear();
