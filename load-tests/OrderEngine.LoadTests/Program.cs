@@ -44,6 +44,10 @@ try
             return await StubServer.RunAsync(options, cts.Token);
         case "dispatch-stub":
             return await DispatchStub.RunAsync(options, cts.Token);
+        case "read-fill":
+            return await OrderEngine.LoadTests.ReadSide.ReadSideFill.RunAsync(options, cts.Token);
+        case "read-bench":
+            return await OrderEngine.LoadTests.ReadSide.ReadSideBench.RunAsync(options, cts.Token);
     }
     var info = ScenarioRegistry.Find(command);
     if (info is null)
@@ -123,6 +127,8 @@ static void PrintUsage()
                ... -- stub [--port 5099]          an in-memory stand-in for the engine, to measure the generator alone
                ... -- dispatch-stub [--port 5098] [--break double-assign]   a stand-in for the dispatch API's wire format, to run
                                                   restaurant-rush's client side without an engine (its figures say nothing about the engine)
+               ... -- read-fill --db FILE [--orders 1000000] [--seed 42]   fill the read tables of a new SQLite file with synthetic orders
+               ... -- read-bench [--url URL] [--repeat 5]   time the order search and the reports on an engine started on that file
 
         common options:
           --url http://127.0.0.1:5000   the engine

@@ -52,6 +52,8 @@ public static class OrderEngineHosting
         services.AddOrderEngineShipping(configuration);
         services.TryAddSingleton(sp => new CaseProjectionStore(sp.GetRequiredService<JournalDatabase>()));
         services.TryAddSingleton(sp => new OrderProjectionStore(sp.GetRequiredService<JournalDatabase>()));
+        services.TryAddSingleton(sp => new OrderEngine.Engine.Reports.OrderSearchStore(sp.GetRequiredService<JournalDatabase>()));
+        services.TryAddSingleton(sp => new OrderEngine.Engine.Reports.ReportStore(sp.GetRequiredService<JournalDatabase>()));
         // The read models, all run by one ProjectionRunner from one read of the journal (add a projection here).
         services.AddSingleton<IProjection>(sp => new OrderDeadlineProjection(
             sp.GetRequiredService<OrderProjectionStore>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Orders.StepGrace));
