@@ -33,6 +33,7 @@ var app = builder.Build();
 app.UseOrderEngineHttp();
 app.MapOrdersApi();
 app.MapStockApi();
+app.MapStockAlertsApi();
 app.MapProductsApi();
 app.MapShippingApi();
 app.MapPaymentsApi();

@@ -56,6 +56,7 @@ public static class OrderEngineHosting
             sp.GetRequiredService<OrderProjectionStore>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Orders.StepGrace));
         services.AddSingleton<IProjection>(sp => sp.GetRequiredService<CaseProjectionStore>());
         services.AddOrderEngineWebhooks();
+        services.AddOrderEngineStockAlerts();
         services.AddSingleton<IPaymentProvider, ManualProvider>();
         services.AddSingleton<IPaymentProvider>(sp =>
         {
