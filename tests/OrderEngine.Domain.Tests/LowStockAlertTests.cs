@@ -149,6 +149,7 @@ public class LowStockAlertTests
         var s = Given(Set(3));
         Assert.IsType<StockReserved>(SingleEvent(Decide(s, Reserve("o1", 3))));
         Assert.Null(s.ToView().LowStockBelow);
+        Assert.Null(s.ToView(StockRules.Default).LowStockBelow);
         Assert.Equal(10, s.ToView(Default10).LowStockBelow);
     }
 

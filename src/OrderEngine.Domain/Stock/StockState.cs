@@ -102,10 +102,13 @@ public sealed record StockState(
         && ExpiryOrder.Count == Reservations.Count
         && Reservations.All(kv => ExpiryOrder.Contains(ExpiryKey.Of(kv.Key, kv.Value)));
 
-    /// <summary>The figures as answered; with <paramref name="rules"/> the threshold shown is the one in force, without them the SKU's own.</summary>
+    /// <summary>
+    /// The figures as answered. The threshold shown is the SKU's own, else <paramref name="rules"/>' default when that is
+    /// on; none when alerts are off by default and the SKU has no threshold of its own.
+    /// </summary>
     public StockView ToView(StockRules? rules = null) =>
         new(Sku, OnHand, Reserved, Sold, Available, Version, PerCustomerLimit,
-            rules is null ? LowStockBelow : LowStockThreshold(rules), LowStockOpen, Replenishment);
+            LowStockBelow ?? (rules is { LowStockBelow: > 0 } ? rules.LowStockBelow : null), LowStockOpen, Replenishment);
 
     /// <summary>Units a customer holds or bought while a per-customer limit was in force.</summary>
     public long UnitsOf(string customerId) => CustomerUnits.GetValueOrDefault(customerId);
