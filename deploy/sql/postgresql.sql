@@ -205,3 +205,23 @@ CREATE TABLE IF NOT EXISTS stock_daily (
     day INTEGER NOT NULL,
     units_sold INTEGER NOT NULL,
     PRIMARY KEY (sku, day));
+-- Low-stock alerts, the latest per SKU (built by the "stock-alerts" projection from the stock events): state 'open' from
+-- LowStockRaised until LowStockCleared, then 'cleared'. available and threshold are the figures when it was raised.
+CREATE TABLE IF NOT EXISTS stock_alerts (
+    sku VARCHAR(64) PRIMARY KEY,
+    state VARCHAR(16) NOT NULL,
+    available BIGINT NOT NULL,
+    threshold BIGINT NOT NULL,
+    raised_at BIGINT NOT NULL,
+    cleared_at BIGINT,
+    updated_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS stock_alerts_state ON stock_alerts (state, sku);
+-- Each SKU's own alert threshold and replenishment settings (same projection); NULL: the configured default applies.
+CREATE TABLE IF NOT EXISTS stock_settings (
+    sku VARCHAR(64) PRIMARY KEY,
+    low_stock_below BIGINT,
+    lead_time_days INTEGER,
+    service_level_e4 INTEGER,
+    safety_stock BIGINT,
+    review_days INTEGER,
+    updated_at BIGINT NOT NULL);

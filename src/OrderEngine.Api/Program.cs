@@ -37,6 +37,7 @@ app.MapOrdersApi();
 app.MapOrderSearchApi();
 app.MapReportsApi();
 app.MapStockApi();
+app.MapStockAlertsApi();
 app.MapProductsApi();
 app.MapShippingApi();
 app.MapPaymentsApi();

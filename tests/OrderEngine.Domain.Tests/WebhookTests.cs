@@ -333,6 +333,6 @@ public class WebhookSubscriptionTests
     public void Every_listed_event_type_is_accepted()
     {
         Assert.Empty(WebhookSubscriptions.Validate(new("http://127.0.0.1/x", [.. OutboundEventTypes.All], Secret, null)).Errors);
-        Assert.Equal(8, OutboundEventTypes.All.Length);
+        Assert.Equal(9, OutboundEventTypes.All.Length);
     }
 }

@@ -25,7 +25,33 @@ public static class StockEndpoints
         stock.MapPut("/{sku}/limit", SetLimitAsync)
             .WithSummary("Set or lift the per-customer purchase limit (a flash sale's per-buyer limit: orders over it are refused)")
             .ProducesProblem(400).ProducesProblem(404);
+        stock.MapPut("/{sku}/alert", SetAlertAsync)
+            .WithSummary("Set the SKU's low-stock threshold: one alert while fewer units are available (0 turns its alerts off)")
+            .ProducesProblem(400).ProducesProblem(404);
+        stock.MapPut("/{sku}/replenishment", SetReplenishmentAsync)
+            .WithSummary("Set the SKU's replenishment settings (lead time, service level or fixed safety stock, review period); a missing field uses the default")
+            .ProducesProblem(400).ProducesProblem(404);
         return app;
+    }
+
+    private static async Task<Results<Ok<StockView>, ProblemHttpResult>> SetAlertAsync(
+        string sku, [FromBody] LowStockAlertRequest body, IRequiredActor<StockRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(sku)) return InvalidSku();
+        if (body.Below is not { } below)
+            return Problems.Validation("the threshold is missing", new Dictionary<string, string[]> { ["below"] = ["below is required: a whole number of units, 0 or more (0 turns alerts off)"] });
+        return Map(await gateway.Ask<IStockReply>(region.ActorRef, new SetLowStockThreshold(sku, below), ct));
+    }
+
+    private static async Task<Results<Ok<StockView>, ProblemHttpResult>> SetReplenishmentAsync(
+        string sku, [FromBody] ReplenishmentSettingsRequest body, IRequiredActor<StockRegion> region, EntityGateway gateway, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidEntityId(sku)) return InvalidSku();
+        var settings = new ReplenishmentSettings(body.LeadTimeDays, body.ServiceLevel, body.SafetyStock, body.ReviewDays);
+        if (settings.Errors() is { Count: > 0 } errors)
+            return Problems.Validation("the replenishment settings are invalid",
+                errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+        return Map(await gateway.Ask<IStockReply>(region.ActorRef, new SetReplenishmentSettings(sku, settings), ct));
     }
 
     private static async Task<Results<Ok<StockView>, ProblemHttpResult>> SetLimitAsync(

@@ -73,3 +73,12 @@ public sealed record GetStock(string Sku) : IStockMessage;
 /// without starting an order entity; the stock entity stays the only judge.
 /// </summary>
 public sealed record CheckReservable(string Sku, string OrderId, int Quantity) : IStockMessage;
+
+/// <summary>
+/// Sets this SKU's low-stock threshold: an alert is raised while fewer than <paramref name="Below"/> units are available
+/// (0 turns alerts off for this SKU; without a threshold of its own a SKU uses the configured default).
+/// </summary>
+public sealed record SetLowStockThreshold(string Sku, long Below) : IStockCommand;
+
+/// <summary>Sets (replaces) this SKU's replenishment settings; a null field falls back to the configured default.</summary>
+public sealed record SetReplenishmentSettings(string Sku, ReplenishmentSettings Settings) : IStockCommand;

@@ -11,7 +11,19 @@ public static class StockDecider
     /// <summary>The largest absolute count or delta accepted, far above any real warehouse and far below overflow.</summary>
     public const long MaxUnits = 1_000_000_000_000;
 
-    public static Decision<IStockEvent, StockRejection> Decide(StockState state, IStockCommand command, DateTimeOffset now) =>
+    /// <summary>
+    /// Decides <paramref name="command"/> against <paramref name="state"/>. Whatever the command, when its events take the
+    /// available units across the low-stock threshold (the SKU's own, else <paramref name="rules"/>' default) one
+    /// <see cref="LowStockRaised"/> or <see cref="LowStockCleared"/> follows them; when nothing crosses, the decision is
+    /// returned as it is (an integer compare, no allocation: this runs on every reservation of a flash sale).
+    /// </summary>
+    public static Decision<IStockEvent, StockRejection> Decide(StockState state, IStockCommand command, DateTimeOffset now, StockRules? rules = null)
+    {
+        var decision = DecideCommand(state, command, now);
+        return decision.IsRejected || decision.Events.IsDefaultOrEmpty ? decision : WithLowStockAlert(state, decision, rules ?? StockRules.Default, now);
+    }
+
+    private static Decision<IStockEvent, StockRejection> DecideCommand(StockState state, IStockCommand command, DateTimeOffset now) =>
         command.Sku != state.Sku
             ? Reject(StockRejectionCode.Invalid, $"command for SKU {command.Sku} reached the entity of SKU {state.Sku}")
             : command switch
@@ -27,6 +39,8 @@ public static class StockDecider
             ShipSold c => DecideShip(state, c, now),
             ReceiveShipped c => DecideReceive(state, c, now),
             SetPurchaseLimit c => DecideLimit(state, c, now),
+            SetLowStockThreshold c => DecideThreshold(state, c, now),
+            SetReplenishmentSettings c => DecideReplenishment(state, c, now),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown stock command"),
         };
 
@@ -202,6 +216,66 @@ public static class StockDecider
             : Decision<IStockEvent, StockRejection>.Accept(new PurchaseLimitSet(s.Sku, c.PerCustomer, now));
     }
 
+    private static Decision<IStockEvent, StockRejection> DecideThreshold(StockState s, SetLowStockThreshold c, DateTimeOffset now)
+    {
+        if (c.Below is < 0 or > MaxUnits) return Reject(StockRejectionCode.Invalid, $"below must be between 0 and {MaxUnits} (0 turns alerts off)");
+        if (!s.Exists) return Reject(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
+        return c.Below == s.LowStockBelow
+            ? Decision<IStockEvent, StockRejection>.AlreadyDone
+            : Decision<IStockEvent, StockRejection>.Accept(new LowStockThresholdSet(s.Sku, c.Below, now));
+    }
+
+    private static Decision<IStockEvent, StockRejection> DecideReplenishment(StockState s, SetReplenishmentSettings c, DateTimeOffset now)
+    {
+        if (c.Settings is null) return Reject(StockRejectionCode.Invalid, "replenishment settings are required");
+        if (c.Settings.Errors() is { Count: > 0 } errors) return Reject(StockRejectionCode.Invalid, string.Join("; ", errors.Select(e => e.Message)));
+        if (!s.Exists) return Reject(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
+        // Settings with every field empty are no settings: the SKU follows the defaults again.
+        var settings = c.Settings == new ReplenishmentSettings() ? null : c.Settings;
+        return settings == s.Replenishment
+            ? Decision<IStockEvent, StockRejection>.AlreadyDone
+            : Decision<IStockEvent, StockRejection>.Accept(new ReplenishmentSettingsSet(s.Sku, c.Settings, now));
+    }
+
+    /// <summary>
+    /// Appends the alert the decided events call for: raised when the SKU exists and its available units end below the
+    /// threshold in force, cleared when an open alert no longer holds. Computed from the events' effect on the counters,
+    /// without evolving the state.
+    /// </summary>
+    private static Decision<IStockEvent, StockRejection> WithLowStockAlert(StockState s, Decision<IStockEvent, StockRejection> d, StockRules rules, DateTimeOffset now)
+    {
+        var available = s.Available;
+        var threshold = s.LowStockThreshold(rules);
+        var exists = s.Exists;
+        foreach (var e in d.Events)
+        {
+            switch (e)
+            {
+                case StockReserved x: available -= x.Quantity; break;
+                case ReservationReleased x: available += x.Quantity; break;
+                case ReservationsExpired x:
+                    foreach (var r in x.Reservations) available += r.Quantity;
+                    break;
+                case OnHandSet x:
+                    available += x.OnHand - (exists ? s.OnHand : 0);
+                    exists = true;
+                    break;
+                case OnHandAdjusted x:
+                    available += x.Delta;
+                    exists = true;
+                    break;
+                case SaleRestocked x: available += x.Quantity; break;
+                case ShippedReceived x: available += x.Quantity; break;
+                case LowStockThresholdSet x: threshold = x.Below; break;
+                // Commits, shipments, extensions, limits and settings leave the available units as they are.
+            }
+        }
+        var low = exists && available < threshold;
+        if (low == s.LowStockOpen) return d;
+        IStockEvent alert = low ? new LowStockRaised(s.Sku, available, threshold, now) : new LowStockCleared(s.Sku, available, threshold, now);
+        return new Decision<IStockEvent, StockRejection>(d.Events.Add(alert), null);
+    }
+
     /// <summary>
     /// How a placement of <paramref name="quantity"/> units for <paramref name="orderId"/> would fare, judged without
     /// reserving: the order already holds or settled a reservation here (a retry, or units an earlier attempt cut off by
@@ -323,6 +397,14 @@ public static class StockDecider
                 };
             case PurchaseLimitSet x:
                 return s with { PerCustomerLimit = x.PerCustomer };
+            case LowStockThresholdSet x:
+                return s with { LowStockBelow = x.Below };
+            case LowStockRaised:
+                return s with { LowStockOpen = true };
+            case LowStockCleared:
+                return s with { LowStockOpen = false };
+            case ReplenishmentSettingsSet x:
+                return s with { Replenishment = x.Settings == new ReplenishmentSettings() ? null : x.Settings };
             case ReservationCommitted x:
             {
                 // Counted units stay counted once sold, until a restock puts them back on sale.

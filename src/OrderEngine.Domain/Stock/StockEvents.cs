@@ -35,3 +35,15 @@ public sealed record ReservationsExpired(string Sku, ImmutableArray<ExpiredReser
 
 /// <summary>One reservation released by expiry.</summary>
 public sealed record ExpiredReservation(string OrderId, int Quantity);
+
+/// <summary>The SKU's own low-stock threshold was set (0: alerts off for this SKU).</summary>
+public sealed record LowStockThresholdSet(string Sku, long Below, DateTimeOffset At) : IStockEvent;
+
+/// <summary>Available units fell below the threshold: one alert, raised once until it clears.</summary>
+public sealed record LowStockRaised(string Sku, long Available, long Threshold, DateTimeOffset At) : IStockEvent;
+
+/// <summary>Available units are at or above the threshold again (or alerts were turned off): the open alert clears.</summary>
+public sealed record LowStockCleared(string Sku, long Available, long Threshold, DateTimeOffset At) : IStockEvent;
+
+/// <summary>The SKU's replenishment settings were replaced.</summary>
+public sealed record ReplenishmentSettingsSet(string Sku, ReplenishmentSettings Settings, DateTimeOffset At) : IStockEvent;

@@ -16,6 +16,8 @@ public enum StockOperation
     Check,
     Ship,
     Receive,
+    SetAlert,
+    SetReplenishment,
 }
 
 public enum StockRejectionCode
@@ -37,8 +39,13 @@ public enum StockRejectionCode
 /// <summary>Why a stock command was refused; a refusal changes nothing.</summary>
 public sealed record StockRejection(StockRejectionCode Code, string Message);
 
-/// <summary>The figures of one SKU: reserved + sold never exceed on hand.</summary>
-public sealed record StockView(string Sku, long OnHand, long Reserved, long Sold, long Available, long Version, int? PerCustomerLimit = null);
+/// <summary>
+/// The figures of one SKU: reserved + sold never exceed on hand. <paramref name="LowStockBelow"/> is the low-stock
+/// threshold in force (0: alerts off) and <paramref name="LowStock"/> whether an alert is open;
+/// <paramref name="Replenishment"/> the SKU's own replenishment settings, if any.
+/// </summary>
+public sealed record StockView(string Sku, long OnHand, long Reserved, long Sold, long Available, long Version, int? PerCustomerLimit = null,
+    long? LowStockBelow = null, bool LowStock = false, ReplenishmentSettings? Replenishment = null);
 
 /// <summary>A stock entity's answer to a command or query.</summary>
 public interface IStockReply : IStockMessage

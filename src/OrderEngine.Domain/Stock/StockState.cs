@@ -69,6 +69,18 @@ public sealed record StockState(
     /// </summary>
     public ImmutableSortedSet<ExpiryKey> ExpiryOrder { get; init; } = IndexExpiries(Reservations);
 
+    /// <summary>This SKU's own low-stock threshold (0: alerts off); null: the configured default applies.</summary>
+    public long? LowStockBelow { get; init; }
+
+    /// <summary>Whether a low-stock alert is open (raised and not yet cleared).</summary>
+    public bool LowStockOpen { get; init; }
+
+    /// <summary>This SKU's own replenishment settings; null: the configured defaults apply.</summary>
+    public ReplenishmentSettings? Replenishment { get; init; }
+
+    /// <summary>The low-stock threshold in force under <paramref name="rules"/>: the SKU's own, else the default.</summary>
+    public long LowStockThreshold(StockRules rules) => LowStockBelow ?? rules.LowStockBelow;
+
     /// <summary>How long a settled order or applied adjustment is remembered for retries.</summary>
     public static readonly TimeSpan RecentRetention = TimeSpan.FromDays(1);
 
@@ -90,7 +102,13 @@ public sealed record StockState(
         && ExpiryOrder.Count == Reservations.Count
         && Reservations.All(kv => ExpiryOrder.Contains(ExpiryKey.Of(kv.Key, kv.Value)));
 
-    public StockView ToView() => new(Sku, OnHand, Reserved, Sold, Available, Version, PerCustomerLimit);
+    /// <summary>
+    /// The figures as answered. The threshold shown is the SKU's own, else <paramref name="rules"/>' default when that is
+    /// on; none when alerts are off by default and the SKU has no threshold of its own.
+    /// </summary>
+    public StockView ToView(StockRules? rules = null) =>
+        new(Sku, OnHand, Reserved, Sold, Available, Version, PerCustomerLimit,
+            LowStockBelow ?? (rules is { LowStockBelow: > 0 } ? rules.LowStockBelow : null), LowStockOpen, Replenishment);
 
     /// <summary>Units a customer holds or bought while a per-customer limit was in force.</summary>
     public long UnitsOf(string customerId) => CustomerUnits.GetValueOrDefault(customerId);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Stock;
 
 namespace OrderEngine.Domain.Webhooks;
 
@@ -18,10 +19,11 @@ public static class OutboundEventTypes
     public const string OrderRefunded = "order.refunded";
     public const string OrderReturned = "order.returned";
     public const string StockLow = "stock.low";
+    public const string StockLowCleared = "stock.low-cleared";
 
     /// <summary>Every type, in the order the documentation lists them.</summary>
     public static readonly ImmutableArray<string> All =
-        [OrderPlaced, OrderPaid, OrderShipped, OrderDelivered, OrderCancelled, OrderRefunded, OrderReturned, StockLow];
+        [OrderPlaced, OrderPaid, OrderShipped, OrderDelivered, OrderCancelled, OrderRefunded, OrderReturned, StockLow, StockLowCleared];
 
     public static bool IsKnown(string type) => All.Contains(type, StringComparer.Ordinal);
 }
@@ -142,8 +144,20 @@ public static class OutboundEvents
                 ["reason"] = "returnedToSender",
                 ["returnedAt"] = r.ReturnedAt,
             })],
-            // and stock.low, an event about a SKU rather than an order, with a null order id:
-            // StockLow s => [One(OutboundEventTypes.StockLow, null, s.At, new JsonObject { ["sku"] = s.Sku, ["available"] = s.Available })],
+            // A SKU's low-stock alert, raised once when its available units fall below its threshold, and its end: events
+            // about a SKU rather than an order, with a null order id.
+            LowStockRaised l => [One(OutboundEventTypes.StockLow, null, l.At, new JsonObject
+            {
+                ["sku"] = l.Sku,
+                ["available"] = l.Available,
+                ["threshold"] = l.Threshold,
+            })],
+            LowStockCleared l => [One(OutboundEventTypes.StockLowCleared, null, l.At, new JsonObject
+            {
+                ["sku"] = l.Sku,
+                ["available"] = l.Available,
+                ["threshold"] = l.Threshold,
+            })],
             _ => [],
         };
     }

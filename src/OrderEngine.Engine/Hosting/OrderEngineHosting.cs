@@ -60,6 +60,7 @@ public static class OrderEngineHosting
         services.AddSingleton<IProjection>(sp => sp.GetRequiredService<CaseProjectionStore>());
         services.AddOrderEngineReadSide(configuration);
         services.AddOrderEngineWebhooks();
+        services.AddOrderEngineStockAlerts();
         services.AddSingleton<IPaymentProvider, ManualProvider>();
         services.AddSingleton<IPaymentProvider>(sp =>
         {

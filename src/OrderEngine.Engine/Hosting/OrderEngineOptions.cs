@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Cases;
 using OrderEngine.Engine.Payments;
 
@@ -169,6 +170,63 @@ public sealed class StockOptions
 
     /// <summary>How long a node's sold-out board trusts an announcement (it only routes placements; the stock entity judges them).</summary>
     public TimeSpan SoldOutLifetime { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The low-stock threshold of a SKU without one of its own: an alert is raised while fewer units are available
+    /// (0: off; appsettings.json sets 10). A changed default reaches a SKU at its next stock movement.
+    /// </summary>
+    public long LowStockBelow { get; set; }
+
+    /// <summary>The replenishment defaults of a SKU without settings of its own (GET /api/replenishment).</summary>
+    public ReplenishmentOptions Replenishment { get; set; } = new();
+
+    public StockRules ToRules() => new(LowStockBelow);
+
+    /// <summary>Every wrong stock setting, named by its configuration key (empty when all are valid).</summary>
+    public List<string> Errors()
+    {
+        var errors = new List<string>();
+        if (LowStockBelow is < 0 or > StockDecider.MaxUnits)
+            errors.Add($"OrderEngine:Stock:LowStockBelow must be between 0 and {StockDecider.MaxUnits} (0 turns alerts off)");
+        errors.AddRange(Replenishment.Errors());
+        return errors;
+    }
+}
+
+/// <summary>Replenishment defaults, bound from "OrderEngine:Stock:Replenishment" (docs/reports.md, "Replenishment").</summary>
+public sealed class ReplenishmentOptions
+{
+    /// <summary>Days from ordering to the goods being on hand.</summary>
+    public int LeadTimeDays { get; set; } = 7;
+
+    /// <summary>The chance of not running out during a lead time, which sets the safety stock (ignored when <see cref="SafetyStock"/> is set).</summary>
+    public decimal ServiceLevel { get; set; } = 0.95m;
+
+    /// <summary>A fixed safety stock in units for every SKU without settings of its own, instead of one computed from the service level.</summary>
+    public long? SafetyStock { get; set; }
+
+    /// <summary>Days between two orders of the same SKU: the suggested quantity covers them too.</summary>
+    public int ReviewDays { get; set; } = 7;
+
+    /// <summary>Days of sales the velocity is measured over when the request gives no window.</summary>
+    public int WindowDays { get; set; } = 28;
+
+    /// <summary>Days of sales a low-stock alert's rate of sale is measured over.</summary>
+    public int AlertRateDays { get; set; } = 7;
+
+    public const int MaxWindowDays = 366;
+
+    public ReplenishmentSettings ToDefaults() =>
+        new(LeadTimeDays, SafetyStock is null ? ServiceLevel : null, SafetyStock, ReviewDays);
+
+    public IEnumerable<string> Errors()
+    {
+        const string at = "OrderEngine:Stock:Replenishment:";
+        foreach (var (field, message) in new ReplenishmentSettings(LeadTimeDays, SafetyStock is null ? ServiceLevel : null, SafetyStock, ReviewDays).Errors())
+            yield return at + char.ToUpperInvariant(field[0]) + field[1..] + ": " + message;
+        if (WindowDays is < 1 or > MaxWindowDays) yield return $"{at}WindowDays must be between 1 and {MaxWindowDays}";
+        if (AlertRateDays is < 1 or > MaxWindowDays) yield return $"{at}AlertRateDays must be between 1 and {MaxWindowDays}";
+    }
 }
 
 /// <summary>Cluster membership. With no seed nodes the node forms a cluster of one by joining itself.</summary>

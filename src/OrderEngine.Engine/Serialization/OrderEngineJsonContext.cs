@@ -76,6 +76,12 @@ namespace OrderEngine.Engine.Serialization;
 [JsonSerializable(typeof(CheckReservable))]
 [JsonSerializable(typeof(StockCheckAnswer))]
 [JsonSerializable(typeof(StockAvailabilityChanged))]
+[JsonSerializable(typeof(SetLowStockThreshold))]
+[JsonSerializable(typeof(SetReplenishmentSettings))]
+[JsonSerializable(typeof(LowStockThresholdSet))]
+[JsonSerializable(typeof(LowStockRaised))]
+[JsonSerializable(typeof(LowStockCleared))]
+[JsonSerializable(typeof(ReplenishmentSettingsSet))]
 // returns
 [JsonSerializable(typeof(RegisterReturn))]
 [JsonSerializable(typeof(ReleaseReturn))]

@@ -17,7 +17,10 @@ public sealed record StockSnapshot(
     ImmutableArray<RememberedAdjustment> Adjustments,
     int? PerCustomerLimit = null,
     ImmutableArray<CustomerUnitCount> CustomerUnits = default,
-    ImmutableArray<CountedSale> CountedPurchases = default) : IOrderEngineMessage
+    ImmutableArray<CountedSale> CountedPurchases = default,
+    long? LowStockBelow = null,
+    bool LowStockOpen = false,
+    ReplenishmentSettings? Replenishment = null) : IOrderEngineMessage
 {
     public static StockSnapshot From(StockState s) => new(
         s.Sku, s.Exists, s.OnHand, s.Sold, s.Version, s.LastSetOnHand,
@@ -26,7 +29,8 @@ public sealed record StockSnapshot(
         [.. s.Adjustments.Entries().Select(kv => new RememberedAdjustment(kv.Key, kv.Value.Value.Delta, kv.Value.Value.Reason, kv.Value.At))],
         s.PerCustomerLimit,
         [.. s.CustomerUnits.Select(kv => new CustomerUnitCount(kv.Key, kv.Value))],
-        [.. s.CountedPurchases.Select(kv => new CountedSale(kv.Key, kv.Value.CustomerId, kv.Value.Units))]);
+        [.. s.CountedPurchases.Select(kv => new CountedSale(kv.Key, kv.Value.CustomerId, kv.Value.Units))],
+        s.LowStockBelow, s.LowStockOpen, s.Replenishment);
 
     public StockState ToState()
     {
@@ -42,6 +46,9 @@ public sealed record StockSnapshot(
         {
             CountedPurchases = (CountedPurchases.IsDefault ? [] : CountedPurchases)
                 .ToImmutableDictionary(c => c.OrderId, c => new CountedPurchase(c.CustomerId, c.Units), StringComparer.Ordinal),
+            LowStockBelow = LowStockBelow,
+            LowStockOpen = LowStockOpen,
+            Replenishment = Replenishment,
         };
     }
 }

@@ -21,6 +21,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
 
     private readonly string _sku;
     private readonly StockOptions _options;
+    private readonly StockRules _rules;
     private readonly int _snapshotEvery;
     private readonly IActorRef _orders;
     private readonly TimeProvider _clock;
@@ -60,6 +61,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         _announcer = announcer ?? ActorRefs.Nobody;
         _sku = sku;
         _options = options;
+        _rules = options.ToRules();
         _snapshotEvery = Math.Max(1, snapshotEvery);
         _idle = new IdlePassivation(idleTimeout);
         _orders = orders;
@@ -143,23 +145,23 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     private void Handle(IStockCommand command, IActorRef replyTo)
     {
         var (operation, reference) = Describe(command);
-        var decision = StockDecider.Decide(_state, command, _clock.GetUtcNow());
+        var decision = StockDecider.Decide(_state, command, _clock.GetUtcNow(), _rules);
         if (decision.Rejection is { } rejection)
         {
             // A refusal changes nothing, so it needs no write and is answered at once.
-            replyTo.Tell(new StockRefused(_sku, operation, reference, rejection, _state.Exists ? _state.ToView() : null));
+            replyTo.Tell(new StockRefused(_sku, operation, reference, rejection, _state.Exists ? _state.ToView(_rules) : null));
             if (rejection.Code == StockRejectionCode.InsufficientStock) ReannounceIfSoldOut();
             return;
         }
         if (decision.Events.IsEmpty)
         {
             // A repeat: answer once the write that made it true (possibly still in flight) is durable.
-            var current = _state.ToView();
+            var current = _state.ToView(_rules);
             AfterWritesInFlight(() => replyTo.Tell(new StockAccepted(_sku, operation, reference, current)));
             return;
         }
         foreach (var e in decision.Events) _state = StockDecider.Evolve(_state, e);
-        var view = _state.ToView();
+        var view = _state.ToView(_rules);
         var remaining = decision.Events.Length;
         _handedToJournal += remaining;
         PersistAllAsync(decision.Events, _ =>
@@ -226,7 +228,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
     {
         var current = _state;
         AfterWritesInFlight(() => replyTo.Tell(current.Exists
-            ? new StockAccepted(_sku, StockOperation.Get, "", current.ToView())
+            ? new StockAccepted(_sku, StockOperation.Get, "", current.ToView(_rules))
             : new StockRefused(_sku, StockOperation.Get, "", new StockRejection(StockRejectionCode.UnknownSku, $"SKU {_sku} is not stocked"), null)));
     }
 
@@ -262,7 +264,7 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
 
         // Long past expiry with no answer: the order is gone or unreachable; the units come back regardless.
         if (_state.NextExpiry is not { } next || next > now - _options.OrphanGrace) return;
-        var orphans = StockDecider.Decide(_state, new ExpireDueReservations(_sku, _options.OrphanGrace), now);
+        var orphans = StockDecider.Decide(_state, new ExpireDueReservations(_sku, _options.OrphanGrace), now, _rules);
         if (!orphans.Events.IsEmpty)
         {
             _log.Warning("stock {0}: releasing {1} reservation(s) whose orders did not answer within {2}", _sku,
@@ -297,6 +299,8 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         ShipSold c => (StockOperation.Ship, c.MovementId),
         ReceiveShipped c => (StockOperation.Receive, c.MovementId),
         SetPurchaseLimit => (StockOperation.SetLimit, ""),
+        SetLowStockThreshold => (StockOperation.SetAlert, ""),
+        SetReplenishmentSettings => (StockOperation.SetReplenishment, ""),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown stock command"),
     };
 
