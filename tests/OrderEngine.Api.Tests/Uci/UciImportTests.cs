@@ -125,3 +125,30 @@ public sealed class UciImportTests(UciEngineFixture engine, ITestOutputHelper ou
         }
     }
 }
+
+/// <summary>
+/// An engine left at the default of 100 lines per order: the import says which invoices it refused and fails, rather
+/// than splitting an invoice into orders the shop never had.
+/// </summary>
+public sealed class UciImportDefaultLimitTests(EngineFixture engine) : IClassFixture<EngineFixture>
+{
+    [Fact]
+    public async Task Without_the_higher_line_limit_the_large_invoices_are_quarantined_and_the_import_is_not_as_documented()
+    {
+        var r = Count;
+        var largest = r.Sales.MaxBy(s => r.Invoice[s].Count)!;
+        var small = r.Sales.First(s => r.Invoice[s].Count < 10);
+        using var text = OpenText();
+        var two = UciConverter.Convert(UciCsv.Read(text).Where(x => x.InvoiceNo == largest || x.InvoiceNo == small).ToList());
+
+        var report = await new UciImporter(engine.Client, "uci-limit").RunAsync(two);
+
+        Assert.False(report.AsExpected);
+        Assert.Empty(report.StockProblems);
+        var refused = Assert.Single(report.Unexpected);
+        Assert.Equal((largest, "quarantined"), (refused.ExternalId, refused.Outcome));
+        Assert.Contains("an order may have at most 100 lines", refused.Reason);
+        Assert.Contains(report.Outcomes, o => o.ExternalId == small && o.Outcome == "accepted");
+        Assert.Contains($"unexpected: invoice {largest} (Sale) quarantined", UciImporter.Describe(report));
+    }
+}

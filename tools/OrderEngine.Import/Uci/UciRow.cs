@@ -33,11 +33,9 @@ public static class UciCsv
 
     public static IEnumerable<UciRow> Read(TextReader reader)
     {
-        long line = 0;
         string[]? header = null;
         foreach (var (at, fields) in Records(reader))
         {
-            line = at;
             if (header is null)
             {
                 header = fields;
@@ -62,7 +60,6 @@ public static class UciCsv
                 fields[7].Trim());
         }
         if (header is null) throw new FormatException("the file is empty (no header)");
-        _ = line;
     }
 
     private static string Required(string value, long line, string column) =>
