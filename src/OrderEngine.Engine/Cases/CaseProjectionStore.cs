@@ -38,7 +38,7 @@ public sealed class CaseProjectionStore(JournalDatabase database) : IProjection
     /// <summary>Empties the cases table and the offset, in one transaction (the start of a rebuild).</summary>
     public async Task ResetAsync(CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForProjectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Run(connection, tx, "DELETE FROM cases", ct);
         await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, 0, ct);
@@ -50,7 +50,7 @@ public sealed class CaseProjectionStore(JournalDatabase database) : IProjection
     {
         if (batch.Count == 0) return;
         var lastOffset = ProjectionOffsets.Last(batch);
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForProjectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         foreach (var e in batch.Select(b => b.Event).OfType<ICaseEvent>()) await ApplyAsync(connection, tx, e, ct);
         await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, lastOffset, ct);

@@ -20,7 +20,7 @@ public sealed class OrderProjectionStore(JournalDatabase database)
     /// <summary>Empties both tables and the offset, in one transaction (a rebuild reads every order event again).</summary>
     public async Task ResetAsync(CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
+        await using var connection = await database.OpenForProjectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         foreach (var sql in new[] { "DELETE FROM order_deadlines", "DELETE FROM channel_orders" })
         {
@@ -46,7 +46,7 @@ public sealed class OrderProjectionStore(JournalDatabase database)
         var events = batch.Select(e => e.Event).OfType<IOrderEvent>().ToList();
         var net = OrderDeadlines.Combine(events.Select(e => OrderDeadlines.Of(e, grace)));
         var placed = events.OfType<OrderPlaced>().Where(p => p.ExternalId is not null).ToList();
-        await using var connection = await OpenAsync(ct);
+        await using var connection = await database.OpenForProjectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (database.Provider == PersistenceProvider.PostgreSql) await ApplyOnPostgresAsync((NpgsqlConnection)connection, net, placed, ct);
         else await ApplyRowByRowAsync(connection, tx, net, placed, ct);

@@ -29,7 +29,7 @@ public sealed class ReadOrdersProjection(JournalDatabase database) : IProjection
 
     public async Task ResetAsync(CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForProjectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         foreach (var table in Tables) await ReadTables.ExecuteAsync(connection, tx, "DELETE FROM " + table, ct);
         await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, 0, ct);
@@ -40,22 +40,25 @@ public sealed class ReadOrdersProjection(JournalDatabase database) : IProjection
     {
         if (batch.Count == 0) return;
         var lastOffset = ProjectionOffsets.Last(batch);
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var connection = await database.OpenForProjectionAsync(ct);
+        // Read and fold before the write transaction, so the database's write lock (all of SQLite's) is held only for
+        // the writes. Safe because this projection is the only writer of its tables and of its offset.
         // Events at or below the committed offset are in the tables already (the runner does not send them again; a
         // caller that does gets no double count of the sales increments).
-        var committed = await ReadTables.OffsetAsync(connection, tx, ProjectionName, ct);
+        var committed = await ReadTables.OffsetAsync(connection, null, ProjectionName, ct);
         if (committed >= lastOffset) return;
         var events = new List<IOrderEvent>();
         foreach (var envelope in batch)
             if (envelope.Event is IOrderEvent e && ((Sequence)envelope.Offset).Value > committed) events.Add(e);
+        ReadOrdersChanges? changes = null;
         if (events.Count > 0)
         {
             var (toLoad, withRefunds) = ReadOrdersFold.OrdersToLoad(events);
-            var known = await LoadAsync(connection, tx, toLoad, withRefunds, ct);
-            var changes = ReadOrdersFold.Fold(known, events);
-            await WriteAsync(connection, tx, changes, ct);
+            var known = await LoadAsync(connection, null, toLoad, withRefunds, ct);
+            changes = ReadOrdersFold.Fold(known, events);
         }
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (changes is not null) await WriteAsync(connection, tx, changes, ct);
         await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, lastOffset, ct);
         await tx.CommitAsync(ct);
     }
@@ -66,7 +69,7 @@ public sealed class ReadOrdersProjection(JournalDatabase database) : IProjection
         open_shipments, delivered_shipments, delivery_fulfilment
         """;
 
-    private static async Task<Dictionary<string, ReadOrderRow>> LoadAsync(DbConnection connection, DbTransaction tx,
+    private static async Task<Dictionary<string, ReadOrderRow>> LoadAsync(DbConnection connection, DbTransaction? tx,
         HashSet<string> ids, HashSet<string> withRefunds, CancellationToken ct)
     {
         var rows = new Dictionary<string, ReadOrderRow>(StringComparer.Ordinal);

@@ -91,7 +91,7 @@ public static class ReadTables
     }
 
     /// <summary>Reads the rows whose <paramref name="keyColumn"/> is one of <paramref name="keys"/> (in chunks of IN lists: one round trip per 500 keys).</summary>
-    public static async Task ReadWhereInAsync(DbConnection connection, DbTransaction tx, string selectFrom, string keyColumn,
+    public static async Task ReadWhereInAsync(DbConnection connection, DbTransaction? tx, string selectFrom, string keyColumn,
         IReadOnlyCollection<string> keys, Action<DbDataReader> read, CancellationToken ct)
     {
         foreach (var chunk in keys.Chunk(500))
@@ -114,7 +114,7 @@ public static class ReadTables
     }
 
     /// <summary>A projection's committed offset, read inside the batch's transaction.</summary>
-    public static async Task<long> OffsetAsync(DbConnection connection, DbTransaction tx, string name, CancellationToken ct)
+    public static async Task<long> OffsetAsync(DbConnection connection, DbTransaction? tx, string name, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = tx;

@@ -47,7 +47,7 @@ public sealed class StockAlertStore(JournalDatabase database) : IProjection
 
     public async Task ResetAsync(CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForProjectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Run(connection, tx, "DELETE FROM stock_alerts", ct);
         await Run(connection, tx, "DELETE FROM stock_settings", ct);
@@ -60,7 +60,7 @@ public sealed class StockAlertStore(JournalDatabase database) : IProjection
     {
         if (batch.Count == 0) return;
         var lastOffset = ProjectionOffsets.Last(batch);
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForProjectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         foreach (var envelope in batch)
         {

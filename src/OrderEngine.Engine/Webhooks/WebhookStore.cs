@@ -129,7 +129,7 @@ public sealed class WebhookStore(JournalDatabase database)
     {
         if (batch.Count == 0) return 0;
         var lastOffset = ProjectionOffsets.Last(batch);
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForProjectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var subscriptions = new List<(string Id, string[] Events)>();
         await using (var read = connection.CreateCommand())
