@@ -109,6 +109,25 @@ public sealed class ProjectionRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_projection_that_keeps_failing_holds_back_only_itself()
+    {
+        var broken = new Recording("broken") { FailuresLeft = int.MaxValue };
+        var after = new Recording("after");
+        await using var engine = await EngineHost.StartAsync(EngineHost.Sqlite(_dir.File("b.db")), services: s =>
+        {
+            s.AddSingleton<IProjection>(broken);
+            s.AddSingleton<IProjection>(after);
+        });
+        await PlaceAndPay(engine, "pr-b", "pr-o9");
+
+        // Registered after the broken one, it still reads every event (a batch failing for one projection is applied
+        // to the others first); the broken one has applied nothing and keeps its offset.
+        await Eventually(() => after.Seen.Any(e => e.Event is PaymentConfirmed { OrderId: "pr-o9" }), "the projection after the broken one saw the payment");
+        Assert.Empty(broken.Seen);
+        Assert.Equal(0, await broken.LoadOffsetAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_projection_behind_the_others_reads_from_its_own_offset_and_a_rebuild_reads_the_journal_again_for_that_one_only()
     {
         var db = _dir.File("r.db");

@@ -121,13 +121,24 @@ public sealed class ProjectionRunner : ReceiveActor, IWithStash
                         .SelectAsync(1, async batch =>
                         {
                             var events = batch as IReadOnlyList<EventEnvelope> ?? batch.ToList();
+                            List<Exception>? failures = null;
                             for (var i = 0; i < projections.Length; i++)
                             {
                                 var due = PastOffset(events, offsets[i]);
                                 if (due.Count == 0) continue;
-                                await projections[i].ApplyAsync(due, CancellationToken.None);
-                                offsets[i] = ProjectionOffsets.Last(due);
+                                try
+                                {
+                                    await projections[i].ApplyAsync(due, CancellationToken.None);
+                                    offsets[i] = ProjectionOffsets.Last(due);
+                                }
+                                catch (Exception e)
+                                {
+                                    // The others still get this batch; then the stream fails and starts again (after
+                                    // a back-off) from the failed projection's offset, which the others skip.
+                                    (failures ??= []).Add(new InvalidOperationException($"projection {projections[i].Name} failed on a batch", e));
+                                }
                             }
+                            if (failures is not null) throw new AggregateException(failures);
                             return NotUsed.Instance;
                         })),
             RestartSettings.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2));

@@ -37,7 +37,7 @@ public static class ReadStockFold
         var changes = new ReadStockChanges();
         foreach (var e in events)
         {
-            var sku = SkuOf(e);
+            if (SkuOf(e) is not { } sku) continue;
             if (!known.TryGetValue(sku, out var row)) known[sku] = row = new StockLevelRow { Sku = sku };
             Apply(changes, row, e);
             row.UpdatedAt = Math.Max(row.UpdatedAt, ReadValues.Ms(e.At));
@@ -46,20 +46,15 @@ public static class ReadStockFold
         return changes;
     }
 
-    public static string SkuOf(IStockEvent e) => e switch
+    /// <summary>
+    /// The SKU of an event that moves the counters, or null for one that does not (thresholds, alerts, limits, hold
+    /// extensions, and any kind added later): the projection passes over those rather than stop on them.
+    /// </summary>
+    public static string? SkuOf(IStockEvent e) => e switch
     {
-        OnHandSet x => x.Sku,
-        OnHandAdjusted x => x.Sku,
-        StockReserved x => x.Sku,
-        ReservationExtended x => x.Sku,
-        SaleRestocked x => x.Sku,
-        SoldShipped x => x.Sku,
-        ShippedReceived x => x.Sku,
-        PurchaseLimitSet x => x.Sku,
-        ReservationCommitted x => x.Sku,
-        ReservationReleased x => x.Sku,
-        ReservationsExpired x => x.Sku,
-        _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown stock event"),
+        OnHandSet or OnHandAdjusted or StockReserved or SaleRestocked or SoldShipped or ShippedReceived
+            or ReservationCommitted or ReservationReleased or ReservationsExpired => e.Sku,
+        _ => null,
     };
 
     private static void Apply(ReadStockChanges changes, StockLevelRow s, IStockEvent e)
@@ -152,7 +147,7 @@ public sealed class ReadStockProjection(JournalDatabase database) : IProjection
         ReadStockChanges? changes = null;
         if (events.Count > 0)
         {
-            var skus = events.Select(ReadStockFold.SkuOf).ToHashSet(StringComparer.Ordinal);
+            var skus = events.Select(ReadStockFold.SkuOf).OfType<string>().ToHashSet(StringComparer.Ordinal);
             var known = new Dictionary<string, StockLevelRow>(StringComparer.Ordinal);
             await ReadTables.ReadWhereInAsync(connection, null, "SELECT sku, on_hand, reserved, sold, available, updated_at FROM stock_levels", "sku", skus,
                 r => known[r.GetString(0)] = new StockLevelRow
