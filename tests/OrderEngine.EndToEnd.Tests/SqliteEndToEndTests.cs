@@ -57,4 +57,8 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
     [Fact]
     public Task A_channel_paid_order_is_shipped_delivered_returned_refunded_and_restocked_across_kill_9() =>
         ChannelPaidOrderIsShippedDeliveredReturnedAndRefundedAcrossKillNineAsync();
+
+    [Fact]
+    public Task The_read_side_lists_reports_and_alerts_what_the_entities_wrote_across_kill_9() =>
+        TheReadSideListsReportsAndAlertsWhatTheEntitiesWroteAcrossKillNineAsync();
 }
