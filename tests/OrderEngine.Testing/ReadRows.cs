@@ -53,8 +53,10 @@ public static class ReadRows
         var placed = o.PlacedAt.ToUnixTimeMilliseconds();
         await ExecAsync(connection, tx, """
             INSERT INTO read_orders (order_id, channel, external_id, customer_id, country, currency, status, total_e4, refunded_e4, units,
-              payment_method, placed_at, received_at, paid_at, shipped_at, delivered_at, updated_at)
-            VALUES (@id, @channel, @ext, @customer, @country, @currency, @status, @total, @refunded, @units, @method, @placed, @placed, @paid, NULL, NULL, @placed)
+              payment_method, placed_at, received_at, paid_at, shipped_at, delivered_at, updated_at,
+              base_status, shipping_held, open_shipments, delivered_shipments)
+            VALUES (@id, @channel, @ext, @customer, @country, @currency, @status, @total, @refunded, @units, @method, @placed, @placed, @paid, NULL, NULL, @placed,
+              @status, 0, 0, 0)
             """,
             ("id", o.OrderId), ("channel", o.Channel), ("ext", (object?)o.ExternalId ?? DBNull.Value), ("customer", o.CustomerId),
             ("country", (object?)o.Country ?? DBNull.Value), ("currency", o.Currency), ("status", o.Status), ("total", E4(o.Total)),
@@ -64,8 +66,8 @@ public static class ReadRows
         {
             var l = o.Lines[i];
             await ExecAsync(connection, tx, """
-                INSERT INTO read_order_lines (order_id, line_no, sku, quantity, unit_price_e4, line_total_e4, refunded_units, placed_at)
-                VALUES (@id, @no, @sku, @qty, @price, @total, @refunded, @placed)
+                INSERT INTO read_order_lines (order_id, line_no, sku, quantity, unit_price_e4, line_total_e4, refunded_units, placed_at, shipped_units)
+                VALUES (@id, @no, @sku, @qty, @price, @total, @refunded, @placed, 0)
                 """,
                 ("id", o.OrderId), ("no", i), ("sku", l.Sku), ("qty", l.Quantity), ("price", E4(l.UnitPrice)), ("total", E4(l.Quantity * l.UnitPrice)),
                 ("refunded", l.RefundedUnits), ("placed", placed));

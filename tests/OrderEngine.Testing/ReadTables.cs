@@ -13,7 +13,9 @@ public static class ReadTables
           customer_id VARCHAR(128) NOT NULL, country VARCHAR(8) NULL, currency VARCHAR(3) NOT NULL, status VARCHAR(24) NOT NULL,
           total_e4 BIGINT NOT NULL, refunded_e4 BIGINT NOT NULL, units INTEGER NOT NULL, payment_method VARCHAR(24) NOT NULL,
           placed_at BIGINT NOT NULL, received_at BIGINT NOT NULL, paid_at BIGINT NULL, shipped_at BIGINT NULL,
-          delivered_at BIGINT NULL, updated_at BIGINT NOT NULL);
+          delivered_at BIGINT NULL, updated_at BIGINT NOT NULL, base_status VARCHAR(24) NOT NULL, payment_ref VARCHAR(300) NULL,
+          shipping_held INTEGER NOT NULL, open_shipments INTEGER NOT NULL, delivered_shipments INTEGER NOT NULL,
+          delivery_fulfilment VARCHAR(16) NULL);
         CREATE INDEX IF NOT EXISTS ix_read_orders_placed ON read_orders (placed_at, order_id);
         CREATE INDEX IF NOT EXISTS ix_read_orders_status ON read_orders (status, placed_at, order_id);
         CREATE INDEX IF NOT EXISTS ix_read_orders_channel ON read_orders (channel, placed_at, order_id);
@@ -21,7 +23,7 @@ public static class ReadTables
         CREATE TABLE IF NOT EXISTS read_order_lines (
           order_id VARCHAR(64) NOT NULL, line_no INTEGER NOT NULL, sku VARCHAR(64) NOT NULL, quantity INTEGER NOT NULL,
           unit_price_e4 BIGINT NOT NULL, line_total_e4 BIGINT NOT NULL, refunded_units INTEGER NOT NULL, placed_at BIGINT NOT NULL,
-          PRIMARY KEY (order_id, line_no));
+          shipped_units INTEGER NOT NULL, PRIMARY KEY (order_id, line_no));
         CREATE INDEX IF NOT EXISTS ix_read_order_lines_sku ON read_order_lines (sku, placed_at, order_id);
         CREATE TABLE IF NOT EXISTS read_refunds (
           refund_id VARCHAR(64) NOT NULL, order_id VARCHAR(64) NOT NULL, amount_e4 BIGINT NOT NULL, status VARCHAR(16) NOT NULL,

@@ -36,14 +36,7 @@ public sealed class CaseProjectionStore(JournalDatabase database) : IProjection
     public Task<long> LoadOffsetAsync(CancellationToken ct) => ProjectionOffsets.LoadAsync(database, ProjectionName, ct);
 
     /// <summary>Empties the cases table and the offset, in one transaction (the start of a rebuild).</summary>
-    public async Task ResetAsync(CancellationToken ct)
-    {
-        await using var connection = await database.OpenForProjectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await Run(connection, tx, "DELETE FROM cases", ct);
-        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, 0, ct);
-        await tx.CommitAsync(ct);
-    }
+    public Task ResetAsync(CancellationToken ct) => ProjectionOffsets.ResetAsync(database, ProjectionName, ["cases"], ct);
 
     /// <summary>Applies a batch of case events and moves the offset past them, in one transaction (a replayed batch gives the same rows).</summary>
     public async Task ApplyAsync(IReadOnlyList<EventEnvelope> batch, CancellationToken ct)

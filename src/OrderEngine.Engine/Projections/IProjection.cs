@@ -56,6 +56,22 @@ public static class ProjectionOffsets
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Empties a projection's tables and sets its offset to 0, in one transaction (the start of a rebuild).</summary>
+    public static async Task ResetAsync(JournalDatabase database, string name, IEnumerable<string> tables, CancellationToken ct)
+    {
+        await using var connection = await database.OpenForProjectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        foreach (var table in tables)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = "DELETE FROM " + table;
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await SaveAsync(connection, tx, name, 0, ct);
+        await tx.CommitAsync(ct);
+    }
+
     /// <summary>The journal offset of the last event in a batch.</summary>
     public static long Last(IReadOnlyList<EventEnvelope> events) => ((Sequence)events[^1].Offset).Value;
 }

@@ -18,20 +18,7 @@ public sealed class OrderProjectionStore(JournalDatabase database)
     public Task<long> LoadOffsetAsync(CancellationToken ct) => ProjectionOffsets.LoadAsync(database, ProjectionName, ct);
 
     /// <summary>Empties both tables and the offset, in one transaction (a rebuild reads every order event again).</summary>
-    public async Task ResetAsync(CancellationToken ct)
-    {
-        await using var connection = await database.OpenForProjectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        foreach (var sql in new[] { "DELETE FROM order_deadlines", "DELETE FROM channel_orders" })
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = tx;
-            command.CommandText = sql;
-            await command.ExecuteNonQueryAsync(ct);
-        }
-        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, 0, ct);
-        await tx.CommitAsync(ct);
-    }
+    public Task ResetAsync(CancellationToken ct) => ProjectionOffsets.ResetAsync(database, ProjectionName, ["order_deadlines", "channel_orders"], ct);
 
     /// <summary>
     /// Applies a batch of order events and moves the offset past them, in one transaction. The batch's deadline changes

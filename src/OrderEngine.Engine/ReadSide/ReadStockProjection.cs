@@ -122,14 +122,7 @@ public sealed class ReadStockProjection(JournalDatabase database) : IProjection
 
     public Task<long> LoadOffsetAsync(CancellationToken ct) => ProjectionOffsets.LoadAsync(database, ProjectionName, ct);
 
-    public async Task ResetAsync(CancellationToken ct)
-    {
-        await using var connection = await database.OpenForProjectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        foreach (var table in Tables) await ReadTables.ExecuteAsync(connection, tx, "DELETE FROM " + table, ct);
-        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, 0, ct);
-        await tx.CommitAsync(ct);
-    }
+    public Task ResetAsync(CancellationToken ct) => ProjectionOffsets.ResetAsync(database, ProjectionName, Tables, ct);
 
     public async Task ApplyAsync(IReadOnlyList<EventEnvelope> batch, CancellationToken ct)
     {

@@ -45,15 +45,7 @@ public sealed class StockAlertStore(JournalDatabase database) : IProjection
 
     public Task<long> LoadOffsetAsync(CancellationToken ct) => ProjectionOffsets.LoadAsync(database, ProjectionName, ct);
 
-    public async Task ResetAsync(CancellationToken ct)
-    {
-        await using var connection = await database.OpenForProjectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await Run(connection, tx, "DELETE FROM stock_alerts", ct);
-        await Run(connection, tx, "DELETE FROM stock_settings", ct);
-        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, 0, ct);
-        await tx.CommitAsync(ct);
-    }
+    public Task ResetAsync(CancellationToken ct) => ProjectionOffsets.ResetAsync(database, ProjectionName, ["stock_alerts", "stock_settings"], ct);
 
     /// <summary>Applies the alert and settings events of a batch and moves the offset past it, in one transaction (a replayed batch gives the same rows).</summary>
     public async Task ApplyAsync(IReadOnlyList<EventEnvelope> batch, CancellationToken ct)
