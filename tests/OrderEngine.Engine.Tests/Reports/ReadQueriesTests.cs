@@ -174,15 +174,17 @@ public abstract class ReadQueriesCases
         var t0 = T0.ToUnixTimeMilliseconds();
         await ReadRows.ExecAsync(connection, null, $"""
             INSERT INTO read_orders (order_id, channel, external_id, customer_id, country, currency, status, total_e4, refunded_e4, units,
-              payment_method, placed_at, received_at, paid_at, shipped_at, delivered_at, updated_at)
+              payment_method, placed_at, received_at, paid_at, shipped_at, delivered_at, updated_at,
+              base_status, shipping_held, open_shipments, delivered_shipments)
             SELECT 'o-' || (100000 + i), CASE i % 3 WHEN 0 THEN 'web' WHEN 1 THEN 'pos' ELSE 'shopify' END, NULL, 'cust-' || (i % 200), 'DE', 'EUR',
               CASE i % 5 WHEN 0 THEN 'paid' WHEN 1 THEN 'reserved' WHEN 2 THEN 'shipped' WHEN 3 THEN 'cancelled' ELSE 'delivered' END,
-              10000, 0, 1, 'card', {t0} + i * CAST(60000 AS BIGINT), {t0} + i * CAST(60000 AS BIGINT), NULL, NULL, NULL, {t0}
+              10000, 0, 1, 'card', {t0} + i * CAST(60000 AS BIGINT), {t0} + i * CAST(60000 AS BIGINT), NULL, NULL, NULL, {t0},
+              'placed', 0, 0, 0
             FROM {numbers}
             """);
         await ReadRows.ExecAsync(connection, null, $"""
-            INSERT INTO read_order_lines (order_id, line_no, sku, quantity, unit_price_e4, line_total_e4, refunded_units, placed_at)
-            SELECT 'o-' || (100000 + i), 0, 'sku-' || (i % 50), 1, 10000, 10000, 0, {t0} + i * CAST(60000 AS BIGINT) FROM {numbers}
+            INSERT INTO read_order_lines (order_id, line_no, sku, quantity, unit_price_e4, line_total_e4, refunded_units, placed_at, shipped_units)
+            SELECT 'o-' || (100000 + i), 0, 'sku-' || (i % 50), 1, 10000, 10000, 0, {t0} + i * CAST(60000 AS BIGINT), 0 FROM {numbers}
             """);
         await ReadRows.ExecAsync(connection, null, "ANALYZE");
     }
