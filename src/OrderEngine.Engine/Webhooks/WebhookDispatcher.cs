@@ -37,6 +37,8 @@ public sealed class WebhookDispatcher : ReceiveActor, IWithTimers
     private readonly Random _random;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    // Deliveries whose outcome was written while a look was out: that look's answer may still list them as pending.
+    private readonly HashSet<string> _settledDuringLook = new(StringComparer.Ordinal);
     private bool _looking;
     private bool _backlog;
 
@@ -55,6 +57,7 @@ public sealed class WebhookDispatcher : ReceiveActor, IWithTimers
         Receive<Attempted>(a =>
         {
             _inFlight.Remove(a.Id);
+            if (_looking) _settledDuringLook.Add(a.Id);
             // The delivery stays pending with its attempts as they were: it is sent again (at least once, never lost).
             if (a.Failure is not null) _log.Warning(a.Failure, "recording the outcome of webhook delivery {0} failed", a.Id);
             if (_backlog) Look();
@@ -71,6 +74,8 @@ public sealed class WebhookDispatcher : ReceiveActor, IWithTimers
         var free = _options.Concurrency - _inFlight.Count;
         if (_looking || free <= 0) return;
         _looking = true;
+        // An outcome written before this look is in what it reads; only those written while it is out can be stale.
+        _settledDuringLook.Clear();
         // Deliveries in flight are still pending in the table, so ask for enough to fill the free slots past them.
         var asked = free + _inFlight.Count;
         _store.DueAsync(_clock.GetUtcNow(), asked, CancellationToken.None)
@@ -84,6 +89,8 @@ public sealed class WebhookDispatcher : ReceiveActor, IWithTimers
         foreach (var delivery in due.Deliveries)
         {
             if (_inFlight.Count >= _options.Concurrency) break;
+            // Sent and settled while this answer was on its way: the row read as pending is already out of date.
+            if (_settledDuringLook.Contains(delivery.Id)) continue;
             if (!_inFlight.Add(delivery.Id)) continue;
             started++;
             AttemptAsync(delivery).PipeTo(Self, success: () => new Attempted(delivery.Id, null), failure: e => new Attempted(delivery.Id, e));
