@@ -22,11 +22,7 @@ public sealed class StockAlertApiTests(WebhookEngineFixture engine) : IClassFixt
 
     private static int Today => StockAlertStore.DayOf(DateTimeOffset.UtcNow);
 
-    public async Task InitializeAsync()
-    {
-        await using var connection = await Database.OpenAsync(CancellationToken.None);
-        await ContractReadTables.CreateAsync(connection);
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync() => Task.CompletedTask;
 

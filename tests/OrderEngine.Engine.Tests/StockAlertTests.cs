@@ -103,8 +103,6 @@ public abstract class StockAlertStoreCases
     {
         var database = await create();
         database.Prepare();
-        await using var connection = await database.OpenAsync(CancellationToken.None);
-        await ContractReadTables.CreateAsync(connection);
         return (database, new StockAlertStore(database));
     }
 

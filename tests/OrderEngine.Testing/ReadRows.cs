@@ -34,13 +34,6 @@ public static class ReadRows
 
     public static int DayOf(DateTimeOffset at) => (int)Math.Floor(at.ToUnixTimeMilliseconds() / 86_400_000d);
 
-    public static async Task CreateTablesAsync(DbConnection connection)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = ReadTables.Ddl;
-        await command.ExecuteNonQueryAsync();
-    }
-
     public static async Task AddOrdersAsync(DbConnection connection, IEnumerable<SeedOrder> orders)
     {
         await using var tx = await connection.BeginTransactionAsync();

@@ -31,45 +31,20 @@ public static class ReadSideFill
     ];
     private static readonly string[] Methods = ["card", "card", "card", "bankTransfer", "giftCard", "cashOnDelivery"];
 
-    public const string Tables = """
-        CREATE TABLE IF NOT EXISTS read_orders (
-          order_id VARCHAR(64) NOT NULL PRIMARY KEY, channel VARCHAR(32) NOT NULL, external_id VARCHAR(128) NULL,
-          customer_id VARCHAR(128) NOT NULL, country VARCHAR(8) NULL, currency VARCHAR(3) NOT NULL, status VARCHAR(24) NOT NULL,
-          total_e4 BIGINT NOT NULL, refunded_e4 BIGINT NOT NULL, units INTEGER NOT NULL, payment_method VARCHAR(24) NOT NULL,
-          placed_at BIGINT NOT NULL, received_at BIGINT NOT NULL, paid_at BIGINT NULL, shipped_at BIGINT NULL,
-          delivered_at BIGINT NULL, updated_at BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS read_order_lines (
-          order_id VARCHAR(64) NOT NULL, line_no INTEGER NOT NULL, sku VARCHAR(64) NOT NULL, quantity INTEGER NOT NULL,
-          unit_price_e4 BIGINT NOT NULL, line_total_e4 BIGINT NOT NULL, refunded_units INTEGER NOT NULL, placed_at BIGINT NOT NULL,
-          PRIMARY KEY (order_id, line_no));
-        CREATE TABLE IF NOT EXISTS read_refunds (
-          refund_id VARCHAR(64) NOT NULL, order_id VARCHAR(64) NOT NULL, amount_e4 BIGINT NOT NULL, status VARCHAR(16) NOT NULL,
-          requested_at BIGINT NOT NULL, settled_at BIGINT NULL, PRIMARY KEY (order_id, refund_id));
-        CREATE TABLE IF NOT EXISTS sales_daily (
-          day INTEGER NOT NULL, channel VARCHAR(32) NOT NULL, country VARCHAR(8) NOT NULL, currency VARCHAR(3) NOT NULL,
-          payment_method VARCHAR(24) NOT NULL, orders INTEGER NOT NULL, units INTEGER NOT NULL, revenue_e4 BIGINT NOT NULL,
-          refunded_e4 BIGINT NOT NULL, PRIMARY KEY (day, channel, country, currency, payment_method));
-        CREATE TABLE IF NOT EXISTS sales_by_sku (
-          day INTEGER NOT NULL, sku VARCHAR(64) NOT NULL, currency VARCHAR(3) NOT NULL, orders INTEGER NOT NULL, units INTEGER NOT NULL,
-          revenue_e4 BIGINT NOT NULL, refunded_units INTEGER NOT NULL, refunded_e4 BIGINT NOT NULL, PRIMARY KEY (day, sku, currency));
-        CREATE TABLE IF NOT EXISTS sales_by_customer (
-          customer_id VARCHAR(128) NOT NULL, currency VARCHAR(3) NOT NULL, orders INTEGER NOT NULL, units INTEGER NOT NULL,
-          revenue_e4 BIGINT NOT NULL, refunded_e4 BIGINT NOT NULL, first_order_at BIGINT NOT NULL, last_order_at BIGINT NOT NULL,
-          PRIMARY KEY (customer_id, currency));
-        CREATE TABLE IF NOT EXISTS stock_levels (
-          sku VARCHAR(64) NOT NULL PRIMARY KEY, on_hand BIGINT NOT NULL, reserved BIGINT NOT NULL, sold BIGINT NOT NULL,
-          available BIGINT NOT NULL, updated_at BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS stock_daily (
-          sku VARCHAR(64) NOT NULL, day INTEGER NOT NULL, units_sold INTEGER NOT NULL, PRIMARY KEY (sku, day));
-        """;
+    /// <summary>
+    /// The engine's own SQLite schema (deploy/sql/sqlite.sql, embedded), so the filled file has exactly the tables and
+    /// indexes the engine makes. The read tables' indexes are dropped while the rows go in and made again after.
+    /// </summary>
+    private static string Schema()
+    {
+        using var stream = typeof(ReadSideFill).Assembly.GetManifestResourceStream("OrderEngine.Schema.sqlite.sql")
+            ?? throw new InvalidOperationException("the embedded deploy/sql/sqlite.sql is missing from the build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 
-    public const string Indexes = """
-        CREATE INDEX IF NOT EXISTS ix_read_orders_placed ON read_orders (placed_at, order_id);
-        CREATE INDEX IF NOT EXISTS ix_read_orders_status ON read_orders (status, placed_at, order_id);
-        CREATE INDEX IF NOT EXISTS ix_read_orders_channel ON read_orders (channel, placed_at, order_id);
-        CREATE INDEX IF NOT EXISTS ix_read_orders_customer ON read_orders (customer_id, placed_at, order_id);
-        CREATE INDEX IF NOT EXISTS ix_read_order_lines_sku ON read_order_lines (sku, placed_at, order_id);
-        """;
+    private static readonly string[] FilledTables =
+        ["read_orders", "read_order_lines", "sales_daily", "sales_by_sku", "sales_by_customer", "stock_levels", "stock_daily"];
 
     public static async Task<int> RunAsync(Args options, CancellationToken ct)
     {
@@ -82,7 +57,8 @@ public static class ReadSideFill
         var clock = Stopwatch.StartNew();
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path }.ConnectionString);
         await connection.OpenAsync(ct);
-        await Exec(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;" + Tables);
+        await Exec(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;" + Schema());
+        await DropIndexesAsync(connection, ct);
 
         var random = new Random(seed);
         var countries = new ZipfSampler(Countries.Length, 1.2);
@@ -102,9 +78,15 @@ public static class ReadSideFill
         await using (var tx = connection.BeginTransaction())
         {
             var order = Prepared(connection, tx, """
-                INSERT INTO read_orders VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16)
+                INSERT INTO read_orders (order_id, channel, external_id, customer_id, country, currency, status, total_e4, refunded_e4,
+                  units, payment_method, placed_at, received_at, paid_at, shipped_at, delivered_at, updated_at,
+                  base_status, shipping_held, open_shipments, delivered_shipments)
+                VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16, @p6, 0, 0, 0)
                 """, 17);
-            var line = Prepared(connection, tx, "INSERT INTO read_order_lines VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7)", 8);
+            var line = Prepared(connection, tx, """
+                INSERT INTO read_order_lines (order_id, line_no, sku, quantity, unit_price_e4, line_total_e4, refunded_units, placed_at, shipped_units)
+                VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, 0)
+                """, 8);
             var lineSkus = new List<(int Sku, int Qty, long Price, int Refunded)>(4);
             for (var i = 0; i < count; i++)
             {
@@ -186,10 +168,22 @@ public static class ReadSideFill
             await tx.CommitAsync(ct);
         }
         Console.Error.WriteLine($"  rows written in {clock.Elapsed.TotalSeconds:0} s; indexing");
-        await Exec(connection, Indexes + "ANALYZE;");
+        await Exec(connection, Schema() + "ANALYZE;"); // IF NOT EXISTS: makes again only the dropped indexes
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"read-fill: {count:N0} orders into {path} in {clock.Elapsed.TotalSeconds:0.0} s (sales_daily {daily.Count:N0} rows, sales_by_sku {bySku.Count:N0}, sales_by_customer {byCustomer.Count:N0}, stock_daily {skuDaily.Count:N0})"));
         return 0;
+    }
+
+    private static async Task DropIndexesAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        var names = new List<string>();
+        await using (var query = connection.CreateCommand())
+        {
+            query.CommandText = $"SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({string.Join(", ", FilledTables.Select(t => $"'{t}'"))})";
+            await using var reader = await query.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) names.Add(reader.GetString(0));
+        }
+        foreach (var name in names) await Exec(connection, $"DROP INDEX {name};");
     }
 
     private static string SkuName(int sku) => "SKU-" + sku.ToString("00000", CultureInfo.InvariantCulture);

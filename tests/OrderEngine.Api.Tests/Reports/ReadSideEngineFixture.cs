@@ -29,7 +29,6 @@ public sealed class ReadSideEngineFixture : EngineFixture, IAsyncLifetime
         await base.InitializeAsync();
         var database = Services.GetRequiredService<JournalDatabase>();
         await using var connection = await database.OpenAsync(CancellationToken.None);
-        await ReadRows.CreateTablesAsync(connection);
         await ReadRows.AddOrdersAsync(connection, Orders);
         var today = (int)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 86_400_000);
         await ReadRows.AddStockAsync(connection, "sku-a", 50, 2, 20, [(today, 3), (today - 2, 4)]);
