@@ -29,32 +29,15 @@ public sealed class ReadOrdersProjection(JournalDatabase database) : IProjection
 
     public Task ResetAsync(CancellationToken ct) => ProjectionOffsets.ResetAsync(database, ProjectionName, Tables, ct);
 
-    public async Task ApplyAsync(IReadOnlyList<EventEnvelope> batch, CancellationToken ct)
-    {
-        if (batch.Count == 0) return;
-        var lastOffset = ProjectionOffsets.Last(batch);
-        await using var connection = await database.OpenForProjectionAsync(ct);
-        // Read and fold before the write transaction, so the database's write lock (all of SQLite's) is held only for
-        // the writes. Safe because this projection is the only writer of its tables and of its offset.
-        // Events at or below the committed offset are in the tables already (the runner does not send them again; a
-        // caller that does gets no double count of the sales increments).
-        var committed = await ReadTables.OffsetAsync(connection, null, ProjectionName, ct);
-        if (committed >= lastOffset) return;
-        var events = new List<IOrderEvent>();
-        foreach (var envelope in batch)
-            if (envelope.Event is IOrderEvent e && ((Sequence)envelope.Offset).Value > committed) events.Add(e);
-        ReadOrdersChanges? changes = null;
-        if (events.Count > 0)
-        {
-            var (toLoad, withRefunds) = ReadOrdersFold.OrdersToLoad(events);
-            var known = await LoadAsync(connection, null, toLoad, withRefunds, ct);
-            changes = ReadOrdersFold.Fold(known, events);
-        }
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        if (changes is not null) await WriteAsync(connection, tx, changes, ct);
-        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, lastOffset, ct);
-        await tx.CommitAsync(ct);
-    }
+    public Task ApplyAsync(IReadOnlyList<EventEnvelope> batch, CancellationToken ct) =>
+        ReadTables.ApplyFoldAsync<IOrderEvent, ReadOrdersChanges>(database, ProjectionName, batch,
+            async (connection, events, token) =>
+            {
+                var (toLoad, withRefunds) = ReadOrdersFold.OrdersToLoad(events);
+                var known = await LoadAsync(connection, null, toLoad, withRefunds, token);
+                return ReadOrdersFold.Fold(known, events);
+            },
+            WriteAsync, ct);
 
     private const string OrderColumns = """
         order_id, channel, external_id, customer_id, country, currency, status, total_e4, refunded_e4, units, payment_method,

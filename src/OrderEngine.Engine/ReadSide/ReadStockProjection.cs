@@ -124,37 +124,21 @@ public sealed class ReadStockProjection(JournalDatabase database) : IProjection
 
     public Task ResetAsync(CancellationToken ct) => ProjectionOffsets.ResetAsync(database, ProjectionName, Tables, ct);
 
-    public async Task ApplyAsync(IReadOnlyList<EventEnvelope> batch, CancellationToken ct)
-    {
-        if (batch.Count == 0) return;
-        var lastOffset = ProjectionOffsets.Last(batch);
-        await using var connection = await database.OpenForProjectionAsync(ct);
-        // Read and fold before the write transaction (see ReadOrdersProjection): the write lock is held for the writes only.
-        // Events at or below the committed offset are in the tables already (the runner does not send them again; a
-        // caller that does gets no double count of the sales increments).
-        var committed = await ReadTables.OffsetAsync(connection, null, ProjectionName, ct);
-        if (committed >= lastOffset) return;
-        var events = new List<IStockEvent>();
-        foreach (var envelope in batch)
-            if (envelope.Event is IStockEvent e && ((Sequence)envelope.Offset).Value > committed) events.Add(e);
-        ReadStockChanges? changes = null;
-        if (events.Count > 0)
-        {
-            var skus = events.Select(ReadStockFold.SkuOf).OfType<string>().ToHashSet(StringComparer.Ordinal);
-            var known = new Dictionary<string, StockLevelRow>(StringComparer.Ordinal);
-            await ReadTables.ReadWhereInAsync(connection, null, "SELECT sku, on_hand, reserved, sold, available, updated_at FROM stock_levels", "sku", skus,
-                r => known[r.GetString(0)] = new StockLevelRow
-                {
-                    Sku = r.GetString(0), OnHand = r.GetInt64(1), Reserved = r.GetInt64(2), Sold = r.GetInt64(3),
-                    Available = r.GetInt64(4), UpdatedAt = r.GetInt64(5),
-                }, ct);
-            changes = ReadStockFold.Fold(known, events);
-        }
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        if (changes is not null) await WriteAsync(connection, tx, changes, ct);
-        await ProjectionOffsets.SaveAsync(connection, tx, ProjectionName, lastOffset, ct);
-        await tx.CommitAsync(ct);
-    }
+    public Task ApplyAsync(IReadOnlyList<EventEnvelope> batch, CancellationToken ct) =>
+        ReadTables.ApplyFoldAsync<IStockEvent, ReadStockChanges>(database, ProjectionName, batch,
+            async (connection, events, token) =>
+            {
+                var skus = events.Select(ReadStockFold.SkuOf).OfType<string>().ToHashSet(StringComparer.Ordinal);
+                var known = new Dictionary<string, StockLevelRow>(StringComparer.Ordinal);
+                await ReadTables.ReadWhereInAsync(connection, null, "SELECT sku, on_hand, reserved, sold, available, updated_at FROM stock_levels", "sku", skus,
+                    r => known[r.GetString(0)] = new StockLevelRow
+                    {
+                        Sku = r.GetString(0), OnHand = r.GetInt64(1), Reserved = r.GetInt64(2), Sold = r.GetInt64(3),
+                        Available = r.GetInt64(4), UpdatedAt = r.GetInt64(5),
+                    }, token);
+                return ReadStockFold.Fold(known, events);
+            },
+            WriteAsync, ct);
 
     private static Task WriteAsync(DbConnection connection, DbTransaction tx, ReadStockChanges changes, CancellationToken ct)
     {

@@ -1,7 +1,9 @@
 using System.Data.Common;
 using Npgsql;
 using NpgsqlTypes;
+using Akka.Persistence.Query;
 using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.Projections;
 
 namespace OrderEngine.Engine.ReadSide;
 
@@ -111,6 +113,37 @@ public static class ReadTables
         command.Transaction = tx;
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// How a read-table projection applies a batch: the events of its kind past its committed offset are folded over the
+    /// rows they touch (read before the write transaction, so the database's write lock — all of SQLite's — is held for
+    /// the writes only; safe because the projection is the only writer of its tables and offset), then the changes and
+    /// the batch's last offset commit in one transaction. Events at or below the committed offset are in the tables
+    /// already: a caller that sends them again gets no double count of the increments.
+    /// </summary>
+    public static async Task ApplyFoldAsync<TEvent, TChanges>(
+        JournalDatabase database,
+        string projection,
+        IReadOnlyList<EventEnvelope> batch,
+        Func<DbConnection, List<TEvent>, CancellationToken, Task<TChanges>> fold,
+        Func<DbConnection, DbTransaction, TChanges, CancellationToken, Task> write,
+        CancellationToken ct)
+        where TChanges : class
+    {
+        if (batch.Count == 0) return;
+        var lastOffset = ProjectionOffsets.Last(batch);
+        await using var connection = await database.OpenForProjectionAsync(ct);
+        var committed = await OffsetAsync(connection, null, projection, ct);
+        if (committed >= lastOffset) return;
+        var events = new List<TEvent>();
+        foreach (var envelope in batch)
+            if (envelope.Event is TEvent e && ((Sequence)envelope.Offset).Value > committed) events.Add(e);
+        var changes = events.Count > 0 ? await fold(connection, events, ct) : null;
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (changes is not null) await write(connection, tx, changes, ct);
+        await ProjectionOffsets.SaveAsync(connection, tx, projection, lastOffset, ct);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>A projection's committed offset, read inside the batch's transaction.</summary>
