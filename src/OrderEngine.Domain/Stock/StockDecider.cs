@@ -20,7 +20,7 @@ public static class StockDecider
     public static Decision<IStockEvent, StockRejection> Decide(StockState state, IStockCommand command, DateTimeOffset now, StockRules? rules = null)
     {
         var decision = DecideCommand(state, command, now);
-        return decision.IsRejected || decision.Events.IsDefaultOrEmpty ? decision : WithLowStockAlert(state, decision, rules ?? StockRules.Default, now);
+        return decision.IsRejected || decision.Events.IsDefaultOrEmpty ? decision : LowStockAlerts.Follow(state, decision, rules ?? StockRules.Default, now);
     }
 
     private static Decision<IStockEvent, StockRejection> DecideCommand(StockState state, IStockCommand command, DateTimeOffset now) =>
@@ -235,45 +235,6 @@ public static class StockDecider
         return settings == s.Replenishment
             ? Decision<IStockEvent, StockRejection>.AlreadyDone
             : Decision<IStockEvent, StockRejection>.Accept(new ReplenishmentSettingsSet(s.Sku, c.Settings, now));
-    }
-
-    /// <summary>
-    /// Appends the alert the decided events call for: raised when the SKU exists and its available units end below the
-    /// threshold in force, cleared when an open alert no longer holds. Computed from the events' effect on the counters,
-    /// without evolving the state.
-    /// </summary>
-    private static Decision<IStockEvent, StockRejection> WithLowStockAlert(StockState s, Decision<IStockEvent, StockRejection> d, StockRules rules, DateTimeOffset now)
-    {
-        var available = s.Available;
-        var threshold = s.LowStockThreshold(rules);
-        var exists = s.Exists;
-        foreach (var e in d.Events)
-        {
-            switch (e)
-            {
-                case StockReserved x: available -= x.Quantity; break;
-                case ReservationReleased x: available += x.Quantity; break;
-                case ReservationsExpired x:
-                    foreach (var r in x.Reservations) available += r.Quantity;
-                    break;
-                case OnHandSet x:
-                    available += x.OnHand - (exists ? s.OnHand : 0);
-                    exists = true;
-                    break;
-                case OnHandAdjusted x:
-                    available += x.Delta;
-                    exists = true;
-                    break;
-                case SaleRestocked x: available += x.Quantity; break;
-                case ShippedReceived x: available += x.Quantity; break;
-                case LowStockThresholdSet x: threshold = x.Below; break;
-                // Commits, shipments, extensions, limits and settings leave the available units as they are.
-            }
-        }
-        var low = exists && available < threshold;
-        if (low == s.LowStockOpen) return d;
-        IStockEvent alert = low ? new LowStockRaised(s.Sku, available, threshold, now) : new LowStockCleared(s.Sku, available, threshold, now);
-        return new Decision<IStockEvent, StockRejection>(d.Events.Add(alert), null);
     }
 
     /// <summary>
