@@ -71,8 +71,11 @@ start_node() { # start_node <i>  (1-based; uses the loaded state)
   if [ "$roles" != both ]; then
     for r in ${roles//,/ }; do env+=("OrderEngine__Cluster__Roles__$j=$r"); j=$((j + 1)); done
   fi
-  ( cd "$DIR/node$i" && env "${env[@]}" setsid nohup dotnet "$DLL" --urls "http://127.0.0.1:$http" --contentRoot "$(dirname "$DLL")" \
-      >"$DIR/node$i.log" 2>&1 < /dev/null & echo $! > "$DIR/node$i.pid" )
+  # exec all the way down, so the recorded pid is the engine's own (kill -9 of it is a real crash); SIGHUP ignored, so
+  # closing the terminal does not stop the nodes.
+  ( cd "$DIR/node$i" && trap '' HUP && exec env "${env[@]}" dotnet "$DLL" --urls "http://127.0.0.1:$http" --contentRoot "$(dirname "$DLL")" \
+      >"$DIR/node$i.log" 2>&1 < /dev/null ) &
+  echo $! > "$DIR/node$i.pid"
 }
 
 wait_ready() { # wait_ready <i>

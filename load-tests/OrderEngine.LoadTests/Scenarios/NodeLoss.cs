@@ -213,7 +213,15 @@ public static class NodeLoss
             for (var n = 0; !stop.IsCancellationRequested; n++)
             {
                 var sent = clock.Elapsed;
-                var answer = await SendAsync(http, nodes[(i + n) % nodes.Count], HttpMethod.Get, p, null, null, TimeSpan.FromSeconds(2), stop);
+                Answer answer;
+                try
+                {
+                    answer = await SendAsync(http, nodes[(i + n) % nodes.Count], HttpMethod.Get, p, null, null, TimeSpan.FromSeconds(2), stop);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    break;
+                }
                 if (stop.IsCancellationRequested) break;
                 var ok = answer.Status is (int)HttpStatusCode.OK or (int)HttpStatusCode.NotFound;
                 if (!ok) { state = state with { LastFailure = sent }; failing = true; }
