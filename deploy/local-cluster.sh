@@ -4,6 +4,7 @@
 #   deploy/local-cluster.sh start [N] [ROLES...]   start PostgreSQL and N nodes (default 3), print their URLs
 #                                                  ROLES per node, e.g. "shards shards api" (default: every node both)
 #   deploy/local-cluster.sh status                 each node's pid, URL and readiness
+#   deploy/local-cluster.sh url I                  node I's URL (1-based), e.g. U1=$(deploy/local-cluster.sh url 1)
 #   deploy/local-cluster.sh kill I                 kill -9 node I (1-based): watch the others take its shards over
 #   deploy/local-cluster.sh restart I              start node I again (same ports); it joins the running nodes
 #   deploy/local-cluster.sh stop                   stop every node and PostgreSQL and delete all their data
@@ -137,6 +138,13 @@ cmd_status() {
   echo "postgres  Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=orderengine"
 }
 
+cmd_url() {
+  load_state
+  local v="HTTP_${1:?usage: $0 url I}"
+  [ -n "${!v:-}" ] || die "no node $1"
+  echo "http://127.0.0.1:${!v}"
+}
+
 cmd_kill() {
   load_state
   local i=${1:?usage: $0 kill I}
@@ -171,8 +179,9 @@ cmd_stop() {
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   status) cmd_status ;;
+  url) cmd_url "${2:-}" ;;
   kill) cmd_kill "${2:-}" ;;
   restart) cmd_restart "${2:-}" ;;
   stop) cmd_stop ;;
-  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
