@@ -74,10 +74,12 @@ public sealed class ClusterTestBed : IAsyncDisposable
             await bed.WaitUntilServingAsync(ct).ConfigureAwait(false);
             return bed;
         }
-        catch
+        catch (Exception ex)
         {
+            var tails = string.Concat(bed._all.Select(e => e.Tail(60)));
             await bed.DisposeAsync().ConfigureAwait(false);
-            throw;
+            if (tails.Length == 0) throw;
+            throw new EngineTestFailure($"{ex.GetType().Name}: {ex.Message.Split('\n', 2)[0].TrimEnd()} (while starting the cluster){tails}", ex);
         }
     }
 
