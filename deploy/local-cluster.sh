@@ -88,6 +88,18 @@ wait_ready() { # wait_ready <i>
   done
 }
 
+# A ready node is an Up member; the first requests of a new cluster still wait for the shard coordinator to start and
+# every region to register with it. Wait until node <i> answers a stock read from an entity (200 or 404).
+wait_serving() { # wait_serving <i>
+  local v="HTTP_$1" deadline=$((SECONDS + 60)) code
+  while :; do
+    code=$(curl -s -m 12 -o /dev/null -w '%{http_code}' "http://127.0.0.1:${!v}/api/stock/local-cluster-warm-up" || true)
+    case "$code" in 200|404) return ;; esac
+    [ $SECONDS -lt $deadline ] || die "node$1 does not serve within 60 s (last answer: $code; log: $DIR/node$1.log)"
+    sleep 0.5
+  done
+}
+
 cmd_start() {
   local nodes=${1:-3}; shift || true
   [[ "$nodes" =~ ^[1-9][0-9]*$ ]] || die "usage: $0 start [N] [ROLES...]"
@@ -118,6 +130,7 @@ cmd_start() {
   start_node 1; wait_ready 1
   for i in $(seq 2 "$nodes"); do start_node "$i"; done
   for i in $(seq 2 "$nodes"); do wait_ready "$i"; done
+  for i in $(seq 1 "$nodes"); do wait_serving "$i"; done
   cmd_status
   say "stop everything (and delete the data) with: $0 stop"
 }
@@ -156,7 +169,7 @@ cmd_restart() {
   load_state
   local i=${1:?usage: $0 restart I}
   ! kill -0 "$(cat "$DIR/node$i.pid" 2>/dev/null)" 2>/dev/null || die "node$i still runs"
-  start_node "$i"; wait_ready "$i"; cmd_status
+  start_node "$i"; wait_ready "$i"; wait_serving "$i"; cmd_status
 }
 
 cmd_stop() {
