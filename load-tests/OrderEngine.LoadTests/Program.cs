@@ -48,6 +48,8 @@ try
             return await OrderEngine.LoadTests.ReadSide.ReadSideFill.RunAsync(options, cts.Token);
         case "read-bench":
             return await OrderEngine.LoadTests.ReadSide.ReadSideBench.RunAsync(options, cts.Token);
+        case "node-loss":
+            return await NodeLoss.RunAsync(options, cts.Token);
     }
     var info = ScenarioRegistry.Find(command);
     if (info is null)
@@ -129,6 +131,7 @@ static void PrintUsage()
                                                   restaurant-rush's client side without an engine (its figures say nothing about the engine)
                ... -- read-fill --db FILE [--orders 1000000] [--seed 42]   fill the read tables of a new SQLite file with synthetic orders
                ... -- read-bench [--url URL] [--repeat 5]   time the order search and the reports on an engine started on that file
+               ... -- node-loss --urls URL1,URL2,URL3 --kill-pid PID --victim I   kill -9 one node of a cluster under load (node-loss --help)
 
         common options:
           --url http://127.0.0.1:5000   the engine

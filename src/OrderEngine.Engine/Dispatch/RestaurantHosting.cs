@@ -56,6 +56,7 @@ public static class RestaurantHosting
                 RememberEntities = false,
                 ShouldPassivateIdleEntities = false,
                 HandOffStopMessage = StopEntity.Instance,
+                Role = OrderEngine.Engine.Hosting.ClusterOptions.ShardsRole,
             });
         return builder;
     }

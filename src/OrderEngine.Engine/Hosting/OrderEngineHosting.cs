@@ -106,6 +106,7 @@ public static class OrderEngineHosting
                 Roles = cluster.Roles.Length > 0 ? cluster.Roles : null,
                 SplitBrainResolver = new Akka.Cluster.Hosting.SBR.KeepMajorityOption(),
             });
+        builder.WithOrderEngineRolesAndDowning(cluster);
         // The singleton proxy's "failed to find an associated singleton" warning fires at once (its timer starts with no
         // delay, Akka.NET 1.5), before the first identification could have answered: a warning on every start that means
         // nothing. Off; a proxy that cannot reach its singleton still shows as the asks that time out.
@@ -196,6 +197,7 @@ public static class OrderEngineHosting
             RememberEntities = false,
             ShouldPassivateIdleEntities = false,
             HandOffStopMessage = StopEntity.Instance,
+            Role = ClusterOptions.ShardsRole,
         };
         builder.WithShardRegion<StockRegion>(
             "stock",
@@ -283,15 +285,21 @@ public static class OrderEngineHosting
                 options.Dispatch.IdleTimeout, options.AskTimeout / 2, clock),
             new CourierMessageExtractor(options.Cluster.ShardCount),
             shardOptions);
+        if (!options.Cluster.HostsShards)
+        {
+            // An api-only node hosts no singleton (the manager refuses a node without the role); it reaches the runner through a proxy.
+            builder.WithSingletonProxy<ProjectionRunner>("projections", new ClusterSingletonOptions { Role = ClusterOptions.ShardsRole });
+            return builder;
+        }
         builder.WithSingleton<ProjectionRunner>(
             "projections",
             (_, _, resolver) => ProjectionRunner.Props(resolver.GetService<IEnumerable<IProjection>>()),
-            new ClusterSingletonOptions(),
+            new ClusterSingletonOptions { Role = ClusterOptions.ShardsRole },
             createProxyToo: true);
         builder.WithSingleton<OrderWaker>(
             "order-waker",
             (_, registry, resolver) => OrderWaker.Props(resolver.GetService<OrderProjectionStore>(), registry.Get<OrderRegion>(), options.Orders, clock),
-            new ClusterSingletonOptions(),
+            new ClusterSingletonOptions { Role = ClusterOptions.ShardsRole },
             createProxyToo: false);
         return builder;
     }

@@ -244,4 +244,32 @@ public sealed class ClusterOptions
 
     /// <summary>Fixed for the cluster's life: about ten times the largest number of nodes.</summary>
     public int ShardCount { get; set; } = 100;
+
+    /// <summary>The role of a node that hosts the entities (shards) and the cluster singletons.</summary>
+    public const string ShardsRole = "shards";
+
+    /// <summary>The role of a node that serves HTTP; without <see cref="ShardsRole"/> it hosts only shard-region proxies.</summary>
+    public const string ApiRole = "api";
+
+    /// <summary>
+    /// The split-brain resolver (keep-majority) downs the unreachable side once membership and reachability have not
+    /// changed for this long (Akka's default: 20 s). docs/cluster.md, "Downing".
+    /// </summary>
+    public TimeSpan DowningStableAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a node may miss heartbeats (sent every second) before it counts as unreachable (Akka's default: 3 s).</summary>
+    public TimeSpan FailureDetectorPause { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// After a node is downed and removed, its shards and singletons start elsewhere this much later (Akka's default with the
+    /// split-brain resolver: the stable-after, 20 s), the time the other side of a partition has to stop its own.
+    /// </summary>
+    public TimeSpan DownRemovalMargin { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The roles this node joins with: the configured ones, plus both api and shards when neither is configured.</summary>
+    public string[] EffectiveRoles() =>
+        Roles.Any(r => r is ShardsRole or ApiRole) ? Roles : [.. Roles, ApiRole, ShardsRole];
+
+    /// <summary>True when this node hosts entities and singletons (role shards, or no api/shards role at all).</summary>
+    public bool HostsShards => EffectiveRoles().Contains(ShardsRole);
 }

@@ -52,6 +52,7 @@ public static class ShippingHosting
             RememberEntities = false,
             ShouldPassivateIdleEntities = false,
             HandOffStopMessage = StopEntity.Instance,
+            Role = OrderEngine.Engine.Hosting.ClusterOptions.ShardsRole,
         };
         builder.WithShardRegion<ProductRegion>(
             "product",

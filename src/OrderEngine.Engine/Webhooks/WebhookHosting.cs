@@ -24,11 +24,11 @@ public static class WebhookHosting
     }
 
     public static AkkaConfigurationBuilder WithOrderEngineWebhooks(this AkkaConfigurationBuilder builder, OrderEngineOptions options, TimeProvider clock) =>
-        builder.WithSingleton<WebhookDispatcher>(
+        !options.Cluster.HostsShards ? builder : builder.WithSingleton<WebhookDispatcher>(
             "webhooks",
             (_, _, resolver) => WebhookDispatcher.Props(
                 resolver.GetService<WebhookStore>(), resolver.GetService<IHttpClientFactory>(), options.Webhooks, clock, new Random()),
-            new ClusterSingletonOptions(),
+            new ClusterSingletonOptions { Role = OrderEngine.Engine.Hosting.ClusterOptions.ShardsRole },
             createProxyToo: false);
 }
 
