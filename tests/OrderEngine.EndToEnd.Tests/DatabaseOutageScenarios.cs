@@ -142,6 +142,23 @@ public sealed class DatabaseOutageScenarios(ITestOutputHelper output)
                 var read = await api.GetOrderAsync(id, ct);
                 Assert.True(read.Status == 200, $"acknowledged order {id} ({key}) is not readable: {read}");
             }
+            // The read side resumes by itself: every projection catches up with the journal.
+            var lagLimit = clock.Elapsed + TimeSpan.FromSeconds(30);
+            string lastLag = "";
+            while (true)
+            {
+                using var response = await engine.Http.GetAsync("api/projections", ct);
+                lastLag = await response.Content.ReadAsStringAsync(ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    using var json = System.Text.Json.JsonDocument.Parse(lastLag);
+                    if (json.RootElement.EnumerateArray().All(p => p.GetProperty("lagEvents").GetInt64() == 0)) break;
+                }
+                Assert.True(clock.Elapsed < lagLimit, $"the projections did not catch up within 30 s after the outage: {lastLag}");
+                await Task.Delay(250, ct);
+            }
+            output.WriteLine($"projections caught up {(clock.Elapsed - backAt).TotalSeconds:0.0} s after the database's return: {lastLag}");
+
             var stock = await api.StockAsync(sku, ct);
             output.WriteLine($"stock after: {stock}");
             Assert.True(stock.Reserved + stock.Sold <= stock.OnHand, $"oversold: {stock}");
