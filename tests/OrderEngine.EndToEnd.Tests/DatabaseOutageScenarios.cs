@@ -15,7 +15,9 @@ public sealed class DatabaseOutageScenarios(ITestOutputHelper output)
 {
     private static readonly TimeSpan TestBudget = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan SlowestAllowed = TimeSpan.FromSeconds(5);
+    // Generous for a loaded 2-core machine (measured: a few hundred ms at most when it is not loaded); well under the
+    // 10 s ask timeout that every request used to wait out.
+    private static readonly TimeSpan SlowestAllowed = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan RecoveryAllowed = TimeSpan.FromSeconds(15);
     private const int Clients = 4;
     private const long OnHand = 100_000;
@@ -118,6 +120,8 @@ public sealed class DatabaseOutageScenarios(ITestOutputHelper output)
             output.WriteLine($"placements: {all.Length} answers, {acknowledged.Count} acknowledged; stop took {(stopDone - stoppedAt).TotalMilliseconds:0} ms, database away {(backAt - stoppedAt).TotalSeconds:0.0} s (pg_ctl start took {(backAt - restartAt).TotalMilliseconds:0} ms)");
             output.WriteLine($"during the outage: {outage.Length} answers ({outage.Count(a => a.Answer.Status == 503)} × 503, {outage.Count(a => a.Answer.Status is 200 or 201)} × 2xx), latency p50 {Percentile(latencies, 0.5):0} ms, p99 {Percentile(latencies, 0.99):0} ms, max {latencies.LastOrDefault():0} ms");
             output.WriteLine($"first successful placement {(recovery is { } r ? $"{r.TotalSeconds:0.00} s" : "never")} after the database accepted connections again");
+            output.WriteLine("slowest answers during the outage: " + string.Join("; ", outage.OrderByDescending(a => a.Took).Take(5)
+                .Select(a => $"{a.Answer.Status} in {a.Took.TotalMilliseconds:0} ms, sent at {(a.StartedAt - stoppedAt).TotalSeconds:+0.00} s")));
             var readyStates = readiness.ToArray();
             output.WriteLine($"readiness: {string.Join(", ", Transitions(readyStates).Select(t => $"{t.Status} at {(t.At - stoppedAt).TotalSeconds:+0.0;-0.0} s"))} (relative to the stop)");
 
@@ -126,7 +130,7 @@ public sealed class DatabaseOutageScenarios(ITestOutputHelper output)
             Assert.True(bad.Length == 0, $"{bad.Length} unexpected answers, e.g. {string.Join(Environment.NewLine, bad.Take(5).Select(b => b.Key + ": " + b.Answer.Describe()))}{engine.Tail(60)}");
             Assert.True(outage.Any(a => a.Answer.Status == 503), "no request was refused during the outage");
             var slow = outage.Where(a => a.Took > SlowestAllowed).ToArray();
-            Assert.True(slow.Length == 0, $"{slow.Length} answers during the outage took longer than {SlowestAllowed.TotalSeconds} s, slowest {slow.Max(a => a.Took).TotalSeconds:0.0} s");
+            Assert.True(slow.Length == 0, slow.Length == 0 ? "" : $"{slow.Length} answers during the outage took longer than {SlowestAllowed.TotalSeconds} s, slowest {slow.Max(a => a.Took).TotalSeconds:0.0} s");
 
             // Readiness: false during the outage, true again after it.
             Assert.Contains(readyStates, r => r.At >= stoppedAt && r.At < backAt && r.Status != 200);
