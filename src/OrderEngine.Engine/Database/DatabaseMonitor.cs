@@ -34,7 +34,7 @@ public sealed class DatabaseMonitor : BackgroundService
     private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _available = true;
     private long _changedAt = Stopwatch.GetTimestamp();
-    private long _probes, _failedProbes;
+    private long _probes, _failedProbes, _slowInARow;
 
     /// <summary>The monitor of <paramref name="database"/> (the journal's database).</summary>
     public DatabaseMonitor(JournalDatabase database, DatabaseOptions options, IServiceProvider? services = null, ILogger<DatabaseMonitor>? log = null)
@@ -116,6 +116,7 @@ public sealed class DatabaseMonitor : BackgroundService
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.ProbeTimeout);
         string? failure;
+        var timedOut = false;
         try
         {
             // WaitAsync: a probe stuck in a call that ignores its token still gives up on time.
@@ -129,12 +130,17 @@ public sealed class DatabaseMonitor : BackgroundService
         catch (OperationCanceledException)
         {
             failure = $"no answer within {_options.ProbeTimeout.TotalMilliseconds:0} ms";
+            timedOut = true;
         }
         catch (Exception e)
         {
             failure = e.GetBaseException().Message;
         }
         if (failure is not null) Interlocked.Increment(ref _failedProbes);
+        // A refused or broken connection marks the database away at once; a slow answer only when the next probe is
+        // slow too: on a node whose cores are saturated (a flash sale) one late answer is not an outage.
+        if (!timedOut) Interlocked.Exchange(ref _slowInARow, 0);
+        else if (Interlocked.Increment(ref _slowInARow) < 2 && _available) return false;
         Report(failure);
         return failure is null;
     }
