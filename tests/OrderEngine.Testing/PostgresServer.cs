@@ -123,6 +123,32 @@ public sealed class PostgresServer : IAsyncDisposable
         return connectionString;
     }
 
+    /// <summary>True while the server runs (false between <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>).</summary>
+    public bool IsRunning { get; private set; } = true;
+
+    /// <summary>
+    /// Stops the server as an outage would (<c>pg_ctl -m fast stop</c>: open connections are cut, nothing committed is lost);
+    /// the data directory stays, and <see cref="StartAgainAsync"/> brings the same server back on the same port.
+    /// </summary>
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        EnsureSuccess("pg_ctl stop", await RunAsPostgresAsync(
+            $"{Quote(Path.Combine(_bin, "pg_ctl"))} -D {Quote(DataDirectory)} -m fast -w stop",
+            ct).ConfigureAwait(false));
+        IsRunning = false;
+    }
+
+    /// <summary>Starts the stopped server again on the same port and data directory (waits until it accepts connections).</summary>
+    public async Task StartAgainAsync(CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        EnsureSuccess("pg_ctl start", await RunAsPostgresAsync(
+            $"{Quote(Path.Combine(_bin, "pg_ctl"))} -D {Quote(DataDirectory)} -l {Quote(LogFile)} -w start",
+            ct).ConfigureAwait(false));
+        IsRunning = true;
+    }
+
     /// <summary>
     /// Stops the server (<c>pg_ctl -m immediate stop</c>), clears the Npgsql pools of the connection strings handed out,
     /// and deletes the temp directory. Throws only if something was left behind.

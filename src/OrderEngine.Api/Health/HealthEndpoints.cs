@@ -15,6 +15,7 @@ public static class HealthEndpoints
         services.AddHealthChecks()
             .AddCheck<ClusterMemberCheck>("cluster", tags: ["ready"])
             .AddCheck<JournalCheck>("journal", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }
 

@@ -3,16 +3,19 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Stock;
+using OrderEngine.Engine.Database;
 using OrderEngine.Engine.Hosting;
 
 namespace OrderEngine.Api.Http;
 
 /// <summary>Asks a shard region and maps entity refusals to problem details; no business rule lives here.</summary>
-public sealed class EntityGateway(IOptions<OrderEngineOptions> options)
+public sealed class EntityGateway(IOptions<OrderEngineOptions> options, DatabaseMonitor? database = null)
 {
     private readonly TimeSpan _timeout = options.Value.AskTimeout;
 
-    public Task<T> Ask<T>(IActorRef region, object message, CancellationToken ct) => region.Ask<T>(message, _timeout, ct);
+    /// <summary>Asks an entity; while the database is away, briefly (see <see cref="DatabaseMonitor.AskAsync{T}"/>).</summary>
+    public Task<T> Ask<T>(IActorRef region, object message, CancellationToken ct) =>
+        database is null ? region.Ask<T>(message, _timeout, ct) : database.AskAsync<T>(region, message, _timeout, ct);
 
     public static ProblemHttpResult Problem(OrderRejection r, string? orderId = null) => r.Code switch
     {

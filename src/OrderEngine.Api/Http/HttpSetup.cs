@@ -95,6 +95,7 @@ public static class HttpSetup
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseRateLimiter();
+        app.UseMiddleware<DatabaseGateMiddleware>();
         return app;
     }
 }
@@ -132,6 +133,15 @@ internal sealed class RequestExceptionHandler(IProblemDetailsService problems, I
                     Detail = "the engine did not answer in time; retrying the same request (same Idempotency-Key) is safe",
                 };
                 log.LogWarning("entity ask timed out on {Path}", http.Request.Path);
+                break;
+            case var unavailable when OrderEngine.Engine.Database.DatabaseFailures.IsUnavailable(unavailable):
+                // The database is away (seen by the monitor, a refused connection, an open breaker): the request did not
+                // complete, and the same request can be sent again once Retry-After has passed.
+                var monitor = http.RequestServices.GetService<OrderEngine.Engine.Database.DatabaseMonitor>();
+                http.Response.Headers.RetryAfter = monitor?.Options.RetryAfterHeader ?? "1";
+                problem = DatabaseGateMiddleware.DatabaseUnavailableProblem(
+                    "the database is unavailable; retrying the same request (same Idempotency-Key) is safe");
+                log.LogWarning("database unavailable on {Path}: {Reason}", http.Request.Path, unavailable.GetBaseException().Message);
                 break;
             default:
                 return false;

@@ -19,6 +19,7 @@ using OrderEngine.Domain.Orders;
 using OrderEngine.Engine.Carriers;
 using OrderEngine.Engine.Cases;
 using OrderEngine.Engine.Customers;
+using OrderEngine.Engine.Database;
 using OrderEngine.Engine.Dispatch;
 using OrderEngine.Engine.Journal;
 using OrderEngine.Engine.Orders;
@@ -49,6 +50,7 @@ public static class OrderEngineHosting
         services.TryAddSingleton(sp => JournalDatabase.From(sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Persistence));
         services.TryAddSingleton(sp => new SoldOutBoard(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Stock.SoldOutLifetime));
         services.TryAddSingleton<PlacementGate>();
+        services.AddOrderEngineDatabaseMonitor();
         services.AddOrderEngineShipping(configuration);
         services.TryAddSingleton(sp => new CaseProjectionStore(sp.GetRequiredService<JournalDatabase>()));
         services.TryAddSingleton(sp => new OrderProjectionStore(sp.GetRequiredService<JournalDatabase>()));
@@ -86,6 +88,7 @@ public static class OrderEngineHosting
                 .WithOrderEngineShipping(sp);
             builder.WithOrderEngineRestaurants(sp);
             builder.WithOrderEngineWebhooks(options, sp.GetRequiredService<TimeProvider>());
+            builder.WithOrderEngineDatabaseBreakers(options.Database);
             configure?.Invoke(builder, sp);
         });
         return services;

@@ -38,6 +38,7 @@ public sealed class OrderEngineOptions
     public Webhooks.WebhookOptions Webhooks { get; set; } = new();
     public Returns.ReturnsOptions Returns { get; set; } = new();
     public Dispatch.DispatchOptions Dispatch { get; set; } = new();
+    public OrderEngine.Engine.Database.DatabaseOptions Database { get; set; } = new();
 
     /// <summary>How long an idle stock or customer entity stays in memory before it passivates (it is recovered from the journal on its next message).</summary>
     public TimeSpan EntityIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);

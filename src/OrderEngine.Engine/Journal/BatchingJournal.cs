@@ -163,8 +163,20 @@ public sealed class BatchingJournal : AsyncWriteJournal
     protected override Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken) =>
         _dialect.DeleteToAsync(persistenceId, toSequenceNr);
 
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Context.System.EventStream.Subscribe(Self, typeof(Database.DatabaseAvailabilityChanged));
+    }
+
     protected override bool ReceivePluginInternal(object message)
     {
+        if (message is Database.DatabaseAvailabilityChanged)
+        {
+            // The journal's own pool (its NpgsqlDataSource) is not reached by NpgsqlConnection.ClearAllPools.
+            _dialect.ClearPool();
+            return true;
+        }
         if (message is not GetJournalCounters) return false;
         var (queries, lookups) = _highest.Counts;
         Sender.Tell(new JournalCounters(_writer.Batches, _writer.Rows, _writer.RetriedBatches, queries, lookups));

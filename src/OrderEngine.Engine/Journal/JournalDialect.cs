@@ -31,6 +31,11 @@ internal abstract class JournalDialect : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>Drops the idle pooled connections (after the database went away or came back: they may be broken).</summary>
+    public virtual void ClearPool()
+    {
+    }
+
     public static JournalDialect Create(JournalSettings settings) => settings.Provider switch
     {
         PersistenceProvider.Sqlite => new SqliteJournalDialect(settings.ConnectionString, settings.ReadParallelism),

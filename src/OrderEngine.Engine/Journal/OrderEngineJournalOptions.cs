@@ -36,10 +36,12 @@ public sealed class OrderEngineJournalOptions(bool isDefaultPlugin, string ident
           # incarnations of one entity interleaved, cannot arise here: (persistence_id, sequence_number) is unique in the
           # table, so a second writer's event with a taken number fails its write instead of being stored.
           replay-filter.mode = off
+          # A short reset: while the database is away the breaker fails writes at once, and once it is back the first
+          # write after at most reset-timeout closes it again (at 30 s, orders failed for ~20 s after the return).
           circuit-breaker {
             max-failures = 10
             call-timeout = 10s
-            reset-timeout = 30s
+            reset-timeout = 1s
           }
         }
         """);

@@ -53,6 +53,8 @@ internal sealed class PostgresJournalDialect : JournalDialect
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
+    public override void ClearPool() => _dataSource.Clear();
+
     public override async Task WriteAsync(IReadOnlyList<JournalRow> rows)
     {
         var n = rows.Count;

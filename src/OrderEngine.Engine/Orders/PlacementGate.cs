@@ -29,8 +29,11 @@ public sealed class PlacementGate
     private IActorRef? _orders;
     private IActorRef? _stock;
 
-    public PlacementGate(ActorRegistry registry, SoldOutBoard board, IOptions<OrderEngineOptions> options)
+    private readonly Database.DatabaseMonitor? _database;
+
+    public PlacementGate(ActorRegistry registry, SoldOutBoard board, IOptions<OrderEngineOptions> options, Database.DatabaseMonitor? database = null)
     {
+        _database = database;
         var o = options.Value;
         _registry = registry;
         _board = board;
@@ -58,7 +61,7 @@ public sealed class PlacementGate
         try
         {
             if (skus.Any(_board.LooksSoldOut) && await SoldOutRefusalAsync(command, ct) is { } refused) return refused;
-            return await Orders.Ask<IOrderReply>(command, _askTimeout, ct);
+            return await AskAsync<IOrderReply>(Orders, command, ct);
         }
         finally
         {
@@ -76,7 +79,7 @@ public sealed class PlacementGate
     {
         if (OrderDecider.Validate(command, _rules).Count > 0) return null;
         var checks = command.Lines
-            .Select(l => Stock.Ask<StockCheckAnswer>(new CheckReservable(l.Sku, command.OrderId, l.Quantity), _askTimeout, ct))
+            .Select(l => AskAsync<StockCheckAnswer>(Stock, new CheckReservable(l.Sku, command.OrderId, l.Quantity), ct))
             .ToArray();
         var answers = await Task.WhenAll(checks);
         if (answers.Any(a => a.Outcome == ReservableOutcome.HeldByOrder)) return null;
@@ -85,6 +88,9 @@ public sealed class PlacementGate
             .ToImmutableArray();
         return refused.IsEmpty ? null : new OrderRefused(command.OrderId, OrderRejection.NotReserved(refused));
     }
+
+    private Task<T> AskAsync<T>(IActorRef target, object message, CancellationToken ct) =>
+        _database is null ? target.Ask<T>(message, _askTimeout, ct) : _database.AskAsync<T>(target, message, _askTimeout, ct);
 
     private static string[] DistinctSkus(PlaceOrder command)
     {
