@@ -37,7 +37,8 @@ public static class CouriersEndpoints
             .WithDescription("The courier stops working: deliveries not picked up are reassigned, carried ones are flagged. Repeating it changes nothing.");
         couriers.MapPost("/{courierId}/position", PositionAsync).WithSummary("Report a position {latitude, longitude, at?}").ProducesProblem(400).ProducesProblem(409)
             .WithName("reportCourierPosition")
-            .WithDescription("Reports the courier's position (and when); moves the courier between zones when it crosses one's border and updates its deliveries' ETAs.");
+            .ProducesProblem(404)
+            .WithDescription("Reports the courier's position (latitude, longitude, and optionally when it was taken); dispatch estimates pickups and arrivals from it. 409 when the courier's state does not allow it.");
         couriers.MapPost("/{courierId}/offers/{orderId}/accept", (string courierId, string orderId, IRequiredActor<CourierRegion> r, EntityGateway g, CancellationToken ct) =>
             ActAsync(courierId, orderId, CourierAction.AcceptOffer, r, g, ct)).WithSummary("Accept an offer (409 once it expired or went elsewhere)").ProducesProblem(409)
             .WithName("acceptOffer")

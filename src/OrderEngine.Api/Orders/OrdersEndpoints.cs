@@ -38,7 +38,7 @@ public static class OrdersEndpoints
             .ProducesProblem(404).ProducesProblem(409)
             .WithName("cancelOrder")
             .ProducesProblem(400)
-            .WithDescription("Cancels an unpaid order and releases its reserved stock; a paid order is refunded instead (409). Repeating it answers the cancelled order.");
+            .WithDescription("Cancels an unpaid order (placed, reserved, on hold, or confirmed cash on delivery and not yet shipped) and releases its reserved stock; a payment it holds is refunded. A paid order is ended by a refund instead (409). Repeating it answers the cancelled order.");
         orders.MapPost("/{id}/review", ReviewAsync)
             .WithSummary("An operator approves or rejects an order held for review")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
