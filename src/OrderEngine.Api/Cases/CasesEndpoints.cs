@@ -34,7 +34,7 @@ public static class CasesEndpoints
         cases.MapPost("/{caseId}/start", StartAsync).WithSummary("An operator takes the case: open → inProgress (or takes it over)")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("startCase")
-            .WithDescription("An operator takes the case: open becomes inProgress, or another operator takes it over. Repeating it for the same operator changes nothing.");
+            .WithDescription("An operator takes the case: open becomes inProgress, or another operator takes it over.");
         cases.MapPost("/{caseId}/messages", MessageAsync).WithSummary("Add a customer's or an operator's message (idempotent by messageId)")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("addCaseMessage")
@@ -47,10 +47,10 @@ public static class CasesEndpoints
         cases.MapPost("/{caseId}/resolve", ResolveAsync).WithSummary("Resolve an inProgress case with a summary")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("resolveCase")
-            .WithDescription("Resolves an inProgress case with a summary. Repeating it with the same summary changes nothing.");
+            .WithDescription("Resolves an inProgress case with a summary; the case's status changes to resolved.");
         cases.MapPost("/{caseId}/close", CloseAsync).WithSummary("Close a resolved case").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("closeCase")
-            .WithDescription("Closes a resolved case; a closed case cannot be reopened. Repeating it changes nothing.");
+            .WithDescription("Closes a resolved case; its status changes to closed.");
         cases.MapPost("/{caseId}/reopen", ReopenAsync).WithSummary("Take a resolved case back into progress, within the reopen window")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("reopenCase")

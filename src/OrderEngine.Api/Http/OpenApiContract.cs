@@ -69,9 +69,12 @@ public static class OpenApiContract
                 - `503` with a `Retry-After` header means try again after that delay with the same request: the node is at
                   capacity or an entity did not answer in time.
                 - Request bodies are limited to 64 KiB unless an operation says otherwise (larger: `413`).
+                - Answered before any operation runs, and so not repeated on each: `404` for a path no route matches,
+                  `405` for a method a path does not take, `413` for a body over its limit, `415` for a body that is not JSON.
                 """,
-            Contact = new OpenApiContact { Name = "OrderEngine maintainers", Url = new Uri("https://github.com/orderengine/orderengine") },
-            License = new OpenApiLicense { Name = "Proprietary", Url = new Uri("https://github.com/orderengine/orderengine/blob/main/README.md") },
+            // No public address or licence file exists yet: the name only, until the project publishes them.
+            Contact = new OpenApiContact { Name = "OrderEngine maintainers" },
+            License = new OpenApiLicense { Name = "Proprietary" },
         };
         // A relative server: the document describes the node that serves it, wherever it runs.
         document.Servers = [new OpenApiServer { Url = "/", Description = "the node serving this document" }];

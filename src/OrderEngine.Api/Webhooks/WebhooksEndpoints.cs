@@ -41,11 +41,11 @@ public static class WebhooksEndpoints
             .WithDescription("One webhook subscription (its secret is not shown). Read-only.");
         group.MapDelete("/subscriptions/{id}", DeleteAsync).WithSummary("Remove a subscription and its deliveries").ProducesProblem(404)
             .WithName("deleteWebhookSubscription")
-            .WithDescription("Deletes a webhook subscription; no more events are delivered to it.");
+            .WithDescription("Removes a webhook subscription and its deliveries; no more events are sent to it.");
         group.MapPost("/subscriptions/{id}/replay-dead", ReplayDeadAsync)
             .WithSummary("Send every dead-lettered delivery of a subscription again").ProducesProblem(404)
             .WithName("replayDeadWebhookDeliveries")
-            .WithDescription("Queues every dead delivery of the subscription for sending again.");
+            .WithDescription("Sends every dead-lettered delivery of the subscription again.");
         group.MapGet("/deliveries", DeliveriesAsync)
             .WithSummary("Deliveries, newest first: ?status=pending|delivered|dead (dead: the dead-letter list), &subscriptionId=, &limit=")
             .ProducesProblem(400)
@@ -54,7 +54,7 @@ public static class WebhooksEndpoints
         group.MapPost("/deliveries/{id}/replay", ReplayAsync)
             .WithSummary("Send a dead (or delivered) delivery again, attempts from zero").ProducesProblem(404)
             .WithName("replayWebhookDelivery")
-            .WithDescription("Queues one delivery for sending again.");
+            .WithDescription("Sends a dead (or delivered) delivery again, its attempts counted from zero.");
         return app;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using NSwag;
 using NSwag.CodeGeneration.CSharp;
 using NSwag.CodeGeneration.OperationNameGenerators;
@@ -16,7 +17,7 @@ public static class ClientGenerator
 
     public static async Task<string> GenerateAsync(string documentJson)
     {
-        var document = await OpenApiDocument.FromJsonAsync(documentJson);
+        var document = await OpenApiDocument.FromJsonAsync(NullableReferencesForNSwag(documentJson));
         var settings = new CSharpClientGeneratorSettings
         {
             ClassName = "OrderEngineClient",
@@ -39,6 +40,43 @@ public static class ClientGenerator
         var code = new CSharpClientGenerator(document, settings).GenerateFile();
         // NSwag stamps its own version and the time of generation in comments: keep the file stable for the freshness test.
         return string.Join('\n', code.Replace("\r\n", "\n").Split('\n').Where(l => !l.StartsWith("//     Generated using the NSwag toolchain", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// The served document is OpenAPI 3.1 and writes a nullable reference as <c>oneOf: [{type: null}, {$ref}]</c>; NSwag
+    /// 14.8 reads that as an empty object of its own (a property typed "Kind2" with no fields, which then fails to read
+    /// "standard"). For generation only, such a schema becomes the 3.0 form NSwag understands:
+    /// <c>{allOf: [{$ref}], nullable: true}</c>. The served document is not changed.
+    /// </summary>
+    public static string NullableReferencesForNSwag(string documentJson)
+    {
+        var root = JsonNode.Parse(documentJson)!;
+        Rewrite(root);
+        return root.ToJsonString();
+
+        static void Rewrite(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var combinator in new[] { "oneOf", "anyOf" })
+                    {
+                        if (o[combinator] is JsonArray options && options.Count == 2
+                            && options.Count(x => x?["type"]?.ToJsonString() == "\"null\"") == 1
+                            && options.FirstOrDefault(x => x?["$ref"] is not null) is JsonObject reference)
+                        {
+                            o.Remove(combinator);
+                            o["allOf"] = new JsonArray(new JsonObject { ["$ref"] = reference["$ref"]!.GetValue<string>() });
+                            o["nullable"] = true;
+                        }
+                    }
+                    foreach (var (_, child) in o.ToList()) Rewrite(child);
+                    break;
+                case JsonArray a:
+                    foreach (var child in a.ToList()) Rewrite(child);
+                    break;
+            }
+        }
     }
 
     /// <summary>The committed client's path, found from the test's output folder up to the repository root.</summary>

@@ -43,6 +43,11 @@ public sealed class ClientWalkthroughTests(EngineFixture engine) : IClassFixture
         var paid = await _api.PayOrderAsync(orderId, new PaymentRequest { Amount = 19.98, Currency = "EUR", Reference = "psp-tx-42" });
         Assert.Equal(OrderStatus.Paid, paid.Status);
 
+        // A paid order with an address gets its shipping method (its kind is one of the document's enum values).
+        var shipping = await Eventually(() => _api.GetOrderAsync(orderId), o => o.ShippingMethod is not null, TimeSpan.FromSeconds(10), $"{orderId}'s shipping method");
+        Assert.NotNull(shipping.ShippingMethod.Kind);
+        Assert.False(string.IsNullOrEmpty(shipping.ShippingMethod.Reason));
+
         // 4. The two units moved from reserved to sold.
         stock = await _api.GetStockAsync(sku);
         Assert.Equal((0L, 2L, 498L), (stock.Reserved, stock.Sold, stock.Available));
