@@ -725,7 +725,7 @@ namespace OrderEngine.Client
         /// An operator takes the case: open → inProgress (or takes it over)
         /// </summary>
         /// <remarks>
-        /// An operator takes the case: open becomes inProgress, or another operator takes it over. Repeating it for the same operator changes nothing.
+        /// An operator takes the case: open becomes inProgress, or another operator takes it over.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -758,7 +758,7 @@ namespace OrderEngine.Client
         /// Resolve an inProgress case with a summary
         /// </summary>
         /// <remarks>
-        /// Resolves an inProgress case with a summary. Repeating it with the same summary changes nothing.
+        /// Resolves an inProgress case with a summary; the case's status changes to resolved.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -769,7 +769,7 @@ namespace OrderEngine.Client
         /// Close a resolved case
         /// </summary>
         /// <remarks>
-        /// Closes a resolved case; a closed case cannot be reopened. Repeating it changes nothing.
+        /// Closes a resolved case; its status changes to closed.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -824,7 +824,7 @@ namespace OrderEngine.Client
         /// Remove a subscription and its deliveries
         /// </summary>
         /// <remarks>
-        /// Deletes a webhook subscription; no more events are delivered to it.
+        /// Removes a webhook subscription and its deliveries; no more events are sent to it.
         /// </remarks>
         /// <returns>No Content</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -835,7 +835,7 @@ namespace OrderEngine.Client
         /// Send every dead-lettered delivery of a subscription again
         /// </summary>
         /// <remarks>
-        /// Queues every dead delivery of the subscription for sending again.
+        /// Sends every dead-lettered delivery of the subscription again.
         /// </remarks>
         /// <returns>Accepted</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -857,7 +857,7 @@ namespace OrderEngine.Client
         /// Send a dead (or delivered) delivery again, attempts from zero
         /// </summary>
         /// <remarks>
-        /// Queues one delivery for sending again.
+        /// Sends a dead (or delivered) delivery again, its attempts counted from zero.
         /// </remarks>
         /// <returns>Accepted</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -8601,7 +8601,7 @@ namespace OrderEngine.Client
         /// An operator takes the case: open → inProgress (or takes it over)
         /// </summary>
         /// <remarks>
-        /// An operator takes the case: open becomes inProgress, or another operator takes it over. Repeating it for the same operator changes nothing.
+        /// An operator takes the case: open becomes inProgress, or another operator takes it over.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -8998,7 +8998,7 @@ namespace OrderEngine.Client
         /// Resolve an inProgress case with a summary
         /// </summary>
         /// <remarks>
-        /// Resolves an inProgress case with a summary. Repeating it with the same summary changes nothing.
+        /// Resolves an inProgress case with a summary; the case's status changes to resolved.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -9127,7 +9127,7 @@ namespace OrderEngine.Client
         /// Close a resolved case
         /// </summary>
         /// <remarks>
-        /// Closes a resolved case; a closed case cannot be reopened. Repeating it changes nothing.
+        /// Closes a resolved case; its status changes to closed.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -9677,7 +9677,7 @@ namespace OrderEngine.Client
         /// Remove a subscription and its deliveries
         /// </summary>
         /// <remarks>
-        /// Deletes a webhook subscription; no more events are delivered to it.
+        /// Removes a webhook subscription and its deliveries; no more events are sent to it.
         /// </remarks>
         /// <returns>No Content</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -9772,7 +9772,7 @@ namespace OrderEngine.Client
         /// Send every dead-lettered delivery of a subscription again
         /// </summary>
         /// <remarks>
-        /// Queues every dead delivery of the subscription for sending again.
+        /// Sends every dead-lettered delivery of the subscription again.
         /// </remarks>
         /// <returns>Accepted</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -9986,7 +9986,7 @@ namespace OrderEngine.Client
         /// Send a dead (or delivered) delivery again, attempts from zero
         /// </summary>
         /// <remarks>
-        /// Queues one delivery for sending again.
+        /// Sends a dead (or delivered) delivery again, its attempts counted from zero.
         /// </remarks>
         /// <returns>Accepted</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -12528,7 +12528,7 @@ namespace OrderEngine.Client
         public string Id { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("kind")]
-        public Kind Kind { get; set; }
+        public ShippingKind? Kind { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("carrier")]
         public string Carrier { get; set; }
@@ -14648,7 +14648,7 @@ namespace OrderEngine.Client
         public string MethodId { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("kind")]
-        public Kind2 Kind { get; set; }
+        public ShippingKind? Kind { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("carrier")]
         public string Carrier { get; set; }
@@ -15682,36 +15682,6 @@ namespace OrderEngine.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("instance")]
         public string Instance { get; set; }
-
-        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Kind
-    {
-
-        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Kind2
-    {
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
