@@ -99,7 +99,7 @@ public static class OpenApiContract
         var problem = operation.Responses.Values
             .Select(r => r.Content is { } c && c.TryGetValue(ProblemJson, out var m) ? m : null)
             .FirstOrDefault(m => m is not null)
-            ?? new OpenApiMediaType { Schema = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct) };
+            ?? new OpenApiMediaType { Schema = await ProblemSchemaAsync(context, ct) };
         if (operation.Responses.TryGetValue("503", out var existing) && existing is OpenApiResponse declared)
         {
             declared.Headers ??= new Dictionary<string, IOpenApiHeader>();
@@ -112,6 +112,16 @@ public static class OpenApiContract
             Content = new Dictionary<string, OpenApiMediaType> { [ProblemJson] = problem },
             Headers = new Dictionary<string, IOpenApiHeader> { [RetryAfter] = RetryAfterHeader() },
         };
+    }
+
+    /// <summary>A reference to the document's ProblemDetails schema (one class in a generated client, not one per operation).</summary>
+    private static async Task<IOpenApiSchema> ProblemSchemaAsync(OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        const string name = "ProblemDetails";
+        if (context.Document is not { } document) return await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct);
+        if (document.Components?.Schemas?.ContainsKey(name) != true)
+            document.AddComponent(name, await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct));
+        return new OpenApiSchemaReference(name, document);
     }
 
     private const string ProblemJson = "application/problem+json";
