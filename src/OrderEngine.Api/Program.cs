@@ -28,6 +28,7 @@ builder.Services.AddOrderEngine(builder.Configuration);
 builder.Services.AddOrderEngineIngestion(builder.Configuration);
 builder.Services.AddOrderEngineHttp(builder.Configuration);
 builder.Services.AddOrderEngineHealth();
+builder.Services.AddOrderEngineOpenApi();
 builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
 builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
 
@@ -53,6 +54,7 @@ app.MapProjectionsApi();
 app.MapRestaurantsApi();
 app.MapHealthApi();
 app.MapOpenApi();
+app.MapOrderEngineApiReference();
 // Taken before Run: the host is disposed by the time an exception leaves it, and its services with it.
 var stopping = app.Lifetime.ApplicationStopping;
 try

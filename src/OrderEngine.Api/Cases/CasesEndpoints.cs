@@ -17,24 +17,44 @@ public static class CasesEndpoints
     {
         app.MapPost("/api/orders/{id}/cases", OpenAsync).WithTags("cases")
             .WithSummary("Open a complaint case about an existing order (idempotent by caseId)")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503)
+            .WithName("openCase")
+            .WithDescription("Opens a complaint case about an existing order; its due time follows from its type. Idempotent by caseId: the same case again answers the case as it is, a different case under the same id is 409. Creates the case entity; the order is not changed.");
         app.MapGet("/api/orders/{id}/cases", ListOfOrderAsync).WithTags("cases")
-            .WithSummary("An order's cases, by due time (read table: eventually consistent)").ProducesProblem(400);
+            .WithSummary("An order's cases, by due time (read table: eventually consistent)").ProducesProblem(400)
+            .WithName("listOrderCases")
+            .WithDescription("Lists an order's cases by due time from the cases read table (eventually consistent). Read-only.");
         var cases = app.MapGroup("/api/cases").WithTags("cases");
-        cases.MapGet("/", ListAsync).WithSummary("Cases by due time, optionally of one status and/or order (read table: eventually consistent)").ProducesProblem(400);
-        cases.MapGet("/{caseId}", GetAsync).WithSummary("Read a case (from its entity)").ProducesProblem(404);
+        cases.MapGet("/", ListAsync).WithSummary("Cases by due time, optionally of one status and/or order (read table: eventually consistent)").ProducesProblem(400)
+            .WithName("listCases")
+            .WithDescription("Lists cases by due time, optionally of one status and/or one order, from the cases read table (eventually consistent). Read-only.");
+        cases.MapGet("/{caseId}", GetAsync).WithSummary("Read a case (from its entity)").ProducesProblem(404)
+            .WithName("getCase")
+            .WithDescription("Reads one case from its entity: status, messages, actions and due time. Read-only.");
         cases.MapPost("/{caseId}/start", StartAsync).WithSummary("An operator takes the case: open → inProgress (or takes it over)")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("startCase")
+            .WithDescription("An operator takes the case: open becomes inProgress, or another operator takes it over.");
         cases.MapPost("/{caseId}/messages", MessageAsync).WithSummary("Add a customer's or an operator's message (idempotent by messageId)")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("addCaseMessage")
+            .WithDescription("Adds a customer's or an operator's message to the case. Idempotent by messageId: a repeat is recorded once.");
         cases.MapPost("/{caseId}/actions", ActionAsync)
             .WithSummary("Refund, reship or return through the order (idempotent by actionId); 200 with the action's outcome, 202 while the order has not answered")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503)
+            .WithName("takeCaseAction")
+            .WithDescription("Refunds, reships or returns through the case's order. Idempotent by actionId: a repeat answers the first action's outcome. 200 with the outcome, 202 while the order has not answered yet; changes the order as the action does (a refund, a shipment, a return).");
         cases.MapPost("/{caseId}/resolve", ResolveAsync).WithSummary("Resolve an inProgress case with a summary")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
-        cases.MapPost("/{caseId}/close", CloseAsync).WithSummary("Close a resolved case").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("resolveCase")
+            .WithDescription("Resolves an inProgress case with a summary; the case's status changes to resolved.");
+        cases.MapPost("/{caseId}/close", CloseAsync).WithSummary("Close a resolved case").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("closeCase")
+            .WithDescription("Closes a resolved case; its status changes to closed.");
         cases.MapPost("/{caseId}/reopen", ReopenAsync).WithSummary("Take a resolved case back into progress, within the reopen window")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("reopenCase")
+            .WithDescription("Takes a resolved case back into progress, within the reopen window; outside it, 409.");
         return app;
     }
 

@@ -45,33 +45,52 @@ public static class ChannelsEndpoints
             .WithSummary("Shopify orders/create webhook, verified with X-Shopify-Hmac-Sha256")
             .Accepts<object>("application/json")
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
-            .ProducesProblem(401).ProducesProblem(404).ProducesProblem(503);
+            .ProducesProblem(401).ProducesProblem(404).ProducesProblem(503)
+            .WithName("receiveShopifyOrder")
+            .WithDescription("Shopify's orders/create webhook for a configured shop, verified with X-Shopify-Hmac-Sha256 before anything is read (401: nothing stored). Idempotent: the order id derives from (channel, external id), so a redelivery makes no second order. Places the order (reserving stock) or quarantines a record it cannot take; bodies up to 1 MiB.");
         group.MapPost("/woocommerce/{store}/orders", WooCommerceAsync)
             .WithSummary("WooCommerce order.created webhook, verified with X-WC-Webhook-Signature")
             .Accepts<object>("application/json")
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
-            .ProducesProblem(401).ProducesProblem(404).ProducesProblem(503);
+            .ProducesProblem(401).ProducesProblem(404).ProducesProblem(503)
+            .WithName("receiveWooCommerceOrder")
+            .WithDescription("WooCommerce's order.created webhook for a configured store, verified with X-WC-Webhook-Signature (401: nothing stored). Idempotent by (channel, external id); places the order or quarantines the record; bodies up to 1 MiB.");
         group.MapPost("/amazon/{sellerId}/orders", AmazonAsync)
             .WithSummary("An Amazon SP-API order handed over by a poller: {\"order\": getOrder, \"orderItems\": [getOrderItems pages]}")
             .Accepts<object>("application/json")
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
-            .ProducesProblem(404).ProducesProblem(503);
+            .ProducesProblem(404).ProducesProblem(503)
+            .WithName("receiveAmazonOrder")
+            .WithDescription("An Amazon SP-API order handed over by a poller for a configured seller: {order, orderItems}. Idempotent by (channel, external id); places the order or quarantines the record; bodies up to 1 MiB.");
         // No Accepts metadata here: routing would answer any other media type itself, with the generic "send the body as
         // application/json"; the handler answers 415 naming the two formats a feed may have.
         group.MapPost("/{channel}/feed", FeedAsync)
             .WithSummary("A bulk feed of canonical orders (application/x-ndjson or text/csv), streamed; answers one NDJSON line per record, then a summary (?answer=streamed: as each record is taken, for clients that read while they send)")
             .WithMetadata(new BodyLimit(o => o.MaxFeedBodyBytes))
-            .ProducesProblem(400).ProducesProblem(415);
-        group.MapGet("", ListAsync).WithSummary("Per channel: records received, accepted, duplicates, refused (for stock: no order), quarantined (bad data), last seen");
-        group.MapGet("/{channel}/quarantine", QuarantineAsync).WithSummary("The channel's quarantined records with their reasons and raw payloads");
+            .ProducesProblem(400).ProducesProblem(415)
+            .Produces(200, contentType: "application/x-ndjson")
+            .WithName("submitChannelFeed")
+            .WithDescription("A bulk feed of canonical orders as application/x-ndjson or text/csv, streamed (up to 4 GiB). Answers one NDJSON line per record (accepted, duplicate, refused, quarantined, unavailable), then a summary. Idempotent per record by (channel, externalId): feeding a file twice makes no second order.");
+        group.MapGet("", ListAsync).WithSummary("Per channel: records received, accepted, duplicates, refused (for stock: no order), quarantined (bad data), last seen")
+            .WithName("listChannels")
+            .WithDescription("Per channel: records received, accepted, duplicates, refused for stock, quarantined and when one was last seen. Read-only.");
+        group.MapGet("/{channel}/quarantine", QuarantineAsync).WithSummary("The channel's quarantined records with their reasons and raw payloads")
+            .WithName("listQuarantine")
+            .ProducesProblem(400)
+            .WithDescription("The channel's quarantined records with their reasons and raw payloads. Read-only.");
         group.MapPost("/{channel}/quarantine/{id}/retry", RetryAsync)
             .WithSummary("Takes a quarantined record in again, as stored or with a corrected payload")
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
-            .ProducesProblem(404).ProducesProblem(422).ProducesProblem(503);
+            .ProducesProblem(404).ProducesProblem(422).ProducesProblem(503)
+            .WithName("retryQuarantined")
+            .ProducesProblem(400)
+            .WithDescription("Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, one still refused 422 (it stays quarantined).");
         group.MapPost("/{channel}/reconcile", ReconcileAsync)
             .WithSummary("Compares the channel's list of external order ids for a period with the orders taken in")
             .WithMetadata(new BodyLimit(o => o.MaxReconcileBodyBytes))
-            .ProducesProblem(400);
+            .ProducesProblem(400)
+            .WithName("reconcileChannel")
+            .WithDescription("Compares the channel's list of external order ids for a period with the orders taken in, naming the missing and the unlisted ones. Read-only; lists up to 32 MiB.");
         return app;
     }
 

@@ -47,18 +47,30 @@ public static class RestaurantsEndpoints
         var restaurants = app.MapGroup("/api/restaurants").WithTags("restaurants");
         restaurants.MapPut("/{id}", PutAsync)
             .WithSummary("Define or replace a restaurant: name, latitude, longitude, prepMinutes, menu (SKUs), open; 201 when new, a repeat changes nothing")
-            .ProducesProblem(400);
-        restaurants.MapGet("/{id}", GetAsync).WithSummary("A restaurant: status, pause reason, queue ETA and its kitchen queue").ProducesProblem(404);
+            .ProducesProblem(400)
+            .WithName("putRestaurant")
+            .WithDescription("Defines or replaces a restaurant: name, position, preparation minutes, menu (SKUs) and whether it is open. 201 when new, 200 when replaced; a repeat changes nothing.");
+        restaurants.MapGet("/{id}", GetAsync).WithSummary("A restaurant: status, pause reason, queue ETA and its kitchen queue").ProducesProblem(404)
+            .WithName("getRestaurant")
+            .WithDescription("A restaurant's status, pause reason, queue ETA and kitchen queue. Read-only.");
         restaurants.MapPost("/{id}/pause", PauseAsync).WithSummary("Pause by hand with a reason (lifted only by /resume)")
-            .ProducesProblem(400).ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(404)
+            .WithName("pauseRestaurant")
+            .WithDescription("Pauses the restaurant by hand with a reason: new delivery orders for it are refused (409) until resumed.");
         restaurants.MapPost("/{id}/resume", ResumeAsync).WithSummary("Lift a pause made by hand (an automatic pause lifts itself when the queue clears)")
-            .ProducesProblem(404);
+            .ProducesProblem(404)
+            .WithName("resumeRestaurant")
+            .WithDescription("Lifts a pause made by hand; an automatic pause lifts itself when the queue clears. Repeating it changes nothing.");
         restaurants.MapPost("/{id}/orders/{orderId}/accept", AcceptAsync)
             .WithSummary("The kitchen accepts an order with its preparation time: a courier is requested (idempotent on the same prepMinutes)")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("acceptKitchenOrder")
+            .WithDescription("The kitchen accepts a paid delivery order with its preparation time; a courier is requested from the restaurant's zone. Idempotent on the same prepMinutes.");
         restaurants.MapPost("/{id}/orders/{orderId}/reject", RejectAsync)
             .WithSummary("The kitchen rejects an order with a reason: the order is cancelled and refunded (idempotent on the same reason)")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("rejectKitchenOrder")
+            .WithDescription("The kitchen rejects an order with a reason: the order is cancelled and refunded and its stock released. Idempotent on the same reason.");
         return app;
     }
 

@@ -23,11 +23,17 @@ public static class ZonesEndpoints
     public static WebApplication MapZonesApi(this WebApplication app)
     {
         var zones = app.MapGroup("/api/zones").WithTags("zones");
-        zones.MapGet("/of", ZoneOf).WithSummary("The zone (geohash cell) of a point: ?latitude=&longitude=").ProducesProblem(400);
+        zones.MapGet("/of", ZoneOf).WithSummary("The zone (geohash cell) of a point: ?latitude=&longitude=").ProducesProblem(400)
+            .WithName("getZoneOfPoint")
+            .WithDescription("The zone (geohash cell) a latitude and longitude fall in. Read-only, no state.");
         zones.MapPut("/{zoneId}", PutAsync)
             .WithSummary("Set a zone's policy (earliest-pickup|naive), offerTimeoutSeconds and batchMaxDelayMinutes; a repeat changes nothing")
-            .ProducesProblem(400);
-        zones.MapGet("/{zoneId}", GetAsync).WithSummary("A zone's couriers, waiting/offered/assigned deliveries and surge signal").ProducesProblem(400);
+            .ProducesProblem(400)
+            .WithName("putZone")
+            .WithDescription("Sets a zone's dispatch policy (earliest-pickup or naive), offer timeout and batching delay. A repeat changes nothing.");
+        zones.MapGet("/{zoneId}", GetAsync).WithSummary("A zone's couriers, waiting/offered/assigned deliveries and surge signal").ProducesProblem(400)
+            .WithName("getZone")
+            .WithDescription("A zone's couriers, waiting, offered and assigned deliveries and its surge signal. Read-only.");
         return app;
     }
 

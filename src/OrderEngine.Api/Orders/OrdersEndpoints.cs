@@ -22,26 +22,43 @@ public static class OrdersEndpoints
         var orders = app.MapGroup("/api/orders").WithTags("orders");
         orders.MapPost("/", PlaceAsync)
             .WithSummary("Place an order: 201 once every line is reserved, 409 naming the lines that could not be (or a delivery's restaurant that takes no orders now)")
-            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
-        orders.MapGet("/{id}", GetAsync).WithSummary("Read an order").ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503)
+            .WithName("placeOrder")
+            .WithDescription("Prices the order and reserves every line's stock; answers 201 once every line is reserved and the order is durable. An order that cannot be covered is refused with 409 naming each line, and nothing stays reserved. Idempotent by the body's id, the Idempotency-Key header, or (channel, externalId): a retry returns the same order; without any of them a retry makes a second order. Too many placements of one SKU at once: 429 with Retry-After.");
+        orders.MapGet("/{id}", GetAsync).WithSummary("Read an order").ProducesProblem(404)
+            .WithName("getOrder")
+            .WithDescription("Reads an order from its entity: status, lines, totals, payment, refunds, shipping and delivery. Read-only.");
         orders.MapPost("/{id}/payment", PayAsync)
             .WithSummary("Confirm the payment of an order; amount and currency must match its total")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .WithName("payOrder")
+            .WithDescription("Confirms the payment of a reserved order; amount and currency must match its total exactly (422 otherwise). The reserved units become sold and the order paid. Idempotent: the same payment again answers the paid order.");
         orders.MapPost("/{id}/cancel", CancelAsync)
             .WithSummary("Cancel an unpaid order and release its stock")
-            .ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(404).ProducesProblem(409)
+            .WithName("cancelOrder")
+            .ProducesProblem(400)
+            .WithDescription("Cancels an unpaid order (placed, reserved, on hold, or confirmed cash on delivery and not yet shipped) and releases its reserved stock; a payment it holds is refunded. A paid order is ended by a refund instead (409). Repeating it answers the cancelled order.");
         orders.MapPost("/{id}/review", ReviewAsync)
             .WithSummary("An operator approves or rejects an order held for review")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("reviewOrder")
+            .WithDescription("An operator approves or rejects an order held for review; approval moves it on, rejection releases its stock. Repeating the same decision changes nothing.");
         orders.MapPost("/{id}/refunds", RefundAsync)
             .WithSummary("Refund lines, an amount, or everything left; 202 once requested of the provider (idempotent by refundId or Idempotency-Key)")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .WithName("refundOrder")
+            .WithDescription("Refunds lines, an amount, or everything left through the payment's provider; answers 202 once requested, and the refund moves requested → succeeded or failed. Refunded units go back on sale. Idempotent by refundId or Idempotency-Key (one of them is required).");
         orders.MapPost("/{id}/refunds/{refundId}/outcome", RefundOutcomeAsync)
             .WithSummary("Record the outcome of a refund carried out at the selling channel that collected the payment")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("recordRefundOutcome")
+            .WithDescription("Records the outcome of a refund carried out at the selling channel that collected the payment (or a cash-on-delivery refund). A refund whose provider reports its own outcome is 409. Repeating the same outcome changes nothing.");
         orders.MapGet("/{id}/events", EventsAsync)
             .WithSummary("The order's timeline: every event in order, with its time and who caused it")
-            .ProducesProblem(404);
+            .ProducesProblem(404)
+            .WithName("getOrderEvents")
+            .WithDescription("The order's timeline from the journal: every event in order, with its time and who caused it. Read-only.");
         return app;
     }
 

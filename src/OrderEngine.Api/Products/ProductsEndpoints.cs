@@ -22,8 +22,13 @@ public static class ProductsEndpoints
         var products = app.MapGroup("/api/products").WithTags("products");
         products.MapPut("/{sku}", PutAsync)
             .WithSummary("Define or replace a product: name, weightKg, dimensions (cm), returnable (default true), hsCode; a repeat changes nothing")
-            .ProducesProblem(400);
-        products.MapGet("/{sku}", GetAsync).WithSummary("Read a product's definition").ProducesProblem(404);
+            .ProducesProblem(400)
+            .WithName("putProduct")
+            .WithDescription("Defines or replaces a product: name, weight, dimensions, returnable and HS code; these choose how its orders ship. A repeat changes nothing.");
+        products.MapGet("/{sku}", GetAsync).WithSummary("Read a product's definition").ProducesProblem(404)
+            .WithName("getProduct")
+            .ProducesProblem(400)
+            .WithDescription("Reads a product's definition. Read-only.");
         return app;
     }
 

@@ -20,10 +20,14 @@ public static class ProjectionsEndpoints
     {
         var group = app.MapGroup("/api/projections").WithTags("projections");
         group.MapGet("/", ListAsync)
-            .WithSummary("Every projection with its offset and its lag behind the journal (events, and seconds since the oldest event it has not applied)");
+            .WithSummary("Every projection with its offset and its lag behind the journal (events, and seconds since the oldest event it has not applied)")
+            .WithName("listProjections")
+            .WithDescription("Every projection with its offset and its lag behind the journal (events, and seconds since the oldest event not applied). Read-only.");
         group.MapPost("/{name}/rebuild", RebuildAsync)
             .WithSummary("Empty a projection's tables and build them again from the start of the journal (202; 404 unknown; 409 not rebuildable)")
-            .ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
+            .ProducesProblem(404).ProducesProblem(409).ProducesProblem(503)
+            .WithName("rebuildProjection")
+            .WithDescription("Empties a projection's tables and builds them again from the start of the journal; 202 while it rebuilds. Its read answers lag until it has caught up.");
         return app;
     }
 

@@ -51,13 +51,19 @@ public static partial class ReportsEndpoints
         var reports = app.MapGroup("/api/reports").WithTags("reports");
         reports.MapGet("/sales", SalesAsync)
             .WithSummary("Paid orders by day, week, month, channel, country, sku, customer or paymentMethod, one row per key and currency, net of refunds; from/to are UTC days (from inclusive, to exclusive); at most limit keys (default 10,000) after the key `after`")
-            .Produces<SalesReportView>().Produces(200, contentType: ResponseFormats.CsvMediaType).ProducesProblem(400).ProducesProblem(406);
+            .Produces<SalesReportView>().Produces(200, contentType: ResponseFormats.CsvMediaType).ProducesProblem(400).ProducesProblem(406)
+            .WithName("getSalesReport")
+            .WithDescription("Paid orders grouped by day, week, month, channel, country, sku, customer or paymentMethod, per currency and net of refunds, over UTC days [from, to); JSON or CSV by Accept. Read-only, from the read tables.");
         reports.MapGet("/inventory", InventoryAsync)
             .WithSummary("Per SKU: on hand, reserved, sold, available, units sold per day over the last `days` days (default 28) and days of cover")
-            .Produces<InventoryReportView>().Produces(200, contentType: ResponseFormats.CsvMediaType).ProducesProblem(400).ProducesProblem(406);
+            .Produces<InventoryReportView>().Produces(200, contentType: ResponseFormats.CsvMediaType).ProducesProblem(400).ProducesProblem(406)
+            .WithName("getInventoryReport")
+            .WithDescription("Per SKU: on hand, reserved, sold, available, units sold per day over the last days and days of cover; JSON or CSV by Accept. Read-only, from the read tables.");
         reports.MapGet("/customers", CustomersAsync)
             .WithSummary("The customers with most paid orders (limit, default 100), per currency, with first and last order, and the repeat rate over all customers")
-            .Produces<CustomersReportView>().Produces(200, contentType: ResponseFormats.CsvMediaType).ProducesProblem(400).ProducesProblem(406);
+            .Produces<CustomersReportView>().Produces(200, contentType: ResponseFormats.CsvMediaType).ProducesProblem(400).ProducesProblem(406)
+            .WithName("getCustomersReport")
+            .WithDescription("The customers with most paid orders per currency, with first and last order, and the repeat rate over all customers; JSON or CSV by Accept. Read-only, from the read tables.");
         return app;
     }
 

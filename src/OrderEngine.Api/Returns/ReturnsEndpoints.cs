@@ -19,31 +19,49 @@ public static class ReturnsEndpoints
         var returns = app.MapGroup("/api/orders/{id}/returns").WithTags("returns");
         returns.MapPost("", RequestAsync)
             .WithSummary("Request a return of delivered units (resolution refund or exchange); idempotent by returnId")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .WithName("requestReturn")
+            .WithDescription("Requests a return of delivered units, resolved by a refund or an exchange. Idempotent by returnId: the same request again answers the return, a different one under the same id is 422.");
         returns.MapGet("/{returnId}", (string id, string returnId, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
                 Send(id, returnId, new GetReturn(id, returnId), region, gateway, ct))
-            .WithSummary("A return: its lines, status, inspection and resolution").ProducesProblem(404);
+            .WithSummary("A return: its lines, status, inspection and resolution").ProducesProblem(404)
+            .WithName("getReturn")
+            .WithDescription("A return's lines, status, inspection and resolution. Read-only.");
         returns.MapGet("/{returnId}/tracking", TrackingAsync)
-            .WithSummary("The return's parcel, tracked like a shipment's: status, estimated delivery and the carrier's events").ProducesProblem(404);
+            .WithSummary("The return's parcel, tracked like a shipment's: status, estimated delivery and the carrier's events").ProducesProblem(404)
+            .WithName("getReturnTracking")
+            .WithDescription("The return parcel's tracking, like a shipment's: status, estimated delivery and the carrier's events. Read-only.");
         returns.MapPost("/{returnId}/approve", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
                 Send(id, returnId, new ApproveReturn(id, returnId, body.By ?? ""), region, gateway, ct))
-            .WithSummary("An operator approves a requested return").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .WithSummary("An operator approves a requested return").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("approveReturn")
+            .WithDescription("An operator approves a requested return. Repeating it changes nothing.");
         returns.MapPost("/{returnId}/reject", (string id, string returnId, [FromBody] RejectBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
                 Send(id, returnId, new RejectReturn(id, returnId, body.By ?? "", body.Reason ?? ""), region, gateway, ct))
-            .WithSummary("An operator rejects a requested return; its units may be returned again").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .WithSummary("An operator rejects a requested return; its units may be returned again").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("rejectReturn")
+            .WithDescription("An operator rejects a requested return; its units may be returned again. Repeating it changes nothing.");
         returns.MapPost("/{returnId}/shipment", (string id, string returnId, [FromBody] ReturnShipmentBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
                 Send(id, returnId, new RecordReturnShipment(id, returnId, body.Carrier ?? "", body.TrackingNumber ?? ""), region, gateway, ct))
-            .WithSummary("The customer sent the goods back: carrier and tracking number").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .WithSummary("The customer sent the goods back: carrier and tracking number").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("recordReturnShipment")
+            .WithDescription("Records that the customer sent the goods back, with carrier and tracking number; the parcel is then tracked. Repeating it changes nothing.");
         returns.MapPost("/{returnId}/receive", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
                 Send(id, returnId, new MarkReturnReceived(id, returnId, body.By ?? ""), region, gateway, ct))
-            .WithSummary("The warehouse received the returned goods").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .WithSummary("The warehouse received the returned goods").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("receiveReturn")
+            .WithDescription("The warehouse received the returned goods. Repeating it changes nothing.");
         returns.MapPost("/{returnId}/inspect", InspectAsync)
             .WithSummary("The warehouse judged every returned unit restockable or not; restockable units go back on hand")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .WithName("inspectReturn")
+            .WithDescription("The warehouse judged every returned unit restockable or not; restockable units go back on hand. Repeating the same inspection changes nothing, a different one is 422.");
         returns.MapPost("/{returnId}/resolve", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
                 Send(id, returnId, new ResolveReturn(id, returnId, body.By ?? ""), region, gateway, ct))
             .WithSummary("Refund the returned units through the payment's provider, or place the exchange's replacement order")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .WithName("resolveReturn")
+            .WithDescription("Resolves an inspected return: refunds the returned units through the payment's provider, or places the exchange's replacement order. Repeating it changes nothing.");
         return app;
     }
 

@@ -24,7 +24,9 @@ public static class CarrierWebhookEndpoints
             .WithTags("shipments")
             .WithSummary("A carrier's signed tracking webhook (in transit, out for delivery, delivered, failed attempt, returned to sender, exception)")
             .Accepts<object>("application/json")
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404)
+            .WithName("receiveCarrierWebhook")
+            .WithDescription("A carrier's signed tracking webhook (in transit, out for delivery, delivered, failed attempt, returned to sender, exception), verified before anything is read (401: nothing recorded). Each update goes to the parcel with its tracking number and moves the order; a repeated event counts once.");
         return app;
     }
 

@@ -18,10 +18,14 @@ public static class ShipmentsEndpoints
         var orders = app.MapGroup("/api/orders").WithTags("shipments");
         orders.MapPost("/{id}/shipments", ShipAsync)
             .WithSummary("Record a shipment (part or all of a paid or cash-on-delivery order) with its carrier and tracking number; idempotent by shipmentId")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .WithName("shipOrder")
+            .WithDescription("Records a shipment of part or all of a paid or cash-on-delivery order with its carrier and tracking number; its units leave stock (on hand and sold both go down) and the order becomes partiallyShipped or shipped. 201, or 200 for a repeat; idempotent by shipmentId (reused differently: 422).");
         orders.MapGet("/{id}/tracking", TrackingAsync)
             .WithSummary("The order's parcels: carrier, tracking number, status, estimated delivery and tracking events")
-            .ProducesProblem(404);
+            .ProducesProblem(404)
+            .WithName("getOrderTracking")
+            .WithDescription("The order's parcels: carrier, tracking number, status, estimated delivery and tracking events. Read-only.");
         return app;
     }
 

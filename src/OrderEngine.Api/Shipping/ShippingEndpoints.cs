@@ -30,16 +30,24 @@ public static class ShippingEndpoints
     public static WebApplication MapShippingApi(this WebApplication app)
     {
         var shipping = app.MapGroup("/api/shipping").WithTags("shipping");
-        shipping.MapGet("/rules", GetRulesAsync).WithSummary("The shipping rules in force, with their version and source (configuration or api)");
+        shipping.MapGet("/rules", GetRulesAsync).WithSummary("The shipping rules in force, with their version and source (configuration or api)")
+            .WithName("getShippingRules")
+            .WithDescription("The shipping rules in force, with their version and source (configuration or api). Read-only.");
         shipping.MapPut("/rules", PutRulesAsync)
             .WithSummary("Replace the shipping rules on every node: every problem is named and nothing changes unless all are fixed")
-            .ProducesProblem(400);
+            .ProducesProblem(400)
+            .WithName("putShippingRules")
+            .WithDescription("Replaces the shipping rules on every node. Every problem is named with its path and nothing changes unless all are fixed; the same rules again change nothing.");
         app.MapGet("/api/orders/{id}/shipping-options", OptionsAsync).WithTags("orders")
             .WithSummary("The shipping methods for an order: each eligible or not (with reasons), its cost and delivery dates, and the choice")
-            .ProducesProblem(404);
+            .ProducesProblem(404)
+            .WithName("getShippingOptions")
+            .WithDescription("The shipping methods for an order: each eligible or not with its reasons, its cost and delivery dates, and the method chosen. Read-only.");
         app.MapPost("/api/orders/{id}/shipping", OverrideAsync).WithTags("orders")
             .WithSummary("An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithName("setShippingMethod")
+            .WithDescription("An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method. Repeating it changes nothing.");
         return app;
     }
 

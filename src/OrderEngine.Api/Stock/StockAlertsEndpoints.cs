@@ -51,10 +51,14 @@ public static class StockAlertsEndpoints
     {
         app.MapGet("/api/alerts", ListAlertsAsync).WithTags("stock")
             .WithSummary("Open low-stock alerts (state=all: with the cleared ones), with the rate of sale and days of cover (read side: eventually consistent)")
-            .ProducesProblem(400);
+            .ProducesProblem(400)
+            .WithName("listStockAlerts")
+            .WithDescription("Open low-stock alerts (state=all: with the cleared ones) with the rate of sale and days of cover, from the read side (eventually consistent). Read-only.");
         app.MapGet("/api/replenishment", ReplenishmentAsync).WithTags("stock")
             .WithSummary("Per SKU: sales velocity over a window, safety stock, reorder point and suggested order quantity, fewest days of cover first")
-            .ProducesProblem(400);
+            .ProducesProblem(400)
+            .WithName("getReplenishment")
+            .WithDescription("Per SKU: sales velocity over a window, safety stock, reorder point and suggested order quantity, fewest days of cover first. Read-only.");
         return app;
     }
 

@@ -15,22 +15,35 @@ public static class StockEndpoints
     public static WebApplication MapStockApi(this WebApplication app)
     {
         var stock = app.MapGroup("/api/stock").WithTags("stock");
-        stock.MapGet("/{sku}", GetAsync).WithSummary("Read a SKU's on hand, reserved, sold and available units").ProducesProblem(404);
+        stock.MapGet("/{sku}", GetAsync).WithSummary("Read a SKU's on hand, reserved, sold and available units").ProducesProblem(404)
+            .WithName("getStock")
+            .ProducesProblem(400)
+            .WithDescription("Reads a SKU's units on hand, reserved, sold and available, and its version. Read-only.");
         stock.MapPut("/{sku}", SetAsync)
             .WithSummary("Set the absolute count on hand (a warehouse count with a version; older versions are refused)")
-            .ProducesProblem(400).ProducesProblem(409);
+            .ProducesProblem(400).ProducesProblem(409)
+            .WithName("setStock")
+            .WithDescription("Sets the absolute count on hand, as a warehouse reports it, with its version: an older version is refused (409) and so is a count below reserved + sold. The same count and version again change nothing. Creates the SKU's stock when new.");
         stock.MapPost("/{sku}/adjustments", AdjustAsync)
             .WithSummary("Change the count on hand by a delta with a reason; idempotent by adjustmentId or Idempotency-Key")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
+            .WithName("adjustStock")
+            .WithDescription("Changes the count on hand by a delta with a reason (received, damaged, correction, returned). Idempotent by adjustmentId or Idempotency-Key: a repeat counts once, the same id with a different adjustment is 422; below reserved + sold is 409.");
         stock.MapPut("/{sku}/limit", SetLimitAsync)
             .WithSummary("Set or lift the per-customer purchase limit (a flash sale's per-buyer limit: orders over it are refused)")
-            .ProducesProblem(400).ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(404)
+            .WithName("setPurchaseLimit")
+            .WithDescription("Sets or lifts the SKU's per-customer purchase limit (a flash sale's per-buyer limit); orders over it are refused. Repeating it changes nothing.");
         stock.MapPut("/{sku}/alert", SetAlertAsync)
             .WithSummary("Set the SKU's low-stock threshold: one alert while fewer units are available (0 turns its alerts off)")
-            .ProducesProblem(400).ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(404)
+            .WithName("setLowStockThreshold")
+            .WithDescription("Sets the SKU's low-stock threshold: one alert while fewer units are available; 0 turns its alerts off. Repeating it changes nothing.");
         stock.MapPut("/{sku}/replenishment", SetReplenishmentAsync)
             .WithSummary("Set the SKU's replenishment settings (lead time, service level or fixed safety stock, review period); a missing field uses the default")
-            .ProducesProblem(400).ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(404)
+            .WithName("setReplenishmentSettings")
+            .WithDescription("Sets the SKU's replenishment settings (lead time, service level or fixed safety stock, review period); a missing field uses the default. Repeating it changes nothing.");
         return app;
     }
 

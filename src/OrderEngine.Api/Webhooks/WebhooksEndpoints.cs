@@ -30,17 +30,31 @@ public static class WebhooksEndpoints
         var group = app.MapGroup("/api/webhooks").WithTags("webhooks");
         group.MapPost("/subscriptions", SubscribeAsync)
             .WithSummary("Subscribe a URL to order events ({url, events, secret, description}); deliveries are signed with the secret")
-            .ProducesProblem(400);
-        group.MapGet("/subscriptions", ListAsync).WithSummary("Every subscription (secrets are never shown)");
-        group.MapGet("/subscriptions/{id}", GetAsync).WithSummary("One subscription (without its secret)").ProducesProblem(404);
-        group.MapDelete("/subscriptions/{id}", DeleteAsync).WithSummary("Remove a subscription and its deliveries").ProducesProblem(404);
+            .ProducesProblem(400)
+            .WithName("createWebhookSubscription")
+            .WithDescription("Subscribes a URL to order events; every delivery is signed with the subscription's secret and sent at least once. Creates a subscription.");
+        group.MapGet("/subscriptions", ListAsync).WithSummary("Every subscription (secrets are never shown)")
+            .WithName("listWebhookSubscriptions")
+            .WithDescription("Every webhook subscription (secrets are not shown). Read-only.");
+        group.MapGet("/subscriptions/{id}", GetAsync).WithSummary("One subscription (without its secret)").ProducesProblem(404)
+            .WithName("getWebhookSubscription")
+            .WithDescription("One webhook subscription (its secret is not shown). Read-only.");
+        group.MapDelete("/subscriptions/{id}", DeleteAsync).WithSummary("Remove a subscription and its deliveries").ProducesProblem(404)
+            .WithName("deleteWebhookSubscription")
+            .WithDescription("Removes a webhook subscription and its deliveries; no more events are sent to it.");
         group.MapPost("/subscriptions/{id}/replay-dead", ReplayDeadAsync)
-            .WithSummary("Send every dead-lettered delivery of a subscription again").ProducesProblem(404);
+            .WithSummary("Send every dead-lettered delivery of a subscription again").ProducesProblem(404)
+            .WithName("replayDeadWebhookDeliveries")
+            .WithDescription("Sends every dead-lettered delivery of the subscription again.");
         group.MapGet("/deliveries", DeliveriesAsync)
             .WithSummary("Deliveries, newest first: ?status=pending|delivered|dead (dead: the dead-letter list), &subscriptionId=, &limit=")
-            .ProducesProblem(400);
+            .ProducesProblem(400)
+            .WithName("listWebhookDeliveries")
+            .WithDescription("Webhook deliveries, optionally of one status (dead: given up after the retry schedule). Read-only.");
         group.MapPost("/deliveries/{id}/replay", ReplayAsync)
-            .WithSummary("Send a dead (or delivered) delivery again, attempts from zero").ProducesProblem(404);
+            .WithSummary("Send a dead (or delivered) delivery again, attempts from zero").ProducesProblem(404)
+            .WithName("replayWebhookDelivery")
+            .WithDescription("Sends a dead (or delivered) delivery again, its attempts counted from zero.");
         return app;
     }
 

@@ -141,9 +141,11 @@ public sealed class ReturnActor : UntypedPersistentActor, IWithTimers
         {
             if (_with.Products is { } products)
             {
-                // The catalogue says which of the lines' products are not returnable; the request waits for it.
+                // The catalogue says which of the lines' products are not returnable; the request waits for it. Only
+                // well-formed SKUs are asked about: a missing or malformed one cannot be routed to a product (the ask
+                // waited out its timeout and the request was answered 503), and the decider refuses it as invalid.
                 _busy = true;
-                NotReturnableAsync(products, request.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList(), _with.AskTimeout)
+                NotReturnableAsync(products, request.Lines.Where(l => l is not null && Identifiers.IsValidEntityId(l.Sku)).Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList(), _with.AskTimeout)
                     .PipeTo(Self, success: skus => new ProductsKnown(request, sender, skus, null), failure: e => new ProductsKnown(request, sender, null, e));
                 return;
             }
