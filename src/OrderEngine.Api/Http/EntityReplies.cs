@@ -12,7 +12,9 @@ public sealed class EntityGateway(IOptions<OrderEngineOptions> options)
 {
     private readonly TimeSpan _timeout = options.Value.AskTimeout;
 
-    public Task<T> Ask<T>(IActorRef region, object message, CancellationToken ct) => region.Ask<T>(message, _timeout, ct);
+    // An order command carries the request's trace context to its entity when spans are recorded (otherwise it is sent as is).
+    public Task<T> Ask<T>(IActorRef region, object message, CancellationToken ct) =>
+        region.Ask<T>(OrderEngine.Engine.Telemetry.TracedCommand.Wrap(message), _timeout, ct);
 
     public static ProblemHttpResult Problem(OrderRejection r, string? orderId = null) => r.Code switch
     {

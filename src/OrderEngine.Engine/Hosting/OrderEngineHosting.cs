@@ -86,6 +86,7 @@ public static class OrderEngineHosting
                 .WithOrderEngineShipping(sp);
             builder.WithOrderEngineRestaurants(sp);
             builder.WithOrderEngineWebhooks(options, sp.GetRequiredService<TimeProvider>());
+            Telemetry.TracingHosting.WithOrderEngineTracing(builder);
             configure?.Invoke(builder, sp);
         });
         return services;
