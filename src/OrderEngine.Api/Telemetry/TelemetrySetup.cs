@@ -30,6 +30,7 @@ public static class TelemetrySetup
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             }));
         }
+        services.AddSingleton<IStartupFilter, OrderLogScopeStartupFilter>();
         if (options.TracingOn)
         {
             // Every log line written inside a span carries its trace and span ids (a scope the JSON formatter prints).
