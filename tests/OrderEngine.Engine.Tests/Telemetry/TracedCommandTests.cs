@@ -44,7 +44,7 @@ public sealed class TracedCommandTests() : TestKit(TestConfig.WithTestJournal.Wi
         var traced = new TracedCommand(Payment, TraceParent, null);
 
         Assert.Equal(extractor.EntityId(Payment), extractor.EntityId(traced));
-        Assert.Equal(extractor.ShardId(Payment), extractor.ShardId(traced));
+        Assert.Equal(extractor.ShardId(extractor.EntityId(Payment)!, Payment), extractor.ShardId(extractor.EntityId(traced)!, traced));
         // The entity gets the envelope and unwraps it itself.
         Assert.Same(traced, extractor.EntityMessage(traced));
     }
