@@ -12,6 +12,7 @@ using OrderEngine.Api.Projections;
 using OrderEngine.Api.Reports;
 using OrderEngine.Api.Shipping;
 using OrderEngine.Api.Stock;
+using OrderEngine.Api.Telemetry;
 using OrderEngine.Api.Webhooks;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Ingestion;
@@ -31,6 +32,7 @@ builder.Services.AddOrderEngineHealth();
 builder.Services.AddOrderEngineOpenApi();
 builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
 builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
+builder.Services.AddOrderEngineTelemetry(builder.Configuration);
 
 var app = builder.Build();
 app.UseOrderEngineHttp();
@@ -53,6 +55,7 @@ app.MapWebhooksApi();
 app.MapProjectionsApi();
 app.MapRestaurantsApi();
 app.MapHealthApi();
+app.MapOrderEngineTelemetry();
 app.MapOpenApi();
 app.MapOrderEngineApiReference();
 // Taken before Run: the host is disposed by the time an exception leaves it, and its services with it.

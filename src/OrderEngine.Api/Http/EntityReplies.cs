@@ -13,9 +13,15 @@ public sealed class EntityGateway(IOptions<OrderEngineOptions> options, Database
 {
     private readonly TimeSpan _timeout = options.Value.AskTimeout;
 
-    /// <summary>Asks an entity; while the database is away, briefly (see <see cref="DatabaseMonitor.AskAsync{T}"/>).</summary>
-    public Task<T> Ask<T>(IActorRef region, object message, CancellationToken ct) =>
-        database is null ? region.Ask<T>(message, _timeout, ct) : database.AskAsync<T>(region, message, _timeout, ct);
+    /// <summary>
+    /// Asks an entity; while the database is away, briefly (see <see cref="DatabaseMonitor.AskAsync{T}"/>). An order
+    /// command carries the request's trace context to its entity when spans are recorded (otherwise it is sent as is).
+    /// </summary>
+    public Task<T> Ask<T>(IActorRef region, object message, CancellationToken ct)
+    {
+        var sent = OrderEngine.Engine.Telemetry.TracedCommand.Wrap(message);
+        return database is null ? region.Ask<T>(sent, _timeout, ct) : database.AskAsync<T>(region, sent, _timeout, ct);
+    }
 
     public static ProblemHttpResult Problem(OrderRejection r, string? orderId = null) => r.Code switch
     {

@@ -89,6 +89,7 @@ public static class OrderEngineHosting
             builder.WithOrderEngineRestaurants(sp);
             builder.WithOrderEngineWebhooks(options, sp.GetRequiredService<TimeProvider>());
             builder.WithOrderEngineDatabaseBreakers(options.Database);
+            Telemetry.TracingHosting.WithOrderEngineTracing(builder);
             configure?.Invoke(builder, sp);
         });
         return services;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
@@ -7,6 +8,7 @@ using Akka.Persistence.Journal;
 using Akka.Serialization;
 using Akka.Util;
 using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.Telemetry;
 
 namespace OrderEngine.Engine.Journal;
 
@@ -72,7 +74,7 @@ public sealed class BatchingJournal : AsyncWriteJournal
         var results = rejections is null ? null : (IImmutableList<Exception?>)ImmutableList.Create(rejections);
         if (rows.Count == 0) return Task.FromResult(results!);
 
-        var written = _writer.WriteAsync(rows, cancellationToken);
+        var written = _writer.WriteAsync(rows, cancellationToken, OrderEngineTelemetry.Source.HasListeners() ? LinksOf(rows) : null);
         foreach (var persistenceId in rows.Select(r => r.PersistenceId).Distinct())
         {
             _writesInFlight[persistenceId] = written;
@@ -84,6 +86,16 @@ public sealed class BatchingJournal : AsyncWriteJournal
                 TaskScheduler.Default);
         }
         return results is null ? Then(written, null) : Then(written, results);
+    }
+
+    // The spans of the entities whose events these are (offered by the entities while they were traced).
+    private List<ActivityLink>? LinksOf(List<JournalRow> rows)
+    {
+        var traceLinks = TraceLinks.Get(Context.System);
+        List<ActivityLink>? links = null;
+        foreach (var row in rows)
+            if (traceLinks.TryTake(row.PersistenceId, out var context)) (links ??= []).Add(new ActivityLink(context));
+        return links;
     }
 
     private static async Task<IImmutableList<Exception?>> Then(Task written, IImmutableList<Exception?>? results)

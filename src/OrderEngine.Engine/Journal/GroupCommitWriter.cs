@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using OrderEngine.Engine.Telemetry;
 
 namespace OrderEngine.Engine.Journal;
 
@@ -30,9 +32,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     public long RetriedBatches => Interlocked.Read(ref _retriedBatches);
 
     /// <summary>Completes when the rows are committed; faults, with nothing of them stored, when they could not be.</summary>
-    public Task WriteAsync(IReadOnlyList<JournalRow> rows, CancellationToken cancellationToken)
+    public Task WriteAsync(IReadOnlyList<JournalRow> rows, CancellationToken cancellationToken, List<ActivityLink>? links = null)
     {
-        var request = new WriteRequest(rows, cancellationToken);
+        var request = new WriteRequest(rows, cancellationToken) { Links = links };
         if (!_queue.Writer.TryWrite(request)) return Task.FromException(new ObjectDisposedException(nameof(GroupCommitWriter)));
         return request.Done.Task;
     }
@@ -75,9 +77,12 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
 
     private async Task WriteBatchAsync(List<WriteRequest> batch, List<JournalRow> rows)
     {
+        using var span = StartBatchSpan(batch, rows.Count);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await _dialect.WriteAsync(rows);
+            OrderEngineTelemetry.JournalBatchWritten(started, rows.Count);
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _rows, rows.Count);
             foreach (var request in batch) request.Done.TrySetResult();
@@ -104,8 +109,27 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         }
         catch (Exception e)
         {
+            OrderEngineTelemetry.JournalBatchFailed();
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             foreach (var request in batch) request.Done.TrySetException(e);
         }
+    }
+
+    /// <summary>
+    /// The batch's span: a root of its own (a batch carries many requests' writes), linked to the span of each entity
+    /// whose write it carries. Only made while OrderEngine's spans are recorded.
+    /// </summary>
+    private static Activity? StartBatchSpan(List<WriteRequest> batch, int rows)
+    {
+        if (!OrderEngineTelemetry.Source.HasListeners()) return null;
+        List<ActivityLink>? links = null;
+        foreach (var request in batch)
+            if (request.Links is { } own) (links ??= []).AddRange(own);
+        Activity.Current = null;
+        var span = OrderEngineTelemetry.Source.StartActivity("journal write", ActivityKind.Client, parentContext: default, links: links);
+        span?.SetTag("orderengine.journal.rows", rows);
+        span?.SetTag("orderengine.journal.requests", batch.Count);
+        return span;
     }
 
     public async ValueTask DisposeAsync()
@@ -126,6 +150,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     {
         public IReadOnlyList<JournalRow> Rows { get; } = rows;
         public CancellationToken Cancellation { get; } = cancellation;
+
+        // The spans of the entities whose events these rows are, when traced.
+        public List<ActivityLink>? Links { get; init; }
 
         // Continuations run off the writer loop, so answering callers never delays the next batch.
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -14,6 +14,7 @@ using OrderEngine.Engine.Hosting;
 using OrderEngine.Engine.Payments;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Shipping;
+using OrderEngine.Engine.Telemetry;
 
 namespace OrderEngine.Engine.Orders;
 
@@ -29,7 +30,7 @@ namespace OrderEngine.Engine.Orders;
 /// (<see cref="OrderState.PendingStock"/>, refunds awaiting their provider or their restock, shipment movements) is
 /// resumed after a restart.
 /// </summary>
-public sealed class OrderActor : UntypedPersistentActor, IWithTimers
+public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
 {
     private const string RetryTimer = "retry";
     private const string ExpiryTimer = "expiry";
@@ -242,6 +243,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         var decision = OrderDecider.Decide(_state, command, _clock.GetUtcNow(), _rules);
         if (decision.Rejection is { } rejection)
         {
+            if (isPlacement) OrderEngineTelemetry.OrderRefused(rejection.Code);
             sender.Tell(new OrderRefused(_orderId, rejection));
             return;
         }
@@ -273,7 +275,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         {
             // Judged against the placement in progress as if it were written: the same request waits for its answer.
             var again = OrderDecider.Decide(OrderDecider.Evolve(_state, round.Pending), place, now, _rules);
-            if (again.Rejection is { } conflict) sender.Tell(new OrderRefused(_orderId, conflict));
+            if (again.Rejection is { } conflict)
+            {
+                OrderEngineTelemetry.OrderRefused(conflict.Code);
+                sender.Tell(new OrderRefused(_orderId, conflict));
+            }
             else round.Waiters.Add((sender, true));
             return;
         }
@@ -287,6 +293,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         var decision = OrderDecider.Decide(_state, place, now, _rules);
         if (decision.Rejection is { } rejection)
         {
+            OrderEngineTelemetry.OrderRefused(rejection.Code);
             sender.Tell(new OrderRefused(_orderId, rejection));
             return;
         }
@@ -312,10 +319,12 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
         var decision = OrderDecider.DecidePlacement(round.Pending, round.Outcomes, round.RecentOrdersOfCustomer, _clock.GetUtcNow(), _rules);
         if (decision.Placed is { } placed)
         {
+            _writesHandedOver++;
             Persist(placed, e =>
             {
                 _round = null;
                 _state = OrderDecider.Evolve(_state, e);
+                OrderEngineTelemetry.OrderPlaced();
                 var view = _state.ToView();
                 foreach (var (waiter, repeat) in round.Waiters) waiter.Tell(new OrderAccepted(_orderId, view, repeat));
                 ContinueObligations();
@@ -323,6 +332,7 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
             return;
         }
         _round = null;
+        OrderEngineTelemetry.OrderRefused(decision.Refusal!.Code);
         _refused = (new OrderRefused(_orderId, decision.Refusal!), round.Waiters);
         foreach (var sku in decision.Release) _givingBack.Add(sku);
         _retryDelay = _options.RetryInterval;
@@ -372,9 +382,11 @@ public sealed class OrderActor : UntypedPersistentActor, IWithTimers
     private void PersistThen(ImmutableArray<IOrderEvent> events, Action after)
     {
         var remaining = events.Length;
+        _writesHandedOver++;
         PersistAll(events, e =>
         {
             _state = OrderDecider.Evolve(_state, e);
+            OrderEngineTelemetry.OrderEventWritten(e);
             if (--remaining == 0) after();
         });
     }

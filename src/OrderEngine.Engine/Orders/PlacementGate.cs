@@ -8,6 +8,7 @@ using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Stock;
+using OrderEngine.Engine.Telemetry;
 
 namespace OrderEngine.Engine.Orders;
 
@@ -55,13 +56,18 @@ public sealed class PlacementGate
         var skus = DistinctSkus(command);
         if (!TryEnter(skus, out var busy))
         {
+            OrderEngineTelemetry.OrderRefused(OrderRejectionCode.Overloaded);
             return new OrderRefused(command.OrderId, OrderRejection.Of(OrderRejectionCode.Overloaded,
                 $"{_maxInFlightPerSku} placements of SKU {busy} are already in progress on this node; retry shortly (the same request is safe to repeat)"));
         }
         try
         {
-            if (skus.Any(_board.LooksSoldOut) && await SoldOutRefusalAsync(command, ct) is { } refused) return refused;
-            return await AskAsync<IOrderReply>(Orders, command, ct);
+            if (skus.Any(_board.LooksSoldOut) && await SoldOutRefusalAsync(command, ct) is { } refused)
+            {
+                OrderEngineTelemetry.OrderRefused(refused.Rejection.Code);
+                return refused;
+            }
+            return await AskAsync<IOrderReply>(Orders, TracedCommand.Wrap(command), ct);
         }
         finally
         {

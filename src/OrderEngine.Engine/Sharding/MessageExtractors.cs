@@ -10,6 +10,8 @@ public sealed class OrderMessageExtractor(int shardCount) : HashCodeMessageExtra
     public override string? EntityId(object message) => message switch
     {
         IOrderMessage m => m.OrderId,
+        // A command carrying its sender's trace context goes to the entity of the command inside (the entity unwraps it).
+        Telemetry.TracedCommand { Message: IOrderMessage m } => m.OrderId,
         _ => null,
     };
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using OrderEngine.Engine.Telemetry;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Hosting;
@@ -164,8 +165,9 @@ public sealed class StockActor : UntypedPersistentActor, IWithTimers
         var view = _state.ToView(_rules);
         var remaining = decision.Events.Length;
         _handedToJournal += remaining;
-        PersistAllAsync(decision.Events, _ =>
+        PersistAllAsync(decision.Events, e =>
         {
+            OrderEngineTelemetry.StockEventWritten(e);
             OnPersisted();
             if (--remaining == 0) replyTo.Tell(new StockAccepted(_sku, operation, reference, view));
         });
