@@ -1,5 +1,6 @@
 using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
+using OrderEngine.Api.Bootstrap;
 using OrderEngine.Api.Dispatch;
 using OrderEngine.Api.Health;
 using OrderEngine.Api.Http;
@@ -28,11 +29,14 @@ builder.Services.AddOrderEngine(builder.Configuration);
 builder.Services.AddOrderEngineIngestion(builder.Configuration);
 builder.Services.AddOrderEngineHttp(builder.Configuration);
 builder.Services.AddOrderEngineHealth();
+builder.Services.AddOrderEngineLeaving();
+builder.Services.AddOrderEngineBootstrap();
 builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
 builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
 
 var app = builder.Build();
 app.UseOrderEngineHttp();
+app.UseOrderEngineLeaving();
 app.MapOrdersApi();
 app.MapOrderSearchApi();
 app.MapReportsApi();
@@ -52,6 +56,7 @@ app.MapWebhooksApi();
 app.MapProjectionsApi();
 app.MapRestaurantsApi();
 app.MapHealthApi();
+app.MapClusterBootstrapApi();
 app.MapOpenApi();
 // Taken before Run: the host is disposed by the time an exception leaves it, and its services with it.
 var stopping = app.Lifetime.ApplicationStopping;

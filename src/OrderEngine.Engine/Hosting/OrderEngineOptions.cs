@@ -244,4 +244,7 @@ public sealed class ClusterOptions
 
     /// <summary>Fixed for the cluster's life: about ten times the largest number of nodes.</summary>
     public int ShardCount { get; set; } = 100;
+
+    /// <summary>How the node finds the others: fixed seed nodes (default) or Akka.Management cluster bootstrap.</summary>
+    public ClusterDiscoveryOptions Discovery { get; set; } = new();
 }
