@@ -1,5 +1,6 @@
 using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
+using OrderEngine.Api.Bootstrap;
 using OrderEngine.Api.Dispatch;
 using OrderEngine.Api.Health;
 using OrderEngine.Api.Http;
@@ -30,12 +31,15 @@ builder.Services.AddOrderEngineIngestion(builder.Configuration);
 builder.Services.AddOrderEngineHttp(builder.Configuration);
 builder.Services.AddOrderEngineHealth();
 builder.Services.AddOrderEngineOpenApi();
+builder.Services.AddOrderEngineLeaving();
+builder.Services.AddOrderEngineBootstrap();
 builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
 builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
 builder.Services.AddOrderEngineTelemetry(builder.Configuration);
 
 var app = builder.Build();
 app.UseOrderEngineHttp();
+app.UseOrderEngineLeaving();
 app.MapOrdersApi();
 app.MapOrderSearchApi();
 app.MapReportsApi();
@@ -56,6 +60,7 @@ app.MapProjectionsApi();
 app.MapRestaurantsApi();
 app.MapHealthApi();
 app.MapOrderEngineTelemetry();
+app.MapClusterBootstrapApi();
 app.MapOpenApi();
 app.MapOrderEngineApiReference();
 // Taken before Run: the host is disposed by the time an exception leaves it, and its services with it.

@@ -143,6 +143,12 @@ public sealed class EngineProcess : IAsyncDisposable
     /// <summary>Starts an engine on a free port without waiting for it to become ready (to stop it while it starts).</summary>
     public static EngineProcess Launch(EngineSettings settings, string name) => Launch(settings, name, FreePort.Next(), ApiAssemblyPath);
 
+    /// <summary>Starts an engine on the given HTTP port without waiting (cluster bootstrap needs every node's port up front).</summary>
+    public static EngineProcess Launch(EngineSettings settings, string name, int port) => Launch(settings, name, port, ApiAssemblyPath);
+
+    /// <summary>Waits until /health/ready answers 200 (at most <see cref="ReadyTimeout"/>); throws with the output's tail otherwise.</summary>
+    public Task WaitReadyAsync(CancellationToken ct) => WaitUntilReadyAsync(ct);
+
     private static EngineProcess Launch(EngineSettings settings, string name, int port, string dll)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")

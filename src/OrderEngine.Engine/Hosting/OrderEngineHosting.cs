@@ -90,6 +90,7 @@ public static class OrderEngineHosting
             builder.WithOrderEngineWebhooks(options, sp.GetRequiredService<TimeProvider>());
             builder.WithOrderEngineDatabaseBreakers(options.Database);
             Telemetry.TracingHosting.WithOrderEngineTracing(builder);
+            builder.WithOrderEngineGracefulLeave();
             configure?.Invoke(builder, sp);
         });
         return services;
@@ -115,7 +116,8 @@ public static class OrderEngineHosting
         // delay, Akka.NET 1.5), before the first identification could have answered: a warning on every start that means
         // nothing. Off; a proxy that cannot reach its singleton still shows as the asks that time out.
         builder.AddHocon("akka.cluster.singleton-proxy.log-singleton-identification-failure = off", HoconAddMode.Prepend);
-        if (cluster.SeedNodes.Length == 0)
+        builder.WithOrderEngineDiscovery(cluster);
+        if (cluster.SeedNodes.Length == 0 && !cluster.Discovery.UsesBootstrap)
         {
             builder.AddStartup((system, _) =>
             {

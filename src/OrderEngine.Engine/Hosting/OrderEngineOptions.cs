@@ -273,4 +273,6 @@ public sealed class ClusterOptions
 
     /// <summary>True when this node hosts entities and singletons (role shards, or no api/shards role at all).</summary>
     public bool HostsShards => EffectiveRoles().Contains(ShardsRole);
+    /// <summary>How the node finds the others: fixed seed nodes (default) or Akka.Management cluster bootstrap.</summary>
+    public ClusterDiscoveryOptions Discovery { get; set; } = new();
 }
