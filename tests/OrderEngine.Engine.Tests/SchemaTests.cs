@@ -26,10 +26,36 @@ public sealed class SchemaTests : IClassFixture<PostgresFixture>, IDisposable
             ConnectionString = await _postgres.Server.CreateDatabaseAsync("schema_" + Guid.NewGuid().ToString("N")[..8]),
         }));
 
-    private static async Task CheckAsync(JournalDatabase database)
+    [PostgresFact]
+    public async Task Postgres_nodes_that_prepare_one_empty_database_at_once_all_start_and_share_one_schema()
     {
-        database.Prepare();
-        database.Prepare();
+        // Without a lock, concurrent CREATE TABLE IF NOT EXISTS of the same table collide on PostgreSQL's catalogue
+        // (a duplicate pg_type row): the nodes of a new cluster, started together, stopped one another.
+        var connectionString = await _postgres.Server.CreateDatabaseAsync("race_" + Guid.NewGuid().ToString("N")[..8]);
+        for (var round = 0; round < 3; round++)
+        {
+            var nodes = Enumerable.Range(0, 6).Select(_ => JournalDatabase.From(new PersistenceOptions
+            {
+                Provider = PersistenceProvider.PostgreSql,
+                ConnectionString = connectionString,
+            })).ToList();
+            using var start = new Barrier(nodes.Count);
+            await Task.WhenAll(nodes.Select(n => Task.Run(() =>
+            {
+                start.SignalAndWait();
+                n.Prepare();
+            })));
+            if (round == 0) await CheckAsync(nodes[0], prepare: false);
+        }
+    }
+
+    private static async Task CheckAsync(JournalDatabase database, bool prepare = true)
+    {
+        if (prepare)
+        {
+            database.Prepare();
+            database.Prepare();
+        }
 
         await using var connection = await database.OpenAsync(default);
         await Insert(connection, "order-x", 1);

@@ -348,9 +348,18 @@ public sealed record JournalDatabase(PersistenceProvider Provider, string Connec
         }
         using var connection = OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
         using var command = connection.CreateCommand();
-        command.CommandText = (Provider == PersistenceProvider.Sqlite ? "PRAGMA journal_mode=WAL;\n" : "") + Schema(Provider);
+        // Nodes of a new cluster start at once against one empty PostgreSQL: CREATE ... IF NOT EXISTS is not safe against a
+        // concurrent CREATE of the same table (a duplicate pg_type row stopped a node). One transaction under a
+        // transaction-scoped advisory lock makes the nodes take turns; the lock goes with the transaction, never with
+        // the pooled connection.
+        command.CommandText = Provider == PersistenceProvider.Sqlite
+            ? "PRAGMA journal_mode=WAL;\n" + Schema(Provider)
+            : $"BEGIN;\nSELECT pg_advisory_xact_lock({SchemaLockKey});\n{Schema(Provider)}\nCOMMIT;";
         command.ExecuteNonQuery();
     }
+
+    /// <summary>The PostgreSQL advisory lock the nodes take turns on while they create the schema (any constant; "OESchema").</summary>
+    public const long SchemaLockKey = 0x4F45_5363_6865_6D61;
 
     /// <summary>The schema script for a provider (deploy/sql/sqlite.sql or postgresql.sql, embedded).</summary>
     public static string Schema(PersistenceProvider provider)
