@@ -37,42 +37,52 @@ builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
 builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
 builder.Services.AddOrderEngineTelemetry(builder.Configuration);
 
-var app = builder.Build();
-app.UseOrderEngineHttp();
-app.UseOrderEngineLeaving();
-app.MapOrdersApi();
-app.MapOrderSearchApi();
-app.MapReportsApi();
-app.MapStockApi();
-app.MapStockAlertsApi();
-app.MapProductsApi();
-app.MapShippingApi();
-app.MapPaymentsApi();
-app.MapShipmentsApi();
-app.MapCarriersApi();
-app.MapReturnsApi();
-app.MapZonesApi();
-app.MapCouriersApi();
-app.MapChannelsApi();
-app.MapCasesApi();
-app.MapWebhooksApi();
-app.MapProjectionsApi();
-app.MapRestaurantsApi();
-app.MapHealthApi();
-app.MapOrderEngineTelemetry();
-app.MapClusterBootstrapApi();
-app.MapOpenApi();
-app.MapOrderEngineApiReference();
-// Taken before Run: the host is disposed by the time an exception leaves it, and its services with it.
-var stopping = app.Lifetime.ApplicationStopping;
+// Taken as soon as the host is built: the host is disposed by the time an exception leaves it, and its services with it.
+var stopping = CancellationToken.None;
 try
 {
+    var app = builder.Build();
+    stopping = app.Lifetime.ApplicationStopping;
+    app.UseOrderEngineHttp();
+    app.UseOrderEngineLeaving();
+    app.MapOrdersApi();
+    app.MapOrderSearchApi();
+    app.MapReportsApi();
+    app.MapStockApi();
+    app.MapStockAlertsApi();
+    app.MapProductsApi();
+    app.MapShippingApi();
+    app.MapPaymentsApi();
+    app.MapShipmentsApi();
+    app.MapCarriersApi();
+    app.MapReturnsApi();
+    app.MapZonesApi();
+    app.MapCouriersApi();
+    app.MapChannelsApi();
+    app.MapCasesApi();
+    app.MapWebhooksApi();
+    app.MapProjectionsApi();
+    app.MapRestaurantsApi();
+    app.MapHealthApi();
+    app.MapOrderEngineTelemetry();
+    app.MapClusterBootstrapApi();
+    app.MapOpenApi();
+    app.MapOrderEngineApiReference();
     app.Run();
 }
 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
 {
     // SIGTERM (or Ctrl+C) came while the node was still starting, Kestrel binding say: the start was cancelled and what
     // had started was stopped. A stop that was asked for is not a crash, so the node exits 0 like any other stop.
+}
+catch (Exception e) when (e is not OperationCanceledException and not HostAbortedException)
+{
+    // (HostAbortedException is how the test host stops this entry point once it has the built host: not a failure.)
+    // A node that cannot start (its database refuses it, a setting is wrong, ...) says why and exits 1; left unhandled,
+    // the exception aborted the process (exit 134, a core dump) and the reason was easy to miss.
+    Console.Error.WriteLine($"OrderEngine node stopped: it could not start or run: {e.GetType().Name}: {e.Message}");
+    Console.Error.WriteLine(e);
+    Environment.ExitCode = 1;
 }
 
 /// <summary>The node's entry point (public so tests can host it with WebApplicationFactory).</summary>

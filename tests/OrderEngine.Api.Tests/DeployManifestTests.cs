@@ -127,7 +127,7 @@ public sealed class DeployManifestTests(EngineFixture engine) : IClassFixture<En
     [Fact]
     public void Docker_compose_nodes_bind_real_options_name_real_seed_services_and_the_images_ports()
     {
-        // `docker compose config` cannot run here (no Docker daemon or compose plugin): the file is parsed instead, merge keys resolved.
+        // What the file says, checked against the code (ComposeConfigTests has Compose itself read it); merge keys resolved.
         using var reader = new StreamReader(Path.Combine(Root, "docker-compose.yml"));
         var compose = (IDictionary)new DeserializerBuilder().Build().Deserialize(new MergingParser(new Parser(reader)))!;
         var services = (IDictionary)compose["services"]!;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using OrderEngine.Testing;
 using Xunit.Abstractions;
-using Xunit.Sdk;
 
 namespace OrderEngine.EndToEnd.Tests;
 
@@ -174,39 +173,7 @@ public sealed class ClusterTestBed : IAsyncDisposable
     public void Log(string message) => _output.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:0.000} s] {message}");
 
     /// <summary>Runs the test body; a failure is rethrown with the tails of the engines' outputs in its message.</summary>
-    public async Task RunAsync(Func<Task> body)
-    {
-        try
-        {
-            await body().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not SkipException && _all.Count > 0)
-        {
-            var firstLine = ex.Message.Split('\n', 2)[0].TrimEnd();
-            var tails = string.Concat(_all.Select(e => e.Tail(60)));
-            throw new EngineTestFailure($"{ex.GetType().Name}: {firstLine} (full failure below the engine output){tails}", ex);
-        }
-    }
+    public Task RunAsync(Func<Task> body) => EngineProcesses.RunShowingOutputAsync(body, _all, 60);
 
-    public async ValueTask DisposeAsync()
-    {
-        List<Exception> problems = [];
-        foreach (var engine in _all)
-        {
-            try
-            {
-                await engine.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                problems.Add(ex);
-            }
-        }
-
-        _directory.Dispose();
-        if (problems.Count > 0)
-        {
-            throw new AggregateException("engine processes could not all be stopped", problems);
-        }
-    }
+    public async ValueTask DisposeAsync() => await EngineProcesses.DisposeAllAsync(_all, _directory).ConfigureAwait(false);
 }

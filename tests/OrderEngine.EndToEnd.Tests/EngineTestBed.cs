@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using OrderEngine.Testing;
 using Xunit.Abstractions;
-using Xunit.Sdk;
 
 namespace OrderEngine.EndToEnd.Tests;
 
@@ -41,42 +40,9 @@ public sealed class EngineTestBed : IAsyncDisposable
     public void Log(string message) => _output.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:0.000} s] {message}");
 
     /// <summary>Runs the test body; a failure is rethrown with the tails of the engines' outputs in its message.</summary>
-    public async Task RunAsync(Func<Task> body)
-    {
-        try
-        {
-            await body().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not SkipException && _engines.Count > 0)
-        {
-            // The runner prints the inner exception in full after this message, so only its first line is repeated here.
-            var firstLine = ex.Message.Split('\n', 2)[0].TrimEnd();
-            var tails = string.Concat(_engines.Select(e => e.Tail()));
-            throw new EngineTestFailure($"{ex.GetType().Name}: {firstLine} (full failure below the engine output){tails}", ex);
-        }
-    }
+    public Task RunAsync(Func<Task> body) => EngineProcesses.RunShowingOutputAsync(body, _engines);
 
-    public async ValueTask DisposeAsync()
-    {
-        List<Exception> problems = [];
-        foreach (var engine in _engines)
-        {
-            try
-            {
-                await engine.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                problems.Add(ex);
-            }
-        }
-
-        _directory.Dispose();
-        if (problems.Count > 0)
-        {
-            throw new AggregateException("engine processes could not all be stopped", problems);
-        }
-    }
+    public async ValueTask DisposeAsync() => await EngineProcesses.DisposeAllAsync(_engines, _directory).ConfigureAwait(false);
 }
 
 /// <summary>A failed end-to-end check, carrying the engines' output tails; the original failure is the inner exception.</summary>

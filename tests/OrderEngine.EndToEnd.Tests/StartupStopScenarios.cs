@@ -29,4 +29,21 @@ public sealed class StartupStopScenarios(ITestOutputHelper output)
         }
         output.WriteLine(string.Join(Environment.NewLine, outcomes));
     }
+
+    [Fact]
+    public async Task A_node_that_cannot_reach_its_database_at_start_says_why_and_exits_1_without_a_crash()
+    {
+        using var directory = new TempDirectory();
+        var nobody = FreePort.Next(); // nothing listens there
+        var settings = new EngineSettings("PostgreSql", null, $"Host=127.0.0.1;Port={nobody};Username=x;Database=x;Timeout=3", TimeSpan.FromMinutes(15), directory.Path);
+        await using var engine = EngineProcess.Launch(settings, "no-database");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!engine.HasExited) await Task.Delay(200, deadline.Token);
+        var code = await engine.StopAsync();
+
+        output.WriteLine($"exit {code}");
+        Assert.True(code == 1, $"exit code {code}.{engine.Tail(60)}");
+        Assert.NotEmpty(engine.OutputLinesContaining("OrderEngine node stopped: it could not start or run"));
+        Assert.Empty(engine.OutputLinesContaining("Unhandled exception"));
+    }
 }

@@ -111,12 +111,16 @@ public sealed class ProjectionRunner : ReceiveActor, IWithStash
 
     private void Start()
     {
-        var readJournal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        var system = Context.System;
         var (projections, batchSize, window) = (_projections, _batchSize, _batchWindow);
-        // Every (re)start reads the committed offsets again; the journal is read from the lowest of them.
+        // Every (re)start reads the committed offsets again; the journal is read from the lowest of them. The read journal
+        // is taken inside the restartable part too: on a node starting under load its creation can time out, and a
+        // failure here must be tried again after the back-off, not stop the runner (a singleton stopped in its start
+        // is not started again until the oldest node changes).
         var source = RestartSource.OnFailuresWithBackoff(() =>
                 Source.FromTask(LoadOffsetsAsync(projections))
-                    .ConcatMany(offsets => readJournal.AllEvents(Offset.Sequence(offsets.Min()))
+                    .ConcatMany(offsets => PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier)
+                        .AllEvents(Offset.Sequence(offsets.Min()))
                         .GroupedWithin(batchSize, window)
                         .SelectAsync(1, async batch =>
                         {
