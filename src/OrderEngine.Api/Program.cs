@@ -18,6 +18,16 @@ using OrderEngine.Api.Webhooks;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Ingestion;
 
+// A node that cannot start (its database refuses it, a setting is wrong, ...) says why and exits 1. Left to the runtime,
+// the exception aborted the process (exit 134, a core dump) and the reason was easy to miss. Only a real process gets
+// here: under the test host the entry point runs on a thread that hands its exception to the test.
+AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+{
+    Console.Error.WriteLine($"OrderEngine node stopped: it could not start or run: {e.ExceptionObject}");
+    Console.Error.Flush();
+    Environment.Exit(1);
+};
+
 // appsettings.json ships next to the binary; the working directory is only where ./data goes. Configuration is read
 // once: reloading on change watches the content root, and with the data folder inside it (a container's /app/data)
 // every journal write woke the watcher (about 5% of the CPU in a flash sale).
@@ -74,15 +84,6 @@ catch (OperationCanceledException) when (stopping.IsCancellationRequested)
 {
     // SIGTERM (or Ctrl+C) came while the node was still starting, Kestrel binding say: the start was cancelled and what
     // had started was stopped. A stop that was asked for is not a crash, so the node exits 0 like any other stop.
-}
-catch (Exception e) when (e is not OperationCanceledException and not HostAbortedException)
-{
-    // (HostAbortedException is how the test host stops this entry point once it has the built host: not a failure.)
-    // A node that cannot start (its database refuses it, a setting is wrong, ...) says why and exits 1; left unhandled,
-    // the exception aborted the process (exit 134, a core dump) and the reason was easy to miss.
-    Console.Error.WriteLine($"OrderEngine node stopped: it could not start or run: {e.GetType().Name}: {e.Message}");
-    Console.Error.WriteLine(e);
-    Environment.ExitCode = 1;
 }
 
 /// <summary>The node's entry point (public so tests can host it with WebApplicationFactory).</summary>
