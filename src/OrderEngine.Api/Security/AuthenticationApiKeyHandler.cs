@@ -48,6 +48,8 @@ public sealed class ApiKeyAuthenticationHandler(
         var detail = Request.Headers.ContainsKey(HeaderName)
             ? "the API key is unknown or revoked"
             : "send an API key in the X-Api-Key header or a bearer token in the Authorization header";
+        // RFC 9110: a 401 names how to authenticate (the scheme is this engine's own: a key in a header).
+        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\"";
         return AuthenticationProblems.WriteUnauthenticatedAsync(Context, detail);
     }
 

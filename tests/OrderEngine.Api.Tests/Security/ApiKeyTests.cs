@@ -15,6 +15,7 @@ public sealed class ApiKeyTests(SecuredEngineFixture engine) : IClassFixture<Sec
         using var none = await _client.GetAsync("/api/stock/" + Sku("X"));
         var problem = await AssertProblem(none, HttpStatusCode.Unauthorized, "unauthenticated");
         Assert.Contains("X-Api-Key", problem.GetProperty("detail").GetString());
+        Assert.Equal("ApiKey header=\"X-Api-Key\"", none.Headers.WwwAuthenticate.ToString());
 
         using var ready = await _client.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
