@@ -1,0 +1,226 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OpenQA.Selenium;
+
+namespace OrderEngine.Dashboard.Tests;
+
+/// <summary>
+/// The operator's flows in a real chromium against a real engine process: log in, watch an order arrive, approve a held
+/// order, retry a quarantined record, set stock until its alert clears, download a report's CSV. With
+/// DASHBOARD_SCREENSHOTS set, every screen is also saved as a PNG (docs/dashboard/).
+/// </summary>
+public sealed class DashboardFlowTests(DashboardFixture fx) : IClassFixture<DashboardFixture>
+{
+    private static readonly object Address = new { name = "Ada Buyer", line1 = "1 Main St", city = "Berlin", postalCode = "10115", country = "DE" };
+
+    private async Task StockAsync(string sku, long onHand)
+    {
+        var get = await fx.Http.GetAsync($"/api/stock/{sku}");
+        var version = get.IsSuccessStatusCode ? (await get.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt64() + 1 : 1;
+        var put = await fx.PutJsonAsync($"/api/stock/{sku}", new { onHand, version });
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+    }
+
+    private async Task<string> PlaceAsync(string id, string sku, int quantity, decimal unitPrice, string channel = "web")
+    {
+        var placed = await fx.PostJsonAsync("/api/orders", new
+        {
+            id, channel, customerId = "c-" + id, currency = "EUR",
+            lines = new[] { new { sku, quantity, unitPrice } },
+            shippingAddress = Address,
+        });
+        Assert.True(placed.StatusCode == HttpStatusCode.Created, await placed.Content.ReadAsStringAsync());
+        return (await placed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString()!;
+    }
+
+    private async Task<string> StatusAsync(string id) =>
+        (await fx.Http.GetFromJsonAsync<JsonElement>($"/api/orders/{id}")).GetProperty("status").GetString()!;
+
+    [ChromiumFact]
+    public void Logging_in_needs_a_known_key_and_shows_who_is_logged_in()
+    {
+        fx.Browser.Manage().Cookies.DeleteAllCookies();
+        fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/stock"));
+        fx.Wait(d => d.Url.Contains("/dashboard/login", StringComparison.Ordinal), "the redirect to the login page");
+        fx.Screenshot("login");
+
+        fx.Browser.FindElement(By.Id("apikey")).SendKeys("oe_not-a-key-anyone-was-given");
+        fx.Browser.FindElement(By.Id("login")).Click();
+        fx.Wait(d => d.FindElements(By.Id("login-error")).Count > 0, "the refusal of an unknown key");
+        Assert.DoesNotContain(fx.Browser.Manage().Cookies.AllCookies, c => c.Name == "oe_dashboard");
+
+        fx.Browser.FindElement(By.Id("apikey")).SendKeys(DashboardFixture.AdminKey);
+        fx.Browser.FindElement(By.Id("login")).Click();
+        fx.Wait(d => d.FindElements(By.Id("tile-held")).Count > 0, "the home page");
+        Assert.Contains("bootstrap (admin)", fx.Wait(d => d.FindElement(By.Id("who")).Text, "the signed-in name"));
+        var cookie = Assert.Single(fx.Browser.Manage().Cookies.AllCookies, c => c.Name == "oe_dashboard");
+        Assert.True(cookie.IsHttpOnly);
+    }
+
+    [ChromiumFact]
+    public async Task An_order_placed_through_the_API_appears_in_the_live_feed_without_a_reload()
+    {
+        await StockAsync("DASH-FEED", 100);
+        fx.LogIn();
+        fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/orders"));
+        var feed = fx.Wait(d => d.FindElement(By.Id("order-feed")), "the live feed");
+        // The page stays as it is from here: a marker on the window would be lost by any reload or navigation.
+        ((IJavaScriptExecutor)fx.Browser).ExecuteScript("window.__sameDocument = true;");
+        var id = "dash-feed-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal("reserved", await PlaceAsync(id, "DASH-FEED", 1, 9.99m));
+
+        fx.Wait(d => d.FindElements(By.CssSelector($"#order-feed tr[data-order='{id}']")).Count == 1, "the new order in the feed", 15);
+        Assert.Equal(true, ((IJavaScriptExecutor)fx.Browser).ExecuteScript("return window.__sameDocument === true;"));
+        Assert.Contains("reserved", fx.Browser.FindElement(By.CssSelector($"#order-feed tr[data-order='{id}']")).Text);
+        fx.Screenshot("orders");
+
+        fx.Browser.FindElement(By.CssSelector($"#order-feed tr[data-order='{id}'] a")).Click();
+        fx.Wait(d => d.FindElement(By.Id("timeline")).Text.Contains("order.placed", StringComparison.Ordinal), "the order's timeline");
+        fx.Screenshot("order-detail");
+    }
+
+    [ChromiumFact]
+    public async Task An_operator_approves_a_held_order_from_the_review_queue()
+    {
+        await StockAsync("DASH-HOLD", 10);
+        var id = "dash-held-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal("onHold", await PlaceAsync(id, "DASH-HOLD", 1, 1500m));
+        fx.LogIn();
+        fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/review"));
+        var row = $"#review-queue tr[data-order='{id}']";
+        fx.Wait(d => d.FindElements(By.CssSelector(row)).Count == 1, "the held order in the queue", 20);
+        Assert.Contains("1500", fx.Browser.FindElement(By.CssSelector(row)).Text.Replace(",", ""));
+        fx.Screenshot("review");
+
+        fx.Browser.FindElement(By.CssSelector(row + " button[data-action='approve']")).Click();
+        fx.Wait(d => d.FindElement(By.Id("message")).Text.Contains($"order {id} is", StringComparison.Ordinal), "the approval's outcome");
+        fx.Wait(d => d.FindElements(By.CssSelector(row)).Count == 0, "the order leaving the queue");
+        Assert.Equal("reserved", await StatusAsync(id));
+    }
+
+    [ChromiumFact]
+    public async Task A_quarantined_record_is_fixed_and_retried_from_the_channels_screen()
+    {
+        await StockAsync("DASH-Q", 10);
+        var external = "q-" + Guid.NewGuid().ToString("N")[..8];
+        var bad = $$"""{"externalId":"{{external}}","channel":"dashfeed","customerId":"c-q","currency":"EUR","lines":[{"sku":"DASH-Q","quantity":0,"unitPrice":5}]}""";
+        var fed = await fx.PostNdjsonAsync("/api/channels/dashfeed/feed", bad + "\n");
+        var answer = await fed.Content.ReadAsStringAsync();
+        Assert.True(fed.IsSuccessStatusCode, answer);
+        Assert.Contains("\"quarantined\":1", answer);
+
+        fx.LogIn();
+        fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/channels"));
+        // The record's id, once the page is interactive (the first render is replaced by the circuit's).
+        var recordId = fx.Wait(d => d.FindElements(By.CssSelector("textarea[data-payload]")).FirstOrDefault()?.GetAttribute("data-payload"), "the quarantined record");
+        Assert.Contains("quantity", fx.Browser.FindElement(By.CssSelector($"div[data-quarantine='{recordId}']")).Text); // its reason names the field
+        fx.Screenshot("channels");
+
+        var payload = fx.Browser.FindElement(By.CssSelector($"textarea[data-payload='{recordId}']"));
+        Assert.Contains(external, payload.GetAttribute("value"));
+        payload.Clear();
+        payload.SendKeys(bad.Replace("\"quantity\":0", "\"quantity\":2", StringComparison.Ordinal));
+        fx.Browser.FindElement(By.CssSelector($"div[data-quarantine='{recordId}'] button[data-action='retry']")).Click();
+        var message = fx.Wait(d => d.FindElement(By.Id("message")).Text is var t && t.Contains("taken in as order", StringComparison.Ordinal) ? t : null,
+            "the retry's outcome");
+        fx.Wait(d => d.FindElements(By.CssSelector($"div[data-quarantine='{recordId}']")).Count == 0, "the record leaving the quarantine");
+
+        var orderId = message!.Split("taken in as order ")[1].Trim();
+        var order = await fx.Http.GetFromJsonAsync<JsonElement>($"/api/orders/{orderId}");
+        Assert.Equal(2, order.GetProperty("lines")[0].GetProperty("quantity").GetInt32());
+        var stock = await fx.Http.GetFromJsonAsync<JsonElement>("/api/stock/DASH-Q");
+        Assert.Equal(2, stock.GetProperty("reserved").GetInt64());
+    }
+
+    [ChromiumFact]
+    public async Task Setting_stock_above_the_threshold_clears_its_low_stock_alert()
+    {
+        const string sku = "DASH-LOW";
+        await StockAsync(sku, 3);
+        var threshold = await fx.PutJsonAsync($"/api/stock/{sku}/alert", new { below = 10 });
+        Assert.True(threshold.IsSuccessStatusCode, await threshold.Content.ReadAsStringAsync());
+
+        fx.LogIn();
+        fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/stock"));
+        fx.Wait(d => d.FindElements(By.CssSelector($"#alerts tr[data-sku='{sku}']")).Count == 1, "the SKU's open low-stock alert", 20);
+        fx.Screenshot("stock");
+
+        fx.Browser.FindElement(By.Id("stock-sku")).SendKeys(sku);
+        fx.Browser.FindElement(By.Id("stock-lookup")).Click();
+        fx.Wait(d => d.FindElement(By.Id("stock-current")).Text.Contains("on hand 3", StringComparison.Ordinal), "the SKU read from its entity");
+        var onHand = fx.Browser.FindElement(By.Id("stock-onhand"));
+        onHand.Clear();
+        onHand.SendKeys("50");
+        fx.Browser.FindElement(By.Id("stock-set")).Click();
+        fx.Wait(d => d.FindElement(By.Id("message")).Text.Contains($"{sku}: on hand 50", StringComparison.Ordinal), "the set count's outcome");
+        fx.Wait(d => d.FindElements(By.CssSelector($"#alerts tr[data-sku='{sku}']")).Count == 0, "the alert clearing", 20);
+
+        var alerts = await fx.Http.GetFromJsonAsync<JsonElement>($"/api/alerts?sku={sku}");
+        Assert.Equal(0, alerts.GetProperty("alerts").GetArrayLength());
+        var stock = await fx.Http.GetFromJsonAsync<JsonElement>($"/api/stock/{sku}");
+        Assert.Equal(50, stock.GetProperty("onHand").GetInt64());
+    }
+
+    [ChromiumFact]
+    public async Task A_report_opens_as_charts_and_its_CSV_downloads_with_the_paid_orders()
+    {
+        await StockAsync("DASH-R", 100);
+        var id = "dash-rep-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal("reserved", await PlaceAsync(id, "DASH-R", 3, 7.5m, channel: "reports"));
+        var paid = await fx.PostJsonAsync($"/api/orders/{id}/payment", new { amount = 22.5m, currency = "EUR", reference = "psp-" + id });
+        Assert.True(paid.IsSuccessStatusCode, await paid.Content.ReadAsStringAsync());
+
+        fx.LogIn();
+        // The read side takes the payment in within a moment: reload the report until the channel shows.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/reports"));
+            fx.Wait(d => d.FindElements(By.Id("sales-table")).Count == 1, "the report page");
+            fx.Wait(d => d.FindElements(By.CssSelector("svg")).Count >= 4, "the four charts");
+            if (fx.Browser.FindElements(By.CssSelector("svg text")).Any(t => t.Text.Contains("reports", StringComparison.Ordinal))) break;
+            Assert.True(DateTime.UtcNow < deadline, "the paid order never reached the sales per channel chart");
+            await Task.Delay(1000);
+        }
+        fx.Screenshot("reports");
+
+        foreach (var f in Directory.GetFiles(fx.Downloads)) File.Delete(f);
+        fx.Browser.FindElement(By.Id("csv-channel")).Click();
+        var file = Path.Combine(fx.Downloads, "sales-by-channel.csv");
+        fx.Wait(_ => File.Exists(file) && new FileInfo(file).Length > 0, "the downloaded CSV");
+        var lines = (await File.ReadAllTextAsync(file)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("key,currency,orders,units,revenue,refunded,net", lines[0]);
+        Assert.Contains("reports,EUR,1,3,22.5,0,22.5", lines);
+    }
+
+    [ChromiumFact]
+    public async Task Every_screen_renders_for_an_admin()
+    {
+        // Something for the dispatch and flash-sale screens to show.
+        await StockAsync("DASH-FLASH", 500);
+        var zone = await fx.PutJsonAsync("/api/zones/u33dc", new { policy = "earliest-pickup" });
+        Assert.True(zone.IsSuccessStatusCode, await zone.Content.ReadAsStringAsync());
+        fx.LogIn();
+        fx.Screenshot("home");
+        foreach (var (path, heading, name) in new[]
+                 {
+                     ("/dashboard", "What needs you", "home"),
+                     ("/dashboard/orders", "Orders", null),
+                     ("/dashboard/review", "Review queue", null),
+                     ("/dashboard/stock", "Stock", null),
+                     ("/dashboard/channels", "Channels", null),
+                     ("/dashboard/reports", "Reports", null),
+                     ("/dashboard/dispatch?zone=u33dc", "Dispatch", "dispatch"),
+                     ("/dashboard/flash-sale?sku=DASH-FLASH", "Flash sale", "flash-sale"),
+                 })
+        {
+            fx.Browser.Navigate().GoToUrl(fx.Url(path));
+            fx.Wait(d => d.FindElement(By.TagName("h1")).Text == heading, $"the {heading} screen");
+            Assert.Empty(fx.Browser.FindElements(By.CssSelector(".msg.err")));
+            if (name == "dispatch") fx.Wait(d => d.FindElement(By.Id("zone-summary")).Text.Contains("u33dc", StringComparison.Ordinal), "the zone");
+            if (name == "flash-sale") fx.Wait(d => d.FindElement(By.Id("flash-remaining")).Text == "500", "the SKU's remaining units");
+            if (name is not null && name != "home") fx.Screenshot(name);
+        }
+    }
+}
