@@ -60,16 +60,26 @@ public sealed class DashboardFixture : IAsyncLifetime
         _driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(30);
     }
 
-    /// <summary>Logs in through the login page with <paramref name="key"/> unless the browser already holds a dashboard cookie.</summary>
+    /// <summary>Logs in afresh through the login page with <paramref name="key"/> (any earlier dashboard cookie is dropped first).</summary>
     public void LogIn(string key = AdminKey)
     {
+        Browser.Navigate().GoToUrl(Url("/dashboard/login"));
+        Browser.Manage().Cookies.DeleteAllCookies();
         Browser.Navigate().GoToUrl(Url("/dashboard"));
-        if (Browser.Url.Contains("/dashboard/login", StringComparison.Ordinal))
-        {
-            Browser.FindElement(By.Id("apikey")).SendKeys(key);
-            Browser.FindElement(By.Id("login")).Click();
-        }
+        Wait(d => d.Url.Contains("/dashboard/login", StringComparison.Ordinal), "the login page");
+        Browser.FindElement(By.Id("apikey")).SendKeys(key);
+        Browser.FindElement(By.Id("login")).Click();
         Wait(d => d.FindElements(By.Id("tile-held")).Count > 0, "the home page after the login");
+    }
+
+    /// <summary>Makes a stored API key with <paramref name="roles"/> through POST /api/keys; answers its id and the key.</summary>
+    public async Task<(string Id, string Key)> CreateKeyAsync(string name, params string[] roles)
+    {
+        var created = await Http.PostAsJsonAsync("/api/keys", new { name, roles });
+        var body = await created.Content.ReadAsStringAsync();
+        if (!created.IsSuccessStatusCode) throw new Xunit.Sdk.XunitException($"POST /api/keys answered {(int)created.StatusCode}: {body}");
+        using var doc = System.Text.Json.JsonDocument.Parse(body);
+        return (doc.RootElement.GetProperty("id").GetString()!, doc.RootElement.GetProperty("key").GetString()!);
     }
 
     /// <summary>Waits (at most <paramref name="seconds"/>) until <paramref name="condition"/> holds; fails naming <paramref name="what"/> and the page.</summary>
@@ -109,6 +119,9 @@ public sealed class DashboardFixture : IAsyncLifetime
     {
         try { _driver?.Quit(); } catch (WebDriverException) { }
         _driver?.Dispose();
+        // DASHBOARD_ENGINE_LOG names a file for the engine's output (to see what a run did, e.g. with request logging on).
+        if (_engine is not null && Environment.GetEnvironmentVariable("DASHBOARD_ENGINE_LOG") is { Length: > 0 } log)
+            await File.WriteAllTextAsync(log, _engine.Tail(4000));
         if (_engine is not null) await _engine.DisposeAsync();
         _dir.Dispose();
         try { Directory.Delete(Downloads, recursive: true); } catch (IOException) { }

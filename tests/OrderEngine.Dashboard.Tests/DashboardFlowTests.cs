@@ -223,4 +223,52 @@ public sealed class DashboardFlowTests(DashboardFixture fx) : IClassFixture<Dash
             if (name is not null && name != "home") fx.Screenshot(name);
         }
     }
+
+    [ChromiumFact]
+    public async Task A_key_without_a_dashboard_role_cannot_log_in()
+    {
+        var (_, channelKey) = await fx.CreateKeyAsync("shop-frontend", "channel:web");
+        fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/login"));
+        fx.Browser.Manage().Cookies.DeleteAllCookies();
+        fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/login"));
+        fx.Browser.FindElement(By.Id("apikey")).SendKeys(channelKey);
+        fx.Browser.FindElement(By.Id("login")).Click();
+        fx.Wait(d => d.FindElements(By.Id("login-error")).Count > 0, "the refusal of a channel key");
+        Assert.DoesNotContain(fx.Browser.Manage().Cookies.AllCookies, c => c.Name == "oe_dashboard");
+    }
+
+    [ChromiumFact]
+    public async Task A_warehouse_key_gets_stock_actions_but_no_review_actions_and_a_revoked_key_is_refused_by_the_server()
+    {
+        await StockAsync("DASH-W", 10);
+        var held = "dash-wh-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal("onHold", await PlaceAsync(held, "DASH-W", 1, 2000m));
+        var (keyId, key) = await fx.CreateKeyAsync("warehouse-ops", "warehouse");
+        fx.LogIn(key);
+        Assert.Contains("warehouse-ops (warehouse)", fx.Browser.FindElement(By.Id("who")).Text);
+
+        fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/review"));
+        var row = $"#review-queue tr[data-order='{held}']";
+        fx.Wait(d => d.FindElements(By.CssSelector(row)).Count == 1, "the held order, shown to a warehouse key");
+        Assert.Empty(fx.Browser.FindElements(By.CssSelector(row + " button")));
+
+        fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/stock"));
+        fx.Wait(d => d.FindElement(By.Id("stock-sku")), "the stock form").SendKeys("DASH-W");
+        fx.Browser.FindElement(By.Id("stock-lookup")).Click();
+        fx.Wait(d => d.FindElement(By.Id("stock-current")).Text.Contains("on hand 10", StringComparison.Ordinal), "the SKU read from its entity");
+
+        // The key is revoked while its page is open: the button is still there, the server refuses the action.
+        var revoked = await fx.Http.DeleteAsync($"/api/keys/{keyId}");
+        Assert.True(revoked.IsSuccessStatusCode, await revoked.Content.ReadAsStringAsync());
+        var onHand = fx.Browser.FindElement(By.Id("stock-onhand"));
+        onHand.Clear();
+        onHand.SendKeys("99");
+        fx.Browser.FindElement(By.Id("stock-set")).Click();
+        fx.Wait(d => d.FindElement(By.Id("message")).Text.Contains("no longer valid", StringComparison.Ordinal), "the refusal of a revoked key's action");
+        Assert.Equal(10, (await fx.Http.GetFromJsonAsync<JsonElement>("/api/stock/DASH-W")).GetProperty("onHand").GetInt64());
+
+        // And its cookie opens no page any more.
+        fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/stock"));
+        fx.Wait(d => d.Url.Contains("/dashboard/login", StringComparison.Ordinal), "the login page for a revoked key's cookie");
+    }
 }
