@@ -296,4 +296,27 @@ public sealed class DashboardFlowTests(DashboardFixture fx) : IClassFixture<Dash
         fx.Browser.Navigate().GoToUrl(fx.Url("/dashboard/stock"));
         fx.Wait(d => d.Url.Contains("/dashboard/login", StringComparison.Ordinal), "the login page for a revoked key's cookie");
     }
+
+    [ChromiumFact]
+    public async Task An_operator_refunds_part_of_a_paid_order_from_its_page()
+    {
+        await StockAsync("DASH-REF", 10);
+        var id = "dash-ref-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal("reserved", await PlaceAsync(id, "DASH-REF", 2, 10m));
+        Assert.True((await fx.PostJsonAsync($"/api/orders/{id}/payment", new { amount = 20m, currency = "EUR", reference = "psp-" + id })).IsSuccessStatusCode);
+
+        fx.LogIn();
+        fx.Browser.Navigate().GoToUrl(fx.Url($"/dashboard/orders/{id}"));
+        var amount = fx.Wait(d => d.FindElement(By.Id("refund-amount")), "the refund form of a paid order");
+        amount.Clear();
+        amount.SendKeys("5");
+        fx.Browser.FindElement(By.Id("refund-reason")).SendKeys("scratched mug");
+        fx.Browser.FindElement(By.Id("refund")).Click();
+        fx.Wait(d => d.FindElement(By.Id("message")).Text.Contains($"order {id} is", StringComparison.Ordinal), "the refund's outcome");
+
+        var refund = Assert.Single((await fx.Http.GetFromJsonAsync<JsonElement>($"/api/orders/{id}")).GetProperty("refunds").EnumerateArray());
+        Assert.Equal(5m, refund.GetProperty("amount").GetDecimal());
+        Assert.Equal("scratched mug", refund.GetProperty("reason").GetString());
+        Assert.Equal("key:bootstrap", refund.GetProperty("by").GetString());
+    }
 }

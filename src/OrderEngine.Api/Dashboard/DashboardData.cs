@@ -53,6 +53,7 @@ public sealed class DashboardData(
     IRequiredActor<OrderRegion> orders,
     IRequiredActor<StockRegion> stock,
     IRequiredActor<ZoneRegion> zones,
+    IRequiredActor<CaseRegion> caseRegion,
     IOptions<OrderEngineOptions> options,
     TimeProvider clock)
 {
@@ -115,6 +116,39 @@ public sealed class DashboardData(
             _ => ActionResult.Refused("unexpected answer"),
         };
     }
+
+    public async Task<ActionResult> CancelAsync(string orderId, string reason, CancellationToken ct)
+    {
+        var user = await access.EnsureAsync(DashboardAction.Operate, ct);
+        return Order(await gateway.Ask<IOrderReply>(orders.ActorRef, new CancelOrder(orderId, reason, DashboardAccess.Actor(user)), ct), orderId);
+    }
+
+    /// <summary>Refunds an amount of a paid order (idempotent by <paramref name="refundId"/>: the page makes one per refund it offers).</summary>
+    public async Task<ActionResult> RefundAsync(string orderId, string refundId, decimal amount, string reason, CancellationToken ct)
+    {
+        var user = await access.EnsureAsync(DashboardAction.Operate, ct);
+        return Order(await gateway.Ask<IOrderReply>(orders.ActorRef,
+            new RequestRefund(orderId, refundId, amount, [], reason, DashboardAccess.Actor(user)), ct), orderId);
+    }
+
+    /// <summary>The signed-in operator takes a case (open → in progress).</summary>
+    public async Task<ActionResult> TakeCaseAsync(string caseId, CancellationToken ct)
+    {
+        var user = await access.EnsureAsync(DashboardAction.Operate, ct);
+        return await gateway.Ask<ICaseReply>(caseRegion.ActorRef, new StartCase(caseId, DashboardAccess.Actor(user)), ct) switch
+        {
+            CaseAccepted a => ActionResult.Done($"case {caseId} is {a.View.Status}"),
+            CaseRefused r => ActionResult.Refused(r.Rejection.Message),
+            _ => ActionResult.Refused("unexpected answer"),
+        };
+    }
+
+    private static ActionResult Order(IOrderReply reply, string orderId) => reply switch
+    {
+        OrderAccepted a => ActionResult.Done($"order {orderId} is {a.View.Status}"),
+        OrderRefused r => ActionResult.Refused(r.Rejection.Message),
+        _ => ActionResult.Refused("unexpected answer"),
+    };
 
     // ---- stock
 
