@@ -61,15 +61,32 @@ public static class DashboardSetup
     {
         app.Services.GetRequiredService<RefusalCounter>(); // counting from the start
         app.UseAntiforgery();
-        app.MapStaticAssets().AllowAnonymous();
-        // Every page, the circuit's hub and Blazor's own script need a dashboard cookie; the login page allows anonymous callers.
+        // The component library's script and styles, and Blazor's own script: no data, open to anyone.
+        app.MapStaticAssets().AllowAnonymous().WithMetadata(DashboardEndpoint.Instance);
+        // Every page and the circuit's hub need a dashboard cookie; the login page allows anonymous callers.
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
-            .RequireAuthorization(Policy);
-        app.MapPost(LoginPath, LoginAsync).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/dashboard/logout", (Delegate)LogoutAsync).RequireAuthorization(Policy).ExcludeFromDescription();
-        app.MapGet("/dashboard/export/sales.csv", SalesCsvAsync).RequireAuthorization(Policy).ExcludeFromDescription();
+            .RequireAuthorization(Policy)
+            .WithMetadata(DashboardEndpoint.Instance);
+        // Open to anyone, but read with the cookie scheme like the login page itself (whose form token is made for the user
+        // the cookie names, when there is one): logging in again with another key must pass the form token check.
+        app.MapPost(LoginPath, LoginAsync).RequireAuthorization(Policy).AllowAnonymous().ExcludeFromDescription().WithMetadata(DashboardEndpoint.Instance);
+        app.MapPost("/dashboard/logout", (Delegate)LogoutAsync).RequireAuthorization(Policy).ExcludeFromDescription().WithMetadata(DashboardEndpoint.Instance);
+        app.MapGet("/dashboard/export/sales.csv", SalesCsvAsync).RequireAuthorization(Policy).ExcludeFromDescription().WithMetadata(DashboardEndpoint.Instance);
         return app;
+    }
+
+    /// <summary>
+    /// Marks the dashboard's own endpoints (pages, circuit hub, static assets, login, logout, CSV): they are guarded by the
+    /// <see cref="Policy"/> (the cookie) or are anonymous, never by the API's table of operations.
+    /// </summary>
+    public sealed class DashboardEndpoint
+    {
+        public static readonly DashboardEndpoint Instance = new();
+
+        private DashboardEndpoint()
+        {
+        }
     }
 
     /// <summary>The login form's fields.</summary>
