@@ -231,3 +231,12 @@ CREATE TABLE IF NOT EXISTS stock_settings (
     safety_stock BIGINT,
     review_days INTEGER,
     updated_at BIGINT NOT NULL);
+-- API keys (docs/security.md): the SHA-256 of each key, never the key itself (it is shown once, when created). A revoked
+-- key keeps its row (revoked_at set), so the list still shows it and its id is never reused.
+CREATE TABLE IF NOT EXISTS api_keys (
+    id VARCHAR(40) PRIMARY KEY,
+    name VARCHAR(100) NOT NULL,
+    roles TEXT NOT NULL,
+    hash VARCHAR(64) NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT);

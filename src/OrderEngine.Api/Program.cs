@@ -7,6 +7,7 @@ using OrderEngine.Api.Http;
 using OrderEngine.Api.Orders;
 using OrderEngine.Api.Payments;
 using OrderEngine.Api.Returns;
+using OrderEngine.Api.Security;
 using OrderEngine.Api.Shipments;
 using OrderEngine.Api.Products;
 using OrderEngine.Api.Projections;
@@ -28,6 +29,9 @@ AppDomain.CurrentDomain.UnhandledException += (_, e) =>
     Environment.Exit(1);
 };
 
+// `keys create|list|revoke`: the operators' API key verb (docs/security.md); it runs against the configured database and exits.
+if (OrderEngine.Api.Security.ApiKeysCli.IsCommand(args)) return await OrderEngine.Api.Security.ApiKeysCli.RunAsync(args);
+
 // appsettings.json ships next to the binary; the working directory is only where ./data goes. Configuration is read
 // once: reloading on change watches the content root, and with the data folder inside it (a container's /app/data)
 // every journal write woke the watcher (about 5% of the CPU in a flash sale).
@@ -46,6 +50,7 @@ builder.Services.AddOrderEngineBootstrap();
 builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
 builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
 builder.Services.AddOrderEngineTelemetry(builder.Configuration);
+builder.Services.AddOrderEngineAuthentication(builder.Configuration);
 
 // Taken as soon as the host is built: the host is disposed by the time an exception leaves it, and its services with it.
 var stopping = CancellationToken.None;
@@ -76,7 +81,8 @@ try
     app.MapHealthApi();
     app.MapOrderEngineTelemetry();
     app.MapClusterBootstrapApi();
-    app.MapOpenApi();
+    app.MapApiKeysApi();
+    app.MapOpenApi().AllowAnonymous();
     app.MapOrderEngineApiReference();
     app.Run();
 }
@@ -85,6 +91,7 @@ catch (OperationCanceledException) when (stopping.IsCancellationRequested)
     // SIGTERM (or Ctrl+C) came while the node was still starting, Kestrel binding say: the start was cancelled and what
     // had started was stopped. A stop that was asked for is not a crash, so the node exits 0 like any other stop.
 }
+return 0;
 
 /// <summary>The node's entry point (public so tests can host it with WebApplicationFactory).</summary>
 public partial class Program;

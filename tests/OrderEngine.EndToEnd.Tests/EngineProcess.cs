@@ -191,6 +191,8 @@ public sealed class EngineProcess : IAsyncDisposable
         }
 
         info.Environment["OrderEngine__Orders__HoldTime"] = settings.HoldTime.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        // Until the scenarios send credentials, the engines they start run without authentication (Extra may turn it on).
+        info.Environment["OrderEngine__Security__Enabled"] = "false";
         foreach (var (key, value) in settings.Extra)
         {
             info.Environment[key] = value;

@@ -47,6 +47,7 @@ public static class ChannelsEndpoints
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
             .ProducesProblem(401).ProducesProblem(404).ProducesProblem(503)
             .WithName("receiveShopifyOrder")
+            .AllowAnonymous() // its signature is its authentication
             .WithDescription("Shopify's orders/create webhook for a configured shop, verified with X-Shopify-Hmac-Sha256 before anything is read (401: nothing stored). Idempotent: the order id derives from (channel, external id), so a redelivery makes no second order. Places the order (reserving stock) or quarantines a record it cannot take; bodies up to 1 MiB.");
         group.MapPost("/woocommerce/{store}/orders", WooCommerceAsync)
             .WithSummary("WooCommerce order.created webhook, verified with X-WC-Webhook-Signature")
@@ -54,6 +55,7 @@ public static class ChannelsEndpoints
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
             .ProducesProblem(401).ProducesProblem(404).ProducesProblem(503)
             .WithName("receiveWooCommerceOrder")
+            .AllowAnonymous() // its signature is its authentication
             .WithDescription("WooCommerce's order.created webhook for a configured store, verified with X-WC-Webhook-Signature (401: nothing stored). Idempotent by (channel, external id); places the order or quarantines the record; bodies up to 1 MiB.");
         group.MapPost("/amazon/{sellerId}/orders", AmazonAsync)
             .WithSummary("An Amazon SP-API order handed over by a poller: {\"order\": getOrder, \"orderItems\": [getOrderItems pages]}")

@@ -94,6 +94,8 @@ public static class HttpSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
+        // Who is calling, before the limiter and the database gate: unauthenticated requests take no capacity.
+        OrderEngine.Api.Security.AuthenticationSetup.UseOrderEngineAuthentication(app);
         app.UseRateLimiter();
         app.UseMiddleware<DatabaseGateMiddleware>();
         return app;

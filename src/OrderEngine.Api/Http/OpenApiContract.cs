@@ -33,6 +33,7 @@ public static class OpenApiContract
         ["restaurants"] = "Restaurant kitchens taking delivery orders.",
         ["couriers"] = "Couriers, their offers and deliveries.",
         ["zones"] = "Delivery zones (geohash cells) and their queues.",
+        ["keys"] = "API keys (admin): create (the key is shown once), list, revoke.",
     };
 
     public static IServiceCollection AddOrderEngineOpenApi(this IServiceCollection services)
@@ -46,6 +47,7 @@ public static class OpenApiContract
                 return Task.CompletedTask;
             });
             o.AddOperationTransformer(AddCommonResponsesAsync);
+            o.AddOperationTransformer(SecureOperationAsync);
         });
         return services;
     }
@@ -83,11 +85,63 @@ public static class OpenApiContract
     }
 
     /// <summary>
-    /// The one place a security scheme and its document-wide requirement go once the API has authentication: add the
-    /// scheme to document.Components.SecuritySchemes and a requirement to document.Security. Until then the API is open.
+    /// The one place the security schemes and the document-wide requirement are declared: an API key in X-Api-Key or a
+    /// JWT bearer token (docs/security.md), either of which satisfies the requirement.
     /// </summary>
     internal static void Secure(OpenApiDocument document)
     {
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = "X-Api-Key",
+            Description = "An API key made by an admin (POST /api/keys) or with the `keys create` verb; shown once when made.",
+        };
+        document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            BearerFormat = "JWT",
+            Description = "A JWT from the configured OpenID Connect provider (or signed with the configured key); roles in its `roles` claim.",
+        };
+        // Either scheme will do: two requirements, one per scheme.
+        document.Security =
+        [
+            new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] },
+            new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] },
+        ];
+    }
+
+    public const string ApiKeyScheme = "ApiKey";
+    public const string BearerScheme = "Bearer";
+
+    /// <summary>
+    /// An operation that takes anonymous callers (a signed webhook) gets an empty requirement, overriding the document's;
+    /// every other one can answer 401 (no or bad credentials) and 403 (roles that do not allow it), as problems.
+    /// </summary>
+    private static async Task SecureOperationAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
+        {
+            operation.Security = [new OpenApiSecurityRequirement()];
+            return;
+        }
+        operation.Responses ??= new OpenApiResponses();
+        var problem = new OpenApiMediaType { Schema = await ProblemSchemaAsync(context, ct) };
+        if (!operation.Responses.ContainsKey("401"))
+            operation.Responses["401"] = new OpenApiResponse
+            {
+                Description = "No credentials, or credentials that are unknown, revoked or expired (urn:orderengine:problem:unauthenticated)",
+                Content = new Dictionary<string, OpenApiMediaType> { [ProblemJson] = problem },
+            };
+        if (!operation.Responses.ContainsKey("403"))
+            operation.Responses["403"] = new OpenApiResponse
+            {
+                Description = "The credentials' roles do not allow this operation (urn:orderengine:problem:forbidden)",
+                Content = new Dictionary<string, OpenApiMediaType> { [ProblemJson] = problem },
+            };
     }
 
     /// <summary>Answers an /api operation can give whatever its handler does: the overload gate's 503 + Retry-After (HttpSetup).</summary>
@@ -144,7 +198,7 @@ public static class OpenApiContract
             o.DisableDefaultFonts();
             o.DisableTelemetry();
             o.DisableAgent();
-        });
+        }).AllowAnonymous();
         return app;
     }
 }

@@ -21,6 +21,7 @@ public static class CarrierWebhookEndpoints
     public static WebApplication MapCarriersApi(this WebApplication app)
     {
         app.MapPost("/api/carriers/{carrier}/webhook", ReceiveAsync)
+            .AllowAnonymous() // its signature is its authentication
             .WithTags("shipments")
             .WithSummary("A carrier's signed tracking webhook (in transit, out for delivery, delivered, failed attempt, returned to sender, exception)")
             .Accepts<object>("application/json")

@@ -7,9 +7,16 @@ namespace OrderEngine.Api.Tests.OpenApi;
 /// The README walkthrough through the committed, generated client (src/OrderEngine.Client): what an integrator gets
 /// from the document works against the engine, answers and problems alike.
 /// </summary>
-public sealed class ClientWalkthroughTests(EngineFixture engine) : IClassFixture<EngineFixture>
+public sealed class ClientWalkthroughTests(OrderEngine.Api.Tests.Security.SecuredEngineFixture engine) : IClassFixture<OrderEngine.Api.Tests.Security.SecuredEngineFixture>
 {
-    private readonly OrderEngineClient _api = new(engine.Client);
+    // Authentication is on: the client sends the bootstrap admin key, as the README's first key.
+    private readonly OrderEngineClient _api = new(WithKey(engine.Client, OrderEngine.Api.Tests.Security.SecuredEngineFixture.AdminKey));
+
+    private static HttpClient WithKey(HttpClient client, string key)
+    {
+        if (!client.DefaultRequestHeaders.Contains("X-Api-Key")) client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
 
     [Fact]
     public async Task The_readme_walkthrough_runs_through_the_generated_client()
@@ -81,5 +88,20 @@ public sealed class ClientWalkthroughTests(EngineFixture engine) : IClassFixture
         // A read of what does not exist is the document's 404 problem.
         var missing = await Assert.ThrowsAsync<OrderEngineApiException<ProblemDetails>>(() => _api.GetOrderAsync("no-such-order"));
         Assert.Equal(404, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Keys_are_made_listed_and_revoked_through_the_generated_client()
+    {
+        var created = await _api.CreateApiKeyAsync(new CreateKeyRequest { Name = "client-made", Roles = ["reporting"] });
+        Assert.StartsWith("oe_", created.Key);
+        var listed = (await _api.ListApiKeysAsync()).Keys.Single(k => k.Id == created.Id);
+        Assert.Equal(["reporting"], listed.Roles);
+        Assert.Null(listed.RevokedAt);
+        await _api.RevokeApiKeyAsync(created.Id);
+        Assert.NotNull((await _api.ListApiKeysAsync()).Keys.Single(k => k.Id == created.Id).RevokedAt);
+
+        var bad = await Assert.ThrowsAsync<OrderEngineApiException<ProblemDetails>>(() => _api.CreateApiKeyAsync(new CreateKeyRequest { Name = "x", Roles = ["root"] }));
+        Assert.Equal(400, bad.StatusCode);
     }
 }
