@@ -7,6 +7,7 @@ using OrderEngine.Api.Http;
 using OrderEngine.Api.Orders;
 using OrderEngine.Api.Payments;
 using OrderEngine.Api.Returns;
+using OrderEngine.Api.Security;
 using OrderEngine.Api.Shipments;
 using OrderEngine.Api.Products;
 using OrderEngine.Api.Projections;
@@ -46,6 +47,7 @@ builder.Services.AddOrderEngineBootstrap();
 builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
 builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
 builder.Services.AddOrderEngineTelemetry(builder.Configuration);
+builder.Services.AddOrderEngineAuthorization(builder.Configuration);
 
 // Taken as soon as the host is built: the host is disposed by the time an exception leaves it, and its services with it.
 var stopping = CancellationToken.None;

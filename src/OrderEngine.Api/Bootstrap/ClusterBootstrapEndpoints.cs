@@ -47,7 +47,7 @@ public static class ClusterBootstrapEndpoints
             // Newtonsoft, as the probing side (Akka.Management's HttpContactPointBootstrap) reads it.
             var json = Newtonsoft.Json.JsonConvert.SerializeObject(new HttpBootstrapJsonProtocol.SeedNodes(cluster.SelfMember.UniqueAddress.Address, members));
             return Results.Text(json, "application/json");
-        }).ExcludeFromDescription();
+        }).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 

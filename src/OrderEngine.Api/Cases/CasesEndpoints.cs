@@ -7,6 +7,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Engine.Cases;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Cases;
 
@@ -18,13 +19,13 @@ public static class CasesEndpoints
         app.MapPost("/api/orders/{id}/cases", OpenAsync).WithTags("cases")
             .WithSummary("Open a complaint case about an existing order (idempotent by caseId)")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503)
-            .WithName("openCase")
+            .WithName("openCase").WithAccess()
             .WithDescription("Opens a complaint case about an existing order; its due time follows from its type. Idempotent by caseId: the same case again answers the case as it is, a different case under the same id is 409. Creates the case entity; the order is not changed.");
         app.MapGet("/api/orders/{id}/cases", ListOfOrderAsync).WithTags("cases")
             .WithSummary("An order's cases, by due time (read table: eventually consistent)").ProducesProblem(400)
-            .WithName("listOrderCases")
+            .WithName("listOrderCases").WithAccess()
             .WithDescription("Lists an order's cases by due time from the cases read table (eventually consistent). Read-only.");
-        var cases = app.MapGroup("/api/cases").WithTags("cases");
+        var cases = app.MapGroup("/api/cases").WithTags("cases").WithAccess();
         cases.MapGet("/", ListAsync).WithSummary("Cases by due time, optionally of one status and/or order (read table: eventually consistent)").ProducesProblem(400)
             .WithName("listCases")
             .WithDescription("Lists cases by due time, optionally of one status and/or one order, from the cases read table (eventually consistent). Read-only.");

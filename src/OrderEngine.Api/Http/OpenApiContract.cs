@@ -144,7 +144,7 @@ public static class OpenApiContract
             o.DisableDefaultFonts();
             o.DisableTelemetry();
             o.DisableAgent();
-        });
+        }).AllowAnonymous();
         return app;
     }
 }

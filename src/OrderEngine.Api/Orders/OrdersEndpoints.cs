@@ -9,6 +9,7 @@ using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Engine.Orders;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Orders;
 
@@ -19,7 +20,7 @@ public static class OrdersEndpoints
 
     public static WebApplication MapOrdersApi(this WebApplication app)
     {
-        var orders = app.MapGroup("/api/orders").WithTags("orders");
+        var orders = app.MapGroup("/api/orders").WithTags("orders").WithAccess();
         orders.MapPost("/", PlaceAsync)
             .WithSummary("Place an order: 201 once every line is reserved, 409 naming the lines that could not be (or a delivery's restaurant that takes no orders now)")
             .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503)

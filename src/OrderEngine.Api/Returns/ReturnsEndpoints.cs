@@ -8,6 +8,7 @@ using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Returns;
 
@@ -16,7 +17,7 @@ public static class ReturnsEndpoints
 {
     public static WebApplication MapReturnsApi(this WebApplication app)
     {
-        var returns = app.MapGroup("/api/orders/{id}/returns").WithTags("returns");
+        var returns = app.MapGroup("/api/orders/{id}/returns").WithTags("returns").WithAccess();
         returns.MapPost("", RequestAsync)
             .WithSummary("Request a return of delivered units (resolution refund or exchange); idempotent by returnId")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)

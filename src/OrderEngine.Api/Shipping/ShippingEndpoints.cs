@@ -8,6 +8,7 @@ using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Shipping;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Shipping;
 
@@ -29,7 +30,7 @@ public static class ShippingEndpoints
 
     public static WebApplication MapShippingApi(this WebApplication app)
     {
-        var shipping = app.MapGroup("/api/shipping").WithTags("shipping");
+        var shipping = app.MapGroup("/api/shipping").WithTags("shipping").WithAccess();
         shipping.MapGet("/rules", GetRulesAsync).WithSummary("The shipping rules in force, with their version and source (configuration or api)")
             .WithName("getShippingRules")
             .WithDescription("The shipping rules in force, with their version and source (configuration or api). Read-only.");
@@ -41,12 +42,12 @@ public static class ShippingEndpoints
         app.MapGet("/api/orders/{id}/shipping-options", OptionsAsync).WithTags("orders")
             .WithSummary("The shipping methods for an order: each eligible or not (with reasons), its cost and delivery dates, and the choice")
             .ProducesProblem(404)
-            .WithName("getShippingOptions")
+            .WithName("getShippingOptions").WithAccess()
             .WithDescription("The shipping methods for an order: each eligible or not with its reasons, its cost and delivery dates, and the method chosen. Read-only.");
         app.MapPost("/api/orders/{id}/shipping", OverrideAsync).WithTags("orders")
             .WithSummary("An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
-            .WithName("setShippingMethod")
+            .WithName("setShippingMethod").WithAccess()
             .WithDescription("An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method. Repeating it changes nothing.");
         return app;
     }

@@ -70,7 +70,7 @@ public static class TelemetrySetup
     public static WebApplication MapOrderEngineTelemetry(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
-        if (options.Metrics && options.Prometheus) app.MapPrometheusScrapingEndpoint(options.PrometheusPath);
+        if (options.Metrics && options.Prometheus) app.MapPrometheusScrapingEndpoint(options.PrometheusPath).AllowAnonymous();
         return app;
     }
 
