@@ -90,6 +90,11 @@ public static class Policies
             || (channel is not null && roles.Any(r => Roles.Scoped(r, Roles.ChannelPrefix) == channel));
     }
 
+    /// <summary>403: a channel role asked for another channel (the one in the body).</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ChannelForbidden(string? channel) =>
+        OrderEngine.Api.Http.Problems.Of(403, "Forbidden", "Not allowed for this channel",
+            $"the credentials act for other channels than '{channel ?? ""}': a channel key places and reads its own channel's orders only");
+
     public const string EnabledSetting = "OrderEngine:Security:Enabled";
 
     /// <summary>
