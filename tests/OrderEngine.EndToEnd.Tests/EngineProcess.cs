@@ -191,6 +191,10 @@ public sealed class EngineProcess : IAsyncDisposable
         }
 
         info.Environment["OrderEngine__Orders__HoldTime"] = settings.HoldTime.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        // The node's policies need a principal; until its authentication (API keys) is in this build, the test bed runs
+        // with security off (every policy passes, attribution falls back to the body's fields). With API keys: set
+        // OrderEngine__Security__BootstrapAdminKey here and send it as X-Api-Key from Http.
+        info.Environment["OrderEngine__Security__Enabled"] = "false";
         foreach (var (key, value) in settings.Extra)
         {
             info.Environment[key] = value;

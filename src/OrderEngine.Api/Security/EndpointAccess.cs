@@ -18,7 +18,7 @@ public static class EndpointAccess
     public static readonly IReadOnlyDictionary<string, string> ByOperation = new Dictionary<string, string>
     {
         // orders
-        ["placeOrder"] = Policies.ChannelIntake + "+body", // any channel role; the handler checks the body's channel
+        ["placeOrder"] = Policies.OrderIntake,  // any channel role; the handler checks the body's channel
         ["getOrder"] = Policies.OrderRead,                 // a channel role: its own channel's orders only (handler)
         ["searchOrders"] = Policies.Read,
         ["getOrderEvents"] = Policies.Read,
@@ -114,10 +114,10 @@ public static class EndpointAccess
         ["rejectKitchenOrder"] = Policies.Restaurant,
     };
 
-    /// <summary>The policy of an operation (without the "+body" note), or <see cref="Anonymous"/>.</summary>
+    /// <summary>The policy of an operation, or <see cref="Anonymous"/>.</summary>
     public static string PolicyOf(string operationId) =>
         ByOperation.TryGetValue(operationId, out var policy)
-            ? policy.Split('+')[0]
+            ? policy
             : throw new InvalidOperationException($"endpoint '{operationId}' has no entry in EndpointAccess.ByOperation: decide its policy (or Anonymous) there");
 
     /// <summary>

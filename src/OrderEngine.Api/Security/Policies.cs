@@ -20,6 +20,7 @@ public static class Policies
     public const string Reporting = "Reporting";
     public const string Read = "Read";
     public const string ChannelIntake = "ChannelIntake";
+    public const string OrderIntake = "OrderIntake";
     public const string ChannelRead = "ChannelRead";
     public const string OrderRead = "OrderRead";
     public const string Courier = "Courier";
@@ -40,6 +41,7 @@ public static class Policies
         [Reporting] = new([Roles.Operator, Roles.Reporting]),
         [Read] = new([Roles.Operator, Roles.Warehouse, Roles.Reporting]),
         [ChannelIntake] = new([], Scope.Channel),
+        [OrderIntake] = new([], Scope.AnyChannel),
         [ChannelRead] = new([Roles.Operator], Scope.Channel),
         [OrderRead] = new([Roles.Operator, Roles.Warehouse, Roles.Reporting], Scope.AnyChannel),
         [Courier] = new([Roles.Courier], Scope.Courier),
