@@ -87,7 +87,7 @@ namespace OrderEngine.Client
         /// An operator approves or rejects an order held for review
         /// </summary>
         /// <remarks>
-        /// An operator approves or rejects an order held for review; approval moves it on, rejection releases its stock. Repeating the same decision changes nothing.
+        /// An operator approves or rejects an order held for review; approval moves it on, rejection releases its stock. Repeating the same decision changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's operator field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -98,7 +98,7 @@ namespace OrderEngine.Client
         /// Refund lines, an amount, or everything left; 202 once requested of the provider (idempotent by refundId or Idempotency-Key)
         /// </summary>
         /// <remarks>
-        /// Refunds lines, an amount, or everything left through the payment's provider; answers 202 once requested, and the refund moves requested → succeeded or failed. Refunded units go back on sale. Idempotent by refundId or Idempotency-Key (one of them is required).
+        /// Refunds lines, an amount, or everything left through the payment's provider; answers 202 once requested, and the refund moves requested → succeeded or failed. Refunded units go back on sale. Idempotent by refundId or Idempotency-Key (one of them is required). Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>Accepted</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -109,7 +109,7 @@ namespace OrderEngine.Client
         /// Record the outcome of a refund carried out at the selling channel that collected the payment
         /// </summary>
         /// <remarks>
-        /// Records the outcome of a refund carried out at the selling channel that collected the payment (or a cash-on-delivery refund). A refund whose provider reports its own outcome is 409. Repeating the same outcome changes nothing.
+        /// Records the outcome of a refund carried out at the selling channel that collected the payment (or a cash-on-delivery refund). A refund whose provider reports its own outcome is 409. Repeating the same outcome changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -164,7 +164,7 @@ namespace OrderEngine.Client
         /// An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method
         /// </summary>
         /// <remarks>
-        /// An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method. Repeating it changes nothing.
+        /// An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -351,7 +351,7 @@ namespace OrderEngine.Client
         /// Replace the shipping rules on every node: every problem is named and nothing changes unless all are fixed
         /// </summary>
         /// <remarks>
-        /// Replaces the shipping rules on every node. Every problem is named with its path and nothing changes unless all are fixed; the same rules again change nothing.
+        /// Replaces the shipping rules on every node. Every problem is named with its path and nothing changes unless all are fixed; the same rules again change nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the X-Operator header is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -417,7 +417,7 @@ namespace OrderEngine.Client
         /// An operator approves a requested return
         /// </summary>
         /// <remarks>
-        /// An operator approves a requested return. Repeating it changes nothing.
+        /// An operator approves a requested return. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -428,7 +428,7 @@ namespace OrderEngine.Client
         /// An operator rejects a requested return; its units may be returned again
         /// </summary>
         /// <remarks>
-        /// An operator rejects a requested return; its units may be returned again. Repeating it changes nothing.
+        /// An operator rejects a requested return; its units may be returned again. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -450,7 +450,7 @@ namespace OrderEngine.Client
         /// The warehouse received the returned goods
         /// </summary>
         /// <remarks>
-        /// The warehouse received the returned goods. Repeating it changes nothing.
+        /// The warehouse received the returned goods. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -461,7 +461,7 @@ namespace OrderEngine.Client
         /// The warehouse judged every returned unit restockable or not; restockable units go back on hand
         /// </summary>
         /// <remarks>
-        /// The warehouse judged every returned unit restockable or not; restockable units go back on hand. Repeating the same inspection changes nothing, a different one is 422.
+        /// The warehouse judged every returned unit restockable or not; restockable units go back on hand. Repeating the same inspection changes nothing, a different one is 422. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -472,7 +472,7 @@ namespace OrderEngine.Client
         /// Refund the returned units through the payment's provider, or place the exchange's replacement order
         /// </summary>
         /// <remarks>
-        /// Resolves an inspected return: refunds the returned units through the payment's provider, or places the exchange's replacement order. Repeating it changes nothing.
+        /// Resolves an inspected return: refunds the returned units through the payment's provider, or places the exchange's replacement order. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -725,7 +725,7 @@ namespace OrderEngine.Client
         /// An operator takes the case: open → inProgress (or takes it over)
         /// </summary>
         /// <remarks>
-        /// An operator takes the case: open becomes inProgress, or another operator takes it over.
+        /// An operator takes the case: open becomes inProgress, or another operator takes it over. Attributed to the authenticated caller (key:{name} or user:{name}); the body's operator field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -747,7 +747,7 @@ namespace OrderEngine.Client
         /// Refund, reship or return through the order (idempotent by actionId); 200 with the action's outcome, 202 while the order has not answered
         /// </summary>
         /// <remarks>
-        /// Refunds, reships or returns through the case's order. Idempotent by actionId: a repeat answers the first action's outcome. 200 with the outcome, 202 while the order has not answered yet; changes the order as the action does (a refund, a shipment, a return).
+        /// Refunds, reships or returns through the case's order. Idempotent by actionId: a repeat answers the first action's outcome. 200 with the outcome, 202 while the order has not answered yet; changes the order as the action does (a refund, a shipment, a return). Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -758,7 +758,7 @@ namespace OrderEngine.Client
         /// Resolve an inProgress case with a summary
         /// </summary>
         /// <remarks>
-        /// Resolves an inProgress case with a summary; the case's status changes to resolved.
+        /// Resolves an inProgress case with a summary; the case's status changes to resolved. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -769,7 +769,7 @@ namespace OrderEngine.Client
         /// Close a resolved case
         /// </summary>
         /// <remarks>
-        /// Closes a resolved case; its status changes to closed.
+        /// Closes a resolved case; its status changes to closed. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -780,7 +780,7 @@ namespace OrderEngine.Client
         /// Take a resolved case back into progress, within the reopen window
         /// </summary>
         /// <remarks>
-        /// Takes a resolved case back into progress, within the reopen window; outside it, 409.
+        /// Takes a resolved case back into progress, within the reopen window; outside it, 409. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -1743,7 +1743,7 @@ namespace OrderEngine.Client
         /// An operator approves or rejects an order held for review
         /// </summary>
         /// <remarks>
-        /// An operator approves or rejects an order held for review; approval moves it on, rejection releases its stock. Repeating the same decision changes nothing.
+        /// An operator approves or rejects an order held for review; approval moves it on, rejection releases its stock. Repeating the same decision changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's operator field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -1892,7 +1892,7 @@ namespace OrderEngine.Client
         /// Refund lines, an amount, or everything left; 202 once requested of the provider (idempotent by refundId or Idempotency-Key)
         /// </summary>
         /// <remarks>
-        /// Refunds lines, an amount, or everything left through the payment's provider; answers 202 once requested, and the refund moves requested → succeeded or failed. Refunded units go back on sale. Idempotent by refundId or Idempotency-Key (one of them is required).
+        /// Refunds lines, an amount, or everything left through the payment's provider; answers 202 once requested, and the refund moves requested → succeeded or failed. Refunded units go back on sale. Idempotent by refundId or Idempotency-Key (one of them is required). Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>Accepted</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -2054,7 +2054,7 @@ namespace OrderEngine.Client
         /// Record the outcome of a refund carried out at the selling channel that collected the payment
         /// </summary>
         /// <remarks>
-        /// Records the outcome of a refund carried out at the selling channel that collected the payment (or a cash-on-delivery refund). A refund whose provider reports its own outcome is 409. Repeating the same outcome changes nothing.
+        /// Records the outcome of a refund carried out at the selling channel that collected the payment (or a cash-on-delivery refund). A refund whose provider reports its own outcome is 409. Repeating the same outcome changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -2718,7 +2718,7 @@ namespace OrderEngine.Client
         /// An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method
         /// </summary>
         /// <remarks>
-        /// An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method. Repeating it changes nothing.
+        /// An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -5007,7 +5007,7 @@ namespace OrderEngine.Client
         /// Replace the shipping rules on every node: every problem is named and nothing changes unless all are fixed
         /// </summary>
         /// <remarks>
-        /// Replaces the shipping rules on every node. Every problem is named with its path and nothing changes unless all are fixed; the same rules again change nothing.
+        /// Replaces the shipping rules on every node. Every problem is named with its path and nothing changes unless all are fixed; the same rules again change nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the X-Operator header is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -5857,7 +5857,7 @@ namespace OrderEngine.Client
         /// An operator approves a requested return
         /// </summary>
         /// <remarks>
-        /// An operator approves a requested return. Repeating it changes nothing.
+        /// An operator approves a requested return. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -6021,7 +6021,7 @@ namespace OrderEngine.Client
         /// An operator rejects a requested return; its units may be returned again
         /// </summary>
         /// <remarks>
-        /// An operator rejects a requested return; its units may be returned again. Repeating it changes nothing.
+        /// An operator rejects a requested return; its units may be returned again. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -6349,7 +6349,7 @@ namespace OrderEngine.Client
         /// The warehouse received the returned goods
         /// </summary>
         /// <remarks>
-        /// The warehouse received the returned goods. Repeating it changes nothing.
+        /// The warehouse received the returned goods. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -6513,7 +6513,7 @@ namespace OrderEngine.Client
         /// The warehouse judged every returned unit restockable or not; restockable units go back on hand
         /// </summary>
         /// <remarks>
-        /// The warehouse judged every returned unit restockable or not; restockable units go back on hand. Repeating the same inspection changes nothing, a different one is 422.
+        /// The warehouse judged every returned unit restockable or not; restockable units go back on hand. Repeating the same inspection changes nothing, a different one is 422. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -6687,7 +6687,7 @@ namespace OrderEngine.Client
         /// Refund the returned units through the payment's provider, or place the exchange's replacement order
         /// </summary>
         /// <remarks>
-        /// Resolves an inspected return: refunds the returned units through the payment's provider, or places the exchange's replacement order. Repeating it changes nothing.
+        /// Resolves an inspected return: refunds the returned units through the payment's provider, or places the exchange's replacement order. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -9814,7 +9814,7 @@ namespace OrderEngine.Client
         /// An operator takes the case: open → inProgress (or takes it over)
         /// </summary>
         /// <remarks>
-        /// An operator takes the case: open becomes inProgress, or another operator takes it over.
+        /// An operator takes the case: open becomes inProgress, or another operator takes it over. Attributed to the authenticated caller (key:{name} or user:{name}); the body's operator field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -10112,7 +10112,7 @@ namespace OrderEngine.Client
         /// Refund, reship or return through the order (idempotent by actionId); 200 with the action's outcome, 202 while the order has not answered
         /// </summary>
         /// <remarks>
-        /// Refunds, reships or returns through the case's order. Idempotent by actionId: a repeat answers the first action's outcome. 200 with the outcome, 202 while the order has not answered yet; changes the order as the action does (a refund, a shipment, a return).
+        /// Refunds, reships or returns through the case's order. Idempotent by actionId: a repeat answers the first action's outcome. 200 with the outcome, 202 while the order has not answered yet; changes the order as the action does (a refund, a shipment, a return). Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -10271,7 +10271,7 @@ namespace OrderEngine.Client
         /// Resolve an inProgress case with a summary
         /// </summary>
         /// <remarks>
-        /// Resolves an inProgress case with a summary; the case's status changes to resolved.
+        /// Resolves an inProgress case with a summary; the case's status changes to resolved. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -10420,7 +10420,7 @@ namespace OrderEngine.Client
         /// Close a resolved case
         /// </summary>
         /// <remarks>
-        /// Closes a resolved case; its status changes to closed.
+        /// Closes a resolved case; its status changes to closed. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -10569,7 +10569,7 @@ namespace OrderEngine.Client
         /// Take a resolved case back into progress, within the reopen window
         /// </summary>
         /// <remarks>
-        /// Takes a resolved case back into progress, within the reopen window; outside it, 409.
+        /// Takes a resolved case back into progress, within the reopen window; outside it, 409. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>

@@ -19,6 +19,9 @@ public class EngineFixture : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>A client of the same engine that sends no credentials (for tests of anonymous access and of roles).</summary>
+    public HttpClient CreateAnonymousClient() => _factory!.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
     /// <summary>The engine's services, for a test that must send an entity what no endpoint sends (a carrier's delivery).</summary>
     public IServiceProvider Services => _factory!.Services;
 
@@ -29,11 +32,12 @@ public class EngineFixture : IAsyncLifetime
     {
         _factory = _root.WithWebHostBuilder(b =>
         {
+            OrderEngine.Api.Tests.Security.TestCredentials.Configure(b);
             b.UseSetting("OrderEngine:Persistence:SqlitePath", _directory.File("oe.db"));
             b.UseSetting("OrderEngine:Cluster:Port", "0");
             foreach (var (key, value) in Settings) b.UseSetting(key, value);
         });
-        Client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Client = OrderEngine.Api.Tests.Security.TestCredentials.Send(_factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }));
         await WaitUntilReadyAsync(Client);
     }
 
