@@ -85,6 +85,10 @@ public static class EndpointAccess
         ["getCustomersReport"] = Policies.Reporting,
         ["listProjections"] = Policies.Reporting,
         ["rebuildProjection"] = Policies.Admin,
+        // API keys
+        ["createApiKey"] = Policies.Admin,
+        ["listApiKeys"] = Policies.Admin,
+        ["revokeApiKey"] = Policies.Admin,
         // outgoing webhooks
         ["createWebhookSubscription"] = Policies.Admin,
         ["listWebhookSubscriptions"] = Policies.Admin,
