@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using OrderEngine.Api.Http;
+using OrderEngine.Api.Security;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Orders;
@@ -66,6 +67,7 @@ public static class OrdersEndpoints
         [FromBody] PlaceOrderRequest body,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         PlacementGate gate,
+        PlacementLimits limits,
         IRequiredActor<RestaurantRegion> restaurants,
         IRequiredActor<OrderRegion> orders,
         EntityGateway gateway,
@@ -82,6 +84,7 @@ public static class OrdersEndpoints
         if (idempotencyKey is not null && (body.Id is not null || body.ExternalId is not null))
             return Problems.Validation("an order is identified by its Idempotency-Key, by its id, or by its channel and externalId: give only one",
                 new Dictionary<string, string[]> { [IdempotencyKeyHeader] = ["not allowed together with id or externalId"] });
+        var identified = body.Id is not null || body.ExternalId is { Length: > 0 } || idempotencyKey is not null;
         var orderId = body.Id
             ?? (body.ExternalId is { Length: > 0 } ext ? Identifiers.OrderIdFromExternal(body.Channel ?? "", ext) : null)
             ?? (idempotencyKey is not null ? Identifiers.OrderIdFromIdempotencyKey(idempotencyKey) : NewOrderId());
@@ -99,6 +102,14 @@ public static class OrdersEndpoints
                 ? new DeliveryRequest(d.RestaurantId ?? "",
                     d.DropOff is { } p ? new GeoPoint(p.Latitude ?? double.NaN, p.Longitude ?? double.NaN) : null!, d.PromisedBy)
                 : null);
+        // Flash-sale placement limits (per client IP, per customer): a retry of an order already placed is answered, not refused.
+        if (limits.TryAcquire(command.CustomerId, RateLimits.ClientIp(http)) is { } limited
+            && !(identified && Identifiers.IsValidEntityId(orderId) && await gateway.Ask<IOrderReply>(orders.ActorRef, new GetOrder(orderId), ct) is OrderAccepted))
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(RateLimits.RateLimitedProblem(seconds, limited.Detail));
+        }
         if (command.Delivery is { } delivery && await RestaurantRefusesAsync(delivery, orderId, restaurants.ActorRef, orders.ActorRef, gateway, ct) is { } refused)
             return refused;
         var reply = await gate.PlaceAsync(command, ct);
