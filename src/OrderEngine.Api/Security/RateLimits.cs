@@ -137,6 +137,9 @@ public static class RateLimits
         return RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket.ToLimiterOptions());
     }
 
+    /// <summary>A route pattern of a signed webhook (exempt from the per-key limits).</summary>
+    public static bool IsSignedWebhook(string routePattern) => SignedWebhooks.Contains(routePattern);
+
     private static bool IsExempt(Endpoint? endpoint) =>
         endpoint is not null && (endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null
             || endpoint is RouteEndpoint { RoutePattern.RawText: { } pattern } && SignedWebhooks.Contains(pattern));
