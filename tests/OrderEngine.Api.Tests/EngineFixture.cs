@@ -28,6 +28,9 @@ public class EngineFixture : IAsyncLifetime
     /// <summary>Settings on top of the per-class database and the free remoting port.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
+    /// <summary>Anything else a fixture needs of the host (services, a startup filter).</summary>
+    protected virtual void ConfigureHost(IWebHostBuilder builder) { }
+
     public async Task InitializeAsync()
     {
         _factory = _root.WithWebHostBuilder(b =>
@@ -36,6 +39,7 @@ public class EngineFixture : IAsyncLifetime
             b.UseSetting("OrderEngine:Persistence:SqlitePath", _directory.File("oe.db"));
             b.UseSetting("OrderEngine:Cluster:Port", "0");
             foreach (var (key, value) in Settings) b.UseSetting(key, value);
+            ConfigureHost(b);
         });
         Client = OrderEngine.Api.Tests.Security.TestCredentials.Send(_factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }));
         await WaitUntilReadyAsync(Client);

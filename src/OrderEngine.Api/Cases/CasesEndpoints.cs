@@ -87,7 +87,7 @@ public static class CasesEndpoints
         string caseId, [FromBody] StartCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(caseId)) return NoSuchCase(caseId);
-        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new StartCase(caseId, user.ActorOr(body.Operator)), ct));
+        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new StartCase(caseId, user.Actor()), ct));
     }
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> MessageAsync(
@@ -104,7 +104,7 @@ public static class CasesEndpoints
         if (!Identifiers.IsValidEntityId(caseId)) return NoSuchCase(caseId);
         var lines = body.Lines?.Select(l => l is null ? null! : new CaseLine(l.Sku ?? "", l.Quantity)).ToImmutableArray() ?? [];
         var reply = await gateway.Ask<ICaseReply>(region.ActorRef,
-            new RequestCaseAction(caseId, body.ActionId ?? "", ParseEnum<CaseActionType>(body.Type), body.Amount, lines, user.ActorOr(body.By), body.Note), ct);
+            new RequestCaseAction(caseId, body.ActionId ?? "", ParseEnum<CaseActionType>(body.Type), body.Amount, lines, user.Actor(), body.Note), ct);
         return reply switch
         {
             CaseAccepted a when a.View.Actions.Any(x => x.ActionId == body.ActionId && x.Outcome == CaseActionOutcome.Pending) =>
@@ -119,21 +119,21 @@ public static class CasesEndpoints
         string caseId, [FromBody] ResolveCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(caseId)) return NoSuchCase(caseId);
-        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new ResolveCase(caseId, body.Resolution ?? "", user.ActorOr(body.By)), ct));
+        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new ResolveCase(caseId, body.Resolution ?? "", user.Actor()), ct));
     }
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> CloseAsync(
         string caseId, [FromBody] CloseCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(caseId)) return NoSuchCase(caseId);
-        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new CloseCase(caseId, user.ActorOr(body.By)), ct));
+        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new CloseCase(caseId, user.Actor()), ct));
     }
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> ReopenAsync(
         string caseId, [FromBody] ReopenCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(caseId)) return NoSuchCase(caseId);
-        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new ReopenCase(caseId, body.Reason ?? "", user.ActorOr(body.By)), ct));
+        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new ReopenCase(caseId, body.Reason ?? "", user.Actor()), ct));
     }
 
     private static Task<Results<Ok<CaseListPage>, ProblemHttpResult>> ListAsync(

@@ -4,13 +4,13 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using OrderEngine.Api.Http;
+using OrderEngine.Api.Security;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Engine.Orders;
 using OrderEngine.Engine.Sharding;
-using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Orders;
 
@@ -68,6 +68,7 @@ public static class OrdersEndpoints
         [FromBody] PlaceOrderRequest body,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         PlacementGate gate,
+        PlacementLimits limits,
         IRequiredActor<RestaurantRegion> restaurants,
         IRequiredActor<OrderRegion> orders,
         EntityGateway gateway,
@@ -87,6 +88,7 @@ public static class OrdersEndpoints
         if (idempotencyKey is not null && (body.Id is not null || body.ExternalId is not null))
             return Problems.Validation("an order is identified by its Idempotency-Key, by its id, or by its channel and externalId: give only one",
                 new Dictionary<string, string[]> { [IdempotencyKeyHeader] = ["not allowed together with id or externalId"] });
+        var identified = body.Id is not null || body.ExternalId is { Length: > 0 } || idempotencyKey is not null;
         var orderId = body.Id
             ?? (body.ExternalId is { Length: > 0 } ext ? Identifiers.OrderIdFromExternal(body.Channel ?? "", ext) : null)
             ?? (idempotencyKey is not null ? Identifiers.OrderIdFromIdempotencyKey(idempotencyKey) : NewOrderId());
@@ -104,6 +106,14 @@ public static class OrdersEndpoints
                 ? new DeliveryRequest(d.RestaurantId ?? "",
                     d.DropOff is { } p ? new GeoPoint(p.Latitude ?? double.NaN, p.Longitude ?? double.NaN) : null!, d.PromisedBy)
                 : null);
+        // Flash-sale placement limits (per client IP, per customer): a retry of an order already placed is answered, not refused.
+        if (limits.TryAcquire(command.CustomerId, RateLimits.ClientIp(http)) is { } limited
+            && !(identified && Identifiers.IsValidEntityId(orderId) && await gateway.Ask<IOrderReply>(orders.ActorRef, new GetOrder(orderId), ct) is OrderAccepted))
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(RateLimits.RateLimitedProblem(seconds, limited.Detail));
+        }
         if (command.Delivery is { } delivery && await RestaurantRefusesAsync(delivery, orderId, restaurants.ActorRef, orders.ActorRef, gateway, ct) is { } refused)
             return refused;
         var reply = await gate.PlaceAsync(command, ct);
@@ -173,7 +183,7 @@ public static class OrdersEndpoints
         bool? approve = body.Decision?.ToLowerInvariant() switch { "approve" => true, "reject" => false, _ => null };
         if (approve is null)
             return Problems.Validation("the decision is invalid", new Dictionary<string, string[]> { ["decision"] = ["approve or reject"] });
-        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new ReviewOrder(id, approve.Value, body.Reason ?? "", user.ActorOr(body.Operator)), ct));
+        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new ReviewOrder(id, approve.Value, body.Reason ?? "", user.Actor()), ct));
     }
 
     private static async Task<Results<Accepted<OrderView>, ProblemHttpResult>> RefundAsync(
@@ -193,7 +203,7 @@ public static class OrdersEndpoints
                 ["refundId"] = ["give refundId in the body or an Idempotency-Key header, so a retried refund counts once"],
             });
         var lines = body.Lines?.Select(l => l is null ? new RefundLine("", 0) : new RefundLine(l.Sku ?? "", l.Quantity)).ToImmutableArray() ?? [];
-        var reply = await gateway.Ask<IOrderReply>(region.ActorRef, new RequestRefund(id, refundId, body.Amount, lines, body.Reason ?? "", user.ActorOr(body.By, "operator"), body.PaymentReference), ct);
+        var reply = await gateway.Ask<IOrderReply>(region.ActorRef, new RequestRefund(id, refundId, body.Amount, lines, body.Reason ?? "", user.Actor(), body.PaymentReference), ct);
         return reply switch
         {
             OrderAccepted a => TypedResults.Accepted($"/api/orders/{id}", a.View),
@@ -209,7 +219,7 @@ public static class OrdersEndpoints
         if (body.Succeeded is not { } succeeded)
             return Problems.Validation("the outcome is missing", new Dictionary<string, string[]> { ["succeeded"] = ["true (the channel paid it back) or false"] });
         return Map(await gateway.Ask<IOrderReply>(region.ActorRef,
-            new RecordRefundOutcome(id, refundId, succeeded, body.Reference, body.Reason, RecordedBy: user.ActorOr(body.By)), ct));
+            new RecordRefundOutcome(id, refundId, succeeded, body.Reference, body.Reason, RecordedBy: user.Actor()), ct));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<TimelineEntry>>, ProblemHttpResult>> EventsAsync(

@@ -34,12 +34,12 @@ public static class ReturnsEndpoints
             .WithName("getReturnTracking")
             .WithDescription("The return parcel's tracking, like a shipment's: status, estimated delivery and the carrier's events. Read-only.");
         returns.MapPost("/{returnId}/approve", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct) =>
-                Send(id, returnId, new ApproveReturn(id, returnId, user.ActorOr(body.By)), region, gateway, ct))
+                Send(id, returnId, new ApproveReturn(id, returnId, user.Actor()), region, gateway, ct))
             .WithSummary("An operator approves a requested return").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("approveReturn")
             .WithDescription("An operator approves a requested return. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         returns.MapPost("/{returnId}/reject", (string id, string returnId, [FromBody] RejectBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct) =>
-                Send(id, returnId, new RejectReturn(id, returnId, user.ActorOr(body.By), body.Reason ?? ""), region, gateway, ct))
+                Send(id, returnId, new RejectReturn(id, returnId, user.Actor(), body.Reason ?? ""), region, gateway, ct))
             .WithSummary("An operator rejects a requested return; its units may be returned again").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("rejectReturn")
             .WithDescription("An operator rejects a requested return; its units may be returned again. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
@@ -49,7 +49,7 @@ public static class ReturnsEndpoints
             .WithName("recordReturnShipment")
             .WithDescription("Records that the customer sent the goods back, with carrier and tracking number; the parcel is then tracked. Repeating it changes nothing.");
         returns.MapPost("/{returnId}/receive", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct) =>
-                Send(id, returnId, new MarkReturnReceived(id, returnId, user.ActorOr(body.By)), region, gateway, ct))
+                Send(id, returnId, new MarkReturnReceived(id, returnId, user.Actor()), region, gateway, ct))
             .WithSummary("The warehouse received the returned goods").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("receiveReturn")
             .WithDescription("The warehouse received the returned goods. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
@@ -59,7 +59,7 @@ public static class ReturnsEndpoints
             .WithName("inspectReturn")
             .WithDescription("The warehouse judged every returned unit restockable or not; restockable units go back on hand. Repeating the same inspection changes nothing, a different one is 422. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         returns.MapPost("/{returnId}/resolve", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct) =>
-                Send(id, returnId, new ResolveReturn(id, returnId, user.ActorOr(body.By)), region, gateway, ct))
+                Send(id, returnId, new ResolveReturn(id, returnId, user.Actor()), region, gateway, ct))
             .WithSummary("Refund the returned units through the payment's provider, or place the exchange's replacement order")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
             .WithName("resolveReturn")
@@ -90,7 +90,7 @@ public static class ReturnsEndpoints
         string id, string returnId, [FromBody] InspectionBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         var lines = body.Lines?.Select(l => l is null ? null! : new InspectedLine(l.Sku ?? "", l.Restockable, l.NotRestockable)).ToImmutableArray() ?? [];
-        return Send(id, returnId, new InspectReturn(id, returnId, lines, user.ActorOr(body.By)), region, gateway, ct);
+        return Send(id, returnId, new InspectReturn(id, returnId, lines, user.Actor()), region, gateway, ct);
     }
 
     private static async Task<Results<Created<ReturnView>, Ok<ReturnView>, ProblemHttpResult>> Send(

@@ -60,8 +60,8 @@ public static class ShippingEndpoints
             return EntityGateway.Problem(OrderRejection.Of(OrderRejectionCode.NotFound, $"order {id} does not exist"));
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(body.MethodId)) errors["methodId"] = ["a method the shipping rules define"];
-        // Who chooses it is the caller; the body's by is read only on a node with security off.
-        var by = user.ActorOr(body.By);
+        // Who chooses it is the caller; the body's by is ignored.
+        var by = user.Actor();
         if (string.IsNullOrWhiteSpace(by) || by.Length > 100 || by.Any(char.IsControl)) errors["by"] = ["who chooses it (1-100 printable characters)"];
         if (body.Note is { Length: > 500 }) errors["note"] = ["at most 500 characters"];
         if (errors.Count > 0) return Problems.Validation("the shipping choice is invalid", errors);
@@ -89,7 +89,7 @@ public static class ShippingEndpoints
     {
         if (by is not null && (by.Length is 0 or > 100 || by.Any(char.IsControl)))
             return Problems.Validation("the X-Operator header is invalid", new Dictionary<string, string[]> { [OperatorHeader] = ["1-100 printable characters"] });
-        return await quotes.SetRulesAsync(body.ToRules(), user.Identities.Any(i => i.IsAuthenticated) ? user.Actor() : by, ct) switch
+        return await quotes.SetRulesAsync(body.ToRules(), user.Actor(), ct) switch
         {
             ShippingRulesAnswer answer => TypedResults.Ok(Response(answer)),
             ShippingRulesRefused refused => Problems.Validation(refused.Message,
