@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using static OrderEngine.Api.Tests.Api;
 
+using OrderEngine.Api.Tests.Security;
+
 namespace OrderEngine.Api.Tests;
 
 /// <summary>
@@ -41,6 +43,9 @@ public sealed class RateLimitedEngineFixture : EngineFixture
         ["OrderEngine:Security:RateLimits:Key:Rate"] = "1",
         ["OrderEngine:Security:RateLimits:Key:Burst"] = "2",
         ["OrderEngine:Security:RateLimits:Key:Period"] = "00:00:02",
+        ["OrderEngine:Security:RateLimits:Channel:Rate"] = "1",
+        ["OrderEngine:Security:RateLimits:Channel:Burst"] = "2",
+        ["OrderEngine:Security:RateLimits:Channel:Period"] = "00:00:02",
         ["OrderEngine:Security:RateLimits:Anonymous:Rate"] = "1",
         ["OrderEngine:Security:RateLimits:Anonymous:Burst"] = "3",
         ["OrderEngine:Security:RateLimits:Anonymous:Period"] = "00:00:02",
@@ -52,7 +57,13 @@ public sealed class RateLimitedEngineFixture : EngineFixture
 /// <summary>Per-key limits: 429 + Retry-After problem, other keys unaffected, the bucket refills.</summary>
 public sealed class PerKeyRateLimitTests(RateLimitedEngineFixture engine) : IClassFixture<RateLimitedEngineFixture>
 {
-    private readonly HttpClient _client = engine.Client;
+    private readonly HttpClient _client = engine.CreateAnonymousClient();
+
+    /// <summary>A stored key of its own (its own bucket): operator is limited by the Key bucket, a channel by the Channel bucket.</summary>
+    private string ApiKey(string roles = "operator") => TestCredentials.KeyFor(engine.Services, roles, "rl-" + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>A client with a fresh admin key (a fresh Channel bucket) for a test's set-up and checks.</summary>
+    private HttpClient Admin() => TestCredentials.Send(engine.CreateAnonymousClient(), engine.Services, "admin", "rl-admin-" + Guid.NewGuid().ToString("N")[..12]);
 
     private Task<HttpResponseMessage> Get(string path, string? apiKey = null, string? remote = null)
     {
@@ -65,7 +76,7 @@ public sealed class PerKeyRateLimitTests(RateLimitedEngineFixture engine) : ICla
     [Fact]
     public async Task A_key_past_its_burst_gets_429_with_retry_after_and_a_problem_another_key_does_not_and_the_bucket_refills()
     {
-        var key = NewKey();
+        var key = ApiKey();
         var path = $"/api/stock/{Sku("limited")}";
         for (var i = 0; i < 2; i++)
         {
@@ -83,7 +94,7 @@ public sealed class PerKeyRateLimitTests(RateLimitedEngineFixture engine) : ICla
         Assert.DoesNotContain(key, problem.ToString());
 
         // Another key has its own bucket.
-        using (var other = await Get(path, NewKey())) Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        using (var other = await Get(path, ApiKey())) Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
 
         // After Retry-After the key has a token again (the partitioned limiter replenishes on its 100 ms beat).
         await Task.Delay(retryAfter.Value);
@@ -99,8 +110,9 @@ public sealed class PerKeyRateLimitTests(RateLimitedEngineFixture engine) : ICla
     public async Task A_refused_placement_changes_nothing()
     {
         var sku = Sku("limited-place");
-        await _client.SetStock(sku, 10);
-        var key = NewKey();
+        var admin = Admin();
+        await admin.SetStock(sku, 10);
+        var key = ApiKey("channel:web");
         HttpResponseMessage? refused = null;
         for (var i = 0; i < 3 && refused is null; i++)
         {
@@ -113,25 +125,26 @@ public sealed class PerKeyRateLimitTests(RateLimitedEngineFixture engine) : ICla
 
         Assert.NotNull(refused);
         await AssertProblem(refused, HttpStatusCode.TooManyRequests, "rate-limited");
-        Assert.Equal(new StockFigures(sku, 10, 2, 0, 8), await _client.Stock(sku));
+        Assert.Equal(new StockFigures(sku, 10, 2, 0, 8), await admin.Stock(sku));
     }
 
     [Fact]
     public async Task Without_credentials_the_client_ip_is_the_partition()
     {
+        // Unauthenticated requests pass the limiter (on the client IP's bucket) before authorization answers 401.
         var path = $"/api/stock/{Sku("anon")}";
         for (var i = 0; i < 3; i++)
         {
             using var admitted = await Get(path, remote: "192.0.2.1");
-            Assert.Equal(HttpStatusCode.NotFound, admitted.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, admitted.StatusCode);
         }
         using var refused = await Get(path, remote: "192.0.2.1");
         await AssertProblem(refused, HttpStatusCode.TooManyRequests, "rate-limited");
 
         using var otherIp = await Get(path, remote: "192.0.2.2");
-        Assert.Equal(HttpStatusCode.NotFound, otherIp.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, otherIp.StatusCode);
         // A key sent from the same address is counted on its own.
-        using var withKey = await Get(path, NewKey(), remote: "192.0.2.1");
+        using var withKey = await Get(path, ApiKey(), remote: "192.0.2.1");
         Assert.Equal(HttpStatusCode.NotFound, withKey.StatusCode);
     }
 
@@ -307,10 +320,10 @@ public sealed class RateLimitsOffTests(RateLimitsOffEngineFixture engine) : ICla
     [Fact]
     public async Task Limits_set_to_0_refuse_nothing()
     {
-        var client = engine.Client;
+        var client = engine.CreateAnonymousClient();
         var sku = Sku("unlimited");
-        await client.SetStock(sku, 100);
-        var key = NewKey();
+        await engine.Client.SetStock(sku, 100);
+        var key = TestCredentials.KeyFor(engine.Services, "channel:web", "unlimited-web");
         for (var i = 0; i < 30; i++)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
@@ -321,6 +334,6 @@ public sealed class RateLimitsOffTests(RateLimitsOffEngineFixture engine) : ICla
             using var response = await client.SendAsync(request);
             await ExpectStatus(response, HttpStatusCode.Created);
         }
-        Assert.Equal(30, (await client.Stock(sku)).Reserved);
+        Assert.Equal(30, (await engine.Client.Stock(sku)).Reserved);
     }
 }

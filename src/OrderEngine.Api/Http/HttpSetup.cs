@@ -98,9 +98,8 @@ public static class HttpSetup
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         OrderEngine.Api.Security.RateLimits.UseOrderEngineForwardedHeaders(app);
-        // Who is calling, before the limiter and the database gate: unauthenticated requests take no capacity.
+        // Who is calling, how much they may (the overload gate and the per-key limits), what they may: before the database gate.
         OrderEngine.Api.Security.AuthenticationSetup.UseOrderEngineAuthentication(app);
-        app.UseRateLimiter();
         app.UseMiddleware<DatabaseGateMiddleware>();
         return app;
     }
