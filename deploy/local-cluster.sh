@@ -5,12 +5,14 @@
 #                                                  ROLES per node, e.g. "shards shards api" (default: every node both)
 #   deploy/local-cluster.sh status                 each node's pid, URL and readiness
 #   deploy/local-cluster.sh url I                  node I's URL (1-based), e.g. U1=$(deploy/local-cluster.sh url 1)
+#   deploy/local-cluster.sh key                    the nodes' bootstrap admin key, e.g. KEY=$(deploy/local-cluster.sh key)
 #   deploy/local-cluster.sh kill I                 kill -9 node I (1-based): watch the others take its shards over
 #   deploy/local-cluster.sh restart I              start node I again (same ports); it joins the running nodes
 #   deploy/local-cluster.sh stop                   stop every node and PostgreSQL and delete all their data
 #
 # The engine is src/OrderEngine.Api/bin/Release/net10.0/OrderEngine.Api.dll (built with `dotnet build -c Release
 # src/OrderEngine.Api` when missing), or the dll named by ORDERENGINE_DLL (e.g. a `dotnet publish` output).
+# Every node starts with the bootstrap admin key ORDERENGINE_KEY (a random one when unset; `key` prints it).
 # Everything lives in ORDERENGINE_CLUSTER_DIR (default /tmp/orderengine-local-cluster): node logs node1.log ..., pg.log.
 # PostgreSQL comes from /usr/lib/postgresql/*/bin (apt-get install postgresql); as root it runs as the postgres user.
 set -euo pipefail
@@ -65,7 +67,8 @@ start_node() { # start_node <i>  (1-based; uses the loaded state)
   mkdir -p "$DIR/node$i"
   env+=("OrderEngine__Persistence__Provider=PostgreSql"
         "OrderEngine__Persistence__ConnectionString=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=orderengine"
-        "OrderEngine__Cluster__Hostname=127.0.0.1" "OrderEngine__Cluster__Port=$akka")
+        "OrderEngine__Cluster__Hostname=127.0.0.1" "OrderEngine__Cluster__Port=$akka"
+        "OrderEngine__Security__BootstrapAdminKey=$KEY")
   for n in $(seq 1 "$NODES"); do
     local a="AKKA_$n"; env+=("OrderEngine__Cluster__SeedNodes__$((n - 1))=akka.tcp://orderengine@127.0.0.1:${!a}")
   done
@@ -93,7 +96,7 @@ wait_ready() { # wait_ready <i>
 wait_serving() { # wait_serving <i>
   local v="HTTP_$1" deadline=$((SECONDS + 60)) code
   while :; do
-    code=$(curl -s -m 12 -o /dev/null -w '%{http_code}' "http://127.0.0.1:${!v}/api/stock/local-cluster-warm-up" || true)
+    code=$(curl -s -m 12 -H "X-Api-Key: $KEY" -o /dev/null -w '%{http_code}' "http://127.0.0.1:${!v}/api/stock/local-cluster-warm-up" || true)
     case "$code" in 200|404) return ;; esac
     [ $SECONDS -lt $deadline ] || die "node$1 does not serve within 60 s (last answer: $code; log: $DIR/node$1.log)"
     sleep 0.5
@@ -113,6 +116,7 @@ cmd_start() {
   PG_PORT=$(free_port)
   {
     echo "NODES=$nodes"; echo "DLL='$DLL'"; echo "PG_BIN='$bin'"; echo "PG_PORT=$PG_PORT"
+    echo "KEY='${ORDERENGINE_KEY:-$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')}'"
     for i in $(seq 1 "$nodes"); do
       echo "HTTP_$i=$(free_port)"; echo "AKKA_$i=$(free_port)"; echo "ROLES_$i=${roles[$((i - 1))]:-both}"
     done
@@ -158,6 +162,11 @@ cmd_url() {
   echo "http://127.0.0.1:${!v}"
 }
 
+cmd_key() {
+  load_state
+  echo "$KEY"
+}
+
 cmd_kill() {
   load_state
   local i=${1:?usage: $0 kill I}
@@ -193,8 +202,9 @@ case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   status) cmd_status ;;
   url) cmd_url "${2:-}" ;;
+  key) cmd_key ;;
   kill) cmd_kill "${2:-}" ;;
   restart) cmd_restart "${2:-}" ;;
   stop) cmd_stop ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

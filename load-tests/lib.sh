@@ -34,9 +34,13 @@ load_tool() { dotnet "$load_tool_dll" "$@"; }
 
 # start_engine <name> [VAR=value...]: a fresh engine process in $work/<name> (SQLite under its ./data unless the
 # environment points it at PostgreSQL); returns once /health/ready answers. engine_pid is the dotnet process itself.
+# Security is on, as by default: the engine starts with ORDERENGINE_KEY as its bootstrap admin key (the load tool sends
+# it as X-Api-Key) and with the per-key rate limits off, so a run measures the engine, not its abuse bounds.
+export ORDERENGINE_KEY=${ORDERENGINE_KEY:-load-tests-admin-key-$(head -c 24 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')}
 start_engine() {
   mkdir -p "$work/$1"
-  (cd "$work/$1" && exec env "${@:2}" dotnet "$engine_dir/OrderEngine.Api.dll" --urls "$url" >"$work/$1/engine.log" 2>&1) &
+  (cd "$work/$1" && exec env "OrderEngine__Security__BootstrapAdminKey=$ORDERENGINE_KEY" \
+      "OrderEngine__Security__RateLimits__Channel__Rate=0" "OrderEngine__Security__RateLimits__Key__Rate=0" "${@:2}" dotnet "$engine_dir/OrderEngine.Api.dll" --urls "$url" >"$work/$1/engine.log" 2>&1) &
   engine_pid=$!
   for _ in $(seq 1 120); do curl -sf "$url/health/ready" >/dev/null 2>&1 && return 0; sleep 0.5; done
   echo "engine $1 did not become ready; its log:" >&2; tail -30 "$work/$1/engine.log" >&2; exit 2

@@ -52,6 +52,7 @@ builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
 builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
 builder.Services.AddOrderEngineTelemetry(builder.Configuration);
 builder.Services.AddOrderEngineAuthentication(builder.Configuration);
+builder.Services.AddOrderEngineAuthorization(builder.Configuration);
 builder.AddDashboard();
 
 // Taken as soon as the host is built: the host is disposed by the time an exception leaves it, and its services with it.

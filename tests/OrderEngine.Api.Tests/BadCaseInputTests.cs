@@ -121,9 +121,6 @@ public sealed class BadCaseInputTests(EngineFixture engine) : IClassFixture<Engi
         Bad[] corpus =
         [
             .. Unreadable,
-            Invalid("no operator", new { }),
-            Invalid("a blank operator", new { @operator = " " }),
-            Invalid("an operator over 100 characters", new { @operator = new string('a', 101) }),
         ];
         await AssertEachRefusedAndNothingChanged($"/api/cases/{caseId}/start", caseId, orderId, corpus);
         using var unknown = await _client.PostAsJsonAsync("/api/cases/no-such-case/start", new { @operator = "alice" });
@@ -146,7 +143,6 @@ public sealed class BadCaseInputTests(EngineFixture engine) : IClassFixture<Engi
             .. Unreadable,
             Invalid("no actionId", new { type = "refund", amount = 1m, by = "alice" }),
             Invalid("an unknown type", new { actionId = "a-1", type = "voucher", by = "alice" }),
-            Invalid("no by", new { actionId = "a-1", type = "refund", amount = 1m }),
             Invalid("a negative refund", new { actionId = "a-1", type = "refund", amount = -1m, by = "alice" }),
             Invalid("a zero refund", new { actionId = "a-1", type = "refund", amount = 0m, by = "alice" }),
             Invalid("a refund with amount and lines", new { actionId = "a-1", type = "refund", amount = 1m, lines = new[] { new { sku, quantity = 1 } }, by = "alice" }),
@@ -174,13 +170,11 @@ public sealed class BadCaseInputTests(EngineFixture engine) : IClassFixture<Engi
         [
             .. Unreadable,
             Invalid("no resolution", new { by = "alice" }),
-            Invalid("no by", new { resolution = "refunded" }),
             new("resolving an open case", JsonContent.Create(new { resolution = "refunded", by = "alice" }), HttpStatusCode.Conflict, "invalid-state"),
         ]);
         await AssertEachRefusedAndNothingChanged($"/api/cases/{caseId}/close", caseId, orderId,
         [
             .. Unreadable,
-            Invalid("no by", new { }),
             new("closing an open case", JsonContent.Create(new { by = "alice" }), HttpStatusCode.Conflict, "invalid-state"),
         ]);
         await AssertEachRefusedAndNothingChanged($"/api/cases/{caseId}/reopen", caseId, orderId,

@@ -230,7 +230,7 @@ public sealed class CaseTests(SandboxEngineFixture engine) : IClassFixture<Sandb
         await ExpectStatus(start, HttpStatusCode.OK);
         await Eventually(() => _client.CaseList($"?status=open&orderId={orderId}"), p => p.Ids().SequenceEqual([damaged, other]), TimeSpan.FromSeconds(10), "open cases after a start");
         var inProgress = await _client.CaseList($"?status=inProgress&orderId={orderId}");
-        Assert.Equal("bob", Assert.Single(inProgress.GetProperty("items").EnumerateArray()).Str("assignee"));
+        Assert.Equal("key:bootstrap", Assert.Single(inProgress.GetProperty("items").EnumerateArray()).Str("assignee"));
         using var ofOrder = await _client.GetAsync($"/api/orders/{orderId}/cases");
         await ExpectStatus(ofOrder, HttpStatusCode.OK);
         Assert.Equal([damaged, late, other], (await Body(ofOrder)).Ids());

@@ -19,21 +19,29 @@ public class EngineFixture : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>A client of the same engine that sends no credentials (for tests of anonymous access and of roles).</summary>
+    public HttpClient CreateAnonymousClient() => _factory!.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
     /// <summary>The engine's services, for a test that must send an entity what no endpoint sends (a carrier's delivery).</summary>
     public IServiceProvider Services => _factory!.Services;
 
     /// <summary>Settings on top of the per-class database and the free remoting port.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
+    /// <summary>Anything else a fixture needs of the host (services, a startup filter).</summary>
+    protected virtual void ConfigureHost(IWebHostBuilder builder) { }
+
     public async Task InitializeAsync()
     {
         _factory = _root.WithWebHostBuilder(b =>
         {
+            OrderEngine.Api.Tests.Security.TestCredentials.Configure(b);
             b.UseSetting("OrderEngine:Persistence:SqlitePath", _directory.File("oe.db"));
             b.UseSetting("OrderEngine:Cluster:Port", "0");
             foreach (var (key, value) in Settings) b.UseSetting(key, value);
+            ConfigureHost(b);
         });
-        Client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Client = OrderEngine.Api.Tests.Security.TestCredentials.Send(_factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }));
         await WaitUntilReadyAsync(Client);
     }
 

@@ -42,6 +42,7 @@ public sealed class TwoPerSkuEngineFixture : IAsyncLifetime
     {
         _factory = _root.WithWebHostBuilder(b =>
         {
+            OrderEngine.Api.Tests.Security.TestCredentials.Configure(b);
             b.UseSetting("OrderEngine:Persistence:SqlitePath", _directory.File("oe.db"));
             b.UseSetting("OrderEngine:Cluster:Port", "0");
             b.UseSetting("OrderEngine:Orders:MaxInFlightPerSku", "2");
@@ -57,7 +58,7 @@ public sealed class TwoPerSkuEngineFixture : IAsyncLifetime
                 return new PlacementGate(registry, sp.GetRequiredService<SoldOutBoard>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>());
             }));
         });
-        Client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Client = OrderEngine.Api.Tests.Security.TestCredentials.Send(_factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }));
         await EngineFixture.WaitUntilReadyAsync(Client);
     }
 

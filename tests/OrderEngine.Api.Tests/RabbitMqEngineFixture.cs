@@ -75,6 +75,7 @@ public sealed class RabbitMqEngineFixture : IAsyncLifetime
         _root = new WebApplicationFactory<Program>();
         _factory = _root.WithWebHostBuilder(b =>
         {
+            OrderEngine.Api.Tests.Security.TestCredentials.Configure(b);
             b.UseSetting("OrderEngine:Persistence:SqlitePath", _directory.File("oe.db"));
             b.UseSetting("OrderEngine:Cluster:Port", "0");
             b.UseSetting("OrderEngine:Channels:RabbitMq:Uri", _broker.Uri.ToString());
@@ -100,7 +101,7 @@ public sealed class RabbitMqEngineFixture : IAsyncLifetime
                     sp.GetRequiredService<ILogger<ChannelIntake>>());
             }));
         });
-        Client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Client = OrderEngine.Api.Tests.Security.TestCredentials.Send(_factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }));
         await EngineFixture.WaitUntilReadyAsync(Client);
     }
 

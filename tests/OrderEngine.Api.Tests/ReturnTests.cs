@@ -164,7 +164,6 @@ public sealed class ReturnTests(SandboxEngineFixture engine) : IClassFixture<San
 
     public static TheoryData<string, string, string, int, string> BadSteps => new()
     {
-        { "approve without by", "approve", """{}""", 400, "invalid" },
         { "shipment without carrier", "shipment", """{"trackingNumber":"T1"}""", 400, "invalid" },
         { "inspect before received", "inspect", """{"by":"wh","lines":[{"sku":"{a}","restockable":2,"notRestockable":0}]}""", 409, "invalid-state" },
         { "receive before approval", "receive", """{"by":"wh"}""", 409, "invalid-state" },

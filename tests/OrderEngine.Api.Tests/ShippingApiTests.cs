@@ -112,7 +112,7 @@ public sealed class ShippingRulesApiTests(EngineFixture engine) : IClassFixture<
         await ExpectStatus(put, HttpStatusCode.OK);
         var set = await Body(put);
         Assert.Equal("api", set.GetProperty("source").GetString());
-        Assert.Equal("alice", set.GetProperty("by").GetString());
+        Assert.Equal("key:bootstrap", set.GetProperty("by").GetString()); // the caller, not X-Operator
         var version = set.GetProperty("version").GetInt64();
         Assert.True(version >= 1);
         Assert.Equal(75m, set.GetProperty("rules").GetProperty("methods")[2].GetProperty("freeShippingFrom")[0].GetProperty("amount").GetDecimal());

@@ -67,12 +67,14 @@ public sealed class ShippingChoiceTests(EngineFixture engine) : IClassFixture<En
                    new { shipmentId = "sh-1", carrier = "dhl", trackingNumber = "T" + id[..8], lines = new[] { new { sku, quantity = 2 } } }))
             await AssertProblem(ship, HttpStatusCode.Conflict, "invalid-state");
 
-        using var chosen = await _client.PostAsJsonAsync($"/api/orders/{id}/shipping", new { methodId = "standard", by = "ann", note = "customer pays the difference" });
+        // Who chose it is the caller's credentials (the body's by is ignored).
+        using var ann = OrderEngine.Api.Tests.Security.TestCredentials.Send(engine.CreateAnonymousClient(), engine.Services, "operator", "ann");
+        using var chosen = await ann.PostAsJsonAsync($"/api/orders/{id}/shipping", new { methodId = "standard", by = "someone else", note = "customer pays the difference" });
 
         await ExpectStatus(chosen, HttpStatusCode.OK);
         var order = await Body(chosen);
         Assert.Equal("paid", order.Status());
-        Assert.Equal(("standard", "ann"), (order.GetProperty("shippingMethod").GetProperty("methodId").GetString(), order.GetProperty("shippingMethod").GetProperty("chosenBy").GetString()));
+        Assert.Equal(("standard", "key:ann"), (order.GetProperty("shippingMethod").GetProperty("methodId").GetString(), order.GetProperty("shippingMethod").GetProperty("chosenBy").GetString()));
         Assert.Empty(order.GetProperty("holdReasons").EnumerateArray());
         using var shipped = await _client.PostAsJsonAsync($"/api/orders/{id}/shipments",
             new { shipmentId = "sh-1", carrier = "dhl", trackingNumber = "T" + id[..8], lines = new[] { new { sku, quantity = 2 } } });
@@ -83,7 +85,6 @@ public sealed class ShippingChoiceTests(EngineFixture engine) : IClassFixture<En
     {
         { "no method", """{"by":"ann"}""", "methodId" },
         { "unknown method", """{"methodId":"teleport","by":"ann"}""", "methodId" },
-        { "no operator", """{"methodId":"standard"}""", "by" },
         { "overlong note", """{"methodId":"standard","by":"ann","note":"NOTE"}""", "note" },
     };
 

@@ -49,7 +49,7 @@ public sealed class TimelineTests(TimelineEngineFixture engine) : IClassFixture<
             ("order.placed", "channel:web"),
             ("order.payment-confirmed", "provider:sandbox"),
             ("order.stock-settled", "system"),
-            ("order.refund-requested", "operator:alice"),
+            ("order.refund-requested", "key:bootstrap"), // the caller, not the body's "by"
             ("order.refund-succeeded", "provider:sandbox"));
         // The placement is written once its lines are reserved: one entry tells both.
         Assert.Contains("8.50 EUR", entries[0].Summary);
@@ -81,7 +81,7 @@ public sealed class TimelineTests(TimelineEngineFixture engine) : IClassFixture<
 
             AssertTimeline(entries,
                 ("order.placed", "channel:marketplace"),
-                ("order.approved", "operator:bob"),
+                ("order.approved", "operator:key:bootstrap"), // the caller, not the body's operator
                 ("order.payment-confirmed", "operator"),
                 ("order.stock-settled", "system"));
             Assert.Contains("held for review", entries[0].Summary);

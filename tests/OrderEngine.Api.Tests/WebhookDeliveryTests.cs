@@ -162,6 +162,7 @@ public sealed class WebhookRestartTests : IDisposable
     private Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> Engine() =>
         new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
+            OrderEngine.Api.Tests.Security.TestCredentials.Configure(b);
             b.UseSetting("OrderEngine:Persistence:SqlitePath", _directory.File("oe.db"));
             b.UseSetting("OrderEngine:Cluster:Port", "0");
             b.UseSetting("OrderEngine:Webhooks:PollInterval", "00:00:00.050");
@@ -177,7 +178,7 @@ public sealed class WebhookRestartTests : IDisposable
         string id, subscription;
         await using (var first = Engine())
         {
-            var client = first.CreateClient();
+            var client = OrderEngine.Api.Tests.Security.TestCredentials.Send(first.CreateClient());
             await EngineFixture.WaitUntilReadyAsync(client);
             subscription = await subscriber.SubscribeAsync(client, "order.placed");
             var sku = Sku("wh-restart");
@@ -189,7 +190,7 @@ public sealed class WebhookRestartTests : IDisposable
         subscriber.Answer = (_, _) => 200;
 
         await using var second = Engine();
-        var again = second.CreateClient();
+        var again = OrderEngine.Api.Tests.Security.TestCredentials.Send(second.CreateClient());
         await EngineFixture.WaitUntilReadyAsync(again);
 
         var received = await subscriber.EventuallyAsync(r => r.Any(w => w.OrderId == id && w.Answered == 200), "the event after the restart");

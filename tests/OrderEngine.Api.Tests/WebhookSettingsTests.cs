@@ -21,6 +21,7 @@ public sealed class WebhookSettingsTests : IDisposable
     {
         using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
+            OrderEngine.Api.Tests.Security.TestCredentials.Configure(b);
             b.UseSetting("OrderEngine:Persistence:SqlitePath", _directory.File("oe.db"));
             b.UseSetting("OrderEngine:Cluster:Port", "0");
             b.UseSetting($"OrderEngine:Webhooks:{setting}", value);

@@ -75,7 +75,11 @@ public sealed class EngineProcess : IAsyncDisposable
             BaseAddress = BaseAddress,
             Timeout = TimeSpan.FromSeconds(30),
         };
+        Http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
     }
+
+    /// <summary>The bootstrap admin key every node of the scenarios starts with (<c>OrderEngine:Security:BootstrapAdminKey</c>).</summary>
+    public const string AdminKey = "bootstrap-admin-key-for-end-to-end-0123456789";
 
     /// <summary>A label for messages ("sqlite#2").</summary>
     public string Name { get; }
@@ -191,8 +195,9 @@ public sealed class EngineProcess : IAsyncDisposable
         }
 
         info.Environment["OrderEngine__Orders__HoldTime"] = settings.HoldTime.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
-        // Until the scenarios send credentials, the engines they start run without authentication (Extra may turn it on).
-        info.Environment["OrderEngine__Security__Enabled"] = "false";
+        // Security on, as a node runs by default; the scenarios' client sends the bootstrap admin key.
+        info.Environment["OrderEngine__Security__Enabled"] = "true";
+        info.Environment["OrderEngine__Security__BootstrapAdminKey"] = AdminKey;
         foreach (var (key, value) in settings.Extra)
         {
             info.Environment[key] = value;

@@ -139,7 +139,7 @@ public abstract partial class EngineScenarios
             await tcp.ConnectAsync(engine.BaseAddress.Host, engine.BaseAddress.Port, ct);
             var stream = tcp.GetStream();
             // HTTP/1.0: the answer comes unchunked and ends when the connection closes.
-            var head = $"POST /api/channels/{FeedChannel}/feed HTTP/1.0\r\nHost: {engine.BaseAddress.Authority}\r\n" +
+            var head = $"POST /api/channels/{FeedChannel}/feed HTTP/1.0\r\nHost: {engine.BaseAddress.Authority}\r\nX-Api-Key: {EngineProcess.AdminKey}\r\n" +
                        $"Content-Type: application/x-ndjson\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head), ct);
             await stream.WriteAsync(body.GetBuffer().AsMemory(0, (int)body.Length), ct); // all of it, reading nothing meanwhile

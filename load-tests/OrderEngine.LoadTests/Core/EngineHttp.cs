@@ -47,7 +47,7 @@ public sealed class EngineHttp : ILoadClient, IDisposable
             UseProxy = false,
             AllowAutoRedirect = false,
         };
-        _http = new HttpClient(handler) { BaseAddress = baseUri, Timeout = timeout };
+        _http = EngineKey.Authorize(new HttpClient(handler) { BaseAddress = baseUri, Timeout = timeout });
         _http.DefaultRequestVersion = HttpVersion.Version11;
         _http.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
     }

@@ -24,7 +24,7 @@ public sealed class ProjectionLagPoller : IAsyncDisposable
 
     public ProjectionLagPoller(string url, TimeSpan interval)
     {
-        _http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
+        _http = EngineKey.Authorize(new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) });
         _loop = Task.Run(() => LoopAsync(interval, _stop.Token));
     }
 

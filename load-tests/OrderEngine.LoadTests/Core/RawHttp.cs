@@ -36,7 +36,7 @@ public sealed class RawHttp : ILoadClient, IDisposable
         var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
             ?? throw new UsageException($"--url: {baseUri.Host} has no address");
         EndPoint = new IPEndPoint(address, baseUri.Port);
-        HostHeader = Encoding.ASCII.GetBytes($"Host: {baseUri.Authority}\r\n");
+        HostHeader = Encoding.ASCII.GetBytes($"Host: {baseUri.Authority}\r\n" + (EngineKey.Value is { } key ? $"{EngineKey.Header}: {key}\r\n" : ""));
         TimeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         _watchdog = new Timer(_ => Watch(), null, 100, 100);
     }

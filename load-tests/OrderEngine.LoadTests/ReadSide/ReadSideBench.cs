@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using OrderEngine.LoadTests.Cli;
+using OrderEngine.LoadTests.Core;
 
 namespace OrderEngine.LoadTests.ReadSide;
 
@@ -20,7 +21,7 @@ public static class ReadSideBench
         var customer = options.String("customer", "cust-00001");
         var sku = options.String("sku", "SKU-00000");
         options.RejectUnknown();
-        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+        using var http = EngineKey.Authorize(new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) });
         var rows = new List<string>();
         var slowest = 0.0;
 

@@ -53,10 +53,10 @@ public static class NodeLoss
         options.RejectUnknown();
         if (killPid > 0 && victim < 0) throw new UsageException("--kill-pid needs --victim I: which of --urls it serves");
 
-        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), MaxConnectionsPerServer = 256 })
+        using var http = Core.EngineKey.Authorize(new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), MaxConnectionsPerServer = 256 })
         {
             Timeout = Timeout.InfiniteTimeSpan,
-        };
+        });
         var nodes = urls.Select(u => new Uri(u.EndsWith('/') ? u : u + "/")).ToList();
         var survivors = nodes.Where((_, i) => i != victim).ToList();
         var hot = $"{runId}-hot";

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Collections.Immutable;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,6 +8,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Engine.Cases;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Cases;
 
@@ -18,13 +20,13 @@ public static class CasesEndpoints
         app.MapPost("/api/orders/{id}/cases", OpenAsync).WithTags("cases")
             .WithSummary("Open a complaint case about an existing order (idempotent by caseId)")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503)
-            .WithName("openCase")
+            .WithName("openCase").WithAccess()
             .WithDescription("Opens a complaint case about an existing order; its due time follows from its type. Idempotent by caseId: the same case again answers the case as it is, a different case under the same id is 409. Creates the case entity; the order is not changed.");
         app.MapGet("/api/orders/{id}/cases", ListOfOrderAsync).WithTags("cases")
             .WithSummary("An order's cases, by due time (read table: eventually consistent)").ProducesProblem(400)
-            .WithName("listOrderCases")
+            .WithName("listOrderCases").WithAccess()
             .WithDescription("Lists an order's cases by due time from the cases read table (eventually consistent). Read-only.");
-        var cases = app.MapGroup("/api/cases").WithTags("cases");
+        var cases = app.MapGroup("/api/cases").WithTags("cases").WithAccess();
         cases.MapGet("/", ListAsync).WithSummary("Cases by due time, optionally of one status and/or order (read table: eventually consistent)").ProducesProblem(400)
             .WithName("listCases")
             .WithDescription("Lists cases by due time, optionally of one status and/or one order, from the cases read table (eventually consistent). Read-only.");
@@ -34,7 +36,7 @@ public static class CasesEndpoints
         cases.MapPost("/{caseId}/start", StartAsync).WithSummary("An operator takes the case: open → inProgress (or takes it over)")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("startCase")
-            .WithDescription("An operator takes the case: open becomes inProgress, or another operator takes it over.");
+            .WithDescription("An operator takes the case: open becomes inProgress, or another operator takes it over. Attributed to the authenticated caller (key:{name} or user:{name}); the body's operator field is accepted for older clients and ignored.");
         cases.MapPost("/{caseId}/messages", MessageAsync).WithSummary("Add a customer's or an operator's message (idempotent by messageId)")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("addCaseMessage")
@@ -43,18 +45,18 @@ public static class CasesEndpoints
             .WithSummary("Refund, reship or return through the order (idempotent by actionId); 200 with the action's outcome, 202 while the order has not answered")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503)
             .WithName("takeCaseAction")
-            .WithDescription("Refunds, reships or returns through the case's order. Idempotent by actionId: a repeat answers the first action's outcome. 200 with the outcome, 202 while the order has not answered yet; changes the order as the action does (a refund, a shipment, a return).");
+            .WithDescription("Refunds, reships or returns through the case's order. Idempotent by actionId: a repeat answers the first action's outcome. 200 with the outcome, 202 while the order has not answered yet; changes the order as the action does (a refund, a shipment, a return). Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         cases.MapPost("/{caseId}/resolve", ResolveAsync).WithSummary("Resolve an inProgress case with a summary")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("resolveCase")
-            .WithDescription("Resolves an inProgress case with a summary; the case's status changes to resolved.");
+            .WithDescription("Resolves an inProgress case with a summary; the case's status changes to resolved. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         cases.MapPost("/{caseId}/close", CloseAsync).WithSummary("Close a resolved case").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("closeCase")
-            .WithDescription("Closes a resolved case; its status changes to closed.");
+            .WithDescription("Closes a resolved case; its status changes to closed. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         cases.MapPost("/{caseId}/reopen", ReopenAsync).WithSummary("Take a resolved case back into progress, within the reopen window")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("reopenCase")
-            .WithDescription("Takes a resolved case back into progress, within the reopen window; outside it, 409.");
+            .WithDescription("Takes a resolved case back into progress, within the reopen window; outside it, 409. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         return app;
     }
 
@@ -82,10 +84,10 @@ public static class CasesEndpoints
     }
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> StartAsync(
-        string caseId, [FromBody] StartCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, CancellationToken ct)
+        string caseId, [FromBody] StartCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(caseId)) return NoSuchCase(caseId);
-        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new StartCase(caseId, body.Operator ?? ""), ct));
+        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new StartCase(caseId, user.Actor()), ct));
     }
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> MessageAsync(
@@ -97,12 +99,12 @@ public static class CasesEndpoints
     }
 
     private static async Task<Results<Ok<CaseView>, Accepted<CaseView>, ProblemHttpResult>> ActionAsync(
-        string caseId, [FromBody] CaseActionBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, CancellationToken ct)
+        string caseId, [FromBody] CaseActionBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(caseId)) return NoSuchCase(caseId);
         var lines = body.Lines?.Select(l => l is null ? null! : new CaseLine(l.Sku ?? "", l.Quantity)).ToImmutableArray() ?? [];
         var reply = await gateway.Ask<ICaseReply>(region.ActorRef,
-            new RequestCaseAction(caseId, body.ActionId ?? "", ParseEnum<CaseActionType>(body.Type), body.Amount, lines, body.By ?? "", body.Note), ct);
+            new RequestCaseAction(caseId, body.ActionId ?? "", ParseEnum<CaseActionType>(body.Type), body.Amount, lines, user.Actor(), body.Note), ct);
         return reply switch
         {
             CaseAccepted a when a.View.Actions.Any(x => x.ActionId == body.ActionId && x.Outcome == CaseActionOutcome.Pending) =>
@@ -114,24 +116,24 @@ public static class CasesEndpoints
     }
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> ResolveAsync(
-        string caseId, [FromBody] ResolveCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, CancellationToken ct)
+        string caseId, [FromBody] ResolveCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(caseId)) return NoSuchCase(caseId);
-        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new ResolveCase(caseId, body.Resolution ?? "", body.By ?? ""), ct));
+        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new ResolveCase(caseId, body.Resolution ?? "", user.Actor()), ct));
     }
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> CloseAsync(
-        string caseId, [FromBody] CloseCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, CancellationToken ct)
+        string caseId, [FromBody] CloseCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(caseId)) return NoSuchCase(caseId);
-        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new CloseCase(caseId, body.By ?? ""), ct));
+        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new CloseCase(caseId, user.Actor()), ct));
     }
 
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> ReopenAsync(
-        string caseId, [FromBody] ReopenCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, CancellationToken ct)
+        string caseId, [FromBody] ReopenCaseBody body, IRequiredActor<CaseRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(caseId)) return NoSuchCase(caseId);
-        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new ReopenCase(caseId, body.Reason ?? "", body.By ?? ""), ct));
+        return Map(await gateway.Ask<ICaseReply>(region.ActorRef, new ReopenCase(caseId, body.Reason ?? "", user.Actor()), ct));
     }
 
     private static Task<Results<Ok<CaseListPage>, ProblemHttpResult>> ListAsync(

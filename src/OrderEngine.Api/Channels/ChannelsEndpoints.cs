@@ -10,6 +10,7 @@ using OrderEngine.Ingestion.Adapters;
 using OrderEngine.Ingestion.Channels;
 using OrderEngine.Ingestion.Intake;
 using OrderEngine.Ingestion.Reconciliation;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Channels;
 
@@ -40,7 +41,7 @@ public static class ChannelsEndpoints
 
     public static WebApplication MapChannelsApi(this WebApplication app)
     {
-        var group = app.MapGroup("/api/channels").WithTags("channels");
+        var group = app.MapGroup("/api/channels").WithTags("channels").WithAccess();
         group.MapPost("/shopify/{shop}/orders", ShopifyAsync)
             .WithSummary("Shopify orders/create webhook, verified with X-Shopify-Hmac-Sha256")
             .Accepts<object>("application/json")
@@ -63,6 +64,7 @@ public static class ChannelsEndpoints
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
             .ProducesProblem(404).ProducesProblem(503)
             .WithName("receiveAmazonOrder")
+            .WithMetadata(new Policies.ChannelOfEndpoint("amazon"))
             .WithDescription("An Amazon SP-API order handed over by a poller for a configured seller: {order, orderItems}. Idempotent by (channel, external id); places the order or quarantines the record; bodies up to 1 MiB.");
         // No Accepts metadata here: routing would answer any other media type itself, with the generic "send the body as
         // application/json"; the handler answers 415 naming the two formats a feed may have.

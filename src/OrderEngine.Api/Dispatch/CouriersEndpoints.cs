@@ -6,6 +6,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Dispatch.Couriers;
 using OrderEngine.Engine.Sharding;
 using static OrderEngine.Api.Dispatch.DispatchProblems;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Dispatch;
 
@@ -20,7 +21,7 @@ public static class CouriersEndpoints
 {
     public static WebApplication MapCouriersApi(this WebApplication app)
     {
-        var couriers = app.MapGroup("/api/couriers").WithTags("couriers");
+        var couriers = app.MapGroup("/api/couriers").WithTags("couriers").WithAccess();
         couriers.MapPut("/{courierId}", PutAsync).WithSummary("Define a courier: name, vehicle (bike|scooter|car), capacity (default per vehicle)").ProducesProblem(400)
             .WithName("putCourier")
             .WithDescription("Defines or replaces a courier: name, vehicle (bike, scooter, car) and capacity. A repeat of the same definition changes nothing.");

@@ -7,6 +7,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Dispatch.Restaurants;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Dispatch;
 
@@ -44,7 +45,7 @@ public static class RestaurantsEndpoints
 {
     public static WebApplication MapRestaurantsApi(this WebApplication app)
     {
-        var restaurants = app.MapGroup("/api/restaurants").WithTags("restaurants");
+        var restaurants = app.MapGroup("/api/restaurants").WithTags("restaurants").WithAccess();
         restaurants.MapPut("/{id}", PutAsync)
             .WithSummary("Define or replace a restaurant: name, latitude, longitude, prepMinutes, menu (SKUs), open; 201 when new, a repeat changes nothing")
             .ProducesProblem(400)

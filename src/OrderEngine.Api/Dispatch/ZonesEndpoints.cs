@@ -8,6 +8,7 @@ using OrderEngine.Domain.Dispatch.Zones;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Engine.Sharding;
 using static OrderEngine.Api.Dispatch.DispatchProblems;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Dispatch;
 
@@ -22,7 +23,7 @@ public static class ZonesEndpoints
 {
     public static WebApplication MapZonesApi(this WebApplication app)
     {
-        var zones = app.MapGroup("/api/zones").WithTags("zones");
+        var zones = app.MapGroup("/api/zones").WithTags("zones").WithAccess();
         zones.MapGet("/of", ZoneOf).WithSummary("The zone (geohash cell) of a point: ?latitude=&longitude=").ProducesProblem(400)
             .WithName("getZoneOfPoint")
             .WithDescription("The zone (geohash cell) a latitude and longitude fall in. Read-only, no state.");

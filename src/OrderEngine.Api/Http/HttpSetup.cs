@@ -75,7 +75,10 @@ public static class HttpSetup
                     },
                 });
             };
+            // Per-key limits (429), chained after the overload gate above (docs/security.md, "Abuse").
+            OrderEngine.Api.Security.RateLimits.AddPerKeyLimits(o);
         });
+        OrderEngine.Api.Security.RateLimits.AddOrderEngineRateLimits(services, configuration);
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k =>
             k.Limits.MaxRequestBodySize = configuration.GetSection(HttpOptions.Section).Get<HttpOptions>()?.MaxRequestBodyBytes ?? new HttpOptions().MaxRequestBodyBytes);
         return services;
@@ -94,9 +97,9 @@ public static class HttpSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
-        // Who is calling, before the limiter and the database gate: unauthenticated requests take no capacity.
+        OrderEngine.Api.Security.RateLimits.UseOrderEngineForwardedHeaders(app);
+        // Who is calling, how much they may (the overload gate and the per-key limits), what they may: before the database gate.
         OrderEngine.Api.Security.AuthenticationSetup.UseOrderEngineAuthentication(app);
-        app.UseRateLimiter();
         app.UseMiddleware<DatabaseGateMiddleware>();
         return app;
     }

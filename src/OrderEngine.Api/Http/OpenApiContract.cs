@@ -70,6 +70,8 @@ public static class OpenApiContract
                   refunds, adjustments, shipments and returns by their own ids. Retrying the same request is safe.
                 - `503` with a `Retry-After` header means try again after that delay with the same request: the node is at
                   capacity or an entity did not answer in time.
+                - `429` with a `Retry-After` header: this key (or client, or customer placing orders) sent more than its
+                  rate limit; try again after that delay.
                 - Request bodies are limited to 64 KiB unless an operation says otherwise (larger: `413`).
                 - Answered before any operation runs, and so not repeated on each: `404` for a path no route matches,
                   `405` for a method a path does not take, `413` for a body over its limit, `415` for a body that is not JSON.
@@ -154,6 +156,22 @@ public static class OpenApiContract
             .Select(r => r.Content is { } c && c.TryGetValue(ProblemJson, out var m) ? m : null)
             .FirstOrDefault(m => m is not null)
             ?? new OpenApiMediaType { Schema = await ProblemSchemaAsync(context, ct) };
+        // The per-key rate limit (Security/RateLimits.cs) answers any /api operation but the signed webhooks with 429.
+        if (!OrderEngine.Api.Security.RateLimits.IsSignedWebhook("/" + path))
+        {
+            if (operation.Responses.TryGetValue("429", out var declared429) && declared429 is OpenApiResponse limited)
+            {
+                limited.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                limited.Headers[RetryAfter] = RetryAfterHeader();
+            }
+            else
+                operation.Responses["429"] = new OpenApiResponse
+                {
+                    Description = "Too many requests from this key (or client): retry after Retry-After seconds",
+                    Content = new Dictionary<string, OpenApiMediaType> { [ProblemJson] = problem },
+                    Headers = new Dictionary<string, IOpenApiHeader> { [RetryAfter] = RetryAfterHeader() },
+                };
+        }
         if (operation.Responses.TryGetValue("503", out var existing) && existing is OpenApiResponse declared)
         {
             declared.Headers ??= new Dictionary<string, IOpenApiHeader>();

@@ -5,6 +5,7 @@ using OrderEngine.Api.Reports;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Engine.Reports;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Orders;
 
@@ -47,7 +48,7 @@ public static class OrderSearchEndpoints
         app.MapGet("/api/orders", SearchAsync).WithTags("orders")
             .WithSummary("Search orders newest first (placed_at, then order id, descending), filtered by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor")
             .Produces<OrderSearchView>().ProducesProblem(400).ProducesProblem(406)
-            .WithName("searchOrders")
+            .WithName("searchOrders").WithAccess()
             .WithDescription("Searches orders newest first over the read tables (eventually consistent), by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor. Read-only.");
         return app;
     }

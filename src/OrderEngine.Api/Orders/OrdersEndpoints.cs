@@ -1,8 +1,10 @@
+using System.Security.Claims;
 using System.Collections.Immutable;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using OrderEngine.Api.Http;
+using OrderEngine.Api.Security;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Orders;
@@ -19,7 +21,7 @@ public static class OrdersEndpoints
 
     public static WebApplication MapOrdersApi(this WebApplication app)
     {
-        var orders = app.MapGroup("/api/orders").WithTags("orders");
+        var orders = app.MapGroup("/api/orders").WithTags("orders").WithAccess();
         orders.MapPost("/", PlaceAsync)
             .WithSummary("Place an order: 201 once every line is reserved, 409 naming the lines that could not be (or a delivery's restaurant that takes no orders now)")
             .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503)
@@ -43,17 +45,17 @@ public static class OrdersEndpoints
             .WithSummary("An operator approves or rejects an order held for review")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("reviewOrder")
-            .WithDescription("An operator approves or rejects an order held for review; approval moves it on, rejection releases its stock. Repeating the same decision changes nothing.");
+            .WithDescription("An operator approves or rejects an order held for review; approval moves it on, rejection releases its stock. Repeating the same decision changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's operator field is accepted for older clients and ignored.");
         orders.MapPost("/{id}/refunds", RefundAsync)
             .WithSummary("Refund lines, an amount, or everything left; 202 once requested of the provider (idempotent by refundId or Idempotency-Key)")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
             .WithName("refundOrder")
-            .WithDescription("Refunds lines, an amount, or everything left through the payment's provider; answers 202 once requested, and the refund moves requested → succeeded or failed. Refunded units go back on sale. Idempotent by refundId or Idempotency-Key (one of them is required).");
+            .WithDescription("Refunds lines, an amount, or everything left through the payment's provider; answers 202 once requested, and the refund moves requested → succeeded or failed. Refunded units go back on sale. Idempotent by refundId or Idempotency-Key (one of them is required). Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         orders.MapPost("/{id}/refunds/{refundId}/outcome", RefundOutcomeAsync)
             .WithSummary("Record the outcome of a refund carried out at the selling channel that collected the payment")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("recordRefundOutcome")
-            .WithDescription("Records the outcome of a refund carried out at the selling channel that collected the payment (or a cash-on-delivery refund). A refund whose provider reports its own outcome is 409. Repeating the same outcome changes nothing.");
+            .WithDescription("Records the outcome of a refund carried out at the selling channel that collected the payment (or a cash-on-delivery refund). A refund whose provider reports its own outcome is 409. Repeating the same outcome changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         orders.MapGet("/{id}/events", EventsAsync)
             .WithSummary("The order's timeline: every event in order, with its time and who caused it")
             .ProducesProblem(404)
@@ -66,6 +68,7 @@ public static class OrdersEndpoints
         [FromBody] PlaceOrderRequest body,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         PlacementGate gate,
+        PlacementLimits limits,
         IRequiredActor<RestaurantRegion> restaurants,
         IRequiredActor<OrderRegion> orders,
         EntityGateway gateway,
@@ -79,9 +82,13 @@ public static class OrdersEndpoints
             });
         if (body.UnknownFields() is { Count: > 0 } unknown)
             return Problems.Validation($"the body has {(unknown.Count == 1 ? "a field" : "fields")} POST /api/orders does not take: {string.Join(", ", unknown.Keys)}", unknown);
+        // A channel key places orders for its own channel only (a leaked key cannot place another channel's orders).
+        if (!http.User.MayActForChannel(http.RequestServices.GetRequiredService<Policies.SecurityMode>(), body.Channel))
+            return Policies.ChannelForbidden(body.Channel);
         if (idempotencyKey is not null && (body.Id is not null || body.ExternalId is not null))
             return Problems.Validation("an order is identified by its Idempotency-Key, by its id, or by its channel and externalId: give only one",
                 new Dictionary<string, string[]> { [IdempotencyKeyHeader] = ["not allowed together with id or externalId"] });
+        var identified = body.Id is not null || body.ExternalId is { Length: > 0 } || idempotencyKey is not null;
         var orderId = body.Id
             ?? (body.ExternalId is { Length: > 0 } ext ? Identifiers.OrderIdFromExternal(body.Channel ?? "", ext) : null)
             ?? (idempotencyKey is not null ? Identifiers.OrderIdFromIdempotencyKey(idempotencyKey) : NewOrderId());
@@ -99,6 +106,14 @@ public static class OrdersEndpoints
                 ? new DeliveryRequest(d.RestaurantId ?? "",
                     d.DropOff is { } p ? new GeoPoint(p.Latitude ?? double.NaN, p.Longitude ?? double.NaN) : null!, d.PromisedBy)
                 : null);
+        // Flash-sale placement limits (per client IP, per customer): a retry of an order already placed is answered, not refused.
+        if (limits.TryAcquire(command.CustomerId, RateLimits.ClientIp(http)) is { } limited
+            && !(identified && Identifiers.IsValidEntityId(orderId) && await gateway.Ask<IOrderReply>(orders.ActorRef, new GetOrder(orderId), ct) is OrderAccepted))
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(RateLimits.RateLimitedProblem(seconds, limited.Detail));
+        }
         if (command.Delivery is { } delivery && await RestaurantRefusesAsync(delivery, orderId, restaurants.ActorRef, orders.ActorRef, gateway, ct) is { } refused)
             return refused;
         var reply = await gate.PlaceAsync(command, ct);
@@ -137,10 +152,14 @@ public static class OrdersEndpoints
     }
 
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetAsync(
-        string id, IRequiredActor<OrderRegion> region, EntityGateway gateway, CancellationToken ct)
+        string id, IRequiredActor<OrderRegion> region, EntityGateway gateway, ClaimsPrincipal user, Policies.SecurityMode security, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
-        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new GetOrder(id), ct));
+        var reply = await gateway.Ask<IOrderReply>(region.ActorRef, new GetOrder(id), ct);
+        // A channel key reads its own channel's orders only; another channel's order is as if it did not exist.
+        if (reply is OrderAccepted { View: var view } && !user.MayActForChannel(security, view.Channel, Roles.Operator, Roles.Warehouse, Roles.Reporting))
+            return NoSuchOrder(id);
+        return Map(reply);
     }
 
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> PayAsync(
@@ -158,13 +177,13 @@ public static class OrdersEndpoints
     }
 
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> ReviewAsync(
-        string id, [FromBody] ReviewRequest body, IRequiredActor<OrderRegion> region, EntityGateway gateway, CancellationToken ct)
+        string id, [FromBody] ReviewRequest body, IRequiredActor<OrderRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
         bool? approve = body.Decision?.ToLowerInvariant() switch { "approve" => true, "reject" => false, _ => null };
         if (approve is null)
             return Problems.Validation("the decision is invalid", new Dictionary<string, string[]> { ["decision"] = ["approve or reject"] });
-        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new ReviewOrder(id, approve.Value, body.Reason ?? "", body.Operator ?? ""), ct));
+        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new ReviewOrder(id, approve.Value, body.Reason ?? "", user.Actor()), ct));
     }
 
     private static async Task<Results<Accepted<OrderView>, ProblemHttpResult>> RefundAsync(
@@ -173,6 +192,7 @@ public static class OrdersEndpoints
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         IRequiredActor<OrderRegion> region,
         EntityGateway gateway,
+        ClaimsPrincipal user,
         CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
@@ -183,7 +203,7 @@ public static class OrdersEndpoints
                 ["refundId"] = ["give refundId in the body or an Idempotency-Key header, so a retried refund counts once"],
             });
         var lines = body.Lines?.Select(l => l is null ? new RefundLine("", 0) : new RefundLine(l.Sku ?? "", l.Quantity)).ToImmutableArray() ?? [];
-        var reply = await gateway.Ask<IOrderReply>(region.ActorRef, new RequestRefund(id, refundId, body.Amount, lines, body.Reason ?? "", body.By ?? "operator", body.PaymentReference), ct);
+        var reply = await gateway.Ask<IOrderReply>(region.ActorRef, new RequestRefund(id, refundId, body.Amount, lines, body.Reason ?? "", user.Actor(), body.PaymentReference), ct);
         return reply switch
         {
             OrderAccepted a => TypedResults.Accepted($"/api/orders/{id}", a.View),
@@ -193,13 +213,13 @@ public static class OrdersEndpoints
     }
 
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> RefundOutcomeAsync(
-        string id, string refundId, [FromBody] RefundOutcomeBody body, IRequiredActor<OrderRegion> region, EntityGateway gateway, CancellationToken ct)
+        string id, string refundId, [FromBody] RefundOutcomeBody body, IRequiredActor<OrderRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
         if (body.Succeeded is not { } succeeded)
             return Problems.Validation("the outcome is missing", new Dictionary<string, string[]> { ["succeeded"] = ["true (the channel paid it back) or false"] });
         return Map(await gateway.Ask<IOrderReply>(region.ActorRef,
-            new RecordRefundOutcome(id, refundId, succeeded, body.Reference, body.Reason, RecordedBy: body.By ?? ""), ct));
+            new RecordRefundOutcome(id, refundId, succeeded, body.Reference, body.Reason, RecordedBy: user.Actor()), ct));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<TimelineEntry>>, ProblemHttpResult>> EventsAsync(

@@ -5,6 +5,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Engine.Payments;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Payments;
 
@@ -24,8 +25,7 @@ public static class PaymentWebhookEndpoints
             .WithSummary("A payment provider's signed webhook (payment captured, refund settled)")
             .Accepts<object>("application/json")
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409)
-            .WithName("receivePaymentWebhook")
-            .AllowAnonymous() // its signature is its authentication
+            .WithName("receivePaymentWebhook").WithAccess()
             .WithDescription("A payment provider's signed webhook (payment captured, refund settled), verified before anything is read (401: nothing changes). Pays the order or settles its refund; a repeated delivery changes nothing, a second or mismatched payment is recorded as an anomaly (refunded or held as configured).");
         return app;
     }

@@ -5,6 +5,7 @@ using OrderEngine.Api.Http;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Products;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Products;
 
@@ -19,7 +20,7 @@ public static class ProductsEndpoints
 {
     public static WebApplication MapProductsApi(this WebApplication app)
     {
-        var products = app.MapGroup("/api/products").WithTags("products");
+        var products = app.MapGroup("/api/products").WithTags("products").WithAccess();
         products.MapPut("/{sku}", PutAsync)
             .WithSummary("Define or replace a product: name, weightKg, dimensions (cm), returnable (default true), hsCode; a repeat changes nothing")
             .ProducesProblem(400)

@@ -5,6 +5,7 @@ using OrderEngine.Api.Http;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.ReadSide;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Projections;
 
@@ -18,7 +19,7 @@ public static class ProjectionsEndpoints
 {
     public static WebApplication MapProjectionsApi(this WebApplication app)
     {
-        var group = app.MapGroup("/api/projections").WithTags("projections");
+        var group = app.MapGroup("/api/projections").WithTags("projections").WithAccess();
         group.MapGet("/", ListAsync)
             .WithSummary("Every projection with its offset and its lag behind the journal (events, and seconds since the oldest event it has not applied)")
             .WithName("listProjections")

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using OrderEngine.Engine.Reports;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Reports;
 
@@ -48,7 +49,7 @@ public static partial class ReportsEndpoints
 
     public static WebApplication MapReportsApi(this WebApplication app)
     {
-        var reports = app.MapGroup("/api/reports").WithTags("reports");
+        var reports = app.MapGroup("/api/reports").WithTags("reports").WithAccess();
         reports.MapGet("/sales", SalesAsync)
             .WithSummary("Paid orders by day, week, month, channel, country, sku, customer or paymentMethod, one row per key and currency, net of refunds; from/to are UTC days (from inclusive, to exclusive); at most limit keys (default 10,000) after the key `after`")
             .Produces<SalesReportView>().Produces(200, contentType: ResponseFormats.CsvMediaType).ProducesProblem(400).ProducesProblem(406)

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Collections.Immutable;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,6 +9,7 @@ using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Returns;
 using OrderEngine.Domain.Shipments;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Returns;
 
@@ -16,7 +18,7 @@ public static class ReturnsEndpoints
 {
     public static WebApplication MapReturnsApi(this WebApplication app)
     {
-        var returns = app.MapGroup("/api/orders/{id}/returns").WithTags("returns");
+        var returns = app.MapGroup("/api/orders/{id}/returns").WithTags("returns").WithAccess();
         returns.MapPost("", RequestAsync)
             .WithSummary("Request a return of delivered units (resolution refund or exchange); idempotent by returnId")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
@@ -31,37 +33,37 @@ public static class ReturnsEndpoints
             .WithSummary("The return's parcel, tracked like a shipment's: status, estimated delivery and the carrier's events").ProducesProblem(404)
             .WithName("getReturnTracking")
             .WithDescription("The return parcel's tracking, like a shipment's: status, estimated delivery and the carrier's events. Read-only.");
-        returns.MapPost("/{returnId}/approve", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
-                Send(id, returnId, new ApproveReturn(id, returnId, body.By ?? ""), region, gateway, ct))
+        returns.MapPost("/{returnId}/approve", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct) =>
+                Send(id, returnId, new ApproveReturn(id, returnId, user.Actor()), region, gateway, ct))
             .WithSummary("An operator approves a requested return").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("approveReturn")
-            .WithDescription("An operator approves a requested return. Repeating it changes nothing.");
-        returns.MapPost("/{returnId}/reject", (string id, string returnId, [FromBody] RejectBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
-                Send(id, returnId, new RejectReturn(id, returnId, body.By ?? "", body.Reason ?? ""), region, gateway, ct))
+            .WithDescription("An operator approves a requested return. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
+        returns.MapPost("/{returnId}/reject", (string id, string returnId, [FromBody] RejectBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct) =>
+                Send(id, returnId, new RejectReturn(id, returnId, user.Actor(), body.Reason ?? ""), region, gateway, ct))
             .WithSummary("An operator rejects a requested return; its units may be returned again").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("rejectReturn")
-            .WithDescription("An operator rejects a requested return; its units may be returned again. Repeating it changes nothing.");
+            .WithDescription("An operator rejects a requested return; its units may be returned again. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         returns.MapPost("/{returnId}/shipment", (string id, string returnId, [FromBody] ReturnShipmentBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
                 Send(id, returnId, new RecordReturnShipment(id, returnId, body.Carrier ?? "", body.TrackingNumber ?? ""), region, gateway, ct))
             .WithSummary("The customer sent the goods back: carrier and tracking number").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("recordReturnShipment")
             .WithDescription("Records that the customer sent the goods back, with carrier and tracking number; the parcel is then tracked. Repeating it changes nothing.");
-        returns.MapPost("/{returnId}/receive", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
-                Send(id, returnId, new MarkReturnReceived(id, returnId, body.By ?? ""), region, gateway, ct))
+        returns.MapPost("/{returnId}/receive", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct) =>
+                Send(id, returnId, new MarkReturnReceived(id, returnId, user.Actor()), region, gateway, ct))
             .WithSummary("The warehouse received the returned goods").ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithName("receiveReturn")
-            .WithDescription("The warehouse received the returned goods. Repeating it changes nothing.");
+            .WithDescription("The warehouse received the returned goods. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         returns.MapPost("/{returnId}/inspect", InspectAsync)
             .WithSummary("The warehouse judged every returned unit restockable or not; restockable units go back on hand")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
             .WithName("inspectReturn")
-            .WithDescription("The warehouse judged every returned unit restockable or not; restockable units go back on hand. Repeating the same inspection changes nothing, a different one is 422.");
-        returns.MapPost("/{returnId}/resolve", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct) =>
-                Send(id, returnId, new ResolveReturn(id, returnId, body.By ?? ""), region, gateway, ct))
+            .WithDescription("The warehouse judged every returned unit restockable or not; restockable units go back on hand. Repeating the same inspection changes nothing, a different one is 422. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
+        returns.MapPost("/{returnId}/resolve", (string id, string returnId, [FromBody] ByBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct) =>
+                Send(id, returnId, new ResolveReturn(id, returnId, user.Actor()), region, gateway, ct))
             .WithSummary("Refund the returned units through the payment's provider, or place the exchange's replacement order")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)
             .WithName("resolveReturn")
-            .WithDescription("Resolves an inspected return: refunds the returned units through the payment's provider, or places the exchange's replacement order. Repeating it changes nothing.");
+            .WithDescription("Resolves an inspected return: refunds the returned units through the payment's provider, or places the exchange's replacement order. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         return app;
     }
 
@@ -85,10 +87,10 @@ public static class ReturnsEndpoints
     }
 
     private static Task<Results<Created<ReturnView>, Ok<ReturnView>, ProblemHttpResult>> InspectAsync(
-        string id, string returnId, [FromBody] InspectionBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, CancellationToken ct)
+        string id, string returnId, [FromBody] InspectionBody body, IRequiredActor<ReturnRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         var lines = body.Lines?.Select(l => l is null ? null! : new InspectedLine(l.Sku ?? "", l.Restockable, l.NotRestockable)).ToImmutableArray() ?? [];
-        return Send(id, returnId, new InspectReturn(id, returnId, lines, body.By ?? ""), region, gateway, ct);
+        return Send(id, returnId, new InspectReturn(id, returnId, lines, user.Actor()), region, gateway, ct);
     }
 
     private static async Task<Results<Created<ReturnView>, Ok<ReturnView>, ProblemHttpResult>> Send(

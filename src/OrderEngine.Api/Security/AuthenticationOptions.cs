@@ -43,7 +43,7 @@ public sealed class SecurityOptions
     /// <summary>Refuses a configuration that would be unsafe or could not work (the node does not start).</summary>
     public void Validate()
     {
-        if (BootstrapAdminKey is { } key && key.Length < 32)
+        if (BootstrapAdminKey is { Length: > 0 } key && key.Length < 32)
             throw new InvalidOperationException($"{Section}:BootstrapAdminKey must have at least 32 characters (use 256 random bits, e.g. `openssl rand -base64 32`)");
         if (ApiKeyCacheTime < TimeSpan.Zero || ApiKeyCacheTime > TimeSpan.FromMinutes(5))
             throw new InvalidOperationException($"{Section}:ApiKeyCacheTime must be between 0 and 5 minutes (a revocation shows within it)");

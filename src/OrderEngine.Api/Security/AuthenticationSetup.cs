@@ -50,9 +50,14 @@ public static class AuthenticationSetup
         return services;
     }
 
-    /// <summary>Authentication then authorization; called from the HTTP pipeline before the rate limiter and the database gate.</summary>
+    /// <summary>
+    /// Authentication, then the rate limiter (per key for a principal, per client IP or per hashed credential for a
+    /// request that failed to authenticate), then authorization: a flood of bad or missing credentials is refused 429
+    /// like any other before its 401s, and a principal's refused (403) calls count against its own key. The database
+    /// gate comes after.
+    /// </summary>
     public static IApplicationBuilder UseOrderEngineAuthentication(this IApplicationBuilder app) =>
-        app.UseAuthentication().UseAuthorization();
+        app.UseAuthentication().UseRateLimiter().UseAuthorization();
 
     private static void ConfigureJwt(JwtBearerOptions o, SecurityOptions.JwtSettings jwt)
     {

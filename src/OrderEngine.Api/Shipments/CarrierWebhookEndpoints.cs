@@ -5,6 +5,7 @@ using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Shipments;
 using OrderEngine.Engine.Sharding;
 using CarrierRegistry = OrderEngine.Engine.Carriers.Carriers;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Shipments;
 
@@ -26,7 +27,7 @@ public static class CarrierWebhookEndpoints
             .WithSummary("A carrier's signed tracking webhook (in transit, out for delivery, delivered, failed attempt, returned to sender, exception)")
             .Accepts<object>("application/json")
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404)
-            .WithName("receiveCarrierWebhook")
+            .WithName("receiveCarrierWebhook").WithAccess()
             .WithDescription("A carrier's signed tracking webhook (in transit, out for delivery, delivered, failed attempt, returned to sender, exception), verified before anything is read (401: nothing recorded). Each update goes to the parcel with its tracking number and moves the order; a repeated event counts once.");
         return app;
     }

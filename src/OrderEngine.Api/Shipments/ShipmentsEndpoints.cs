@@ -7,6 +7,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Shipments;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Shipments;
 
@@ -15,7 +16,7 @@ public static class ShipmentsEndpoints
 {
     public static WebApplication MapShipmentsApi(this WebApplication app)
     {
-        var orders = app.MapGroup("/api/orders").WithTags("shipments");
+        var orders = app.MapGroup("/api/orders").WithTags("shipments").WithAccess();
         orders.MapPost("/{id}/shipments", ShipAsync)
             .WithSummary("Record a shipment (part or all of a paid or cash-on-delivery order) with its carrier and tracking number; idempotent by shipmentId")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422)

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Collections.Immutable;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,6 +9,7 @@ using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.ShippingMethods;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Shipping;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Shipping;
 
@@ -29,7 +31,7 @@ public static class ShippingEndpoints
 
     public static WebApplication MapShippingApi(this WebApplication app)
     {
-        var shipping = app.MapGroup("/api/shipping").WithTags("shipping");
+        var shipping = app.MapGroup("/api/shipping").WithTags("shipping").WithAccess();
         shipping.MapGet("/rules", GetRulesAsync).WithSummary("The shipping rules in force, with their version and source (configuration or api)")
             .WithName("getShippingRules")
             .WithDescription("The shipping rules in force, with their version and source (configuration or api). Read-only.");
@@ -37,34 +39,36 @@ public static class ShippingEndpoints
             .WithSummary("Replace the shipping rules on every node: every problem is named and nothing changes unless all are fixed")
             .ProducesProblem(400)
             .WithName("putShippingRules")
-            .WithDescription("Replaces the shipping rules on every node. Every problem is named with its path and nothing changes unless all are fixed; the same rules again change nothing.");
+            .WithDescription("Replaces the shipping rules on every node. Every problem is named with its path and nothing changes unless all are fixed; the same rules again change nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the X-Operator header is accepted for older clients and ignored.");
         app.MapGet("/api/orders/{id}/shipping-options", OptionsAsync).WithTags("orders")
             .WithSummary("The shipping methods for an order: each eligible or not (with reasons), its cost and delivery dates, and the choice")
             .ProducesProblem(404)
-            .WithName("getShippingOptions")
+            .WithName("getShippingOptions").WithAccess()
             .WithDescription("The shipping methods for an order: each eligible or not with its reasons, its cost and delivery dates, and the method chosen. Read-only.");
         app.MapPost("/api/orders/{id}/shipping", OverrideAsync).WithTags("orders")
             .WithSummary("An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
-            .WithName("setShippingMethod")
-            .WithDescription("An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method. Repeating it changes nothing.");
+            .WithName("setShippingMethod").WithAccess()
+            .WithDescription("An operator sets the order's shipping method (any method the rules define); it lifts a hold for no eligible method. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}); the body's by field is accepted for older clients and ignored.");
         return app;
     }
 
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> OverrideAsync(
-        string id, [FromBody] ShippingOverrideBody body, IRequiredActor<OrderRegion> orders, EntityGateway gateway, ShippingQuotes quotes, CancellationToken ct)
+        string id, [FromBody] ShippingOverrideBody body, IRequiredActor<OrderRegion> orders, EntityGateway gateway, ShippingQuotes quotes, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(id))
             return EntityGateway.Problem(OrderRejection.Of(OrderRejectionCode.NotFound, $"order {id} does not exist"));
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(body.MethodId)) errors["methodId"] = ["a method the shipping rules define"];
-        if (string.IsNullOrWhiteSpace(body.By) || body.By.Length > 100 || body.By.Any(char.IsControl)) errors["by"] = ["who chooses it (1-100 printable characters)"];
+        // Who chooses it is the caller; the body's by is ignored.
+        var by = user.Actor();
+        if (string.IsNullOrWhiteSpace(by) || by.Length > 100 || by.Any(char.IsControl)) errors["by"] = ["who chooses it (1-100 printable characters)"];
         if (body.Note is { Length: > 500 }) errors["note"] = ["at most 500 characters"];
         if (errors.Count > 0) return Problems.Validation("the shipping choice is invalid", errors);
         if (await gateway.Ask<IOrderReply>(orders.ActorRef, new GetOrder(id), ct) is not OrderAccepted { View: var view })
             return EntityGateway.Problem(OrderRejection.Of(OrderRejectionCode.NotFound, $"order {id} does not exist"));
         var quote = await quotes.QuoteAsync(view, ct);
-        if (ShippingChooser.Override(quote, body.MethodId!, body.By!, body.Note) is not { } choice)
+        if (ShippingChooser.Override(quote, body.MethodId!, by, body.Note) is not { } choice)
             return Problems.Validation("no such shipping method", new Dictionary<string, string[]>
             {
                 ["methodId"] = [$"the rules define {string.Join(", ", quote.Options.Select(o => o.MethodId))}"],
@@ -81,11 +85,11 @@ public static class ShippingEndpoints
         TypedResults.Ok(Response(await quotes.CurrentRulesAsync(ct)));
 
     private static async Task<Results<Ok<ShippingRulesResponse>, ProblemHttpResult>> PutRulesAsync(
-        [FromBody] ShippingRulesDocument body, [FromHeader(Name = OperatorHeader)] string? by, ShippingQuotes quotes, CancellationToken ct)
+        [FromBody] ShippingRulesDocument body, [FromHeader(Name = OperatorHeader)] string? by, ShippingQuotes quotes, ClaimsPrincipal user, CancellationToken ct)
     {
         if (by is not null && (by.Length is 0 or > 100 || by.Any(char.IsControl)))
             return Problems.Validation("the X-Operator header is invalid", new Dictionary<string, string[]> { [OperatorHeader] = ["1-100 printable characters"] });
-        return await quotes.SetRulesAsync(body.ToRules(), by, ct) switch
+        return await quotes.SetRulesAsync(body.ToRules(), user.Actor(), ct) switch
         {
             ShippingRulesAnswer answer => TypedResults.Ok(Response(answer)),
             ShippingRulesRefused refused => Problems.Validation(refused.Message,

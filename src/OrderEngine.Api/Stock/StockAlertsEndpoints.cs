@@ -6,6 +6,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Engine.Stock;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Stock;
 
@@ -52,12 +53,12 @@ public static class StockAlertsEndpoints
         app.MapGet("/api/alerts", ListAlertsAsync).WithTags("stock")
             .WithSummary("Open low-stock alerts (state=all: with the cleared ones), with the rate of sale and days of cover (read side: eventually consistent)")
             .ProducesProblem(400)
-            .WithName("listStockAlerts")
+            .WithName("listStockAlerts").WithAccess()
             .WithDescription("Open low-stock alerts (state=all: with the cleared ones) with the rate of sale and days of cover, from the read side (eventually consistent). Read-only.");
         app.MapGet("/api/replenishment", ReplenishmentAsync).WithTags("stock")
             .WithSummary("Per SKU: sales velocity over a window, safety stock, reorder point and suggested order quantity, fewest days of cover first")
             .ProducesProblem(400)
-            .WithName("getReplenishment")
+            .WithName("getReplenishment").WithAccess()
             .WithDescription("Per SKU: sales velocity over a window, safety stock, reorder point and suggested order quantity, fewest days of cover first. Read-only.");
         return app;
     }

@@ -6,6 +6,7 @@ using OrderEngine.Api.Orders;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Sharding;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Stock;
 
@@ -14,7 +15,7 @@ public static class StockEndpoints
 {
     public static WebApplication MapStockApi(this WebApplication app)
     {
-        var stock = app.MapGroup("/api/stock").WithTags("stock");
+        var stock = app.MapGroup("/api/stock").WithTags("stock").WithAccess();
         stock.MapGet("/{sku}", GetAsync).WithSummary("Read a SKU's on hand, reserved, sold and available units").ProducesProblem(404)
             .WithName("getStock")
             .ProducesProblem(400)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using OrderEngine.Api.Http;
 using OrderEngine.Domain.Webhooks;
 using OrderEngine.Engine.Webhooks;
+using OrderEngine.Api.Security;
 
 namespace OrderEngine.Api.Webhooks;
 
@@ -27,7 +28,7 @@ public static class WebhooksEndpoints
 
     public static WebApplication MapWebhooksApi(this WebApplication app)
     {
-        var group = app.MapGroup("/api/webhooks").WithTags("webhooks");
+        var group = app.MapGroup("/api/webhooks").WithTags("webhooks").WithAccess();
         group.MapPost("/subscriptions", SubscribeAsync)
             .WithSummary("Subscribe a URL to order events ({url, events, secret, description}); deliveries are signed with the secret")
             .ProducesProblem(400)

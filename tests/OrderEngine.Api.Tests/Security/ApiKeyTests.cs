@@ -7,7 +7,7 @@ namespace OrderEngine.Api.Tests.Security;
 /// <summary>API keys end to end: the bootstrap key, created keys, revocation, the admin endpoints and their bad input.</summary>
 public sealed class ApiKeyTests(SecuredEngineFixture engine) : IClassFixture<SecuredEngineFixture>
 {
-    private readonly HttpClient _client = engine.Client;
+    private readonly HttpClient _client = engine.CreateAnonymousClient();
 
     [Fact]
     public async Task Without_credentials_an_api_call_is_a_401_problem_and_health_and_the_document_stay_open()

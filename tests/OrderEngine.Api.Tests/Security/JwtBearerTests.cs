@@ -8,7 +8,7 @@ namespace OrderEngine.Api.Tests.Security;
 /// <summary>Bearer tokens checked with the configured symmetric key, issuer and audience (no network), and their roles.</summary>
 public sealed class JwtBearerTests(SecuredEngineFixture engine) : IClassFixture<SecuredEngineFixture>
 {
-    private readonly HttpClient _client = engine.Client;
+    private readonly HttpClient _client = engine.CreateAnonymousClient();
 
     [Fact]
     public async Task A_valid_token_authenticates()

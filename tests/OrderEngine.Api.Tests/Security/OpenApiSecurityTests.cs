@@ -21,7 +21,7 @@ public sealed class OpenApiSecurityTests(SecuredEngineFixture engine) : IClassFi
     [Fact]
     public async Task The_document_declares_the_schemes_and_a_global_requirement()
     {
-        var document = await Body(await engine.Client.GetAsync("/openapi/v1.json"));
+        var document = await Body(await engine.CreateAnonymousClient().GetAsync("/openapi/v1.json"));
         var schemes = document.GetProperty("components").GetProperty("securitySchemes");
         var apiKey = schemes.GetProperty("ApiKey");
         Assert.Equal(("apiKey", "header", "X-Api-Key"), (apiKey.GetProperty("type").GetString(), apiKey.GetProperty("in").GetString(), apiKey.GetProperty("name").GetString()));
@@ -36,7 +36,7 @@ public sealed class OpenApiSecurityTests(SecuredEngineFixture engine) : IClassFi
     [Fact]
     public async Task Anonymous_operations_have_an_empty_requirement_and_the_others_their_401_and_403()
     {
-        var document = await Body(await engine.Client.GetAsync("/openapi/v1.json"));
+        var document = await Body(await engine.CreateAnonymousClient().GetAsync("/openapi/v1.json"));
         var faults = new List<string>();
         var anonymous = new List<string>();
         foreach (var (method, path, operation) in OpenApiContractTests.Operations(document))
@@ -63,9 +63,9 @@ public sealed class OpenApiSecurityTests(SecuredEngineFixture engine) : IClassFi
     {
         // A signed webhook without credentials reaches its handler (which refuses the missing signature or unknown
         // provider itself: not a 401 from authentication); a secured operation without credentials is a 401.
-        using var webhook = await engine.Client.PostAsync("/api/payments/nobody/webhook", Json("{}"));
+        using var webhook = await engine.CreateAnonymousClient().PostAsync("/api/payments/nobody/webhook", Json("{}"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, webhook.StatusCode);
-        using var secured = await engine.Client.PostAsync("/api/channels/amazon/s-1/orders", Json("{}"));
+        using var secured = await engine.CreateAnonymousClient().PostAsync("/api/channels/amazon/s-1/orders", Json("{}"));
         await AssertProblem(secured, System.Net.HttpStatusCode.Unauthorized, "unauthenticated");
     }
 }

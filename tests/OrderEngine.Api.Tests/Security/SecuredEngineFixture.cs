@@ -10,7 +10,7 @@ namespace OrderEngine.Api.Tests.Security;
 /// <summary>An engine with authentication on: a bootstrap admin key and JWTs checked with a symmetric key.</summary>
 public sealed class SecuredEngineFixture : EngineFixture
 {
-    public const string AdminKey = "bootstrap-admin-key-for-tests-0123456789";
+    public const string AdminKey = TestCredentials.AdminKey;
     public const string SigningKey = "signing-key-for-tests-0123456789-abcdefgh";
     public const string Issuer = "https://issuer.test";
     public const string Audience = "orderengine";

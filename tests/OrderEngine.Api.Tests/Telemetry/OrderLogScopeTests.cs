@@ -22,13 +22,14 @@ public sealed class OrderLogScopeTests : IAsyncLifetime
     {
         _factory = _root.WithWebHostBuilder(b =>
         {
+            OrderEngine.Api.Tests.Security.TestCredentials.Configure(b);
             b.UseSetting("OrderEngine:Persistence:SqlitePath", _directory.File("oe.db"));
             b.UseSetting("OrderEngine:Cluster:Port", "0");
             // The endpoint middleware's "Executing endpoint" line is written inside the request's scope.
             b.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.Routing", "Information");
             b.ConfigureTestServices(s => s.AddSingleton<ILoggerProvider>(_logs));
         });
-        _client = _factory.CreateClient();
+        _client = OrderEngine.Api.Tests.Security.TestCredentials.Send(_factory.CreateClient());
         await EngineFixture.WaitUntilReadyAsync(_client);
     }
 

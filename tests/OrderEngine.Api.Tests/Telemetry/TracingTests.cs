@@ -27,12 +27,13 @@ public sealed class TracedEngineFixture : IAsyncLifetime
     {
         _factory = _root.WithWebHostBuilder(b =>
         {
+            OrderEngine.Api.Tests.Security.TestCredentials.Configure(b);
             b.UseSetting("OrderEngine:Persistence:SqlitePath", _directory.File("oe.db"));
             b.UseSetting("OrderEngine:Cluster:Port", "0");
             b.UseSetting("OrderEngine:Telemetry:Tracing", "true");
             b.ConfigureTestServices(s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(new SimpleActivityExportProcessor(new QueueExporter(Spans)))));
         });
-        Client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Client = OrderEngine.Api.Tests.Security.TestCredentials.Send(_factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }));
         await EngineFixture.WaitUntilReadyAsync(Client);
     }
 
