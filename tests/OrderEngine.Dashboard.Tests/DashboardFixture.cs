@@ -9,12 +9,13 @@ using OrderEngine.Testing;
 namespace OrderEngine.Dashboard.Tests;
 
 /// <summary>
-/// One engine (SQLite, security on, a bootstrap admin key, orders over 1,000 EUR held for review) and one headless
-/// chromium for the class. <see cref="Http"/> calls the API with the admin key, as a client of the engine would.
+/// One engine (SQLite, security on with the bootstrap admin key as every test engine, orders over 1,000 EUR held for
+/// review) and one headless chromium for the class. <see cref="Http"/> calls the API with the admin key.
 /// </summary>
 public sealed class DashboardFixture : IAsyncLifetime
 {
-    public const string AdminKey = "dashboard-test-admin-key-0123456789abcdef";
+    /// <summary>The bootstrap admin key every engine of the tests starts with.</summary>
+    public const string AdminKey = EngineProcess.AdminKey;
 
     private readonly TempDirectory _dir = new();
     private EngineProcess? _engine;
@@ -40,14 +41,11 @@ public sealed class DashboardFixture : IAsyncLifetime
         {
             Extra = new Dictionary<string, string>
             {
-                ["OrderEngine__Security__Enabled"] = "true",
-                ["OrderEngine__Security__BootstrapAdminKey"] = AdminKey,
                 ["OrderEngine__Review__HoldAboveTotal__EUR"] = "1000",
             },
         };
         using var start = new CancellationTokenSource(EngineProcess.ReadyTimeout + TimeSpan.FromSeconds(30));
         _engine = await EngineProcess.StartAsync(settings, "dashboard", start.Token);
-        _engine.Http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
 
         var options = new ChromeOptions { BinaryLocation = ChromiumFactAttribute.Chromium };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000");

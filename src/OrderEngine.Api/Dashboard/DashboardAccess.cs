@@ -35,21 +35,22 @@ public sealed class DashboardAccess(
     public const string KeyHashClaim = "oe:key-hash";
 
     /// <summary>The roles that may use the dashboard at all (channel, courier and restaurant keys are for machines).</summary>
-    public static readonly string[] DashboardRoles = ["admin", "operator", "warehouse", "reporting"];
+    public static readonly string[] DashboardRoles = [Roles.Admin, Roles.Operator, Roles.Warehouse, Roles.Reporting];
 
-    private static readonly IReadOnlyDictionary<DashboardAction, string[]> Allowed = new Dictionary<DashboardAction, string[]>
+    /// <summary>The API policy each action stands for: the dashboard allows what the same roles may do through the API.</summary>
+    public static readonly IReadOnlyDictionary<DashboardAction, string> PolicyOf = new Dictionary<DashboardAction, string>
     {
-        [DashboardAction.Read] = ["operator", "warehouse", "reporting"],
-        [DashboardAction.Operate] = ["operator"],
-        [DashboardAction.Stock] = ["warehouse"],
-        [DashboardAction.Reports] = ["operator", "reporting"],
+        [DashboardAction.Read] = Policies.Read,
+        [DashboardAction.Operate] = Policies.Operator,
+        [DashboardAction.Stock] = Policies.Warehouse,
+        [DashboardAction.Reports] = Policies.Reporting,
     };
 
     public static bool MayUseDashboard(ClaimsPrincipal user) => DashboardRoles.Any(user.IsInRole);
 
     /// <summary>Whether <paramref name="user"/>'s roles allow <paramref name="action"/> (admin: everything).</summary>
     public static bool Allows(ClaimsPrincipal user, DashboardAction action) =>
-        user.Identity?.IsAuthenticated == true && (user.IsInRole("admin") || Allowed[action].Any(user.IsInRole));
+        user.Identity?.IsAuthenticated == true && Policies.Allows(PolicyOf[action], RolesOf(user), null);
 
     /// <summary>The cookie principal for a key typed on the login page, or null when the key is unknown, revoked or has no dashboard role.</summary>
     public async Task<ClaimsPrincipal?> SignInPrincipalAsync(string? key, CancellationToken ct)
@@ -79,7 +80,7 @@ public sealed class DashboardAccess(
 
     public static IEnumerable<string> RolesOf(ClaimsPrincipal user) => user.FindAll(ClaimTypes.Role).Select(c => c.Value);
 
-    /// <summary>Who did it, for attribution: "key:{name}" as for the API.</summary>
+    /// <summary>Who did it, for attribution: "key:{name}" as for the same call through the API.</summary>
     public static string Actor(ClaimsPrincipal user) => "key:" + (user.Identity?.Name ?? "unknown");
 
     private async Task<bool> StillValidAsync(ClaimsPrincipal user, CancellationToken ct)

@@ -27,6 +27,9 @@ public static class DashboardSetup
         // The component library's script and styles come from its package (static web assets): from the build output
         // under dotnet run and the tests, from wwwroot once published. No CDN is used.
         builder.WebHost.UseStaticWebAssets();
+        // A node serves the assets it was built with. Left on (the default when running from the build output), static
+        // assets' development support would also map a catch-all "{**path:file}" route serving any file under wwwroot.
+        if (builder.Configuration["ReloadStaticAssetsAtRuntime"] is null) builder.Configuration["ReloadStaticAssetsAtRuntime"] = "false";
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();

@@ -21,6 +21,7 @@ public sealed partial class DashboardAccessTests(SecuredEngineFixture engine) : 
         var dashboard = endpoints.Where(e => e.Metadata.GetMetadata<DashboardSetup.DashboardEndpoint>() is not null).ToList();
         Assert.Contains(dashboard, e => e.RoutePattern.RawText == "/dashboard");
         Assert.Contains(dashboard, e => e.RoutePattern.RawText!.StartsWith("/_blazor", StringComparison.Ordinal));
+        Assert.DoesNotContain(endpoints, e => e.RoutePattern.RawText!.Contains("**path", StringComparison.Ordinal)); // no catch-all file route
         foreach (var e in dashboard)
         {
             var path = "/" + e.RoutePattern.RawText!.TrimStart('/');
