@@ -59,11 +59,16 @@ public sealed class DashboardData(
 {
     public const int QueueLimit = 200;
 
-    public async Task<DashboardSummary> SummaryAsync(CancellationToken ct)
+    /// <summary>The home page's counts; cases only for those who may see cases (<paramref name="withCases"/>), else 0.</summary>
+    public async Task<DashboardSummary> SummaryAsync(bool withCases, CancellationToken ct)
     {
         var held = await search.SearchAsync(new OrderSearchQuery(Status: "onHold", Limit: OrderSearchQuery.MaxLimit), ct);
-        var caseRows = await cases.ListAsync(null, null, CaseProjectionStore.MaxLimit, 0, clock.GetUtcNow(), ct);
-        var pastDue = caseRows.Count(c => c.Overdue && c.Status is "open" or "inProgress");
+        var pastDue = 0;
+        if (withCases)
+        {
+            var caseRows = await cases.ListAsync(null, null, CaseProjectionStore.MaxLimit, 0, clock.GetUtcNow(), ct);
+            pastDue = caseRows.Count(c => c.Overdue && c.Status is "open" or "inProgress");
+        }
         var low = await OpenAlertsAsync(ct);
         var channels = await channelStats.ReadAsync(ct);
         var quarantined = 0;
@@ -84,12 +89,18 @@ public sealed class DashboardData(
 
     public Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string id, CancellationToken ct) => timeline.ReadAsync(id, ct);
 
-    public Task<IReadOnlyList<CaseRow>> CasesOfAsync(string orderId, CancellationToken ct) =>
-        cases.ListAsync(null, orderId, CaseProjectionStore.MaxLimit, 0, clock.GetUtcNow(), ct);
+    public async Task<IReadOnlyList<CaseRow>> CasesOfAsync(string orderId, CancellationToken ct)
+    {
+        await access.EnsureAsync(DashboardAction.Operate, ct);
+        return await cases.ListAsync(null, orderId, CaseProjectionStore.MaxLimit, 0, clock.GetUtcNow(), ct);
+    }
 
-    public async Task<IReadOnlyList<CaseRow>> OpenCasesAsync(CancellationToken ct) =>
-        (await cases.ListAsync(null, null, CaseProjectionStore.MaxLimit, 0, clock.GetUtcNow(), ct))
-        .Where(c => c.Status is "open" or "inProgress").ToList();
+    public async Task<IReadOnlyList<CaseRow>> OpenCasesAsync(CancellationToken ct)
+    {
+        await access.EnsureAsync(DashboardAction.Operate, ct);
+        return (await cases.ListAsync(null, null, CaseProjectionStore.MaxLimit, 0, clock.GetUtcNow(), ct))
+            .Where(c => c.Status is "open" or "inProgress").ToList();
+    }
 
     public async Task<IReadOnlyList<HeldOrder>> HeldOrdersAsync(CancellationToken ct)
     {
@@ -221,10 +232,18 @@ public sealed class DashboardData(
 
     // ---- channels
 
-    public Task<IReadOnlyList<ChannelStatsView>> ChannelsAsync(CancellationToken ct) => channelStats.ReadAsync(ct);
+    public async Task<IReadOnlyList<ChannelStatsView>> ChannelsAsync(CancellationToken ct)
+    {
+        await access.EnsureAsync(DashboardAction.Reports, ct);
+        return await channelStats.ReadAsync(ct);
+    }
 
-    public Task<IReadOnlyList<QuarantinedRecord>> QuarantineAsync(string channel, CancellationToken ct) =>
-        quarantine.ListAsync(channel, false, 1000, ct);
+    /// <summary>A channel's open quarantine with the raw payloads (personal data: operators only, as listQuarantine).</summary>
+    public async Task<IReadOnlyList<QuarantinedRecord>> QuarantineAsync(string channel, CancellationToken ct)
+    {
+        await access.EnsureAsync(DashboardAction.Operate, ct);
+        return await quarantine.ListAsync(channel, false, 1000, ct);
+    }
 
     /// <summary>Takes a quarantined record in again (as POST /api/channels/{channel}/quarantine/{id}/retry), with its stored or an edited payload.</summary>
     public async Task<ActionResult> RetryAsync(string channel, string id, string? payload, CancellationToken ct)
