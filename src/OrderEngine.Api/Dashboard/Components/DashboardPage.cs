@@ -52,16 +52,29 @@ public class DashboardPage : ComponentBase, IDisposable
     protected void RefreshEvery(TimeSpan every)
     {
         _timer?.Dispose();
-        _timer = new Timer(_ => _ = InvokeAsync(async () =>
+        _timer = new Timer(_ => _ = RefreshAsync(), null, every, every);
+    }
+
+    private async Task RefreshAsync()
+    {
+        if (_cts.IsCancellationRequested || Interlocked.Exchange(ref _refreshing, 1) == 1) return;
+        try
         {
-            if (Interlocked.Exchange(ref _refreshing, 1) == 1) return;
-            try
+            await InvokeAsync(async () =>
             {
                 await LoadSafeAsync();
                 StateHasChanged();
-            }
-            finally { Volatile.Write(ref _refreshing, 0); }
-        }), null, every, every);
+            });
+        }
+        catch (Exception) when (_cts.IsCancellationRequested)
+        {
+            // The page was closed while it refreshed.
+        }
+        catch (Exception e)
+        {
+            Log.LogDebug(e, "a dashboard page could not refresh");
+        }
+        finally { Volatile.Write(ref _refreshing, 0); }
     }
 
     /// <summary>Runs an action and shows its outcome; a refused role or a revoked key is shown, never thrown at the circuit.</summary>
