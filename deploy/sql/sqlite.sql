@@ -56,6 +56,13 @@ CREATE TABLE IF NOT EXISTS quarantine (
     received_at BIGINT NOT NULL,
     resolved_at BIGINT);
 CREATE INDEX IF NOT EXISTS quarantine_channel ON quarantine (channel, received_at);
+-- Who last retried a quarantined record, and when (the retry endpoint; listed with the record). A table of its own,
+-- not columns added to quarantine: SQLite has no ADD COLUMN IF NOT EXISTS, and CREATE TABLE IF NOT EXISTS runs the
+-- same on a new database and on one an earlier version created, on both engines.
+CREATE TABLE IF NOT EXISTS quarantine_retries (
+    id VARCHAR(40) PRIMARY KEY,
+    retried_by TEXT NOT NULL,
+    retried_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS channel_stats (
     channel VARCHAR(32) PRIMARY KEY,
     received BIGINT NOT NULL,

@@ -76,7 +76,7 @@ namespace OrderEngine.Client
         /// Cancel an unpaid order and release its stock
         /// </summary>
         /// <remarks>
-        /// Cancels an unpaid order (placed, reserved, on hold, or confirmed cash on delivery and not yet shipped) and releases its reserved stock; a payment it holds is refunded. A paid order is ended by a refund instead (409). Repeating it answers the cancelled order.
+        /// Cancels an unpaid order (placed, reserved, on hold, or confirmed cash on delivery and not yet shipped) and releases its reserved stock; a payment it holds is refunded. A paid order is ended by a refund instead (409). Repeating it answers the cancelled order. Attributed to the authenticated caller (key:{name} or user:{name}): the timeline's cancelled entry (and the refund it starts) shows it in by.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -252,7 +252,7 @@ namespace OrderEngine.Client
         /// Read a SKU's on hand, reserved, sold and available units
         /// </summary>
         /// <remarks>
-        /// Reads a SKU's units on hand, reserved, sold and available, and its version. Read-only.
+        /// Reads a SKU's units on hand, reserved, sold and available, its version, and the last warehouse write to it (lastChange: who, when, what). Read-only.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -263,7 +263,7 @@ namespace OrderEngine.Client
         /// Set the absolute count on hand (a warehouse count with a version; older versions are refused)
         /// </summary>
         /// <remarks>
-        /// Sets the absolute count on hand, as a warehouse reports it, with its version: an older version is refused (409) and so is a count below reserved + sold. The same count and version again change nothing. Creates the SKU's stock when new.
+        /// Sets the absolute count on hand, as a warehouse reports it, with its version: an older version is refused (409) and so is a count below reserved + sold. The same count and version again change nothing. Creates the SKU's stock when new. Attributed to the authenticated caller (key:{name} or user:{name}): the answer and GET /api/stock/{sku} show the last such change in lastChange (by, at, summary).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -274,7 +274,7 @@ namespace OrderEngine.Client
         /// Change the count on hand by a delta with a reason; idempotent by adjustmentId or Idempotency-Key
         /// </summary>
         /// <remarks>
-        /// Changes the count on hand by a delta with a reason (received, damaged, correction, returned). Idempotent by adjustmentId or Idempotency-Key: a repeat counts once, the same id with a different adjustment is 422; below reserved + sold is 409.
+        /// Changes the count on hand by a delta with a reason (received, damaged, correction, returned). Idempotent by adjustmentId or Idempotency-Key: a repeat counts once, the same id with a different adjustment is 422; below reserved + sold is 409. Attributed to the authenticated caller (key:{name} or user:{name}): the answer and GET /api/stock/{sku} show the last such change in lastChange (by, at, summary).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -285,7 +285,7 @@ namespace OrderEngine.Client
         /// Set or lift the per-customer purchase limit (a flash sale's per-buyer limit: orders over it are refused)
         /// </summary>
         /// <remarks>
-        /// Sets or lifts the SKU's per-customer purchase limit (a flash sale's per-buyer limit); orders over it are refused. Repeating it changes nothing.
+        /// Sets or lifts the SKU's per-customer purchase limit (a flash sale's per-buyer limit); orders over it are refused. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}): the answer and GET /api/stock/{sku} show the last such change in lastChange (by, at, summary).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -296,7 +296,7 @@ namespace OrderEngine.Client
         /// Set the SKU's low-stock threshold: one alert while fewer units are available (0 turns its alerts off)
         /// </summary>
         /// <remarks>
-        /// Sets the SKU's low-stock threshold: one alert while fewer units are available; 0 turns its alerts off. Repeating it changes nothing.
+        /// Sets the SKU's low-stock threshold: one alert while fewer units are available; 0 turns its alerts off. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}): the answer and GET /api/stock/{sku} show the last such change in lastChange (by, at, summary).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -307,7 +307,7 @@ namespace OrderEngine.Client
         /// Set the SKU's replenishment settings (lead time, service level or fixed safety stock, review period); a missing field uses the default
         /// </summary>
         /// <remarks>
-        /// Sets the SKU's replenishment settings (lead time, service level or fixed safety stock, review period); a missing field uses the default. Repeating it changes nothing.
+        /// Sets the SKU's replenishment settings (lead time, service level or fixed safety stock, review period); a missing field uses the default. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}): the answer and GET /api/stock/{sku} show the last such change in lastChange (by, at, summary).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -670,7 +670,7 @@ namespace OrderEngine.Client
         /// The channel's quarantined records with their reasons and raw payloads
         /// </summary>
         /// <remarks>
-        /// The channel's quarantined records with their reasons and raw payloads. Read-only.
+        /// The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -681,7 +681,7 @@ namespace OrderEngine.Client
         /// Takes a quarantined record in again, as stored or with a corrected payload
         /// </summary>
         /// <remarks>
-        /// Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, one still refused 422 (it stays quarantined).
+        /// Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, one still refused 422 (it stays quarantined). Attributed to the authenticated caller (key:{name} or user:{name}): the quarantine listing shows who retried a record last and when (retriedBy, retriedAt).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -1627,7 +1627,7 @@ namespace OrderEngine.Client
         /// Cancel an unpaid order and release its stock
         /// </summary>
         /// <remarks>
-        /// Cancels an unpaid order (placed, reserved, on hold, or confirmed cash on delivery and not yet shipped) and releases its reserved stock; a payment it holds is refunded. A paid order is ended by a refund instead (409). Repeating it answers the cancelled order.
+        /// Cancels an unpaid order (placed, reserved, on hold, or confirmed cash on delivery and not yet shipped) and releases its reserved stock; a payment it holds is refunded. A paid order is ended by a refund instead (409). Repeating it answers the cancelled order. Attributed to the authenticated caller (key:{name} or user:{name}): the timeline's cancelled entry (and the refund it starts) shows it in by.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -3963,7 +3963,7 @@ namespace OrderEngine.Client
         /// Read a SKU's on hand, reserved, sold and available units
         /// </summary>
         /// <remarks>
-        /// Reads a SKU's units on hand, reserved, sold and available, and its version. Read-only.
+        /// Reads a SKU's units on hand, reserved, sold and available, its version, and the last warehouse write to it (lastChange: who, when, what). Read-only.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -4104,7 +4104,7 @@ namespace OrderEngine.Client
         /// Set the absolute count on hand (a warehouse count with a version; older versions are refused)
         /// </summary>
         /// <remarks>
-        /// Sets the absolute count on hand, as a warehouse reports it, with its version: an older version is refused (409) and so is a count below reserved + sold. The same count and version again change nothing. Creates the SKU's stock when new.
+        /// Sets the absolute count on hand, as a warehouse reports it, with its version: an older version is refused (409) and so is a count below reserved + sold. The same count and version again change nothing. Creates the SKU's stock when new. Attributed to the authenticated caller (key:{name} or user:{name}): the answer and GET /api/stock/{sku} show the last such change in lastChange (by, at, summary).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -4252,7 +4252,7 @@ namespace OrderEngine.Client
         /// Change the count on hand by a delta with a reason; idempotent by adjustmentId or Idempotency-Key
         /// </summary>
         /// <remarks>
-        /// Changes the count on hand by a delta with a reason (received, damaged, correction, returned). Idempotent by adjustmentId or Idempotency-Key: a repeat counts once, the same id with a different adjustment is 422; below reserved + sold is 409.
+        /// Changes the count on hand by a delta with a reason (received, damaged, correction, returned). Idempotent by adjustmentId or Idempotency-Key: a repeat counts once, the same id with a different adjustment is 422; below reserved + sold is 409. Attributed to the authenticated caller (key:{name} or user:{name}): the answer and GET /api/stock/{sku} show the last such change in lastChange (by, at, summary).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -4424,7 +4424,7 @@ namespace OrderEngine.Client
         /// Set or lift the per-customer purchase limit (a flash sale's per-buyer limit: orders over it are refused)
         /// </summary>
         /// <remarks>
-        /// Sets or lifts the SKU's per-customer purchase limit (a flash sale's per-buyer limit); orders over it are refused. Repeating it changes nothing.
+        /// Sets or lifts the SKU's per-customer purchase limit (a flash sale's per-buyer limit); orders over it are refused. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}): the answer and GET /api/stock/{sku} show the last such change in lastChange (by, at, summary).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -4573,7 +4573,7 @@ namespace OrderEngine.Client
         /// Set the SKU's low-stock threshold: one alert while fewer units are available (0 turns its alerts off)
         /// </summary>
         /// <remarks>
-        /// Sets the SKU's low-stock threshold: one alert while fewer units are available; 0 turns its alerts off. Repeating it changes nothing.
+        /// Sets the SKU's low-stock threshold: one alert while fewer units are available; 0 turns its alerts off. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}): the answer and GET /api/stock/{sku} show the last such change in lastChange (by, at, summary).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -4722,7 +4722,7 @@ namespace OrderEngine.Client
         /// Set the SKU's replenishment settings (lead time, service level or fixed safety stock, review period); a missing field uses the default
         /// </summary>
         /// <remarks>
-        /// Sets the SKU's replenishment settings (lead time, service level or fixed safety stock, review period); a missing field uses the default. Repeating it changes nothing.
+        /// Sets the SKU's replenishment settings (lead time, service level or fixed safety stock, review period); a missing field uses the default. Repeating it changes nothing. Attributed to the authenticated caller (key:{name} or user:{name}): the answer and GET /api/stock/{sku} show the last such change in lastChange (by, at, summary).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -9676,7 +9676,7 @@ namespace OrderEngine.Client
         /// The channel's quarantined records with their reasons and raw payloads
         /// </summary>
         /// <remarks>
-        /// The channel's quarantined records with their reasons and raw payloads. Read-only.
+        /// The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -9818,7 +9818,7 @@ namespace OrderEngine.Client
         /// Takes a quarantined record in again, as stored or with a corrected payload
         /// </summary>
         /// <remarks>
-        /// Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, one still refused 422 (it stays quarantined).
+        /// Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, one still refused 422 (it stays quarantined). Attributed to the authenticated caller (key:{name} or user:{name}): the quarantine listing shows who retried a record last and when (retriedBy, retriedAt).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -16406,6 +16406,12 @@ namespace OrderEngine.Client
         [System.Text.Json.Serialization.JsonPropertyName("resolvedAt")]
         public System.DateTimeOffset? ResolvedAt { get; set; }
 
+        [System.Text.Json.Serialization.JsonPropertyName("retriedBy")]
+        public string RetriedBy { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("retriedAt")]
+        public System.DateTimeOffset? RetriedAt { get; set; }
+
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -17891,6 +17897,30 @@ namespace OrderEngine.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StockChange
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("by")]
+        public string By { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("at")]
+        public System.DateTimeOffset At { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("summary")]
+        public string Summary { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class StockView
     {
 
@@ -17923,6 +17953,9 @@ namespace OrderEngine.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("replenishment")]
         public ReplenishmentSettings Replenishment { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("lastChange")]
+        public StockChange LastChange { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 

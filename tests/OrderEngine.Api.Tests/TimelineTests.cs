@@ -122,7 +122,7 @@ public sealed class TimelineTests(TimelineEngineFixture engine) : IClassFixture<
 
         AssertTimeline(entries,
             ("order.placed", "channel:web"),
-            ("order.cancelled", "customer"),
+            ("order.cancelled", "key:bootstrap"), // the caller who cancelled
             ("order.stock-settled", "system"));
         Assert.Contains("found it cheaper", entries[1].Summary);
     }

@@ -7,6 +7,9 @@ namespace OrderEngine.Domain.Tests;
 /// <summary>One example per rule of the stock decider: given events, when a command, then events or a rejection.</summary>
 public class StockDeciderTests
 {
+    // The SKU's last warehouse write after Set(10) of the test kit (no one named).
+    private static readonly StockChange SetAtT0 = new(null, T0, "on hand set to 10 (version 1)");
+
     // ---------------------------------------------------------------- SetOnHand
 
     [Fact]
@@ -17,7 +20,7 @@ public class StockDeciderTests
         Assert.Equal(new OnHandSet(Sku, 10, 1, T0), SingleEvent(d));
         var s = StockDecider.Fold(Given(), d.Events);
         Assert.True(s.Exists);
-        Assert.Equal(new StockView(Sku, 10, 0, 0, 10, 1), s.ToView());
+        Assert.Equal(new StockView(Sku, 10, 0, 0, 10, 1, LastChange: new(null, T0, "on hand set to 10 (version 1)")), s.ToView());
     }
 
     [Theory]
@@ -195,7 +198,7 @@ public class StockDeciderTests
 
         Assert.Equal(new StockReserved(Sku, "o-1", 4, expires, T0), SingleEvent(d));
         var s = StockDecider.Fold(Given(Set(10)), d.Events);
-        Assert.Equal(new StockView(Sku, 10, 4, 0, 6, 1), s.ToView());
+        Assert.Equal(new StockView(Sku, 10, 4, 0, 6, 1, LastChange: SetAtT0), s.ToView());
         Assert.Equal(new Reservation(4, expires), s.Reservations["o-1"]);
         Assert.Equal(expires, s.NextExpiry);
     }
@@ -307,7 +310,7 @@ public class StockDeciderTests
         Assert.Equal(new ReservationCommitted(Sku, "o-1", 4, T0.AddMinutes(3)), SingleEvent(d));
 
         var after = StockDecider.Fold(s, d.Events);
-        Assert.Equal(new StockView(Sku, 10, 1, 4, 5, 1), after.ToView());
+        Assert.Equal(new StockView(Sku, 10, 1, 4, 5, 1, LastChange: SetAtT0), after.ToView());
         Assert.False(after.Reservations.ContainsKey("o-1"));
         Assert.True(after.SettledOrders.TryGet("o-1", out var outcome));
         Assert.Equal(ReservationOutcome.Committed, outcome);
@@ -350,7 +353,7 @@ public class StockDeciderTests
         Assert.Equal(new ReservationReleased(Sku, "o-1", 4, T0), SingleEvent(d));
 
         var after = StockDecider.Fold(s, d.Events);
-        Assert.Equal(new StockView(Sku, 10, 0, 0, 10, 1), after.ToView());
+        Assert.Equal(new StockView(Sku, 10, 0, 0, 10, 1, LastChange: SetAtT0), after.ToView());
         Assert.True(after.SettledOrders.TryGet("o-1", out var outcome));
         Assert.Equal(ReservationOutcome.Released, outcome);
     }
@@ -455,7 +458,7 @@ public class StockDeciderTests
             s = Apply(s, command, TestTime.Min(minute));
             Assert.True(s.IsConsistent, $"inconsistent after {command}: {s.ToView()}");
         }
-        Assert.Equal(new StockView(Sku, 3, 0, 3, 0, 2), s.ToView());
+        Assert.Equal(new StockView(Sku, 3, 0, 3, 0, 2, LastChange: new(null, TestTime.Min(9), "on hand set to 3 (version 2)")), s.ToView());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -81,14 +82,14 @@ public static class ChannelsEndpoints
         group.MapGet("/{channel}/quarantine", QuarantineAsync).WithSummary("The channel's quarantined records with their reasons and raw payloads")
             .WithName("listQuarantine")
             .ProducesProblem(400)
-            .WithDescription("The channel's quarantined records with their reasons and raw payloads. Read-only.");
+            .WithDescription("The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only.");
         group.MapPost("/{channel}/quarantine/{id}/retry", RetryAsync)
             .WithSummary("Takes a quarantined record in again, as stored or with a corrected payload")
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
             .ProducesProblem(404).ProducesProblem(422).ProducesProblem(503)
             .WithName("retryQuarantined")
             .ProducesProblem(400)
-            .WithDescription("Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, one still refused 422 (it stays quarantined).");
+            .WithDescription("Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, one still refused 422 (it stays quarantined). Attributed to the authenticated caller (key:{name} or user:{name}): the quarantine listing shows who retried a record last and when (retriedBy, retriedAt).");
         group.MapPost("/{channel}/reconcile", ReconcileAsync)
             .WithSummary("Compares the channel's list of external order ids for a period with the orders taken in")
             .WithMetadata(new BodyLimit(o => o.MaxReconcileBodyBytes))
@@ -254,7 +255,7 @@ public static class ChannelsEndpoints
 
     private static async Task<Results<Ok<IntakeOutcome>, ProblemHttpResult>> RetryAsync(
         string channel, string id, [FromBody] RetryRequest? body, QuarantineStore quarantine, ChannelIntake intake, OrderRules rules,
-        HttpResponse response, CancellationToken ct)
+        HttpResponse response, ClaimsPrincipal user, CancellationToken ct)
     {
         if (await quarantine.GetAsync(channel, id, ct) is not { } stored)
             return Problems.Of(404, "NotFound", "No such quarantined record", $"channel {channel} has no quarantined record {id}");
@@ -267,7 +268,7 @@ public static class ChannelsEndpoints
         var results = RecordFormats.Read(source.Format, payload, rules, channel);
         if (results.Count != 1)
             return Problems.Of(422, "NotOneRecord", "A retry takes exactly one record", $"the payload holds {results.Count} records");
-        var outcome = await intake.RetryAsync(stored, new IntakeRecord(channel, source, results[0], payload), ct);
+        var outcome = await intake.RetryAsync(stored, new IntakeRecord(channel, source, results[0], payload), user.Actor(), ct);
         return outcome.Outcome switch
         {
             IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate => TypedResults.Ok(outcome),

@@ -40,7 +40,7 @@ public static class OrdersEndpoints
             .ProducesProblem(404).ProducesProblem(409)
             .WithName("cancelOrder")
             .ProducesProblem(400)
-            .WithDescription("Cancels an unpaid order (placed, reserved, on hold, or confirmed cash on delivery and not yet shipped) and releases its reserved stock; a payment it holds is refunded. A paid order is ended by a refund instead (409). Repeating it answers the cancelled order.");
+            .WithDescription("Cancels an unpaid order (placed, reserved, on hold, or confirmed cash on delivery and not yet shipped) and releases its reserved stock; a payment it holds is refunded. A paid order is ended by a refund instead (409). Repeating it answers the cancelled order. Attributed to the authenticated caller (key:{name} or user:{name}): the timeline's cancelled entry (and the refund it starts) shows it in by.");
         orders.MapPost("/{id}/review", ReviewAsync)
             .WithSummary("An operator approves or rejects an order held for review")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
@@ -170,10 +170,10 @@ public static class OrdersEndpoints
     }
 
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> CancelAsync(
-        string id, [FromBody] CancelRequest? body, IRequiredActor<OrderRegion> region, EntityGateway gateway, CancellationToken ct)
+        string id, [FromBody] CancelRequest? body, IRequiredActor<OrderRegion> region, EntityGateway gateway, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!Identifiers.IsValidEntityId(id)) return NoSuchOrder(id);
-        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new CancelOrder(id, body?.Reason ?? "cancelled by request"), ct));
+        return Map(await gateway.Ask<IOrderReply>(region.ActorRef, new CancelOrder(id, body?.Reason ?? "cancelled by request", user.Actor()), ct));
     }
 
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> ReviewAsync(

@@ -18,11 +18,14 @@ public enum AdjustmentReason
     Returned,
 }
 
-/// <summary>Sets the absolute count on hand, as reported by a warehouse system; a report older than the last one applied is refused.</summary>
-public sealed record SetOnHand(string Sku, long OnHand, long Version) : IStockCommand;
+/// <summary>
+/// Sets the absolute count on hand, as reported by a warehouse system; a report older than the last one applied is refused.
+/// <paramref name="By"/>: who set it (the authenticated principal, <c>key:{name}</c> or <c>user:{name}</c>); null when unknown.
+/// </summary>
+public sealed record SetOnHand(string Sku, long OnHand, long Version, string? By = null) : IStockCommand;
 
-/// <summary>Changes the count on hand by a delta; the adjustment id makes a retried adjustment count once.</summary>
-public sealed record AdjustOnHand(string Sku, string AdjustmentId, long Delta, AdjustmentReason Reason, string? Note = null) : IStockCommand;
+/// <summary>Changes the count on hand by a delta; the adjustment id makes a retried adjustment count once. <paramref name="By"/>: who adjusted it.</summary>
+public sealed record AdjustOnHand(string Sku, string AdjustmentId, long Delta, AdjustmentReason Reason, string? Note = null, string? By = null) : IStockCommand;
 
 /// <summary>
 /// Holds units for an order until it is paid (commit), given up (release) or the hold lapses (expiry). The customer
@@ -49,7 +52,7 @@ public sealed record ShipSold(string Sku, string OrderId, string MovementId, int
 public sealed record ReceiveShipped(string Sku, string OrderId, string MovementId, int Quantity) : IStockCommand;
 
 /// <summary>Sets (or, with null, lifts) how many units of this SKU one customer may hold and buy: a flash sale's per-buyer limit.</summary>
-public sealed record SetPurchaseLimit(string Sku, int? PerCustomer) : IStockCommand;
+public sealed record SetPurchaseLimit(string Sku, int? PerCustomer, string? By = null) : IStockCommand;
 
 /// <summary>Turns an order's reserved units into sold units.</summary>
 public sealed record CommitReservation(string Sku, string OrderId) : IStockCommand;
@@ -78,7 +81,7 @@ public sealed record CheckReservable(string Sku, string OrderId, int Quantity) :
 /// Sets this SKU's low-stock threshold: an alert is raised while fewer than <paramref name="Below"/> units are available
 /// (0 turns alerts off for this SKU; without a threshold of its own a SKU uses the configured default).
 /// </summary>
-public sealed record SetLowStockThreshold(string Sku, long Below) : IStockCommand;
+public sealed record SetLowStockThreshold(string Sku, long Below, string? By = null) : IStockCommand;
 
-/// <summary>Sets (replaces) this SKU's replenishment settings; a null field falls back to the configured default.</summary>
-public sealed record SetReplenishmentSettings(string Sku, ReplenishmentSettings Settings) : IStockCommand;
+/// <summary>Sets (replaces) this SKU's replenishment settings; a null field falls back to the configured default. <paramref name="By"/>: who set them.</summary>
+public sealed record SetReplenishmentSettings(string Sku, ReplenishmentSettings Settings, string? By = null) : IStockCommand;

@@ -62,7 +62,7 @@ public static class StockDecider
         if (c.OnHand < s.Reserved + s.Sold)
             return Reject(StockRejectionCode.WouldBreakInvariant,
                 $"onHand {c.OnHand} is below the {s.Reserved} reserved and {s.Sold} sold units; release or ship them first");
-        return Decision<IStockEvent, StockRejection>.Accept(new OnHandSet(s.Sku, c.OnHand, c.Version, now));
+        return Decision<IStockEvent, StockRejection>.Accept(new OnHandSet(s.Sku, c.OnHand, c.Version, now, c.By));
     }
 
     private static Decision<IStockEvent, StockRejection> DecideAdjust(StockState s, AdjustOnHand c, DateTimeOffset now)
@@ -83,7 +83,7 @@ public static class StockDecider
         if (s.OnHand + c.Delta < s.Reserved + s.Sold)
             return Reject(StockRejectionCode.WouldBreakInvariant,
                 $"onHand {s.OnHand} {c.Delta:+#;-#} would fall below the {s.Reserved} reserved and {s.Sold} sold units");
-        return Decision<IStockEvent, StockRejection>.Accept(new OnHandAdjusted(s.Sku, c.AdjustmentId, c.Delta, c.Reason, c.Note, now));
+        return Decision<IStockEvent, StockRejection>.Accept(new OnHandAdjusted(s.Sku, c.AdjustmentId, c.Delta, c.Reason, c.Note, now, c.By));
     }
 
     private static Decision<IStockEvent, StockRejection> DecideReserve(StockState s, ReserveStock c, DateTimeOffset now)
@@ -213,7 +213,7 @@ public static class StockDecider
         if (!s.Exists) return Reject(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
         return c.PerCustomer == s.PerCustomerLimit
             ? Decision<IStockEvent, StockRejection>.AlreadyDone
-            : Decision<IStockEvent, StockRejection>.Accept(new PurchaseLimitSet(s.Sku, c.PerCustomer, now));
+            : Decision<IStockEvent, StockRejection>.Accept(new PurchaseLimitSet(s.Sku, c.PerCustomer, now, c.By));
     }
 
     private static Decision<IStockEvent, StockRejection> DecideThreshold(StockState s, SetLowStockThreshold c, DateTimeOffset now)
@@ -222,7 +222,7 @@ public static class StockDecider
         if (!s.Exists) return Reject(StockRejectionCode.UnknownSku, $"SKU {s.Sku} is not stocked");
         return c.Below == s.LowStockBelow
             ? Decision<IStockEvent, StockRejection>.AlreadyDone
-            : Decision<IStockEvent, StockRejection>.Accept(new LowStockThresholdSet(s.Sku, c.Below, now));
+            : Decision<IStockEvent, StockRejection>.Accept(new LowStockThresholdSet(s.Sku, c.Below, now, c.By));
     }
 
     private static Decision<IStockEvent, StockRejection> DecideReplenishment(StockState s, SetReplenishmentSettings c, DateTimeOffset now)
@@ -234,7 +234,7 @@ public static class StockDecider
         var settings = c.Settings == new ReplenishmentSettings() ? null : c.Settings;
         return settings == s.Replenishment
             ? Decision<IStockEvent, StockRejection>.AlreadyDone
-            : Decision<IStockEvent, StockRejection>.Accept(new ReplenishmentSettingsSet(s.Sku, c.Settings, now));
+            : Decision<IStockEvent, StockRejection>.Accept(new ReplenishmentSettingsSet(s.Sku, c.Settings, now, c.By));
     }
 
     /// <summary>
@@ -299,7 +299,14 @@ public static class StockDecider
         ExpiryOrder = s.ExpiryOrder.Remove(ExpiryKey.Of(orderId, reservation)),
     };
 
+    /// <summary>The state after <paramref name="e"/>; a warehouse write is also remembered as the SKU's last change (who, when, what).</summary>
     public static StockState Evolve(StockState s, IStockEvent e)
+    {
+        var next = EvolveFigures(s, e);
+        return StockChange.Of(e) is { } change ? next with { LastChange = change } : next;
+    }
+
+    private static StockState EvolveFigures(StockState s, IStockEvent e)
     {
         var forgetBefore = e.At - StockState.RecentRetention;
         switch (e)

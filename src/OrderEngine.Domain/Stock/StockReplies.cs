@@ -42,10 +42,11 @@ public sealed record StockRejection(StockRejectionCode Code, string Message);
 /// <summary>
 /// The figures of one SKU: reserved + sold never exceed on hand. <paramref name="LowStockBelow"/> is the low-stock
 /// threshold in force (0: alerts off) and <paramref name="LowStock"/> whether an alert is open;
-/// <paramref name="Replenishment"/> the SKU's own replenishment settings, if any.
+/// <paramref name="Replenishment"/> the SKU's own replenishment settings, if any; <paramref name="LastChange"/> the last
+/// warehouse write to it (who, when, what), if any.
 /// </summary>
 public sealed record StockView(string Sku, long OnHand, long Reserved, long Sold, long Available, long Version, int? PerCustomerLimit = null,
-    long? LowStockBelow = null, bool LowStock = false, ReplenishmentSettings? Replenishment = null);
+    long? LowStockBelow = null, bool LowStock = false, ReplenishmentSettings? Replenishment = null, StockChange? LastChange = null);
 
 /// <summary>A stock entity's answer to a command or query.</summary>
 public interface IStockReply : IStockMessage

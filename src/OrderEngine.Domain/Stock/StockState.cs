@@ -78,6 +78,9 @@ public sealed record StockState(
     /// <summary>This SKU's own replenishment settings; null: the configured defaults apply.</summary>
     public ReplenishmentSettings? Replenishment { get; init; }
 
+    /// <summary>The last warehouse write (count, adjustment, limit, threshold, replenishment settings): who, when, what; null before any.</summary>
+    public StockChange? LastChange { get; init; }
+
     /// <summary>The low-stock threshold in force under <paramref name="rules"/>: the SKU's own, else the default.</summary>
     public long LowStockThreshold(StockRules rules) => LowStockBelow ?? rules.LowStockBelow;
 
@@ -108,7 +111,7 @@ public sealed record StockState(
     /// </summary>
     public StockView ToView(StockRules? rules = null) =>
         new(Sku, OnHand, Reserved, Sold, Available, Version, PerCustomerLimit,
-            LowStockBelow ?? (rules is { LowStockBelow: > 0 } ? rules.LowStockBelow : null), LowStockOpen, Replenishment);
+            LowStockBelow ?? (rules is { LowStockBelow: > 0 } ? rules.LowStockBelow : null), LowStockOpen, Replenishment, LastChange);
 
     /// <summary>Units a customer holds or bought while a per-customer limit was in force.</summary>
     public long UnitsOf(string customerId) => CustomerUnits.GetValueOrDefault(customerId);

@@ -20,7 +20,8 @@ public sealed record StockSnapshot(
     ImmutableArray<CountedSale> CountedPurchases = default,
     long? LowStockBelow = null,
     bool LowStockOpen = false,
-    ReplenishmentSettings? Replenishment = null) : IOrderEngineMessage
+    ReplenishmentSettings? Replenishment = null,
+    StockChange? LastChange = null) : IOrderEngineMessage
 {
     public static StockSnapshot From(StockState s) => new(
         s.Sku, s.Exists, s.OnHand, s.Sold, s.Version, s.LastSetOnHand,
@@ -30,7 +31,7 @@ public sealed record StockSnapshot(
         s.PerCustomerLimit,
         [.. s.CustomerUnits.Select(kv => new CustomerUnitCount(kv.Key, kv.Value))],
         [.. s.CountedPurchases.Select(kv => new CountedSale(kv.Key, kv.Value.CustomerId, kv.Value.Units))],
-        s.LowStockBelow, s.LowStockOpen, s.Replenishment);
+        s.LowStockBelow, s.LowStockOpen, s.Replenishment, s.LastChange);
 
     public StockState ToState()
     {
@@ -49,6 +50,7 @@ public sealed record StockSnapshot(
             LowStockBelow = LowStockBelow,
             LowStockOpen = LowStockOpen,
             Replenishment = Replenishment,
+            LastChange = LastChange,
         };
     }
 }

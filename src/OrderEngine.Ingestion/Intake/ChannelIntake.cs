@@ -44,15 +44,18 @@ public sealed class ChannelIntake(
     /// <summary>
     /// Takes a quarantined record in again, as stored or as corrected by an operator. Taken in: the record is marked
     /// resolved. Refused again (as bad data, or for stock): the answer says why, the record stays in quarantine to be
-    /// retried, and no new quarantine row is written.
+    /// retried, and no new quarantine row is written. Either way the record keeps who retried it last
+    /// (<paramref name="retriedBy"/>) and when.
     /// </summary>
-    public async Task<IntakeOutcome> RetryAsync(QuarantinedRecord stored, IntakeRecord record, CancellationToken ct)
+    public async Task<IntakeOutcome> RetryAsync(QuarantinedRecord stored, IntakeRecord record, string retriedBy, CancellationToken ct)
     {
         var outcome = await DecideAsync(record, quarantineRefusals: false, ct);
+        var now = clock.GetUtcNow();
+        await quarantine.RecordRetryAsync(stored.Id, retriedBy, now, ct);
         if (outcome.Outcome is IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate)
         {
             stats.Outcome(record.Channel, outcome.Outcome);
-            await quarantine.ResolveAsync(stored.Id, clock.GetUtcNow(), ct);
+            await quarantine.ResolveAsync(stored.Id, now, ct);
         }
         return outcome;
     }

@@ -5,7 +5,10 @@ using OrderEngine.Engine.Hosting;
 
 namespace OrderEngine.Ingestion.Intake;
 
-/// <summary>A record kept in quarantine: what arrived, from where, and why it was not taken in.</summary>
+/// <summary>
+/// A record kept in quarantine: what arrived, from where, and why it was not taken in; <paramref name="RetriedBy"/> and
+/// <paramref name="RetriedAt"/>: who last retried it (<c>key:{name}</c> or <c>user:{name}</c>) and when, if anyone did.
+/// </summary>
 public sealed record QuarantinedRecord(
     string Id,
     string Channel,
@@ -14,7 +17,9 @@ public sealed record QuarantinedRecord(
     string Reason,
     string Payload,
     DateTimeOffset ReceivedAt,
-    DateTimeOffset? ResolvedAt);
+    DateTimeOffset? ResolvedAt,
+    string? RetriedBy = null,
+    DateTimeOffset? RetriedAt = null);
 
 /// <summary>
 /// The quarantine table (deploy/sql): records that could not be taken in, stored whole with their reason before the source
@@ -70,9 +75,9 @@ public sealed class QuarantineStore(JournalDatabase database)
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT id, channel, source, external_id, reason, payload, received_at, resolved_at FROM quarantine
-            WHERE channel = @channel {(includeResolved ? "" : "AND resolved_at IS NULL")}
-            ORDER BY received_at DESC, id LIMIT @limit
+            {Select}
+            WHERE q.channel = @channel {(includeResolved ? "" : "AND q.resolved_at IS NULL")}
+            ORDER BY q.received_at DESC, q.id LIMIT @limit
             """;
         command.AddParameter("channel", channel);
         command.AddParameter("limit", limit);
@@ -83,13 +88,28 @@ public sealed class QuarantineStore(JournalDatabase database)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT id, channel, source, external_id, reason, payload, received_at, resolved_at FROM quarantine
-            WHERE channel = @channel AND id = @id
+        command.CommandText = $"""
+            {Select}
+            WHERE q.channel = @channel AND q.id = @id
             """;
         command.AddParameter("channel", channel);
         command.AddParameter("id", id);
         return (await ReadAsync(command, ct)).FirstOrDefault();
+    }
+
+    /// <summary>Records who retried a record and when (the last retry is kept), whatever the retry's outcome.</summary>
+    public async Task RecordRetryAsync(string id, string by, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO quarantine_retries (id, retried_by, retried_at) VALUES (@id, @by, @at)
+            ON CONFLICT (id) DO UPDATE SET retried_by = excluded.retried_by, retried_at = excluded.retried_at
+            """;
+        command.AddParameter("id", id);
+        command.AddParameter("by", Storable(by));
+        command.AddParameter("at", at.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Marks a record resolved (its retry was taken in); a record already resolved keeps its first time.</summary>
@@ -103,6 +123,11 @@ public sealed class QuarantineStore(JournalDatabase database)
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    private const string Select = """
+        SELECT q.id, q.channel, q.source, q.external_id, q.reason, q.payload, q.received_at, q.resolved_at, r.retried_by, r.retried_at
+        FROM quarantine q LEFT JOIN quarantine_retries r ON r.id = q.id
+        """;
+
     private static async Task<IReadOnlyList<QuarantinedRecord>> ReadAsync(DbCommand command, CancellationToken ct)
     {
         var list = new List<QuarantinedRecord>();
@@ -113,7 +138,9 @@ public sealed class QuarantineStore(JournalDatabase database)
                 reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.GetString(4), reader.GetString(5),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
-                reader.IsDBNull(7) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7))));
+                reader.IsDBNull(7) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9))));
         return list;
     }
 

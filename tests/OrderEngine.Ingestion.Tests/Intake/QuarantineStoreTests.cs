@@ -40,6 +40,53 @@ public abstract class QuarantineStoreTests
         Assert.Equal(3, listed.Count);
         Assert.Equal("line 1: lines: an order needs at least one line", listed.Single(r => r.Id == first).Reason);
     }
+
+    protected async Task A_retry_is_listed_with_who_retried_it_last_and_when()
+    {
+        var database = await DatabaseAsync();
+        var store = new QuarantineStore(database);
+        var retried = await store.AddAsync("store", "feed/ndjson", "r-1", "line 1: sku: '' is not a SKU", "{\"externalId\":\"r-1\"}", DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var untouched = await store.AddAsync("store", "feed/ndjson", "r-2", "line 2: sku: '' is not a SKU", "{\"externalId\":\"r-2\"}", DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var first = DateTimeOffset.UnixEpoch.AddMinutes(5);
+        var second = DateTimeOffset.UnixEpoch.AddMinutes(9);
+
+        await store.RecordRetryAsync(retried, "key:ann", first, CancellationToken.None);
+        var once = await store.GetAsync("store", retried, CancellationToken.None);
+        await store.RecordRetryAsync(retried, "user:bob", second, CancellationToken.None);
+        await store.ResolveAsync(retried, second, CancellationToken.None);
+
+        Assert.Equal(("key:ann", first), (once!.RetriedBy, once.RetriedAt));
+        var listed = await store.ListAsync("store", includeResolved: true, 10, CancellationToken.None);
+        Assert.Equal(2, listed.Count);
+        var last = listed.Single(r => r.Id == retried);
+        Assert.Equal(("user:bob", second, second), (last.RetriedBy, last.RetriedAt, last.ResolvedAt));
+        var never = listed.Single(r => r.Id == untouched);
+        Assert.Null(never.RetriedBy);
+        Assert.Null(never.RetriedAt);
+        // Preparing an existing database again (a node restarting on it) keeps what was recorded.
+        database.Prepare();
+        Assert.Equal("user:bob", (await store.GetAsync("store", retried, CancellationToken.None))!.RetriedBy);
+    }
+
+    protected async Task A_database_an_earlier_version_created_gains_the_retry_record_when_prepared()
+    {
+        var database = await DatabaseAsync();
+        var store = new QuarantineStore(database);
+        var id = await store.AddAsync("store", "feed/ndjson", "e-1", "line 1: bad", "{\"externalId\":\"e-1\"}", DateTimeOffset.UnixEpoch, CancellationToken.None);
+        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        await using (var drop = connection.CreateCommand())
+        {
+            drop.CommandText = "DROP TABLE quarantine_retries"; // the schema as an earlier version left it
+            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
+        database.Prepare();
+        await store.RecordRetryAsync(id, "key:ann", DateTimeOffset.UnixEpoch.AddMinutes(1), CancellationToken.None);
+
+        var stored = await store.GetAsync("store", id, CancellationToken.None);
+        Assert.Equal("line 1: bad", stored!.Reason); // the record an earlier version stored is still there
+        Assert.Equal("key:ann", stored.RetriedBy);
+    }
 }
 
 public sealed class SqliteQuarantineStoreTests : QuarantineStoreTests, IDisposable
@@ -60,6 +107,12 @@ public sealed class SqliteQuarantineStoreTests : QuarantineStoreTests, IDisposab
     [Fact]
     public Task A_bad_record_fed_again_is_stored_once() => The_same_bad_record_at_another_line_of_a_feed_is_stored_once();
 
+    [Fact]
+    public Task A_retry_is_listed_with_who_retried_it() => A_retry_is_listed_with_who_retried_it_last_and_when();
+
+    [Fact]
+    public Task An_earlier_database_gains_the_retry_record() => A_database_an_earlier_version_created_gains_the_retry_record_when_prepared();
+
     public void Dispose() => _directory.Dispose();
 }
 
@@ -77,4 +130,10 @@ public sealed class PostgresQuarantineStoreTests(PostgresFixture postgres) : Qua
 
     [PostgresFact]
     public Task A_bad_record_fed_again_is_stored_once() => The_same_bad_record_at_another_line_of_a_feed_is_stored_once();
+
+    [PostgresFact]
+    public Task A_retry_is_listed_with_who_retried_it() => A_retry_is_listed_with_who_retried_it_last_and_when();
+
+    [PostgresFact]
+    public Task An_earlier_database_gains_the_retry_record() => A_database_an_earlier_version_created_gains_the_retry_record_when_prepared();
 }
