@@ -131,6 +131,9 @@ public sealed class DashboardFlowTests(DashboardFixture fx) : IClassFixture<Dash
         Assert.Equal(2, order.GetProperty("lines")[0].GetProperty("quantity").GetInt32());
         var stock = await fx.Http.GetFromJsonAsync<JsonElement>("/api/stock/DASH-Q");
         Assert.Equal(2, stock.GetProperty("reserved").GetInt64());
+        var retried = (await fx.Http.GetFromJsonAsync<JsonElement>("/api/channels/dashfeed/quarantine?includeResolved=true")).GetProperty("records")
+            .EnumerateArray().Single(r => r.GetProperty("id").GetString() == recordId);
+        Assert.Equal("key:bootstrap", retried.GetProperty("retriedBy").GetString());
     }
 
     [ChromiumFact]
@@ -160,6 +163,7 @@ public sealed class DashboardFlowTests(DashboardFixture fx) : IClassFixture<Dash
         Assert.Equal(0, alerts.GetProperty("alerts").GetArrayLength());
         var stock = await fx.Http.GetFromJsonAsync<JsonElement>($"/api/stock/{sku}");
         Assert.Equal(50, stock.GetProperty("onHand").GetInt64());
+        Assert.Equal("key:bootstrap", stock.GetProperty("lastChange").GetProperty("by").GetString()); // the dashboard's user, as through the API
     }
 
     [ChromiumFact]

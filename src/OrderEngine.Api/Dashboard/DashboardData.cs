@@ -202,25 +202,25 @@ public sealed class DashboardData(
     /// <summary>Sets the absolute count on hand, as the next version of the SKU's count.</summary>
     public async Task<ActionResult> SetStockAsync(string sku, long onHand, CancellationToken ct)
     {
-        await access.EnsureAsync(DashboardAction.Stock, ct);
+        var user = await access.EnsureAsync(DashboardAction.Stock, ct);
         if (!Identifiers.IsValidEntityId(sku)) return ActionResult.Refused("sku must be " + Identifiers.EntityIdRule);
         var current = await StockAsync(sku, ct);
-        return Stock(await gateway.Ask<IStockReply>(stock.ActorRef, new SetOnHand(sku, onHand, (current?.Version ?? 0) + 1), ct), sku);
+        return Stock(await gateway.Ask<IStockReply>(stock.ActorRef, new SetOnHand(sku, onHand, (current?.Version ?? 0) + 1, DashboardAccess.Actor(user)), ct), sku);
     }
 
     public async Task<ActionResult> AdjustStockAsync(string sku, long delta, AdjustmentReason reason, string? note, CancellationToken ct)
     {
-        await access.EnsureAsync(DashboardAction.Stock, ct);
+        var user = await access.EnsureAsync(DashboardAction.Stock, ct);
         if (!Identifiers.IsValidEntityId(sku)) return ActionResult.Refused("sku must be " + Identifiers.EntityIdRule);
         var id = "a" + Guid.CreateVersion7().ToString("N");
-        return Stock(await gateway.Ask<IStockReply>(stock.ActorRef, new AdjustOnHand(sku, id, delta, reason, note), ct), sku);
+        return Stock(await gateway.Ask<IStockReply>(stock.ActorRef, new AdjustOnHand(sku, id, delta, reason, note, DashboardAccess.Actor(user)), ct), sku);
     }
 
     public async Task<ActionResult> SetThresholdAsync(string sku, long below, CancellationToken ct)
     {
-        await access.EnsureAsync(DashboardAction.Stock, ct);
+        var user = await access.EnsureAsync(DashboardAction.Stock, ct);
         if (!Identifiers.IsValidEntityId(sku)) return ActionResult.Refused("sku must be " + Identifiers.EntityIdRule);
-        return Stock(await gateway.Ask<IStockReply>(stock.ActorRef, new SetLowStockThreshold(sku, below), ct), sku);
+        return Stock(await gateway.Ask<IStockReply>(stock.ActorRef, new SetLowStockThreshold(sku, below, DashboardAccess.Actor(user)), ct), sku);
     }
 
     private static ActionResult Stock(IStockReply reply, string sku) => reply switch
@@ -248,7 +248,7 @@ public sealed class DashboardData(
     /// <summary>Takes a quarantined record in again (as POST /api/channels/{channel}/quarantine/{id}/retry), with its stored or an edited payload.</summary>
     public async Task<ActionResult> RetryAsync(string channel, string id, string? payload, CancellationToken ct)
     {
-        await access.EnsureAsync(DashboardAction.Operate, ct);
+        var user = await access.EnsureAsync(DashboardAction.Operate, ct);
         if (await quarantine.GetAsync(channel, id, ct) is not { } stored) return ActionResult.Refused($"channel {channel} has no quarantined record {id}");
         if (stored.ResolvedAt is not null) return ActionResult.Refused($"record {id} was already taken in");
         var source = IntakeSource.Parse(stored.Source);
@@ -256,7 +256,7 @@ public sealed class DashboardData(
         var text = string.IsNullOrEmpty(payload) ? stored.Payload : payload;
         var results = RecordFormats.Read(source.Format, text, rules, channel);
         if (results.Count != 1) return ActionResult.Refused($"a retry takes exactly one record; the payload holds {results.Count}");
-        var outcome = await intake.RetryAsync(stored, new IntakeRecord(channel, source, results[0], text), ct);
+        var outcome = await intake.RetryAsync(stored, new IntakeRecord(channel, source, results[0], text), DashboardAccess.Actor(user), ct);
         return outcome.Outcome is IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate
             ? ActionResult.Done($"record {id} taken in as order {outcome.OrderId}")
             : ActionResult.Refused($"still refused: {outcome.Reason}");
