@@ -33,6 +33,7 @@ public static class OpenApiContract
         ["restaurants"] = "Restaurant kitchens taking delivery orders.",
         ["couriers"] = "Couriers, their offers and deliveries.",
         ["zones"] = "Delivery zones (geohash cells) and their queues.",
+        ["customers"] = "A customer's personal data: its erasure (crypto-shredding) and the audit of erasures.",
     };
 
     public static IServiceCollection AddOrderEngineOpenApi(this IServiceCollection services)
