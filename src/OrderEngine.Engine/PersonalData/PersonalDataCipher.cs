@@ -31,11 +31,17 @@ public static class PersonalDataCipher
     public static string? Seal(byte[] key, string customerId, string field, string? value)
     {
         if (value is null) return null;
+        using var aes = new AesGcm(key, TagSize);
+        return Seal(aes, customerId, field, value);
+    }
+
+    private static string? Seal(AesGcm aes, string customerId, string field, string? value)
+    {
+        if (value is null) return null;
         var plain = Encoding.UTF8.GetBytes(value);
         var blob = new byte[NonceSize + TagSize + plain.Length];
         var nonce = blob.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(key, TagSize);
         aes.Encrypt(nonce, plain, blob.AsSpan(NonceSize + TagSize), blob.AsSpan(NonceSize, TagSize), AssociatedData(customerId, field));
         return Prefix + Convert.ToBase64String(blob);
     }
@@ -89,13 +95,18 @@ public static class PersonalDataCipher
     public static bool HasPersonalFields(Address? a) => a is not null && (a.Name is not null || a.Line1 is not null || a.Line2 is not null || a.Phone is not null);
 
     /// <summary>The address with its personal fields sealed.</summary>
-    public static Address Seal(byte[] key, string customerId, Address a) => a with
+    public static Address Seal(byte[] key, string customerId, Address a)
     {
-        Name = Seal(key, customerId, "address.name", a.Name),
-        Line1 = Seal(key, customerId, "address.line1", a.Line1),
-        Line2 = Seal(key, customerId, "address.line2", a.Line2),
-        Phone = Seal(key, customerId, "address.phone", a.Phone),
-    };
+        // One key schedule for the four fields of a placement's write.
+        using var aes = new AesGcm(key, TagSize);
+        return a with
+        {
+            Name = Seal(aes, customerId, "address.name", a.Name),
+            Line1 = Seal(aes, customerId, "address.line1", a.Line1),
+            Line2 = Seal(aes, customerId, "address.line2", a.Line2),
+            Phone = Seal(aes, customerId, "address.phone", a.Phone),
+        };
+    }
 
     /// <summary>The address with its personal fields replaced by the erased marker (nothing personal is written).</summary>
     public static Address Erase(Address a) => a with
