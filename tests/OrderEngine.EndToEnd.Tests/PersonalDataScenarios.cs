@@ -56,6 +56,8 @@ public abstract partial class EngineScenarios
             }
 
             await AssertErasedAsync(engine.Http, ada, adaStatus, bob, report, ct);
+            // Nothing personal in the node's log.
+            foreach (var value in AdaPersonal.Concat(BobPersonal)) Assert.Empty(engine.OutputLinesContaining(value));
 
             // A restart (kill -9) and a rebuild of every projection from the journal: the same.
             engine.Kill();

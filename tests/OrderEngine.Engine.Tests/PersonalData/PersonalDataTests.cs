@@ -105,6 +105,15 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
         Assert.Equal("Ada Lovelace", clear);
     }
 
+    [Fact]
+    public void An_address_printed_into_a_log_line_shows_no_personal_field()
+    {
+        var printed = $"{AdaAddress} {Placed("o-1", "c-ada", AdaAddress)}";
+        foreach (var value in new[] { AdaAddress.Name!, AdaAddress.Line1!, AdaAddress.Line2!, AdaAddress.Phone! })
+            Assert.DoesNotContain(value, printed, StringComparison.Ordinal);
+        Assert.Contains("London", printed, StringComparison.Ordinal);
+    }
+
     // ---- the serializer with the key store ----
 
     [Fact]
