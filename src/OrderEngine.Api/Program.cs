@@ -1,5 +1,6 @@
 using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
+using OrderEngine.Api.Customers;
 using OrderEngine.Api.Bootstrap;
 using OrderEngine.Api.Dispatch;
 using OrderEngine.Api.Health;
@@ -79,6 +80,7 @@ try
     app.MapWebhooksApi();
     app.MapProjectionsApi();
     app.MapRestaurantsApi();
+    app.MapCustomersApi();
     app.MapHealthApi();
     app.MapOrderEngineTelemetry();
     app.MapClusterBootstrapApi();
