@@ -32,6 +32,7 @@ scenarios=" ${SCENARIOS:-flash market feed cold} "; backends=${BACKENDS:-sqlite 
 feed_feeds=${FEED_FEEDS:-1}; feed_skus=${FEED_SKUS:-10000}; flash_max=${FLASH_MAX_SECONDS:-600}
 cold_units=${COLD_UNITS:-10000000}; cold_seconds=${COLD_SECONDS:-60}; cold_split=${COLD_SPLIT:-30}
 soak_duration=${SOAK_DURATION:-10m}; soak_window=${SOAK_WINDOW:-60s}
+flash_args=${FLASH_ARGS:-}  # extra flash-sale options of the measured flash run, e.g. FLASH_ARGS=--address
 rush_seconds=${RUSH_SECONDS:-120}; rush_peak=${RUSH_PEAK_RATE:-3}; rush_scale=${RUSH_TIME_SCALE:-30}
 rush_restaurants=${RUSH_RESTAURANTS:-20}; rush_couriers=${RUSH_COURIERS:-30}; rush_drain=${RUSH_DRAIN:-60s}
 want() { [[ $scenarios == *" $1 "* ]]; }
@@ -77,7 +78,7 @@ run_engine_scenarios() { # <label>: flash, market, feed on one engine, after a w
   # Unmeasured warm-up on its own SKUs, so the figures are of a warm engine (JIT tiers, pools), not of its first seconds.
   load flash-sale --units 1000000 --clients "$clients" --duration 10s --warmup 0 >/dev/null
   if want flash; then
-    flash=$(load flash-sale --units "$units" --clients "$clients" --after-sellout 5s --duration "${flash_max}s" --engine-pid "$engine_pid" | tail -1); echo "$flash"
+    flash=$(load flash-sale --units "$units" --clients "$clients" --after-sellout 5s --duration "${flash_max}s" --engine-pid "$engine_pid" $flash_args | tail -1); echo "$flash"
     R[$1.flash]=$(field units/s "$flash"); R[$1.flash.p99]=$(p99_of "$flash"); R[$1.flash.check]=$(check_of "$flash")
     R[$1.flash.sold]=$(field sold "$flash"); R[$1.flash.gen]=$(field gen-us/req "$flash")
     R[$1.refusals]=$(field refusals/s "$flash"); R[$1.refusals.p99]=$(rejection_p99 "$flash")

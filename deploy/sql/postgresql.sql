@@ -247,3 +247,20 @@ CREATE TABLE IF NOT EXISTS api_keys (
     hash VARCHAR(64) NOT NULL UNIQUE,
     created_at BIGINT NOT NULL,
     revoked_at BIGINT);
+-- Personal data (docs/security.md, "Personal data"): one AES-256 key per customer; the personal fields of its events are
+-- sealed with it. Erasing a customer's personal data sets key_material to NULL (the key is gone, the events stay and their
+-- personal fields no longer open); erased_at is when. A customer keyed again after an erasure gets a new key (created_at).
+CREATE TABLE IF NOT EXISTS customer_keys (
+    customer_id VARCHAR(128) PRIMARY KEY,
+    key_material VARCHAR(200),
+    created_at BIGINT NOT NULL,
+    erased_at BIGINT);
+CREATE INDEX IF NOT EXISTS customer_keys_erased ON customer_keys (erased_at);
+-- The audit of erasures: who asked, when, for which customer, and how many keys it destroyed (0: none was left).
+CREATE TABLE IF NOT EXISTS personal_data_erasures (
+    id VARCHAR(64) PRIMARY KEY,
+    customer_id VARCHAR(128) NOT NULL,
+    erased_at BIGINT NOT NULL,
+    erased_by VARCHAR(200) NOT NULL,
+    keys_destroyed INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS personal_data_erasures_customer ON personal_data_erasures (customer_id, erased_at);

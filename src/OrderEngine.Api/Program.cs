@@ -1,6 +1,7 @@
 using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
 using OrderEngine.Api.Dashboard;
+using OrderEngine.Api.Customers;
 using OrderEngine.Api.Bootstrap;
 using OrderEngine.Api.Dispatch;
 using OrderEngine.Api.Health;
@@ -81,6 +82,7 @@ try
     app.MapWebhooksApi();
     app.MapProjectionsApi();
     app.MapRestaurantsApi();
+    app.MapCustomersApi();
     app.MapHealthApi();
     app.MapOrderEngineTelemetry();
     app.MapClusterBootstrapApi();

@@ -61,4 +61,8 @@ public sealed class SqliteEndToEndTests(ITestOutputHelper output) : EngineScenar
     [Fact]
     public Task The_read_side_lists_reports_and_alerts_what_the_entities_wrote_across_kill_9() =>
         TheReadSideListsReportsAndAlertsWhatTheEntitiesWroteAcrossKillNineAsync();
+
+    [Fact]
+    public Task Crypto_shredding_erases_one_customer_in_orders_timelines_and_rebuilt_projections_across_a_restart() =>
+        CryptoShreddingErasesOneCustomerEverywhereAcrossRestartAndRebuildAsync();
 }

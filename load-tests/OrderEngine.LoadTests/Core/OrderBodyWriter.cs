@@ -18,6 +18,7 @@ public sealed class OrderBodyWriter
     private static readonly JsonEncodedText QuantityName = JsonEncodedText.Encode("quantity");
     private static readonly JsonEncodedText UnitPriceName = JsonEncodedText.Encode("unitPrice");
     private static readonly JsonEncodedText Eur = JsonEncodedText.Encode("EUR");
+    private static readonly JsonEncodedText ShippingAddressName = JsonEncodedText.Encode("shippingAddress");
 
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _writer;
@@ -29,12 +30,18 @@ public sealed class OrderBodyWriter
         _channel = JsonEncodedText.Encode(channel);
     }
 
+    /// <summary>
+    /// Orders carry a shipping address with a name, street and phone (personal data the engine seals per customer) and
+    /// a city, postal code and country.
+    /// </summary>
+    public bool WithAddress { get; init; }
+
     /// <summary>The body of one order; <paramref name="priceCents"/> gives each line's unit price in cents.</summary>
     public byte[] Write(string customerId, ReadOnlySpan<OrderLine> lines, ReadOnlySpan<int> priceCents, SkuCatalog catalog)
     {
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
-        WriteOrder(_writer, _channel, null, customerId, lines, priceCents, catalog);
+        WriteOrder(_writer, _channel, null, customerId, lines, priceCents, catalog, WithAddress);
         _writer.Flush();
         return _buffer.WrittenSpan.ToArray();
     }
@@ -44,7 +51,7 @@ public sealed class OrderBodyWriter
     /// to <paramref name="writer"/>; the caller flushes.
     /// </summary>
     public static void WriteOrder(Utf8JsonWriter writer, JsonEncodedText channel, string? externalId, string customerId,
-        ReadOnlySpan<OrderLine> lines, ReadOnlySpan<int> priceCents, SkuCatalog catalog)
+        ReadOnlySpan<OrderLine> lines, ReadOnlySpan<int> priceCents, SkuCatalog catalog, bool withAddress = false)
     {
         writer.WriteStartObject();
         if (externalId is not null) writer.WriteString(ExternalIdName, externalId);
@@ -61,6 +68,17 @@ public sealed class OrderBodyWriter
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
+        if (withAddress)
+        {
+            writer.WriteStartObject(ShippingAddressName);
+            writer.WriteString("name", "Load Buyer " + customerId);
+            writer.WriteString("line1", "1 Benchmark Street");
+            writer.WriteString("city", "Berlin");
+            writer.WriteString("postalCode", "10115");
+            writer.WriteString("country", "DE");
+            writer.WriteString("phone", "+49 30 0000 0000");
+            writer.WriteEndObject();
+        }
         writer.WriteEndObject();
     }
 }

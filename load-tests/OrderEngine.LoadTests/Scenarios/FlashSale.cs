@@ -26,6 +26,7 @@ public sealed class FlashSale : Scenario
     private readonly long _units;
     private readonly TimeSpan _afterSellout;
     private readonly TimeSpan? _splitAt;
+    private readonly bool _address;
     private readonly int _sku;
     private readonly RequestLog _log = new();
     private long _accepted;
@@ -41,6 +42,8 @@ public sealed class FlashSale : Scenario
         _afterSellout = args.Duration("after-sellout", TimeSpan.FromSeconds(5));
         _splitAt = args.Duration("split-at");
         if (_splitAt is { } split && split <= TimeSpan.Zero) throw new UsageException("--split-at must be positive");
+        // Every order with a shipping address (name, street, phone: personal data sealed per customer at rest).
+        _address = args.Flag("address");
         _sku = Catalog.Add($"{run.RunId}-flash", _units);
     }
 
@@ -51,6 +54,7 @@ public sealed class FlashSale : Scenario
         ["units"] = _units.ToString(CultureInfo.InvariantCulture),
         ["after-sellout"] = ParameterFormat.Of(_afterSellout),
         ["split-at"] = _splitAt is { } split ? ParameterFormat.Of(split) : "-",
+        ["address"] = _address ? "yes" : "no",
         ["sku"] = Catalog.Name(_sku),
     };
 
@@ -62,7 +66,7 @@ public sealed class FlashSale : Scenario
         private readonly OrderLine[] _lines;
 
         public Source(FlashSale sale, EngineHttp http, int stream)
-            : base(http, sale.Run.RunId, "f", stream, sale.Run.Seed, "flash")
+            : base(http, sale.Run.RunId, "f", stream, sale.Run.Seed, "flash", sale._address)
         {
             // Every order of a client is the same body (one unit at 9.99); only the Idempotency-Key differs.
             _lines = [new OrderLine(sale._sku, 1)];

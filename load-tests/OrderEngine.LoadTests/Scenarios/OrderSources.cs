@@ -13,13 +13,13 @@ public abstract class OrderSource : IRequestSource
     private readonly string _keyPrefix;
     private long _sequence;
 
-    protected OrderSource(EngineHttp http, string runId, string phase, int stream, int seed, string channel)
+    protected OrderSource(EngineHttp http, string runId, string phase, int stream, int seed, string channel, bool withAddress = false)
     {
         OrdersUri = http.Resolve("api/orders");
         _keyPrefix = $"{runId}-{phase}{stream.ToString(CultureInfo.InvariantCulture)}-";
         // Deterministic per (seed, phase, stream): HashCode.Combine would differ between processes.
         Random = new Random(unchecked((seed * 1_000_003) + (stream * 7_919) + phase[0]));
-        Bodies = new OrderBodyWriter(channel);
+        Bodies = new OrderBodyWriter(channel) { WithAddress = withAddress };
         CustomerId = $"c-{phase}{stream.ToString(CultureInfo.InvariantCulture)}";
     }
 

@@ -12,7 +12,7 @@ public static class ScenarioRegistry
     [
         new("flash-sale", "one hot SKU, one unit per order, until sold out + --after-sellout",
             TimeSpan.FromSeconds(60), (run, args) => new FlashSale(run, args),
-            "--units 10000 --after-sellout 5s [--split-at 30s]   (--duration caps the run, default 60s)"),
+            "--units 10000 --after-sellout 5s [--split-at 30s] [--address]   (--duration caps the run, default 60s; --address: orders carry a shipping address with personal data)"),
         new("marketplace", "many SKUs with ample stock, 1-3 lines per order, uniform or Zipf SKU choice",
             TimeSpan.FromSeconds(20), (run, args) => new Marketplace(run, args),
             "--skus 100000 --dist uniform|zipf --zipf-s 1.1 --stock 1000000 --max-lines 3 --max-qty 3"),

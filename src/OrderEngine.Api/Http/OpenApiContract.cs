@@ -34,6 +34,7 @@ public static class OpenApiContract
         ["couriers"] = "Couriers, their offers and deliveries.",
         ["zones"] = "Delivery zones (geohash cells) and their queues.",
         ["keys"] = "API keys (admin): create (the key is shown once), list, revoke.",
+        ["customers"] = "A customer's personal data: its erasure (crypto-shredding) and the audit of erasures.",
     };
 
     public static IServiceCollection AddOrderEngineOpenApi(this IServiceCollection services)

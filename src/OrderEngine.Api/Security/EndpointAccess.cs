@@ -85,6 +85,9 @@ public static class EndpointAccess
         ["getCustomersReport"] = Policies.Reporting,
         ["listProjections"] = Policies.Reporting,
         ["rebuildProjection"] = Policies.Admin,
+        // personal data
+        ["erasePersonalData"] = Policies.Admin,
+        ["getPersonalDataStatus"] = Policies.Admin,
         // API keys
         ["createApiKey"] = Policies.Admin,
         ["listApiKeys"] = Policies.Admin,

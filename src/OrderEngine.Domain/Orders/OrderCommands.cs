@@ -24,7 +24,11 @@ public sealed record Address(
     string? Region,
     string? PostalCode,
     string? Country,
-    string? Phone);
+    string? Phone)
+{
+    /// <summary>Without the personal fields (name, street lines, phone): a record prints every field, and this one may reach a log line.</summary>
+    public override string ToString() => $"Address {{ City = {City}, Region = {Region}, PostalCode = {PostalCode}, Country = {Country} }}";
+}
 
 /// <summary>
 /// Places an order: reserve every line, review it, then await payment. Repeating the same placement is answered with

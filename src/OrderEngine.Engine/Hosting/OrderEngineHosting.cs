@@ -24,6 +24,7 @@ using OrderEngine.Engine.Dispatch;
 using OrderEngine.Engine.Journal;
 using OrderEngine.Engine.Orders;
 using OrderEngine.Engine.Payments;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Engine.Projections;
 using OrderEngine.Engine.ReadSide;
 using OrderEngine.Engine.Serialization;
@@ -51,6 +52,7 @@ public static class OrderEngineHosting
         services.TryAddSingleton(sp => new SoldOutBoard(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<OrderEngineOptions>>().Value.Stock.SoldOutLifetime));
         services.TryAddSingleton<PlacementGate>();
         services.AddOrderEngineDatabaseMonitor();
+        services.AddOrderEnginePersonalData(configuration);
         services.AddOrderEngineShipping(configuration);
         services.TryAddSingleton(sp => new CaseProjectionStore(sp.GetRequiredService<JournalDatabase>()));
         services.TryAddSingleton(sp => new OrderProjectionStore(sp.GetRequiredService<JournalDatabase>()));
@@ -227,6 +229,7 @@ public static class OrderEngineHosting
                         Shipping = resolver.GetService<ShippingQuotes>(),
                         Returns = registry.Get<ReturnRegion>(),
                         Restaurants = registry.Get<RestaurantRegion>(),
+                        PersonalData = resolver.GetService<CustomerKeyStore>(),
                     };
                     return OrderActor.Props(orderId, options.Orders, options.Orders.IdleTimeout, with, clock);
                 };

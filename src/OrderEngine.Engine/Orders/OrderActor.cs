@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Domain.Customers;
 using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Orders;
@@ -138,6 +139,7 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
     protected override void OnCommand(object message)
     {
         _idle.Observe(message);
+        ForgetErasedPersonalData();
         switch (message)
         {
             case IStockReply reply:
@@ -176,7 +178,16 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
                 DecideInternal(left, () => { });
                 return;
             case RetryTick:
+                if (_round is { AwaitingKey: true, KeyAsked: false } keyless) AskKey(keyless);
                 Resend();
+                return;
+            case PersonalDataKeyReady ready:
+                OnKeyReady(ready.CustomerId);
+                return;
+            case PersonalDataKeyFailed failed:
+                if (_round is { } asking && asking.Pending.CustomerId == failed.CustomerId) asking.KeyAsked = false;
+                _log.Warning("order {0}: the customer's personal data key could not be written ({1}); asking again", _orderId, failed.Error);
+                EnsureRetryTimer();
                 return;
             case IdleCheck:
                 if (_idle.IsIdle && OwesNothingNow() && _placementWaiters.Count == 0 && _round is null && _givingBack.Count == 0)
@@ -301,7 +312,42 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
         _round = new PlacementRound(pending, CountsCustomerOrders);
         _round.Waiters.Add((sender, false));
         _retryDelay = _options.RetryInterval;
+        // Its customer's key must be durable before the placement is written sealed with it: asked now, beside the
+        // reservations, so it costs no extra step (and nothing at all when this node has the key or there is no personal data).
+        if (_with.PersonalData is { } keys && PersonalDataCipher.HasPersonalFields(pending.ShippingAddress) && !keys.TryGetCached(pending.CustomerId, out _))
+        {
+            _round.AwaitingKey = true;
+            AskKey(_round);
+        }
         SendReservations(_round);
+    }
+
+    /// <summary>
+    /// An entity still in memory when its customer's personal data is erased holds it in clear: it drops it at its next
+    /// message once this node knows of the erasure (at once on the erasing node, within the recheck interval on others).
+    /// </summary>
+    private void ForgetErasedPersonalData()
+    {
+        if (_with.PersonalData is { } keys && _state.Placement is { ShippingAddress: { } address } placement
+            && address.Name != PersonalDataCipher.Erased && PersonalDataCipher.HasPersonalFields(address)
+            && keys.TryGetCached(placement.CustomerId, out var key) && key is null)
+            _state = _state with { Placement = placement with { ShippingAddress = PersonalDataCipher.Erase(address) } };
+    }
+
+    private void AskKey(PlacementRound round)
+    {
+        round.KeyAsked = true;
+        var customerId = round.Pending.CustomerId;
+        _with.PersonalData!.EnsureAsync(customerId).PipeTo(Self,
+            success: () => new PersonalDataKeyReady(customerId),
+            failure: e => new PersonalDataKeyFailed(customerId, e.GetType().Name));
+    }
+
+    private void OnKeyReady(string customerId)
+    {
+        if (_round is not { AwaitingKey: true } round || round.Pending.CustomerId != customerId) return;
+        round.AwaitingKey = false;
+        if (round.IsComplete) FinishPlacement(round);
     }
 
     private void SendReservations(PlacementRound round)
@@ -833,6 +879,10 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
 
     private sealed record RefundCall(string RefundId, RefundResult? Result, Exception? Error);
 
+    private sealed record PersonalDataKeyReady(string CustomerId);
+
+    private sealed record PersonalDataKeyFailed(string CustomerId, string Error);
+
     private sealed class RetryTick : INotInfluenceReceiveTimeout
     {
         public static readonly RetryTick Instance = new();
@@ -857,4 +907,6 @@ public sealed record OrderCollaborators(IActorRef Stock, IActorRef Customers, Pa
     public IActorRef Returns { get; init; } = ActorRefs.Nobody;
     /// <summary>The restaurant region, told of each paid (or cash-on-delivery) delivery order until it answers.</summary>
     public IActorRef Restaurants { get; init; } = ActorRefs.Nobody;
+    /// <summary>The customer keys personal data is sealed with (null: written in clear, as in tests of other concerns).</summary>
+    public PersonalData.CustomerKeyStore? PersonalData { get; init; }
 }

@@ -31,7 +31,13 @@ internal sealed class PlacementRound(OrderPlaced pending, bool countsCustomerOrd
     /// <summary>The SKUs whose stock has not answered yet.</summary>
     public IEnumerable<SkuQuantity> Unanswered => Skus.Where(l => !_outcomes.ContainsKey(l.Sku));
 
-    public bool IsComplete => _outcomes.Count == Skus.Length && (!CountsCustomerOrders || RecentOrdersOfCustomer is not null);
+    /// <summary>The customer's personal data key is being made durable; the placement is not written before it is.</summary>
+    public bool AwaitingKey { get; set; }
+
+    /// <summary>The key was asked for and has not answered (a failed ask is asked again at the next retry).</summary>
+    public bool KeyAsked { get; set; }
+
+    public bool IsComplete => _outcomes.Count == Skus.Length && (!CountsCustomerOrders || RecentOrdersOfCustomer is not null) && !AwaitingKey;
 
     public ImmutableArray<LineReservationOutcome> Outcomes => Skus.Select(l => _outcomes[l.Sku]).ToImmutableArray();
 

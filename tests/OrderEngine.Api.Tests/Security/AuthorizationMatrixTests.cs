@@ -94,6 +94,8 @@ public sealed class AuthorizationMatrixTests(EngineFixture engine) : IClassFixtu
         ["getCustomersReport"] = Reporting,
         ["listProjections"] = Reporting,
         ["rebuildProjection"] = Admin,
+        ["erasePersonalData"] = Admin,
+        ["getPersonalDataStatus"] = Admin,
         ["createApiKey"] = Admin,
         ["listApiKeys"] = Admin,
         ["revokeApiKey"] = Admin,

@@ -1,0 +1,314 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Data.Common;
+using System.Threading.Channels;
+using OrderEngine.Engine.Hosting;
+
+namespace OrderEngine.Engine.PersonalData;
+
+/// <summary>Settings of personal data protection, under "OrderEngine:Security".</summary>
+public sealed class PersonalDataOptions
+{
+    public const string Section = "OrderEngine:Security";
+
+    /// <summary>
+    /// Base64 of a 256-bit key that wraps every customer key in <c>customer_keys</c> (AES-GCM); empty: customer keys are
+    /// stored unwrapped. Once set it cannot be removed (wrapped keys need it); it is never logged.
+    /// </summary>
+    public string? PersonalDataMasterKey { get; set; }
+
+    /// <summary>How often a node looks for erasures made on other nodes and drops those keys from its cache (the staleness bound).</summary>
+    public TimeSpan PersonalDataRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Keys a node keeps in memory; past this the cache is emptied and refilled from the table on use.</summary>
+    public int PersonalDataMaxCachedKeys { get; set; } = 200_000;
+
+    internal byte[]? MasterKeyBytes()
+    {
+        if (string.IsNullOrWhiteSpace(PersonalDataMasterKey)) return null;
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(PersonalDataMasterKey.Trim());
+        }
+        catch (FormatException)
+        {
+            throw new InvalidOperationException("OrderEngine:Security:PersonalDataMasterKey must be the base64 of 32 random bytes");
+        }
+        return key.Length == PersonalDataCipher.KeySize
+            ? key
+            : throw new InvalidOperationException("OrderEngine:Security:PersonalDataMasterKey must be the base64 of 32 random bytes");
+    }
+}
+
+/// <summary>One erasure as audited.</summary>
+public sealed record PersonalDataErasure(string Id, string CustomerId, DateTimeOffset ErasedAt, string ErasedBy, int KeysDestroyed);
+
+/// <summary>
+/// The per-customer keys of personal data (table <c>customer_keys</c>) with a node-local cache. A key is created before
+/// the first event sealed with it is persisted: <see cref="EnsureAsync"/> queues the customer for the key writer, which
+/// writes everything queued meanwhile in one INSERT (group commit, like the journal) and reads back the winner when
+/// two nodes create a key for the same customer at once. An erasure nulls the key material, audits itself, drops the
+/// key from this node's cache at once; other nodes drop it within <see cref="PersonalDataOptions.PersonalDataRecheckInterval"/>.
+/// Keys are never logged.
+/// </summary>
+public sealed class CustomerKeyStore : IAsyncDisposable
+{
+    private const int MaxBatch = 256;
+
+    private readonly JournalDatabase _database;
+    private readonly TimeProvider _clock;
+    private readonly byte[]? _masterKey;
+    private readonly int _maxCached;
+    private readonly ConcurrentDictionary<string, byte[]?> _cache = new(StringComparer.Ordinal);
+    private int _cached;
+    private readonly Channel<(string CustomerId, TaskCompletionSource<byte[]?> Done)> _queue =
+        Channel.CreateUnbounded<(string, TaskCompletionSource<byte[]?>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+    private long _lastRecheck;
+
+    public CustomerKeyStore(JournalDatabase database, PersonalDataOptions options, TimeProvider clock)
+    {
+        _database = database;
+        _clock = clock;
+        _masterKey = options.MasterKeyBytes();
+        _maxCached = Math.Max(1, options.PersonalDataMaxCachedKeys);
+        _lastRecheck = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>True when personal data keys are stored wrapped with a master key.</summary>
+    public bool WrapsKeys => _masterKey is not null;
+
+    /// <summary>The customer's key when this node has it in memory (null inside: erased). No I/O.</summary>
+    public bool TryGetCached(string customerId, out byte[]? key) => _cache.TryGetValue(customerId, out key);
+
+    /// <summary>Makes sure the customer has a durable key and this node has it; completes after the key's write.</summary>
+    public Task EnsureAsync(string customerId)
+    {
+        if (_cache.TryGetValue(customerId, out var cached) && cached is not null) return Task.CompletedTask;
+        return CreateAsync(customerId);
+    }
+
+    private Task<byte[]?> CreateAsync(string customerId)
+    {
+        var done = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite((customerId, done))) done.SetException(new ObjectDisposedException(nameof(CustomerKeyStore)));
+        return done.Task;
+    }
+
+    /// <summary>
+    /// The key to seal with (null: write the fields as erased), from the cache, else created (blocking: the caller asked
+    /// <see cref="EnsureAsync"/> first, so this waits only when the cache was emptied in between).
+    /// </summary>
+    /// <remarks>
+    /// A customer this node knows as erased gets no new key here: its personal fields are written as erased. (A new
+    /// key after an erasure comes only from <see cref="EnsureAsync"/>, asked by a placement before its write; an
+    /// erasure that lands between that ask and the write wins.)
+    /// </remarks>
+    public byte[]? KeyForWrite(string customerId) =>
+        _cache.TryGetValue(customerId, out var key) ? key : CreateAsync(customerId).GetAwaiter().GetResult();
+
+    /// <summary>The key to open with, from the cache, else read from the table (blocking, once per customer); null: erased.</summary>
+    public byte[]? KeyForRead(string customerId)
+    {
+        if (_cache.TryGetValue(customerId, out var key)) return key;
+        using var connection = _database.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key_material FROM customer_keys WHERE customer_id = @id";
+        command.AddParameter("id", customerId);
+        var stored = command.ExecuteScalar() as string;
+        key = stored is null ? null : PersonalDataCipher.Unwrap(stored, _masterKey, customerId);
+        Remember(customerId, key);
+        return key;
+    }
+
+    private void Remember(string customerId, byte[]? key)
+    {
+        if (Interlocked.Increment(ref _cached) > _maxCached)
+        {
+            _cache.Clear();
+            Interlocked.Exchange(ref _cached, 1);
+        }
+        _cache[customerId] = key;
+    }
+
+    // ---- the key writer ----
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<(string CustomerId, TaskCompletionSource<byte[]?> Done)>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item)) batch.Add(item);
+            try
+            {
+                var keys = await WriteBatchAsync(batch.Select(b => b.CustomerId).Distinct(StringComparer.Ordinal).ToList());
+                foreach (var (customerId, done) in batch)
+                {
+                    keys.TryGetValue(customerId, out var key);
+                    Remember(customerId, key);
+                    done.TrySetResult(key);
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var (_, done) in batch) done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task<Dictionary<string, byte[]?>> WriteBatchAsync(List<string> customerIds)
+    {
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await _database.OpenAsync(CancellationToken.None);
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = tx;
+            // A customer with a live key keeps it (another node may have won the race); one whose key was erased gets a new one.
+            insert.CommandText = "INSERT INTO customer_keys (customer_id, key_material, created_at) VALUES "
+                + string.Join(", ", customerIds.Select((_, i) => $"(@c{i}, @k{i}, @at)"))
+                + " ON CONFLICT (customer_id) DO UPDATE SET key_material = excluded.key_material, created_at = excluded.created_at"
+                + " WHERE customer_keys.key_material IS NULL";
+            for (var i = 0; i < customerIds.Count; i++)
+            {
+                insert.AddParameter("c" + i, customerIds[i]);
+                insert.AddParameter("k" + i, PersonalDataCipher.Wrap(PersonalDataCipher.NewKey(), _masterKey, customerIds[i]));
+            }
+            insert.AddParameter("at", now);
+            await insert.ExecuteNonQueryAsync();
+        }
+        var keys = await ReadKeysAsync(connection, tx, customerIds);
+        await tx.CommitAsync();
+        return keys;
+    }
+
+    private async Task<Dictionary<string, byte[]?>> ReadKeysAsync(DbConnection connection, DbTransaction? tx, List<string> customerIds)
+    {
+        var keys = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
+        await using var select = connection.CreateCommand();
+        select.Transaction = tx;
+        select.CommandText = "SELECT customer_id, key_material FROM customer_keys WHERE customer_id IN ("
+            + string.Join(", ", customerIds.Select((_, i) => "@c" + i)) + ")";
+        for (var i = 0; i < customerIds.Count; i++) select.AddParameter("c" + i, customerIds[i]);
+        await using var reader = await select.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var id = reader.GetString(0);
+            keys[id] = reader.IsDBNull(1) ? null : PersonalDataCipher.Unwrap(reader.GetString(1), _masterKey, id);
+        }
+        return keys;
+    }
+
+    // ---- erasure ----
+
+    /// <summary>Destroys the customer's key and audits the erasure (also when no key was left: it says 0).</summary>
+    public async Task<PersonalDataErasure> EraseAsync(string customerId, string erasedBy, CancellationToken ct)
+    {
+        var now = _clock.GetUtcNow();
+        var at = now.ToUnixTimeMilliseconds();
+        var erasure = new PersonalDataErasure(Guid.NewGuid().ToString("N"), customerId, DateTimeOffset.FromUnixTimeMilliseconds(at), erasedBy, 0);
+        await using (var connection = await _database.OpenAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            await using (var update = connection.CreateCommand())
+            {
+                update.Transaction = tx;
+                update.CommandText = "UPDATE customer_keys SET key_material = NULL, erased_at = @at WHERE customer_id = @id AND key_material IS NOT NULL";
+                update.AddParameter("id", customerId);
+                update.AddParameter("at", at);
+                erasure = erasure with { KeysDestroyed = await update.ExecuteNonQueryAsync(ct) };
+            }
+            await using (var audit = connection.CreateCommand())
+            {
+                audit.Transaction = tx;
+                audit.CommandText = """
+                    INSERT INTO personal_data_erasures (id, customer_id, erased_at, erased_by, keys_destroyed)
+                    VALUES (@id, @customer, @at, @by, @n)
+                    """;
+                audit.AddParameter("id", erasure.Id);
+                audit.AddParameter("customer", customerId);
+                audit.AddParameter("at", at);
+                audit.AddParameter("by", erasedBy);
+                audit.AddParameter("n", erasure.KeysDestroyed);
+                await audit.ExecuteNonQueryAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+        }
+        _cache[customerId] = null;
+        return erasure;
+    }
+
+    /// <summary>The customer's erasures, oldest first, and whether it has a live key now.</summary>
+    public async Task<(bool HasKey, ImmutableArray<PersonalDataErasure> Erasures)> StatusAsync(string customerId, CancellationToken ct)
+    {
+        await using var connection = await _database.OpenAsync(ct);
+        bool hasKey;
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT COUNT(*) FROM customer_keys WHERE customer_id = @id AND key_material IS NOT NULL";
+            command.AddParameter("id", customerId);
+            hasKey = Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        }
+        var list = ImmutableArray.CreateBuilder<PersonalDataErasure>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT id, customer_id, erased_at, erased_by, keys_destroyed FROM personal_data_erasures
+                WHERE customer_id = @id ORDER BY erased_at, id
+                """;
+            command.AddParameter("id", customerId);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                list.Add(new PersonalDataErasure(reader.GetString(0), reader.GetString(1),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetString(3), Convert.ToInt32(reader.GetValue(4), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        return (hasKey, list.ToImmutable());
+    }
+
+    /// <summary>
+    /// Refreshes the cached entries of every customer erased (or keyed again after an erasure) since the last look, with
+    /// a margin for clocks of other nodes: an erased key is cached as erased (so entities in memory drop their clear
+    /// copy), a new key replaces the old. Customers this node does not have cached are left out. Returns how many
+    /// cached entries changed.
+    /// </summary>
+    public async Task<int> RecheckAsync(CancellationToken ct)
+    {
+        var started = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var since = Interlocked.Read(ref _lastRecheck) - 60_000;
+        var dropped = 0;
+        await using (var connection = await _database.OpenAsync(ct))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT customer_id, key_material FROM customer_keys WHERE erased_at IS NOT NULL AND (erased_at >= @since OR created_at >= @since)";
+            command.AddParameter("since", since);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var id = reader.GetString(0);
+                if (!_cache.TryGetValue(id, out var cached)) continue;
+                var key = reader.IsDBNull(1) ? null : PersonalDataCipher.Unwrap(reader.GetString(1), _masterKey, id);
+                if (key is null ? cached is null : cached is not null && key.AsSpan().SequenceEqual(cached)) continue;
+                _cache[id] = key;
+                dropped++;
+            }
+        }
+        Interlocked.Exchange(ref _lastRecheck, started);
+        return dropped;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        try
+        {
+            await _writer;
+        }
+        catch (Exception)
+        {
+            // the writer ends with the store; its callers already got their failures
+        }
+    }
+}

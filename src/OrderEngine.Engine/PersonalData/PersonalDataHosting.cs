@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrderEngine.Engine.Hosting;
+
+namespace OrderEngine.Engine.PersonalData;
+
+/// <summary>Registers the customer key store (personal data sealed per customer) and its cache recheck.</summary>
+public static class PersonalDataHosting
+{
+    public static IServiceCollection AddOrderEnginePersonalData(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PersonalDataOptions>().Bind(configuration.GetSection(PersonalDataOptions.Section));
+        services.TryAddSingleton(sp => new CustomerKeyStore(
+            sp.GetRequiredService<JournalDatabase>(), sp.GetRequiredService<IOptions<PersonalDataOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<PersonalDataRecheck>();
+        return services;
+    }
+}
+
+/// <summary>
+/// Every <see cref="PersonalDataOptions.PersonalDataRecheckInterval"/>, drops from this node's cache the keys erased on
+/// any node: the bound on how long another node may still seal or open with an erased key.
+/// </summary>
+internal sealed class PersonalDataRecheck(CustomerKeyStore keys, IOptions<PersonalDataOptions> options, ILogger<PersonalDataRecheck> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (keys.WrapsKeys) log.LogInformation("Personal data keys are stored wrapped with the configured master key");
+        else log.LogInformation("Personal data keys are stored unwrapped (set OrderEngine:Security:PersonalDataMasterKey to wrap them)");
+        using var timer = new PeriodicTimer(options.Value.PersonalDataRecheckInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await keys.RecheckAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // No key, no customer data in the message: only what failed.
+                log.LogWarning("Looking for erased personal data keys failed ({Error}); trying again", e.GetType().Name);
+            }
+        }
+    }
+}
