@@ -1,5 +1,6 @@
 using OrderEngine.Api.Cases;
 using OrderEngine.Api.Channels;
+using OrderEngine.Api.Dashboard;
 using OrderEngine.Api.Customers;
 using OrderEngine.Api.Bootstrap;
 using OrderEngine.Api.Dispatch;
@@ -53,6 +54,7 @@ builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
 builder.Services.AddOrderEngineTelemetry(builder.Configuration);
 builder.Services.AddOrderEngineAuthentication(builder.Configuration);
 builder.Services.AddOrderEngineAuthorization(builder.Configuration);
+builder.AddDashboard();
 
 // Taken as soon as the host is built: the host is disposed by the time an exception leaves it, and its services with it.
 var stopping = CancellationToken.None;
@@ -87,6 +89,7 @@ try
     app.MapApiKeysApi();
     app.MapOpenApi().AllowAnonymous();
     app.MapOrderEngineApiReference();
+    app.MapDashboard();
     app.Run();
 }
 catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -45,6 +45,9 @@ public class EngineFixture : IAsyncLifetime
         await WaitUntilReadyAsync(Client);
     }
 
+    /// <summary>Another client of the same engine, with its own cookies (none to start with) and no automatic redirects.</summary>
+    public HttpClient NewClient() => _factory!.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
     /// <summary>Polls /health/ready until the node answers 200 (a one-node cluster joins itself first).</summary>
     public static async Task WaitUntilReadyAsync(HttpClient client)
     {
