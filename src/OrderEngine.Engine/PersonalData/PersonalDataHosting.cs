@@ -16,6 +16,11 @@ public static class PersonalDataHosting
         services.AddOptions<PersonalDataOptions>().Bind(configuration.GetSection(PersonalDataOptions.Section));
         services.TryAddSingleton(sp => new CustomerKeyStore(
             sp.GetRequiredService<JournalDatabase>(), sp.GetRequiredService<IOptions<PersonalDataOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new EngineSecrets(sp.GetRequiredService<JournalDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        // Resolved once, on first use (the schema exists by then: JournalDatabase.Prepare runs before Akka starts).
+        services.TryAddSingleton(sp => EngineSecrets.Pseudonymizer(
+            sp.GetRequiredService<IOptions<PersonalDataOptions>>().Value.CustomerIdSecret,
+            () => sp.GetRequiredService<EngineSecrets>().GetOrCreateAsync(EngineSecrets.CustomerIdSecret).GetAwaiter().GetResult()));
         services.AddHostedService<PersonalDataRecheck>();
         return services;
     }
