@@ -183,3 +183,15 @@ internal static class JsonNodeExtensions
         return node;
     }
 }
+
+public sealed class CustomerIdSecretSettingTests
+{
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=", true)] // 32 bytes
+    [InlineData("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHw==", false)] // 31 bytes
+    [InlineData("not base64!", false)]
+    public void A_configured_secret_must_be_base64_of_at_least_32_bytes(string? secret, bool valid) =>
+        Assert.Equal(valid, EngineSecrets.IsValidConfiguredSecret(secret));
+}

@@ -33,6 +33,22 @@ public sealed class EngineSecrets(JournalDatabase database, TimeProvider clock)
         return Convert.FromBase64String(stored);
     }
 
+    public const string BadSecretMessage = "OrderEngine:Security:CustomerIdSecret must be base64 of at least 32 random bytes";
+
+    /// <summary>True when no secret is configured, or the configured one is base64 of at least 32 bytes.</summary>
+    public static bool IsValidConfiguredSecret(string? configuredSecret)
+    {
+        if (string.IsNullOrWhiteSpace(configuredSecret)) return true;
+        try
+        {
+            return Convert.FromBase64String(configuredSecret.Trim()).Length >= CustomerIdPseudonymizer.MinSecretBytes;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// The customer id pseudonymizer: under <c>OrderEngine:Security:CustomerIdSecret</c> (base64, at least 32 bytes)
     /// when set, else under the secret this engine keeps in its database.
@@ -47,10 +63,10 @@ public sealed class EngineSecrets(JournalDatabase database, TimeProvider clock)
         }
         catch (FormatException)
         {
-            throw new InvalidOperationException("OrderEngine:Security:CustomerIdSecret must be base64 of at least 32 random bytes");
+            throw new InvalidOperationException(BadSecretMessage);
         }
         return secret.Length >= CustomerIdPseudonymizer.MinSecretBytes
             ? new CustomerIdPseudonymizer(secret)
-            : throw new InvalidOperationException("OrderEngine:Security:CustomerIdSecret must be base64 of at least 32 random bytes");
+            : throw new InvalidOperationException(BadSecretMessage);
     }
 }
