@@ -264,3 +264,10 @@ CREATE TABLE IF NOT EXISTS personal_data_erasures (
     erased_by VARCHAR(200) NOT NULL,
     keys_destroyed INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS personal_data_erasures_customer ON personal_data_erasures (customer_id, erased_at);
+-- Secrets the engine makes for itself when none is configured (docs/security.md, "Personal data"): e.g. the secret of
+-- the pseudonymous customer ids derived from buyers' emails. The first node inserts (ON CONFLICT DO NOTHING), every node
+-- reads back the stored value, so one cluster agrees.
+CREATE TABLE IF NOT EXISTS engine_secrets (
+    name VARCHAR(64) PRIMARY KEY,
+    value VARCHAR(200) NOT NULL,
+    created_at BIGINT NOT NULL);

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Engine.Hosting;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Ingestion.Channels;
 using OrderEngine.Ingestion.Inbox;
@@ -46,7 +47,8 @@ public static class IngestionHosting
             sp.GetRequiredService<ChannelIntake>(),
             sp.GetRequiredService<ActorSystem>(),
             sp.GetRequiredService<OrderRules>(),
-            sp.GetRequiredService<IOptions<ChannelOptions>>().Value.Parallelism));
+            sp.GetRequiredService<IOptions<ChannelOptions>>().Value.Parallelism,
+            sp.GetRequiredService<CustomerIdPseudonymizer>()));
         services.AddSingleton(sp =>
         {
             var channels = sp.GetRequiredService<IOptions<ChannelOptions>>().Value;

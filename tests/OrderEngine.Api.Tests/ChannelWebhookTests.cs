@@ -29,7 +29,7 @@ public sealed class ChannelWebhookEngineFixture : EngineFixture, IAsyncLifetime
     public const string LongShop = "a-rather-long-shop-handle-of-forty-chars-x.myshopify.com";
 
     public static readonly string[] Shops =
-        ["jsmith.myshopify.com", "redelivery.myshopify.com", "unsigned.myshopify.com", "topics.myshopify.com", "legacy.myshopify.com", "mixedcase.myshopify.com", LongShop];
+        ["jsmith.myshopify.com", "redelivery.myshopify.com", "unsigned.myshopify.com", "topics.myshopify.com", "legacy.myshopify.com", "mixedcase.myshopify.com", LongShop, "pseudonym.myshopify.com"];
 
     public static readonly string[] Stores = ["example.com", "asis.example.com", "unsigned.example.com", "topics.example.com"];
 
@@ -94,7 +94,68 @@ public sealed class ChannelWebhookTests(ChannelWebhookEngineFixture engine) : IC
         return (body, Sign(Secret(store), body));
     }
 
+    private async Task<string> IdOfEmail(string email)
+    {
+        using var response = await _client.GetAsync("/api/customers/id-of?email=" + Uri.EscapeDataString(email));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.Str("customerId");
+    }
+
+    private async Task<string> TextOf(string url)
+    {
+        using var response = await _client.GetAsync(url);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
     // ---- Shopify ----
+
+    [Fact]
+    public async Task A_Shopify_order_without_a_customer_record_carries_no_email_in_the_order_search_or_customers_report_and_id_of_finds_it()
+    {
+        const string shop = "pseudonym.myshopify.com";
+        var node = FixtureNode(OrderGet);
+        node["order"]!["customer"] = null; // no customer record: the buyer is known only by the order's email
+        node["order"]!["email"] = "Bob.Norman@Mail.Example.com";
+        node["order"]!["contact_email"] = "Bob.Norman@Mail.Example.com";
+        var body = Encoding.UTF8.GetBytes(node.ToJsonString());
+
+        using var response = await _client.PostShopify(shop, body, Sign(ChannelWebhookEngineFixture.SecretOf(shop), body));
+        Assert.Equal("accepted", (await WebhookOutcome(response)).Outcome());
+        var id = OrderIdOf("shopify", shop + "/450789469");
+
+        var order = await _client.PaidOrderEventually(id);
+        var customerId = order.Str("customerId");
+        Assert.Matches("^email:[0-9a-f]{32}$", customerId);
+        Assert.DoesNotContain("norman@", (await TextOf($"/api/orders/{id}")).ToLowerInvariant());
+
+        // The operator handling a data subject request finds the id from the email, whatever its case or spacing.
+        Assert.Equal(customerId, await IdOfEmail(" bob.norman@mail.example.COM "));
+        Assert.NotEqual(customerId, await IdOfEmail("bob.norman@mail.example.org"));
+
+        // The read tables: the search and the customers report carry the pseudonym, never the email.
+        var search = await Eventually(() => TextOf("/api/orders?channel=shopify&limit=500"), t => t.Contains(id, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "the order in the search");
+        var item = JsonDocument.Parse(search).RootElement.GetProperty("items").EnumerateArray().Single(i => i.Str("orderId") == id);
+        Assert.Equal(customerId, item.Str("customerId"));
+        Assert.DoesNotContain("norman@", search.ToLowerInvariant());
+        var customers = await Eventually(() => TextOf("/api/reports/customers?limit=10000"), t => t.Contains(customerId, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "the customer in the customers report");
+        Assert.DoesNotContain("norman@", customers.ToLowerInvariant());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("?email=")]
+    [InlineData("?email=%20%20")]
+    public async Task Id_of_without_an_email_is_a_validation_problem(string query)
+    {
+        using var response = await _client.GetAsync("/api/customers/id-of" + query);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
 
     [Fact]
     public async Task A_signed_Shopify_order_is_placed_with_the_channels_exact_totals_paid_at_shopify_and_holds_its_stock()
@@ -357,7 +418,9 @@ public sealed class ChannelWebhookTests(ChannelWebhookEngineFixture engine) : IC
         Assert.Equal(
             new[] { ("WOO-SINGLE-1", 2, 3.00m), ("Bar3", 1, 12.00m) },
             order.GetProperty("lines").EnumerateArray().Select(l => (l.Str("sku"), l.GetProperty("quantity").GetInt32(), l.Dec("unitPrice"))).ToArray());
-        Assert.Equal("john.doe@example.com", order.Str("customerId"));
+        // A guest known by the billing email: its pseudonym, never the email.
+        Assert.Equal(await IdOfEmail("john.doe@example.com"), order.Str("customerId"));
+        Assert.Matches("^email:[0-9a-f]{32}$", order.Str("customerId"));
         Assert.Equal("bankTransfer", order.Str("paymentMethod"));
         // Paid on arrival: its units are held as sold rather than reserved.
         await _client.StockEventually("WOO-SINGLE-1", s => s.Sold == before["WOO-SINGLE-1"].Sold + 2 && s.Reserved == before["WOO-SINGLE-1"].Reserved);

@@ -14,7 +14,7 @@ namespace OrderEngine.Ingestion.Tests;
 public sealed class AmazonAdapterTests
 {
     private const string Seller = "A3SELLERTEST";
-    private static readonly AmazonAdapter Adapter = new(Seller);
+    private static readonly AmazonAdapter Adapter = new(Seller, customerIds: CustomerIds);
 
     private static JsonNode SandboxOrder() => FixtureNode("amazon-sp-api/ordersV0_getOrder_sandbox.json")[0]!["response"]!;
 
@@ -213,7 +213,7 @@ public sealed class AmazonAdapterTests
 
         var c = AssertAccepted(Map(order, SandboxItems()));
         Assert.Equal(PaymentMethod.CashOnDelivery, c.PaymentMethod);
-        Assert.Equal("abc123@marketplace.amazon.com", c.CustomerId);
+        Assert.Equal(CustomerIds.OfEmail("abc123@marketplace.amazon.com"), c.CustomerId);
         Assert.Equal(new Address("Michigan address", "1 Cross St.", null, "Canton", "MI", "48817", "US", null), c.ShippingAddress);
     }
 

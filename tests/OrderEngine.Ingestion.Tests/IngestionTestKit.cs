@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Ingestion.Adapters;
 
 namespace OrderEngine.Ingestion.Tests;
@@ -9,6 +10,9 @@ namespace OrderEngine.Ingestion.Tests;
 /// <summary>Fixture loading, in-test payload edits and the checks every mapped record must pass.</summary>
 internal static class IngestionTestKit
 {
+    /// <summary>The pseudonymizer adapters under test derive email-identified customers' ids with (a fixed test secret).</summary>
+    public static readonly CustomerIdPseudonymizer CustomerIds = new([.. Enumerable.Range(1, 32).Select(i => (byte)i)]);
+
     public static string FixturePath(string relative) => Path.Combine(AppContext.BaseDirectory, "Fixtures", relative);
 
     public static string Fixture(string relative) => File.ReadAllText(FixturePath(relative));

@@ -14,9 +14,9 @@ public sealed class OrderIdentityTests
     [Fact]
     public void The_same_order_delivered_twice_gets_the_same_order_id()
     {
-        var adapter = new ShopifyAdapter("jsmith.myshopify.com");
+        var adapter = new ShopifyAdapter("jsmith.myshopify.com", customerIds: CustomerIds);
         var first = OrderIdOf(Assert.Single(adapter.Read(Fixture(OrderGet))));
-        var again = OrderIdOf(Assert.Single(new ShopifyAdapter("jsmith.myshopify.com").Read(Fixture(OrderGet))));
+        var again = OrderIdOf(Assert.Single(new ShopifyAdapter("jsmith.myshopify.com", customerIds: CustomerIds).Read(Fixture(OrderGet))));
         var viaList = OrderIdOf(Assert.Single(adapter.Read(Fixture("shopify/rest_2024-04_orders_list_status_any.json"))));
 
         Assert.Equal(first, again);
@@ -28,15 +28,15 @@ public sealed class OrderIdentityTests
     public void The_shop_domain_is_case_insensitive()
     {
         Assert.Equal(
-            OrderIdOf(Assert.Single(new ShopifyAdapter("jsmith.myshopify.com").Read(Fixture(OrderGet)))),
-            OrderIdOf(Assert.Single(new ShopifyAdapter("JSmith.MyShopify.com").Read(Fixture(OrderGet)))));
+            OrderIdOf(Assert.Single(new ShopifyAdapter("jsmith.myshopify.com", customerIds: CustomerIds).Read(Fixture(OrderGet)))),
+            OrderIdOf(Assert.Single(new ShopifyAdapter("JSmith.MyShopify.com", customerIds: CustomerIds).Read(Fixture(OrderGet)))));
     }
 
     [Fact]
     public void The_same_order_number_in_two_shops_gets_two_order_ids()
     {
-        var a = Assert.IsType<Mapped>(Assert.Single(new ShopifyAdapter("jsmith.myshopify.com").Read(Fixture(OrderGet))));
-        var b = Assert.IsType<Mapped>(Assert.Single(new ShopifyAdapter("other-shop.myshopify.com").Read(Fixture(OrderGet))));
+        var a = Assert.IsType<Mapped>(Assert.Single(new ShopifyAdapter("jsmith.myshopify.com", customerIds: CustomerIds).Read(Fixture(OrderGet))));
+        var b = Assert.IsType<Mapped>(Assert.Single(new ShopifyAdapter("other-shop.myshopify.com", customerIds: CustomerIds).Read(Fixture(OrderGet))));
 
         Assert.NotEqual(a.Command.OrderId, b.Command.OrderId);
         Assert.NotEqual(a.Command.CustomerId, b.Command.CustomerId); // customer 207119551 of one shop is not that of another
@@ -51,7 +51,7 @@ public sealed class OrderIdentityTests
     [Fact]
     public void A_replay_through_the_canonical_feed_reaches_the_same_order_as_the_channel_adapter()
     {
-        var fromShopify = OrderIdOf(Assert.Single(new ShopifyAdapter("jsmith.myshopify.com").Read(Fixture(OrderGet))));
+        var fromShopify = OrderIdOf(Assert.Single(new ShopifyAdapter("jsmith.myshopify.com", customerIds: CustomerIds).Read(Fixture(OrderGet))));
         var line = """{"externalId": "jsmith.myshopify.com/450789469", "channel": "shopify", "customerId": "c", "currency": "USD", "lines": [{"sku": "A", "quantity": 1, "unitPrice": 1}]}""";
 
         Assert.Equal(fromShopify, OrderIdOf(new CanonicalNdjsonAdapter().MapLine(line, 1)));
@@ -60,7 +60,7 @@ public sealed class OrderIdentityTests
     [Fact]
     public void An_empty_account_is_a_configuration_error()
     {
-        Assert.Throws<ArgumentException>(() => new ShopifyAdapter(" "));
+        Assert.Throws<ArgumentException>(() => new ShopifyAdapter(" ", customerIds: CustomerIds));
         Assert.Throws<ArgumentException>(() => new WooCommerceAdapter("my store"));
         Assert.Throws<ArgumentException>(() => new AmazonAdapter(""));
     }

@@ -14,7 +14,7 @@ public sealed class RabbitMqMessagesTests
 
     private const string Order = """{"externalId":"m-1","channel":"store","customerId":"c-1","currency":"EUR","lines":[{"sku":"A-1","quantity":2,"unitPrice":1.25}]}""";
 
-    private static IReadOnlyList<IntakeRecord> Read(byte[] body) => RabbitMqMessages.Records("store", Source, body, OrderRules.Default);
+    private static IReadOnlyList<IntakeRecord> Read(byte[] body) => RabbitMqMessages.Records("store", Source, body, OrderRules.Default, IngestionTestKit.CustomerIds);
 
     [Fact]
     public void A_pretty_printed_order_is_one_record_not_a_line_each()

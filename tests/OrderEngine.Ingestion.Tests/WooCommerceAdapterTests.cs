@@ -10,7 +10,7 @@ public sealed class WooCommerceAdapterTests
 {
     private const string Store = "example.com";
     private const string Retrieve = "woocommerce/rest_v3_order_retrieve.json";
-    private static readonly WooCommerceAdapter Adapter = new(Store);
+    private static readonly WooCommerceAdapter Adapter = new(Store, customerIds: CustomerIds);
 
     [Fact]
     public void The_retrieved_order_is_refused_because_its_first_line_has_no_sku()
@@ -43,7 +43,7 @@ public sealed class WooCommerceAdapterTests
         var mapped = (Mapped)Adapter.Map(order);
         Assert.Equal("woocommerce", mapped.Channel);
         Assert.Equal("example.com/727", mapped.ExternalId);
-        Assert.Equal("john.doe@example.com", c.CustomerId); // customer_id 0: a guest, known by the billing email
+        Assert.Equal(CustomerIds.OfEmail("john.doe@example.com"), c.CustomerId); // customer_id 0: a guest, known by the billing email's pseudonym
         Assert.Equal("USD", c.Currency);
         AssertLines(c, ("WOO-SINGLE-1", 2, 3.00m), ("Bar3", 1, 12.00m));
         Assert.Equal(new OrderCharges(Shipping: 10.00m, Tax: 1.35m, Discount: 0.00m), c.Charges);

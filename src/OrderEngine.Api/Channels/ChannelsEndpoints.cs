@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using OrderEngine.Api.Http;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Ingestion.Adapters;
 using OrderEngine.Ingestion.Channels;
 using OrderEngine.Ingestion.Intake;
@@ -100,30 +101,33 @@ public static class ChannelsEndpoints
     }
 
     private static Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> ShopifyAsync(
-        string shop, HttpRequest request, IOptions<ChannelOptions> options, WebhookIntake intake, OrderRules rules, CancellationToken ct) =>
-        WebhookAsync(request, intake, rules, "shopify", shop, options.Value.Shopify, ShopifyWebhook.SignatureHeader, ShopifyWebhook.Verify,
+        string shop, HttpRequest request, IOptions<ChannelOptions> options, WebhookIntake intake, OrderRules rules, CustomerIdPseudonymizer customerIds,
+        CancellationToken ct) =>
+        WebhookAsync(request, intake, rules, customerIds, "shopify", shop, options.Value.Shopify, ShopifyWebhook.SignatureHeader, ShopifyWebhook.Verify,
             RecordFormats.Shopify(shop), "X-Shopify-Topic", ["orders/create"], ct);
 
     private static Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> WooCommerceAsync(
-        string store, HttpRequest request, IOptions<ChannelOptions> options, WebhookIntake intake, OrderRules rules, CancellationToken ct) =>
-        WebhookAsync(request, intake, rules, "woocommerce", store, options.Value.WooCommerce, WooCommerceWebhook.SignatureHeader, WooCommerceWebhook.Verify,
+        string store, HttpRequest request, IOptions<ChannelOptions> options, WebhookIntake intake, OrderRules rules, CustomerIdPseudonymizer customerIds,
+        CancellationToken ct) =>
+        WebhookAsync(request, intake, rules, customerIds, "woocommerce", store, options.Value.WooCommerce, WooCommerceWebhook.SignatureHeader, WooCommerceWebhook.Verify,
             RecordFormats.WooCommerce(store), "X-WC-Webhook-Topic", ["order.created"], ct);
 
     private static async Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> AmazonAsync(
-        string sellerId, HttpRequest request, IOptions<ChannelOptions> options, WebhookIntake intake, OrderRules rules, CancellationToken ct)
+        string sellerId, HttpRequest request, IOptions<ChannelOptions> options, WebhookIntake intake, OrderRules rules, CustomerIdPseudonymizer customerIds,
+        CancellationToken ct)
     {
         if (!options.Value.Amazon.ContainsKey(sellerId))
             return Problems.Of(404, "UnknownStore", "No such seller", $"no Amazon seller '{sellerId}' is configured (OrderEngine:Channels:Amazon:{sellerId})");
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
         var raw = await reader.ReadToEndAsync(ct);
         var format = RecordFormats.Amazon(sellerId);
-        return await TakeAllAsync(request, intake, "amazon", new IntakeSource("api", format), raw, RecordFormats.Read(format, raw, rules));
+        return await TakeAllAsync(request, intake, "amazon", new IntakeSource("api", format), raw, RecordFormats.Read(format, raw, rules, customerIds: customerIds));
     }
 
     private delegate bool Verifier(string secret, ReadOnlySpan<byte> body, string? header);
 
     private static async Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> WebhookAsync(
-        HttpRequest request, WebhookIntake intake, OrderRules rules, string channel, string store, Dictionary<string, StoreOptions> stores,
+        HttpRequest request, WebhookIntake intake, OrderRules rules, CustomerIdPseudonymizer customerIds, string channel, string store, Dictionary<string, StoreOptions> stores,
         string signatureHeader, Verifier verify, string format, string topicHeader, string[] topics, CancellationToken ct)
     {
         if (!stores.TryGetValue(store, out var configured) || string.IsNullOrEmpty(configured.Secret))
@@ -138,7 +142,7 @@ public static class ChannelsEndpoints
             return TypedResults.Accepted((string?)null, (object)new { ignored = $"topic '{topic}' is not taken in; only {string.Join(", ", topics)} places orders" });
 
         var raw = Encoding.UTF8.GetString(body);
-        return await TakeAllAsync(request, intake, channel, new IntakeSource("webhook", format), raw, RecordFormats.Read(format, raw, rules));
+        return await TakeAllAsync(request, intake, channel, new IntakeSource("webhook", format), raw, RecordFormats.Read(format, raw, rules, customerIds: customerIds));
     }
 
     private static async Task<Results<Ok<WebhookAnswer>, Accepted<object>, ProblemHttpResult>> TakeAllAsync(
@@ -255,7 +259,7 @@ public static class ChannelsEndpoints
 
     private static async Task<Results<Ok<IntakeOutcome>, ProblemHttpResult>> RetryAsync(
         string channel, string id, [FromBody] RetryRequest? body, QuarantineStore quarantine, ChannelIntake intake, OrderRules rules,
-        HttpResponse response, ClaimsPrincipal user, CancellationToken ct)
+        CustomerIdPseudonymizer customerIds, HttpResponse response, ClaimsPrincipal user, CancellationToken ct)
     {
         if (await quarantine.GetAsync(channel, id, ct) is not { } stored)
             return Problems.Of(404, "NotFound", "No such quarantined record", $"channel {channel} has no quarantined record {id}");
@@ -265,7 +269,7 @@ public static class ChannelsEndpoints
         if (!RecordFormats.IsKnown(source.Format))
             return Problems.Of(422, "UnknownFormat", "The record cannot be read again", $"record {id} came in as '{source.Format}', which this node does not read");
         var payload = body?.Payload ?? stored.Payload;
-        var results = RecordFormats.Read(source.Format, payload, rules, channel);
+        var results = RecordFormats.Read(source.Format, payload, rules, channel, customerIds);
         if (results.Count != 1)
             return Problems.Of(422, "NotOneRecord", "A retry takes exactly one record", $"the payload holds {results.Count} records");
         var outcome = await intake.RetryAsync(stored, new IntakeRecord(channel, source, results[0], payload), user.Actor(), ct);

@@ -9,6 +9,9 @@ namespace OrderEngine.Api.Customers;
 /// <summary>A customer's personal data: whether it is held (a live key) and every erasure of it, oldest first.</summary>
 public sealed record PersonalDataStatus(string CustomerId, bool Held, ImmutableArray<PersonalDataErasure> Erasures);
 
+/// <summary>The pseudonymous customer id channel orders get for a buyer known only by this email.</summary>
+public sealed record CustomerIdOfEmail(string CustomerId);
+
 /// <summary>
 /// A customer's personal data (docs/security.md, "Personal data"): its erasure by crypto-shredding (the customer's key
 /// is destroyed; the events stay, their personal fields no longer open anywhere) and the audit of erasures.
@@ -33,6 +36,14 @@ public static class CustomersEndpoints
             .ProducesProblem(400)
             .WithName("getPersonalDataStatus")
             .WithDescription("Whether the engine holds a key for the customer's personal data, and every erasure of it (who, when, keys destroyed). Read-only.");
+        group.MapGet("/id-of", IdOfEmail)
+            .WithSummary("The pseudonymous customer id of a buyer known only by an email")
+            .ProducesProblem(400)
+            .WithName("getCustomerIdOfEmail")
+            .WithDescription("Channel orders of a buyer the shop knows only by email (no customer record) carry the customer id "
+                + "\"email:\" + a keyed digest of the email (trimmed, lower-cased), never the email itself. This answers that id, "
+                + "for a data subject request: erase with it (DELETE /api/customers/{id}/personal-data). Orders taken in before "
+                + "pseudonymous ids carry the email itself as their customer id. Computes only; reads and stores nothing, logs no email.");
         return app;
     }
 
@@ -49,6 +60,16 @@ public static class CustomersEndpoints
         var (held, erasures) = await keys.StatusAsync(id, ct);
         return TypedResults.Ok(new PersonalDataStatus(id, held, erasures));
     }
+
+    private static Results<Ok<CustomerIdOfEmail>, ProblemHttpResult> IdOfEmail(string? email, CustomerIdPseudonymizer customerIds)
+    {
+        if (string.IsNullOrWhiteSpace(email) || email.Length > MaxEmailLength)
+            return Problems.Validation("the email is not valid",
+                new Dictionary<string, string[]> { ["email"] = [$"an email is 1 to {MaxEmailLength} characters (query ?email=)"] });
+        return TypedResults.Ok(new CustomerIdOfEmail(customerIds.OfEmail(email)));
+    }
+
+    private const int MaxEmailLength = 320;
 
     private static ProblemHttpResult? Invalid(string id) =>
         string.IsNullOrWhiteSpace(id) || id.Length > MaxCustomerIdLength

@@ -49,6 +49,7 @@ public sealed class DashboardData(
     ChannelIntake intake,
     ChannelReconciliation reconciliation,
     OrderRules rules,
+    OrderEngine.Engine.PersonalData.CustomerIdPseudonymizer customerIds,
     EntityGateway gateway,
     IRequiredActor<OrderRegion> orders,
     IRequiredActor<StockRegion> stock,
@@ -254,7 +255,7 @@ public sealed class DashboardData(
         var source = IntakeSource.Parse(stored.Source);
         if (!RecordFormats.IsKnown(source.Format)) return ActionResult.Refused($"record {id} came in as '{source.Format}', which this node does not read");
         var text = string.IsNullOrEmpty(payload) ? stored.Payload : payload;
-        var results = RecordFormats.Read(source.Format, text, rules, channel);
+        var results = RecordFormats.Read(source.Format, text, rules, channel, customerIds);
         if (results.Count != 1) return ActionResult.Refused($"a retry takes exactly one record; the payload holds {results.Count}");
         var outcome = await intake.RetryAsync(stored, new IntakeRecord(channel, source, results[0], text), DashboardAccess.Actor(user), ct);
         return outcome.Outcome is IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate

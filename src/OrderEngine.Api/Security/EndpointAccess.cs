@@ -88,6 +88,7 @@ public static class EndpointAccess
         // personal data
         ["erasePersonalData"] = Policies.Admin,
         ["getPersonalDataStatus"] = Policies.Admin,
+        ["getCustomerIdOfEmail"] = Policies.Admin,
         // API keys
         ["createApiKey"] = Policies.Admin,
         ["listApiKeys"] = Policies.Admin,

@@ -23,6 +23,13 @@ public sealed class PersonalDataOptions
     /// <summary>Keys a node keeps in memory; past this the cache is emptied and refilled from the table on use.</summary>
     public int PersonalDataMaxCachedKeys { get; set; } = 200_000;
 
+    /// <summary>
+    /// Base64 of at least 32 random bytes: the secret of the pseudonymous customer ids derived from buyers' emails
+    /// (<see cref="CustomerIdPseudonymizer"/>). Empty: the engine makes one at first start and keeps it in
+    /// <c>engine_secrets</c>. Changing it splits every email-identified customer in two; it is never logged.
+    /// </summary>
+    public string? CustomerIdSecret { get; set; }
+
     internal byte[]? MasterKeyBytes()
     {
         if (string.IsNullOrWhiteSpace(PersonalDataMasterKey)) return null;

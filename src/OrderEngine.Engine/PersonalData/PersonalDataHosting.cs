@@ -14,8 +14,17 @@ public static class PersonalDataHosting
     public static IServiceCollection AddOrderEnginePersonalData(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PersonalDataOptions>().Bind(configuration.GetSection(PersonalDataOptions.Section));
+        // A bad configured customer id secret stops the node at start, not at its first channel order.
+        services.AddOptions<PersonalDataOptions>()
+            .Validate(o => EngineSecrets.IsValidConfiguredSecret(o.CustomerIdSecret), EngineSecrets.BadSecretMessage)
+            .ValidateOnStart();
         services.TryAddSingleton(sp => new CustomerKeyStore(
             sp.GetRequiredService<JournalDatabase>(), sp.GetRequiredService<IOptions<PersonalDataOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new EngineSecrets(sp.GetRequiredService<JournalDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        // Resolved once, on first use (the schema exists by then: JournalDatabase.Prepare runs before Akka starts).
+        services.TryAddSingleton(sp => EngineSecrets.Pseudonymizer(
+            sp.GetRequiredService<IOptions<PersonalDataOptions>>().Value.CustomerIdSecret,
+            () => sp.GetRequiredService<EngineSecrets>().GetOrCreateAsync(EngineSecrets.CustomerIdSecret).GetAwaiter().GetResult()));
         services.AddHostedService<PersonalDataRecheck>();
         return services;
     }

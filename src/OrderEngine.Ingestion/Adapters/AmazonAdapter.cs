@@ -3,6 +3,7 @@ using System.Text.Json;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Ingestion.Adapters.Support;
 using static OrderEngine.Ingestion.Adapters.Support.JsonFields;
 
@@ -66,13 +67,16 @@ public sealed class AmazonAdapter
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private readonly OrderRules _rules;
+    private readonly CustomerIdPseudonymizer? _customerIds;
     private readonly IReadOnlyDictionary<string, bool> _pricesIncludeTax;
 
     /// <param name="sellerId">The selling partner the orders belong to; it prefixes external ids ("&lt;seller&gt;/&lt;AmazonOrderId&gt;").</param>
     /// <param name="rules">The engine's rules the mapped placement must pass; <see cref="OrderRules.Default"/> when null.</param>
     /// <param name="pricesIncludeTax">Overrides <see cref="DefaultPricesIncludeTax"/>.</param>
-    public AmazonAdapter(string sellerId, OrderRules? rules = null, IReadOnlyDictionary<string, bool>? pricesIncludeTax = null)
+    public AmazonAdapter(string sellerId, OrderRules? rules = null, IReadOnlyDictionary<string, bool>? pricesIncludeTax = null,
+        CustomerIdPseudonymizer? customerIds = null)
     {
+        _customerIds = customerIds;
         SellerId = OrderAssembly.Account(sellerId, nameof(sellerId), lowerCase: false);
         _rules = rules ?? OrderRules.Default;
         _pricesIncludeTax = pricesIncludeTax ?? DefaultPricesIncludeTax;
@@ -193,7 +197,9 @@ public sealed class AmazonAdapter
         if (p.Any) return new Refused(externalId, p.Join());
         var paid = CollectedByAmazon(order, orderStatus, payment, amazonOrderId, currency,
             orderTotal ?? OrderAssembly.LinesTotal(drafts) + charges.Shipping + charges.Tax - charges.Discount, p);
-        return OrderAssembly.Finish(Channel, externalId, CustomerId(order, amazonOrderId, p), currency, OrderAssembly.AsSent(drafts), address, payment, charges,
+        var customerId = CustomerId(order, amazonOrderId, p);
+        if (p.Any) return new Refused(externalId, p.Join());
+        return OrderAssembly.Finish(Channel, externalId, customerId, currency, OrderAssembly.AsSent(drafts), address, payment, charges,
             _rules, paid, placedAt);
     }
 
@@ -285,14 +291,14 @@ public sealed class AmazonAdapter
 
     /// <summary>
     /// The buyer's email where the order carries it (BuyerInfo is restricted data; the address is Amazon's anonymised relay,
-    /// stable per buyer), lower-cased. Without it the buyer is unknown, and a customer id derived from the order
+    /// stable per buyer), as its pseudonym (<see cref="CustomerIdPseudonymizer"/>, never in clear). Without it the buyer is unknown, and a customer id derived from the order
     /// ("&lt;seller&gt;/buyer-of/&lt;AmazonOrderId&gt;") keeps redeliveries identical without pretending two orders share a buyer.
     /// </summary>
     private string CustomerId(JsonElement order, string amazonOrderId, Problems p)
     {
         var email = (Get(order, "BuyerInfo") is { ValueKind: JsonValueKind.Object } buyer ? Text(buyer, "BuyerEmail", "BuyerInfo.BuyerEmail", p) : null)
             ?? Text(order, "BuyerEmail", "BuyerEmail", p);
-        return email is not null ? email.Trim().ToLowerInvariant() : $"{SellerId}/buyer-of/{amazonOrderId}";
+        return email is not null ? OrderAssembly.EmailCustomerId(_customerIds, email, "BuyerInfo.BuyerEmail", p) ?? "" : $"{SellerId}/buyer-of/{amazonOrderId}";
     }
 
     private static Address? ShippingAddress(JsonElement order, Problems p)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Ingestion.Adapters.Support;
 using static OrderEngine.Ingestion.Adapters.Support.JsonFields;
 
@@ -37,11 +38,14 @@ public sealed class ShopifyAdapter
     public const string Channel = "shopify";
 
     private readonly OrderRules _rules;
+    private readonly CustomerIdPseudonymizer? _customerIds;
 
     /// <param name="shopDomain">The shop the orders come from (e.g. <c>jsmith.myshopify.com</c>); it prefixes external and customer ids.</param>
     /// <param name="rules">The engine's rules the mapped placement must pass; <see cref="OrderRules.Default"/> when null.</param>
-    public ShopifyAdapter(string shopDomain, OrderRules? rules = null)
+    /// <param name="customerIds">Derives the customer id of a buyer known only by email; without it such an order is refused.</param>
+    public ShopifyAdapter(string shopDomain, OrderRules? rules = null, CustomerIdPseudonymizer? customerIds = null)
     {
+        _customerIds = customerIds;
         Shop = OrderAssembly.Account(shopDomain, nameof(shopDomain), lowerCase: true);
         _rules = rules ?? OrderRules.Default;
     }
@@ -257,7 +261,7 @@ public sealed class ShopifyAdapter
     /// <summary>
     /// Shopify customer ids are per shop, and the engine keys per-customer limits and velocity by customer id, so the id
     /// is prefixed with the shop ("&lt;shop&gt;/customers/&lt;id&gt;"). Without a customer record, the order's email
-    /// (lower-cased: one mailbox, one customer) stands for the customer; with neither, the order is a guest's
+    /// stands for the customer, never in clear: its pseudonym (<see cref="CustomerIdPseudonymizer"/>, one mailbox, one customer); with neither, the order is a guest's
     /// ("&lt;shop&gt;/guests/&lt;id&gt;", see <see cref="OrderAssembly.GuestCustomerId"/>).
     /// </summary>
     private string? CustomerId(JsonElement order, string orderId, Problems p)
@@ -267,7 +271,7 @@ public sealed class ShopifyAdapter
             return Id(c, "id", "customer.id", p) is { } id ? $"{Shop}/customers/{id}" : null;
         var email = Text(order, "email", "email", p) ?? Text(order, "contact_email", "contact_email", p)
             ?? (customer is { } c2 ? Text(c2, "email", "customer.email", p) : null);
-        if (email is not null) return email.Trim().ToLowerInvariant();
+        if (email is not null) return OrderAssembly.EmailCustomerId(_customerIds, email, "email", p);
         // A guest checkout (or an order created through the API) without an email: a guest of this shop, one per order.
         return OrderAssembly.GuestCustomerId(Shop, orderId);
     }

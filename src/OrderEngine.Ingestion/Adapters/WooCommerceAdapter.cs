@@ -4,6 +4,7 @@ using System.Text.Json;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Ingestion.Adapters.Support;
 using static OrderEngine.Ingestion.Adapters.Support.JsonFields;
 
@@ -35,11 +36,14 @@ public sealed class WooCommerceAdapter
     private static readonly HashSet<string> DeadStatuses = new(StringComparer.Ordinal) { "cancelled", "refunded", "failed", "trash", "checkout-draft" };
 
     private readonly OrderRules _rules;
+    private readonly CustomerIdPseudonymizer? _customerIds;
 
     /// <param name="store">The store the orders come from (e.g. <c>example.com</c>); it prefixes external and customer ids.</param>
     /// <param name="rules">The engine's rules the mapped placement must pass; <see cref="OrderRules.Default"/> when null.</param>
-    public WooCommerceAdapter(string store, OrderRules? rules = null)
+    /// <param name="customerIds">Derives the customer id of a guest known only by email; without it such an order is refused.</param>
+    public WooCommerceAdapter(string store, OrderRules? rules = null, CustomerIdPseudonymizer? customerIds = null)
     {
+        _customerIds = customerIds;
         Store = OrderAssembly.Account(store, nameof(store), lowerCase: true);
         _rules = rules ?? OrderRules.Default;
     }
@@ -125,7 +129,7 @@ public sealed class WooCommerceAdapter
 
     /// <summary>
     /// A registered customer is "&lt;store&gt;/customers/&lt;customer_id&gt;" (ids are per store); a guest (customer_id 0) is
-    /// the billing email, lower-cased; without either, a guest of the store, one per order ("&lt;store&gt;/guests/&lt;id&gt;").
+    /// the pseudonym of the billing email (<see cref="CustomerIdPseudonymizer"/>, never the email in clear); without either, a guest of the store, one per order ("&lt;store&gt;/guests/&lt;id&gt;").
     /// </summary>
     private string? CustomerId(JsonElement order, string orderId, Problems p)
     {
@@ -138,7 +142,7 @@ public sealed class WooCommerceAdapter
             return null;
         }
         if (Object(order, "billing", "billing", p) is { } billing && Text(billing, "email", "billing.email", p) is { } email)
-            return email.Trim().ToLowerInvariant();
+            return OrderAssembly.EmailCustomerId(_customerIds, email, "billing.email", p);
         // A guest without an email (a store that does not require one): a guest of this store, one per order.
         return OrderAssembly.GuestCustomerId(Store, orderId);
     }

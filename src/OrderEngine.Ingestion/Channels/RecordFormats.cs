@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Ingestion.Adapters;
 
 namespace OrderEngine.Ingestion.Channels;
@@ -48,8 +49,9 @@ public static class RecordFormats
 
     /// <summary>Reads a payload in the named format, record by record as it arrives.</summary>
     /// <param name="channel">The channel the payload arrived on; a canonical record that names no channel takes it.</param>
+    /// <param name="customerIds">Derives the customer id of a buyer a channel knows only by email (never the email in clear); without it such orders are refused.</param>
     public static async IAsyncEnumerable<AdapterResult> ReadAsync(string format, TextReader reader, OrderRules rules, string? channel = null,
-        [EnumeratorCancellation] CancellationToken ct = default)
+        [EnumeratorCancellation] CancellationToken ct = default, CustomerIdPseudonymizer? customerIds = null)
     {
         switch (format)
         {
@@ -60,18 +62,19 @@ public static class RecordFormats
                 await foreach (var r in new CanonicalCsvAdapter(rules, channel: channel).ReadAsync(reader, ct)) yield return r;
                 break;
             default:
-                foreach (var r in Read(format, await reader.ReadToEndAsync(ct), rules, channel)) yield return r;
+                foreach (var r in Read(format, await reader.ReadToEndAsync(ct), rules, channel, customerIds)) yield return r;
                 break;
         }
     }
 
     /// <summary>Reads a whole payload (a webhook body, a message, a stored quarantine record) in the named format.</summary>
     /// <param name="channel">The channel the payload arrived on; a canonical record that names no channel takes it.</param>
-    public static IReadOnlyList<AdapterResult> Read(string format, string payload, OrderRules rules, string? channel = null)
+    /// <param name="customerIds">Derives the customer id of a buyer a channel knows only by email (never the email in clear); without it such orders are refused.</param>
+    public static IReadOnlyList<AdapterResult> Read(string format, string payload, OrderRules rules, string? channel = null, CustomerIdPseudonymizer? customerIds = null)
     {
-        if (format.StartsWith("shopify:", StringComparison.Ordinal)) return new ShopifyAdapter(format["shopify:".Length..], rules).Read(payload);
-        if (format.StartsWith("woocommerce:", StringComparison.Ordinal)) return new WooCommerceAdapter(format["woocommerce:".Length..], rules).Read(payload);
-        if (format.StartsWith("amazon:", StringComparison.Ordinal)) return [ReadAmazon(format["amazon:".Length..], payload, rules)];
+        if (format.StartsWith("shopify:", StringComparison.Ordinal)) return new ShopifyAdapter(format["shopify:".Length..], rules, customerIds).Read(payload);
+        if (format.StartsWith("woocommerce:", StringComparison.Ordinal)) return new WooCommerceAdapter(format["woocommerce:".Length..], rules, customerIds).Read(payload);
+        if (format.StartsWith("amazon:", StringComparison.Ordinal)) return [ReadAmazon(format["amazon:".Length..], payload, rules, customerIds)];
         if (format is not (Ndjson or Csv)) throw new ArgumentException($"unknown record format '{format}'", nameof(format));
         var results = ReadAsync(format, new StringReader(payload), rules, channel).ToBlockingEnumerable().ToList();
         return format == Ndjson ? results.Select(r => r with { Raw = r.Raw ?? payload }).ToList() : results;
@@ -81,7 +84,7 @@ public static class RecordFormats
     /// Amazon does not push orders: a poller (or an SP-API notification handler) fetches getOrder and getOrderItems and
     /// hands both over as one record, <c>{"order": …, "orderItems": [page, …]}</c>.
     /// </summary>
-    private static AdapterResult ReadAmazon(string sellerId, string payload, OrderRules rules)
+    private static AdapterResult ReadAmazon(string sellerId, string payload, OrderRules rules, CustomerIdPseudonymizer? customerIds)
     {
         JsonDocument doc;
         try
@@ -99,7 +102,7 @@ public static class RecordFormats
                 return new Refused(null, "expected {\"order\": <getOrder response>, \"orderItems\": [<getOrderItems responses>]}");
             if (!root.TryGetProperty("orderItems", out var items) || items.ValueKind != JsonValueKind.Array || items.GetArrayLength() == 0)
                 return new Refused(null, "orderItems: expected an array of at least one getOrderItems response (every page, in order)");
-            return new AmazonAdapter(sellerId, rules).Map(order, [.. items.EnumerateArray()]);
+            return new AmazonAdapter(sellerId, rules, customerIds: customerIds).Map(order, [.. items.EnumerateArray()]);
         }
     }
 }

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Ingestion.Channels;
 
 namespace OrderEngine.Ingestion.Intake;
@@ -11,7 +12,7 @@ namespace OrderEngine.Ingestion.Intake;
 /// Runs a feed (an HTTP body, an inbox file) through the intake pipeline as it is read: the reader is pulled only as fast
 /// as order entities answer, so a slow engine slows the feed and the feed is never held whole.
 /// </summary>
-public sealed class FeedIntake(ChannelIntake intake, ActorSystem system, OrderRules rules, int parallelism)
+public sealed class FeedIntake(ChannelIntake intake, ActorSystem system, OrderRules rules, int parallelism, CustomerIdPseudonymizer? customerIds = null)
 {
     /// <summary>
     /// Runs a feed to its end, handing every outcome (in order) to <paramref name="onOutcomes"/> in small batches. When
@@ -35,7 +36,7 @@ public sealed class FeedIntake(ChannelIntake intake, ActorSystem system, OrderRu
     private async IAsyncEnumerable<IntakeRecord> Records(string channel, IntakeSource source, TextReader reader, ReadFailure stop)
     {
         long n = 0;
-        await using var results = RecordFormats.ReadAsync(source.Format, reader, rules, channel).GetAsyncEnumerator();
+        await using var results = RecordFormats.ReadAsync(source.Format, reader, rules, channel, customerIds: customerIds).GetAsyncEnumerator();
         while (true)
         {
             // A read error ends the source normally, so the records already asked of their entities are still answered.

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Ingestion.Channels;
@@ -49,6 +50,7 @@ public sealed partial class RabbitMqIntake(IServiceProvider services, IOptions<C
         var system = services.GetRequiredService<ActorSystem>();
         var intake = services.GetRequiredService<ChannelIntake>();
         var rules = services.GetRequiredService<OrderRules>();
+        var customerIds = services.GetRequiredService<CustomerIdPseudonymizer>();
         for (var i = 0; i < rabbit.Queues.Count; i++)
         {
             var queue = rabbit.Queues[i];
@@ -58,7 +60,7 @@ public sealed partial class RabbitMqIntake(IServiceProvider services, IOptions<C
                 continue;
             }
             var settings = new RabbitMqQueueConsumer.Settings(broker, endpoint, queue, prefetch, parallelism);
-            _consumers.Add(system.ActorOf(RabbitMqQueueConsumer.Props(settings, intake, rules), $"rabbitmq-intake-{i}-{ActorNameUnsafe().Replace(queue.Queue, "_")}"));
+            _consumers.Add(system.ActorOf(RabbitMqQueueConsumer.Props(settings, intake, rules, customerIds), $"rabbitmq-intake-{i}-{ActorNameUnsafe().Replace(queue.Queue, "_")}"));
         }
         // The node's coordinated shutdown (which Akka.Hosting starts as soon as the host begins to stop, before StopAsync
         // here) drains the consumers first, while the order shards still answer.

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Ingestion.Adapters;
 using OrderEngine.Ingestion.Channels;
@@ -23,7 +24,8 @@ public static class RabbitMqMessages
         new("rabbitmq:" + queue.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal), format);
 
     /// <summary>The records of one message body, at least one.</summary>
-    public static IReadOnlyList<IntakeRecord> Records(string channel, IntakeSource source, ReadOnlySpan<byte> body, OrderRules rules)
+    public static IReadOnlyList<IntakeRecord> Records(string channel, IntakeSource source, ReadOnlySpan<byte> body, OrderRules rules,
+        CustomerIdPseudonymizer? customerIds = null)
     {
         string text;
         try
@@ -48,7 +50,7 @@ public static class RabbitMqMessages
         IReadOnlyList<AdapterResult> results;
         try
         {
-            results = RecordFormats.Read(source.Format, text, rules, channel);
+            results = RecordFormats.Read(source.Format, text, rules, channel, customerIds);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

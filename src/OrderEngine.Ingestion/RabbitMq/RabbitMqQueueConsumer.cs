@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Ingestion.Channels;
 using OrderEngine.Ingestion.Intake;
@@ -97,6 +98,7 @@ public sealed class RabbitMqQueueConsumer : ReceiveActor, IWithTimers
     private readonly Settings _settings;
     private readonly ChannelIntake _intake;
     private readonly OrderRules _rules;
+    private readonly CustomerIdPseudonymizer? _customerIds;
     private readonly IntakeSource _source;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _life = new();
@@ -105,8 +107,9 @@ public sealed class RabbitMqQueueConsumer : ReceiveActor, IWithTimers
     private int _attempt;
     private bool _stopping;
 
-    public RabbitMqQueueConsumer(Settings settings, ChannelIntake intake, OrderRules rules)
+    public RabbitMqQueueConsumer(Settings settings, ChannelIntake intake, OrderRules rules, CustomerIdPseudonymizer? customerIds = null)
     {
+        _customerIds = customerIds;
         _settings = settings;
         _intake = intake;
         _rules = rules;
@@ -150,8 +153,8 @@ public sealed class RabbitMqQueueConsumer : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(Settings settings, ChannelIntake intake, OrderRules rules) =>
-        Akka.Actor.Props.Create(() => new RabbitMqQueueConsumer(settings, intake, rules));
+    public static Props Props(Settings settings, ChannelIntake intake, OrderRules rules, CustomerIdPseudonymizer? customerIds = null) =>
+        Akka.Actor.Props.Create(() => new RabbitMqQueueConsumer(settings, intake, rules, customerIds));
 
     private string Queue => _settings.Queue.Queue;
 
@@ -259,7 +262,7 @@ public sealed class RabbitMqQueueConsumer : ReceiveActor, IWithTimers
 
     private IEnumerable<(IntakeRecord Record, Slot Context)> Split(Delivery delivery)
     {
-        var records = RabbitMqMessages.Records(_settings.Queue.Channel, _source, delivery.Body, _rules);
+        var records = RabbitMqMessages.Records(_settings.Queue.Channel, _source, delivery.Body, _rules, _customerIds);
         var message = new Pending(delivery.Tag);
         return records.Select((r, i) => (r, new Slot(message, i == records.Count - 1)));
     }

@@ -96,6 +96,7 @@ public sealed class AuthorizationMatrixTests(EngineFixture engine) : IClassFixtu
         ["rebuildProjection"] = Admin,
         ["erasePersonalData"] = Admin,
         ["getPersonalDataStatus"] = Admin,
+        ["getCustomerIdOfEmail"] = Admin,
         ["createApiKey"] = Admin,
         ["listApiKeys"] = Admin,
         ["revokeApiKey"] = Admin,

@@ -34,7 +34,7 @@ public sealed class BackPressureTests : TestKit, IDisposable
         var stats = new ChannelStats(_database);
         var intake = new ChannelIntake(() => region.Ref, new QuarantineStore(_database), stats, TimeSpan.FromMinutes(1), TimeProvider.System,
             NullLogger<ChannelIntake>.Instance);
-        var feed = new FeedIntake(intake, Sys, OrderRules.Default, Parallelism);
+        var feed = new FeedIntake(intake, Sys, OrderRules.Default, Parallelism, IngestionTestKit.CustomerIds);
         var reader = new GeneratedFeed(100_000);
         var answered = 0;
         var run = feed.RunAsync("store", new IntakeSource("feed", "ndjson"), reader, batch =>

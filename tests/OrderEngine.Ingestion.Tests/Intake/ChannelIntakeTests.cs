@@ -48,7 +48,7 @@ public sealed class ChannelIntakeTests : TestKit, IDisposable
         }));
         var intake = new ChannelIntake(() => region.Ref, _quarantine, _stats, TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger<ChannelIntake>.Instance);
         var outcomes = new List<IntakeOutcome>();
-        await new FeedIntake(intake, Sys, OrderRules.Default, 4).RunAsync(channel, new IntakeSource("feed", "ndjson"), new StringReader(body), batch =>
+        await new FeedIntake(intake, Sys, OrderRules.Default, 4, IngestionTestKit.CustomerIds).RunAsync(channel, new IntakeSource("feed", "ndjson"), new StringReader(body), batch =>
         {
             outcomes.AddRange(batch);
             return Task.CompletedTask;

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Engine.PersonalData;
 
 namespace OrderEngine.Ingestion.Adapters.Support;
 
@@ -30,6 +31,25 @@ internal static class OrderAssembly
     {
         var guest = $"{account}/guests/{id}";
         return guest.Length <= 128 ? guest : $"{account}/guests/{Identifiers.Derived('g', account + "\n" + id)}";
+    }
+
+    /// <summary>
+    /// The customer id of a buyer the channel knows only by an email: its pseudonym, never the email itself (the id is
+    /// kept in clear in events, read tables and the erasure audit). Without a pseudonymizer the order cannot be mapped.
+    /// </summary>
+    public static string? EmailCustomerId(CustomerIdPseudonymizer? customerIds, string email, string field, Problems p)
+    {
+        if (string.IsNullOrWhiteSpace(email))
+        {
+            p.Add(field, "an empty email names no customer");
+            return null;
+        }
+        if (customerIds is null)
+        {
+            p.Add(field, "the buyer is known only by an email, and this reader has no customer id pseudonymizer to derive an id from it");
+            return null;
+        }
+        return customerIds.OfEmail(email);
     }
 
     public static decimal LinesTotal(IEnumerable<LineDraft> drafts) => drafts.Sum(d => d.Quantity * d.UnitPrice);
