@@ -51,6 +51,7 @@ builder.Services.AddOrderEngineLeaving();
 builder.Services.AddOrderEngineBootstrap();
 builder.Services.AddSingleton<OrderEngine.Api.Http.EntityGateway>();
 builder.Services.AddSingleton<OrderEngine.Engine.Orders.OrderTimelineQuery>();
+builder.Services.AddSingleton<OrderEngine.Api.Channels.QuarantineRetry>();
 builder.Services.AddOrderEngineTelemetry(builder.Configuration);
 builder.Services.AddOrderEngineAuthentication(builder.Configuration);
 builder.Services.AddOrderEngineAuthorization(builder.Configuration);

@@ -258,30 +258,23 @@ public static class ChannelsEndpoints
     }
 
     private static async Task<Results<Ok<IntakeOutcome>, ProblemHttpResult>> RetryAsync(
-        string channel, string id, [FromBody] RetryRequest? body, QuarantineStore quarantine, ChannelIntake intake, OrderRules rules,
-        CustomerIdPseudonymizer customerIds, HttpResponse response, ClaimsPrincipal user, CancellationToken ct)
-    {
-        if (await quarantine.GetAsync(channel, id, ct) is not { } stored)
-            return Problems.Of(404, "NotFound", "No such quarantined record", $"channel {channel} has no quarantined record {id}");
-        if (stored.ResolvedAt is not null)
-            return Problems.Of(409, "AlreadyResolved", "The record was already taken in", $"record {id} was resolved at {stored.ResolvedAt:O}");
-        var source = IntakeSource.Parse(stored.Source);
-        if (!RecordFormats.IsKnown(source.Format))
-            return Problems.Of(422, "UnknownFormat", "The record cannot be read again", $"record {id} came in as '{source.Format}', which this node does not read");
-        var payload = body?.Payload ?? stored.Payload;
-        var results = RecordFormats.Read(source.Format, payload, rules, channel, customerIds);
-        if (results.Count != 1)
-            return Problems.Of(422, "NotOneRecord", "A retry takes exactly one record", $"the payload holds {results.Count} records");
-        var outcome = await intake.RetryAsync(stored, new IntakeRecord(channel, source, results[0], payload), user.Actor(), ct);
-        return outcome.Outcome switch
+        string channel, string id, [FromBody] RetryRequest? body, QuarantineRetry retry, HttpResponse response, ClaimsPrincipal user, CancellationToken ct) =>
+        await retry.RetryAsync(channel, id, body?.Payload, user.Actor(), ct) switch
         {
-            IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate => TypedResults.Ok(outcome),
-            IntakeOutcomeKind.Unavailable => RetryLater(response, outcome.Reason ?? "the engine did not answer in time"),
-            IntakeOutcomeKind.Refused => Problems.Of(409, "LinesNotReserved", "The order was refused for stock",
-                outcome.Reason ?? "", new Dictionary<string, object?> { ["quarantineId"] = id }),
-            _ => Problems.Of(422, "StillRefused", "The record is still refused", outcome.Reason ?? "", new Dictionary<string, object?> { ["quarantineId"] = id }),
+            QuarantineRetryResult.NotFound => Problems.Of(404, "NotFound", "No such quarantined record", $"channel {channel} has no quarantined record {id}"),
+            QuarantineRetryResult.AlreadyResolved r => Problems.Of(409, "AlreadyResolved", "The record was already taken in", $"record {id} was resolved at {r.ResolvedAt:O}"),
+            QuarantineRetryResult.UnknownFormat f => Problems.Of(422, "UnknownFormat", "The record cannot be read again", $"record {id} came in as '{f.Format}', which this node does not read"),
+            QuarantineRetryResult.NotOneRecord n => Problems.Of(422, "NotOneRecord", "A retry takes exactly one record", $"the payload holds {n.Count} records"),
+            QuarantineRetryResult.Taken { Outcome: var outcome } => outcome.Outcome switch
+            {
+                IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate => TypedResults.Ok(outcome),
+                IntakeOutcomeKind.Unavailable => RetryLater(response, outcome.Reason ?? "the engine did not answer in time"),
+                IntakeOutcomeKind.Refused => Problems.Of(409, "LinesNotReserved", "The order was refused for stock",
+                    outcome.Reason ?? "", new Dictionary<string, object?> { ["quarantineId"] = id }),
+                _ => Problems.Of(422, "StillRefused", "The record is still refused", outcome.Reason ?? "", new Dictionary<string, object?> { ["quarantineId"] = id }),
+            },
+            var other => throw new InvalidOperationException($"unhandled retry result {other}"),
         };
-    }
 
     private static ProblemHttpResult RetryLater(HttpResponse response, string detail)
     {

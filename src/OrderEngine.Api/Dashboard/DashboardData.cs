@@ -1,5 +1,6 @@
 using Akka.Hosting;
 using Microsoft.Extensions.Options;
+using OrderEngine.Api.Channels;
 using OrderEngine.Api.Http;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Cases;
@@ -46,10 +47,8 @@ public sealed class DashboardData(
     OrderTimelineQuery timeline,
     QuarantineStore quarantine,
     ChannelStats channelStats,
-    ChannelIntake intake,
+    QuarantineRetry retry,
     ChannelReconciliation reconciliation,
-    OrderRules rules,
-    OrderEngine.Engine.PersonalData.CustomerIdPseudonymizer customerIds,
     EntityGateway gateway,
     IRequiredActor<OrderRegion> orders,
     IRequiredActor<StockRegion> stock,
@@ -250,17 +249,17 @@ public sealed class DashboardData(
     public async Task<ActionResult> RetryAsync(string channel, string id, string? payload, CancellationToken ct)
     {
         var user = await access.EnsureAsync(DashboardAction.Operate, ct);
-        if (await quarantine.GetAsync(channel, id, ct) is not { } stored) return ActionResult.Refused($"channel {channel} has no quarantined record {id}");
-        if (stored.ResolvedAt is not null) return ActionResult.Refused($"record {id} was already taken in");
-        var source = IntakeSource.Parse(stored.Source);
-        if (!RecordFormats.IsKnown(source.Format)) return ActionResult.Refused($"record {id} came in as '{source.Format}', which this node does not read");
-        var text = string.IsNullOrEmpty(payload) ? stored.Payload : payload;
-        var results = RecordFormats.Read(source.Format, text, rules, channel, customerIds);
-        if (results.Count != 1) return ActionResult.Refused($"a retry takes exactly one record; the payload holds {results.Count}");
-        var outcome = await intake.RetryAsync(stored, new IntakeRecord(channel, source, results[0], text), DashboardAccess.Actor(user), ct);
-        return outcome.Outcome is IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate
-            ? ActionResult.Done($"record {id} taken in as order {outcome.OrderId}")
-            : ActionResult.Refused($"still refused: {outcome.Reason}");
+        return await retry.RetryAsync(channel, id, string.IsNullOrEmpty(payload) ? null : payload, DashboardAccess.Actor(user), ct) switch
+        {
+            QuarantineRetryResult.NotFound => ActionResult.Refused($"channel {channel} has no quarantined record {id}"),
+            QuarantineRetryResult.AlreadyResolved => ActionResult.Refused($"record {id} was already taken in"),
+            QuarantineRetryResult.UnknownFormat f => ActionResult.Refused($"record {id} came in as '{f.Format}', which this node does not read"),
+            QuarantineRetryResult.NotOneRecord n => ActionResult.Refused($"a retry takes exactly one record; the payload holds {n.Count}"),
+            QuarantineRetryResult.Taken { Outcome: { Outcome: IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate } outcome } =>
+                ActionResult.Done($"record {id} taken in as order {outcome.OrderId}"),
+            QuarantineRetryResult.Taken t => ActionResult.Refused($"still refused: {t.Outcome.Reason}"),
+            var other => throw new InvalidOperationException($"unhandled retry result {other}"),
+        };
     }
 
     public async Task<ReconciliationReport> ReconcileAsync(string channel, DateTimeOffset from, DateTimeOffset to, IReadOnlyCollection<string> externalIds, CancellationToken ct)
