@@ -25,7 +25,24 @@ public static class ApiKeyMaterial
 
     public static string NewId() => "key-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
 
-    public static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key))).ToLowerInvariant();
+    /// <summary>The size of a key's hash, SHA-256.</summary>
+    public const int HashSize = 32;
+
+    /// <summary>A key's hash as stored: its SHA-256 in lower-case hex.</summary>
+    public static string Hash(string key)
+    {
+        Span<byte> hash = stackalloc byte[HashSize];
+        Hash(key, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>A key's SHA-256 into <paramref name="hash"/> (<see cref="HashSize"/> bytes), without allocating for a key of up to 256 characters.</summary>
+    public static void Hash(string key, Span<byte> hash)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(key.Length);
+        var bytes = max <= 1024 ? stackalloc byte[max] : new byte[max];
+        SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(key, bytes)], hash);
+    }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
@@ -137,16 +154,30 @@ public sealed class ApiKeyCache(ApiKeyStore store, TimeProvider clock, Microsoft
 {
     public const int MaxEntries = 10_000;
 
-    private readonly ConcurrentDictionary<string, (ApiKeyRecord? Record, DateTimeOffset Until)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public async Task<ApiKeyRecord?> FindAsync(string hash, CancellationToken ct)
+    /// <summary>A lookup and, for an active key, its principal: built once per lookup, shared by the key's requests until the entry expires.</summary>
+    private sealed record Entry(ApiKeyRecord? Record, EnginePrincipal? Principal, DateTimeOffset Until);
+
+    public async Task<ApiKeyRecord?> FindAsync(string hash, CancellationToken ct) => (await FindPrincipalAsync(hash, ct)).Record;
+
+    /// <summary>The key with this hash (null: unknown) and, unless it is revoked, its principal.</summary>
+    public ValueTask<(ApiKeyRecord? Record, EnginePrincipal? Principal)> FindPrincipalAsync(string hash, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        if (_entries.TryGetValue(hash, out var entry) && entry.Until > now) return entry.Record;
+        if (_entries.TryGetValue(hash, out var entry) && entry.Until > clock.GetUtcNow())
+            return ValueTask.FromResult((entry.Record, entry.Principal));
+        return new ValueTask<(ApiKeyRecord?, EnginePrincipal?)>(LookUpAsync(hash, ct));
+    }
+
+    private async Task<(ApiKeyRecord?, EnginePrincipal?)> LookUpAsync(string hash, CancellationToken ct)
+    {
         var record = await store.FindByHashAsync(hash, ct);
+        var principal = record is { Revoked: false }
+            ? Principal.Of(ApiKeyAuthenticationHandler.SchemeName, record.Id, record.Name, record.Roles)
+            : null;
         if (_entries.Count >= MaxEntries) _entries.Clear();
-        _entries[hash] = (record, now + options.Value.ApiKeyCacheTime);
-        return record;
+        _entries[hash] = new Entry(record, principal, clock.GetUtcNow() + options.Value.ApiKeyCacheTime);
+        return (record, principal);
     }
 
     /// <summary>Forgets every cached lookup (after a revocation on this node: the next request reads the table).</summary>

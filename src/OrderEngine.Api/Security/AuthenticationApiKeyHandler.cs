@@ -25,20 +25,22 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!security.Value.Enabled)
-            return Success(Principal.Of(SchemeName, "anonymous", "anonymous", ["admin"]));
+        if (!security.Value.Enabled) return Success(Anonymous);
         if (!Request.Headers.TryGetValue(HeaderName, out var values)) return AuthenticateResult.NoResult();
         // The failure messages never carry the key: the framework logs them.
         if (values.Count != 1 || string.IsNullOrWhiteSpace(values[0]) || values[0]!.Length > 256)
             return AuthenticateResult.Fail("the X-Api-Key header must hold one key");
-        var hash = ApiKeyMaterial.Hash(values[0]!);
-        if (bootstrap.Matches(hash))
-            return Success(Principal.Of(SchemeName, BootstrapAdminKey.Id, BootstrapAdminKey.Name, ["admin"]));
-        var record = await keys.FindAsync(hash, Context.RequestAborted);
+        Span<byte> hash = stackalloc byte[ApiKeyMaterial.HashSize];
+        ApiKeyMaterial.Hash(values[0]!, hash);
+        if (bootstrap.Matches(hash)) return Success(bootstrap.Principal);
+        var (record, principal) = await keys.FindPrincipalAsync(Convert.ToHexStringLower(hash), Context.RequestAborted);
         if (record is null) return AuthenticateResult.Fail("unknown API key");
-        if (record.Revoked) return AuthenticateResult.Fail($"API key {record.Id} is revoked");
-        return Success(Principal.Of(SchemeName, record.Id, record.Name, record.Roles));
+        if (record.Revoked || principal is null) return AuthenticateResult.Fail($"API key {record.Id} is revoked");
+        return Success(principal);
     }
+
+    /// <summary>Every request's principal while security is off.</summary>
+    private static readonly EnginePrincipal Anonymous = Principal.Of(SchemeName, "anonymous", "anonymous", [Roles.Admin]);
 
     private AuthenticateResult Success(ClaimsPrincipal principal) =>
         AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
@@ -67,11 +69,22 @@ public sealed class BootstrapAdminKey
 
     public BootstrapAdminKey(IOptions<SecurityOptions> options)
     {
-        if (options.Value.BootstrapAdminKey is { Length: > 0 } key) _hash = Encoding.ASCII.GetBytes(ApiKeyMaterial.Hash(key));
+        if (options.Value.BootstrapAdminKey is { Length: > 0 } key)
+        {
+            _hash = new byte[ApiKeyMaterial.HashSize];
+            ApiKeyMaterial.Hash(key, _hash);
+        }
     }
 
     public bool Configured => _hash is not null;
 
-    public bool Matches(string hash) =>
-        _hash is not null && CryptographicOperations.FixedTimeEquals(_hash, Encoding.ASCII.GetBytes(hash));
+    /// <summary>The bootstrap key's principal: one admin, built once.</summary>
+    public EnginePrincipal Principal { get; } = Security.Principal.Of(ApiKeyAuthenticationHandler.SchemeName, Id, Name, [Roles.Admin]);
+
+    /// <summary>Whether a key's SHA-256 is the bootstrap key's (compared in constant time).</summary>
+    public bool Matches(ReadOnlySpan<byte> hash) => _hash is not null && CryptographicOperations.FixedTimeEquals(_hash, hash);
+
+    /// <summary>Whether a key's hash, as stored (lower-case hex), is the bootstrap key's.</summary>
+    public bool Matches(string hash) => _hash is not null && CryptographicOperations.FixedTimeEquals(
+        Encoding.ASCII.GetBytes(Convert.ToHexStringLower(_hash)), Encoding.ASCII.GetBytes(hash));
 }

@@ -34,14 +34,17 @@ public static class AuthenticationSetup
         services.AddHostedService<AuthenticationNotice>();
 
         var bearer = options.Enabled && options.Jwt.Configured;
+        // With bearer tokens configured, a policy scheme picks the handler per request; without, the API key handler is
+        // the default itself (one handler per request instead of two).
         var auth = services.AddAuthentication(o =>
         {
-            o.DefaultScheme = DefaultScheme;
+            o.DefaultScheme = bearer ? DefaultScheme : ApiKeyAuthenticationHandler.SchemeName;
         });
-        auth.AddPolicyScheme(DefaultScheme, "API key or bearer token", o => o.ForwardDefaultSelector = http =>
-            bearer && http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                ? BearerScheme
-                : ApiKeyAuthenticationHandler.SchemeName);
+        if (bearer)
+            auth.AddPolicyScheme(DefaultScheme, "API key or bearer token", o => o.ForwardDefaultSelector = http =>
+                http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? BearerScheme
+                    : ApiKeyAuthenticationHandler.SchemeName);
         auth.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         if (bearer) auth.AddJwtBearer(BearerScheme, o => ConfigureJwt(o, options.Jwt));
 

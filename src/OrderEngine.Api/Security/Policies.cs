@@ -57,40 +57,15 @@ public static class Policies
     /// Whether <paramref name="roles"/> pass <paramref name="policy"/> for a request about <paramref name="scopeValue"/>
     /// (the route's channel, courier or restaurant; null when the route has none).
     /// </summary>
-    public static bool Allows(string policy, IEnumerable<string> roles, string? scopeValue)
-    {
-        var rule = Matrix[policy];
-        foreach (var role in roles)
-        {
-            if (role == Roles.Admin || rule.Roles.Contains(role)) return true;
-            var passes = rule.Scope switch
-            {
-                Scope.Channel => scopeValue is not null && Roles.Scoped(role, Roles.ChannelPrefix) == scopeValue,
-                Scope.AnyChannel => Roles.Scoped(role, Roles.ChannelPrefix) is not null,
-                Scope.Courier => scopeValue is not null && Roles.Scoped(role, Roles.CourierPrefix) == scopeValue,
-                Scope.Restaurant => scopeValue is not null && Roles.Scoped(role, Roles.RestaurantPrefix) == scopeValue,
-                _ => false,
-            };
-            if (passes) return true;
-        }
-        return false;
-    }
-
-    /// <summary>The role claims of <paramref name="user"/>.</summary>
-    public static IEnumerable<string> RolesOf(ClaimsPrincipal user) =>
-        user.Identities.Where(i => i.IsAuthenticated).SelectMany(i => i.FindAll(i.RoleClaimType)).Select(c => c.Value);
+    public static bool Allows(string policy, IEnumerable<string> roles, string? scopeValue) =>
+        PrincipalRoles.Of(roles).Allows(Matrix[policy], scopeValue);
 
     /// <summary>
     /// Whether <paramref name="user"/> may act for <paramref name="channel"/> (an order's, or one named in a body): admin,
     /// any role of <paramref name="alsoRoles"/>, or <c>channel:{channel}</c>. With security off every request may.
     /// </summary>
-    public static bool MayActForChannel(this ClaimsPrincipal user, SecurityMode mode, string? channel, params string[] alsoRoles)
-    {
-        if (!mode.Enabled) return true;
-        var roles = RolesOf(user).ToList();
-        return roles.Contains(Roles.Admin) || roles.Any(alsoRoles.Contains)
-            || (channel is not null && roles.Any(r => Roles.Scoped(r, Roles.ChannelPrefix) == channel));
-    }
+    public static bool MayActForChannel(this ClaimsPrincipal user, SecurityMode mode, string? channel, params string[] alsoRoles) =>
+        !mode.Enabled || Principal.RolesOf(user).MayActForChannel(channel, alsoRoles);
 
     /// <summary>403: a channel role asked for another channel (the one in the body).</summary>
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ChannelForbidden(string? channel) =>
@@ -129,7 +104,11 @@ public static class Policies
     public sealed record SecurityMode(bool Enabled);
 
     /// <summary>The requirement of one policy of the <see cref="Matrix"/>.</summary>
-    public sealed record MatrixRequirement(string Policy) : IAuthorizationRequirement;
+    public sealed record MatrixRequirement(string Policy) : IAuthorizationRequirement
+    {
+        /// <summary>The policy's rule, looked up once.</summary>
+        public Rule Rule { get; } = Matrix[Policy];
+    }
 
     /// <summary>Endpoint metadata: the channel an endpoint is about when its route does not name it (Amazon intake).</summary>
     public sealed record ChannelOfEndpoint(string Channel);
@@ -139,7 +118,7 @@ public static class Policies
         protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, MatrixRequirement requirement)
         {
             var http = context.Resource as HttpContext;
-            var scope = Matrix[requirement.Policy].Scope switch
+            var scope = requirement.Rule.Scope switch
             {
                 Scope.Channel => http?.GetEndpoint()?.Metadata.GetMetadata<ChannelOfEndpoint>()?.Channel
                                  ?? http?.GetRouteValue(ChannelRouteValue) as string,
@@ -147,7 +126,7 @@ public static class Policies
                 Scope.Restaurant => http?.GetRouteValue(RestaurantRouteValue) as string,
                 _ => null,
             };
-            if (Allows(requirement.Policy, RolesOf(context.User), scope)) context.Succeed(requirement);
+            if (Principal.RolesOf(context.User).Allows(requirement.Rule, scope)) context.Succeed(requirement);
             return Task.CompletedTask;
         }
     }

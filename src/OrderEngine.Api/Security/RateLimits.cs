@@ -26,6 +26,11 @@ public sealed class RateLimitBucket
 
     public RateLimitBucket(int rate, int burst, TimeSpan period) => (Rate, Burst, Period) = (rate, burst, period);
 
+    /// <summary>The limiter options of a partition of this bucket (a cached delegate: the limiter asks per request).</summary>
+    internal Func<string, TokenBucketRateLimiterOptions> LimiterOptionsOf => _limiterOptionsOf ??= _ => ToLimiterOptions();
+
+    private Func<string, TokenBucketRateLimiterOptions>? _limiterOptionsOf;
+
     public TokenBucketRateLimiterOptions ToLimiterOptions() => new()
     {
         TokensPerPeriod = Rate,
@@ -134,7 +139,7 @@ public static class RateLimits
         var (bucket, key) = Classify(http);
         if (bucket.IsOff) return RateLimitPartition.GetNoLimiter("");
         // The class is part of the partition key, so each partition's options are those of its class.
-        return RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket.ToLimiterOptions());
+        return RateLimitPartition.GetTokenBucketLimiter(key, bucket.LimiterOptionsOf);
     }
 
     /// <summary>A route pattern of a signed webhook (exempt from the per-key limits).</summary>
@@ -154,6 +159,9 @@ public static class RateLimits
     {
         var options = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
         var user = http.User;
+        // This engine's principals carry their partition, worked out once per key lookup.
+        if (user is EnginePrincipal { Identity.IsAuthenticated: true } engine)
+            return (engine.RateLimitPartition[0] == 'c' ? options.Channel : options.Key, engine.RateLimitPartition);
         if (user.Identity?.IsAuthenticated == true && user.FindFirst(ClaimTypes.NameIdentifier)?.Value is { Length: > 0 } id)
         {
             var channel = user.FindAll(ClaimTypes.Role).Any(r => r.Value == "admin" || r.Value.StartsWith("channel:", StringComparison.Ordinal));

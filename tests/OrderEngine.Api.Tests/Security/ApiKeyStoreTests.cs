@@ -41,7 +41,13 @@ public abstract class ApiKeyStoreTests
         var cache = new ApiKeyCache(store, clock, Options.Create(new SecurityOptions { ApiKeyCacheTime = TimeSpan.FromSeconds(5) }));
         var hash = ApiKeyMaterial.Hash(ApiKeyMaterial.NewKey());
         await store.CreateAsync("key-c", "cached", ["reporting"], hash, clock.GetUtcNow(), CancellationToken.None);
-        Assert.False((await cache.FindAsync(hash, CancellationToken.None))!.Revoked);
+        var (record, principal) = await cache.FindPrincipalAsync(hash, CancellationToken.None);
+        Assert.False(record!.Revoked);
+        // One principal per lookup, shared by the key's requests while the entry lives.
+        Assert.Same(principal, (await cache.FindPrincipalAsync(hash, CancellationToken.None)).Principal);
+        Assert.Equal("key:cached", principal!.Actor);
+        Assert.Equal(["reporting"], principal.Roles.All);
+        Assert.Equal("k|id:key-c", principal.RateLimitPartition);
 
         // Another node revokes the key: this node's entry holds until it expires, then the table is read again.
         await store.RevokeAsync("key-c", clock.GetUtcNow(), CancellationToken.None);
@@ -49,6 +55,8 @@ public abstract class ApiKeyStoreTests
         Assert.False((await cache.FindAsync(hash, CancellationToken.None))!.Revoked);
         clock.Advance(TimeSpan.FromSeconds(2));
         Assert.True((await cache.FindAsync(hash, CancellationToken.None))!.Revoked);
+        // A revoked key has no principal to share.
+        Assert.Null((await cache.FindPrincipalAsync(hash, CancellationToken.None)).Principal);
     }
 
     private sealed class ManualClock : TimeProvider
