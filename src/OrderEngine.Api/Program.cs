@@ -33,6 +33,8 @@ AppDomain.CurrentDomain.UnhandledException += (_, e) =>
 
 // `keys create|list|revoke`: the operators' API key verb (docs/security.md); it runs against the configured database and exits.
 if (OrderEngine.Api.Security.ApiKeysCli.IsCommand(args)) return await OrderEngine.Api.Security.ApiKeysCli.RunAsync(args);
+// `personal-data reseal|rewrap`: one-off personal data maintenance by operators (docs/security.md, Personal data).
+if (OrderEngine.Api.Customers.PersonalDataCli.IsCommand(args)) return await OrderEngine.Api.Customers.PersonalDataCli.RunAsync(args);
 
 // appsettings.json ships next to the binary; the working directory is only where ./data goes. Configuration is read
 // once: reloading on change watches the content root, and with the data folder inside it (a container's /app/data)

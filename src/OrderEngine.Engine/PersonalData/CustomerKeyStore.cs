@@ -17,6 +17,12 @@ public sealed class PersonalDataOptions
     /// </summary>
     public string? PersonalDataMasterKey { get; set; }
 
+    /// <summary>
+    /// Base64 keys of 32 bytes that wrapped customer keys before the current <see cref="PersonalDataMasterKey"/>: tried
+    /// only when the current one does not open a key. Remove them once <c>personal-data rewrap</c> has run. Never logged.
+    /// </summary>
+    public string[]? PersonalDataPreviousMasterKeys { get; set; }
+
     /// <summary>How often a node looks for erasures made on other nodes and drops those keys from its cache (the staleness bound).</summary>
     public TimeSpan PersonalDataRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -29,6 +35,28 @@ public sealed class PersonalDataOptions
     /// <c>engine_secrets</c>. Changing it splits every email-identified customer in two; it is never logged.
     /// </summary>
     public string? CustomerIdSecret { get; set; }
+
+    internal IReadOnlyList<byte[]> PreviousMasterKeyBytes()
+    {
+        var keys = new List<byte[]>();
+        foreach (var (value, i) in (PersonalDataPreviousMasterKeys ?? []).Select((v, i) => (v, i)))
+        {
+            if (string.IsNullOrWhiteSpace(value)) continue;
+            byte[] key;
+            try
+            {
+                key = Convert.FromBase64String(value.Trim());
+            }
+            catch (FormatException)
+            {
+                key = [];
+            }
+            if (key.Length != PersonalDataCipher.KeySize)
+                throw new InvalidOperationException($"OrderEngine:Security:PersonalDataPreviousMasterKeys:{i} must be the base64 of 32 random bytes");
+            keys.Add(key);
+        }
+        return keys;
+    }
 
     internal byte[]? MasterKeyBytes()
     {
@@ -66,6 +94,7 @@ public sealed class CustomerKeyStore : IAsyncDisposable
     private readonly JournalDatabase _database;
     private readonly TimeProvider _clock;
     private readonly byte[]? _masterKey;
+    private readonly MasterKeyRing _ring;
     private readonly int _maxCached;
     private readonly ConcurrentDictionary<string, byte[]?> _cache = new(StringComparer.Ordinal);
     private int _cached;
@@ -79,6 +108,7 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         _database = database;
         _clock = clock;
         _masterKey = options.MasterKeyBytes();
+        _ring = new MasterKeyRing(_masterKey, options.PreviousMasterKeyBytes());
         _maxCached = Math.Max(1, options.PersonalDataMaxCachedKeys);
         _lastRecheck = clock.GetUtcNow().ToUnixTimeMilliseconds();
         _writer = Task.Run(WriteLoopAsync);
@@ -125,7 +155,7 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         command.CommandText = "SELECT key_material FROM customer_keys WHERE customer_id = @id";
         command.AddParameter("id", customerId);
         var stored = command.ExecuteScalar() as string;
-        key = stored is null ? null : PersonalDataCipher.Unwrap(stored, _masterKey, customerId);
+        key = stored is null ? null : _ring.Unwrap(stored, customerId);
         Remember(customerId, key);
         return key;
     }
@@ -204,7 +234,7 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         while (await reader.ReadAsync())
         {
             var id = reader.GetString(0);
-            keys[id] = reader.IsDBNull(1) ? null : PersonalDataCipher.Unwrap(reader.GetString(1), _masterKey, id);
+            keys[id] = reader.IsDBNull(1) ? null : _ring.Unwrap(reader.GetString(1), id);
         }
         return keys;
     }
@@ -296,7 +326,7 @@ public sealed class CustomerKeyStore : IAsyncDisposable
             {
                 var id = reader.GetString(0);
                 if (!_cache.TryGetValue(id, out var cached)) continue;
-                var key = reader.IsDBNull(1) ? null : PersonalDataCipher.Unwrap(reader.GetString(1), _masterKey, id);
+                var key = reader.IsDBNull(1) ? null : _ring.Unwrap(reader.GetString(1), id);
                 if (key is null ? cached is null : cached is not null && key.AsSpan().SequenceEqual(cached)) continue;
                 _cache[id] = key;
                 dropped++;
@@ -304,6 +334,76 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         }
         Interlocked.Exchange(ref _lastRecheck, started);
         return dropped;
+    }
+
+    // ---- data written before sealing, and master key rotation ----
+
+    /// <summary>
+    /// The keys to seal data of these customers that is already stored (<c>personal-data reseal</c>): a customer without a
+    /// row gets a key (written and read back in one transaction, before anything is sealed with it); an erased customer
+    /// stays erased (null), unlike <see cref="EnsureAsync"/>, whose new placement may start a new key after an erasure.
+    /// Nothing is cached: a node's cache is not this process's.
+    /// </summary>
+    public async Task<Dictionary<string, byte[]?>> KeysForStoredDataAsync(IReadOnlyCollection<string> customerIds, CancellationToken ct)
+    {
+        var ids = customerIds.Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0) return new Dictionary<string, byte[]?>(StringComparer.Ordinal);
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await _database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO customer_keys (customer_id, key_material, created_at) VALUES "
+                + string.Join(", ", ids.Select((_, i) => $"(@c{i}, @k{i}, @at)"))
+                + " ON CONFLICT (customer_id) DO NOTHING";
+            for (var i = 0; i < ids.Count; i++)
+            {
+                insert.AddParameter("c" + i, ids[i]);
+                insert.AddParameter("k" + i, PersonalDataCipher.Wrap(PersonalDataCipher.NewKey(), _masterKey, ids[i]));
+            }
+            insert.AddParameter("at", now);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        var keys = await ReadKeysAsync(connection, tx, ids);
+        await tx.CommitAsync(ct);
+        return keys;
+    }
+
+    /// <summary>
+    /// Opens the <paramref name="sample"/> oldest and newest wrapped keys with the configured master keys: how many were
+    /// looked at, how many open only with a previous master key (a rewrap is due) and how many open with none (a master
+    /// key is missing from the settings: those customers' orders cannot be read). Reads a bounded number of rows.
+    /// </summary>
+    public async Task<(int Checked, int UnderPrevious, int Unreadable)> CheckMasterKeysAsync(int sample, CancellationToken ct)
+    {
+        var rows = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var connection = await _database.OpenAsync(ct))
+        {
+            foreach (var order in new[] { "ASC", "DESC" })
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT customer_id, key_material FROM customer_keys WHERE key_material IS NOT NULL"
+                    + $" ORDER BY created_at {order}, customer_id {order} LIMIT @n";
+                command.AddParameter("n", sample);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct)) rows[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+        int underPrevious = 0, unreadable = 0;
+        foreach (var (id, stored) in rows)
+        {
+            try
+            {
+                _ring.Open(stored, id, out var current);
+                if (!current && stored.StartsWith("w1:", StringComparison.Ordinal)) underPrevious++;
+            }
+            catch (PersonalDataKeyUnreadableException)
+            {
+                unreadable++;
+            }
+        }
+        return (rows.Count, underPrevious, unreadable);
     }
 
     public async ValueTask DisposeAsync()

@@ -40,6 +40,7 @@ internal sealed class PersonalDataRecheck(CustomerKeyStore keys, IOptions<Person
     {
         if (keys.WrapsKeys) log.LogInformation("Personal data keys are stored wrapped with the configured master key");
         else log.LogInformation("Personal data keys are stored unwrapped (set OrderEngine:Security:PersonalDataMasterKey to wrap them)");
+        await CheckMasterKeysAsync(stoppingToken);
         using var timer = new PeriodicTimer(options.Value.PersonalDataRecheckInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
@@ -52,6 +53,29 @@ internal sealed class PersonalDataRecheck(CustomerKeyStore keys, IOptions<Person
                 // No key, no customer data in the message: only what failed.
                 log.LogWarning("Looking for erased personal data keys failed ({Error}); trying again", e.GetType().Name);
             }
+        }
+    }
+
+    // A master key rotated without the old one among the previous keys leaves every key wrapped with the old one unreadable:
+    // said once at start, by settings' names only, rather than only as failed recoveries of those customers' orders.
+    private async Task CheckMasterKeysAsync(CancellationToken ct)
+    {
+        try
+        {
+            var (_, underPrevious, unreadable) = await keys.CheckMasterKeysAsync(50, ct);
+            if (unreadable > 0)
+                log.LogError(
+                    "Personal data keys in customer_keys open with neither OrderEngine:Security:PersonalDataMasterKey nor any of "
+                    + "OrderEngine:Security:PersonalDataPreviousMasterKeys ({Unreadable} of those checked at start): orders of those customers "
+                    + "cannot be read until the master key they were wrapped with is configured (see docs/security.md, Personal data)", unreadable);
+            else if (underPrevious > 0)
+                log.LogWarning(
+                    "Personal data keys in customer_keys are still wrapped with a previous master key ({UnderPrevious} of those checked at start): "
+                    + "run `personal-data rewrap`, then remove OrderEngine:Security:PersonalDataPreviousMasterKeys", underPrevious);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning("Checking the personal data master keys failed ({Error})", e.GetType().Name);
         }
     }
 }
