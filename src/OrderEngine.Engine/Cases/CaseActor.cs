@@ -254,7 +254,9 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
         var timeout = _with.AskTimeout;
         var orderId = _state.Opened!.OrderId;
         var caseId = _caseId;
-        var reason = $"case {caseId} ({_state.Opened.Type.ToString().ToLowerInvariant()})" + (string.IsNullOrWhiteSpace(action.Note) ? "" : ": " + action.Note);
+        // The note stays on the case, sealed with the customer's key: copied into the order's refund or return reason it
+        // would be kept there in clear, out of reach of an erasure.
+        var reason = $"case {caseId} ({_state.Opened.Type.ToString().ToLowerInvariant()})";
         Task<object> call = action.Type switch
         {
             CaseActionType.Refund => orders.Ask<object>(new RequestRefund(orderId, action.LinkedId, action.Amount,
