@@ -42,6 +42,9 @@ public abstract partial class EngineScenarios
             var adaBefore = JsonDocument.Parse(await GetTextAsync(engine.Http, $"api/orders/{ada}", ct)).RootElement;
             Assert.Equal("Ada Lovelace", adaBefore.GetProperty("shippingAddress").GetProperty("name").GetString());
             var adaStatus = adaBefore.GetProperty("status").GetString()!;
+            // A complaint case on each order, with a customer's message: their texts go with the customer's key.
+            await OpenCaseWithMessageAsync(engine.Http, "pd-case-ada", ada, AdaCaseTexts, ct);
+            await OpenCaseWithMessageAsync(engine.Http, "pd-case-bob", bob, BobCaseTexts, ct);
 
             using (var erase = await engine.Http.DeleteAsync("api/customers/pd-ada/personal-data", ct))
             {
@@ -57,7 +60,7 @@ public abstract partial class EngineScenarios
 
             await AssertErasedAsync(engine.Http, ada, adaStatus, bob, report, ct);
             // Nothing personal in the node's log.
-            foreach (var value in AdaPersonal.Concat(BobPersonal)) Assert.Empty(engine.OutputLinesContaining(value));
+            foreach (var value in AdaPersonal.Concat(BobPersonal).Concat(AdaCaseTexts).Concat(BobCaseTexts)) Assert.Empty(engine.OutputLinesContaining(value));
 
             // A restart (kill -9) and a rebuild of every projection from the journal: the same.
             engine.Kill();
@@ -82,6 +85,7 @@ public abstract partial class EngineScenarios
 
     private static async Task AssertErasedAsync(HttpClient http, string ada, string adaStatus, string bob, JsonElement reportBefore, CancellationToken ct)
     {
+        await AssertCasesErasedAsync(http, ct);
         foreach (var url in new[] { $"api/orders/{ada}", $"api/orders/{ada}/events", $"api/orders?customerId=pd-ada" })
         {
             var text = await GetTextAsync(http, url, ct);
@@ -112,6 +116,37 @@ public abstract partial class EngineScenarios
         Assert.Equal(1, erasure.GetProperty("keysDestroyed").GetInt32());
         Assert.False(string.IsNullOrEmpty(erasure.GetProperty("erasedBy").GetString()));
         Assert.True(JsonDocument.Parse(await GetTextAsync(http, "api/customers/pd-bob/personal-data", ct)).RootElement.GetProperty("held").GetBoolean());
+    }
+
+    // Description, opened by, message author, message text.
+    private static readonly string[] AdaCaseTexts = ["Ada's parcel was soaked through", "Ada herself", "Ada L.", "ring Ada on 020 7946 0002"];
+    private static readonly string[] BobCaseTexts = ["Bob's mug came chipped", "Bob himself", "Bob B.", "Bob is home after six"];
+
+    private static async Task OpenCaseWithMessageAsync(HttpClient http, string caseId, string orderId, string[] texts, CancellationToken ct)
+    {
+        using (var open = await http.PostAsync($"api/orders/{orderId}/cases", JsonBody(new { caseId, type = "damaged", description = texts[0], openedBy = texts[1] }), ct))
+            Assert.True(open.StatusCode == HttpStatusCode.Created, await open.Content.ReadAsStringAsync(ct));
+        using var message = await http.PostAsync($"api/cases/{caseId}/messages", JsonBody(new { messageId = "m-1", author = "customer", name = texts[2], text = texts[3] }), ct);
+        Assert.True(message.StatusCode == HttpStatusCode.OK, await message.Content.ReadAsStringAsync(ct));
+    }
+
+    /// <summary>Ada's case reads "[erased]" for its description, opener and message; Bob's reads as written.</summary>
+    private static async Task AssertCasesErasedAsync(HttpClient http, CancellationToken ct)
+    {
+        var adaText = await GetTextAsync(http, "api/cases/pd-case-ada", ct);
+        foreach (var value in AdaCaseTexts) Assert.DoesNotContain(value, adaText, StringComparison.Ordinal);
+        var adaCase = JsonDocument.Parse(adaText).RootElement;
+        Assert.Equal("[erased]", adaCase.GetProperty("description").GetString());
+        Assert.Equal("[erased]", adaCase.GetProperty("openedBy").GetString());
+        var message = Assert.Single(adaCase.GetProperty("messages").EnumerateArray());
+        Assert.Equal(("[erased]", "[erased]"), (message.GetProperty("name").GetString(), message.GetProperty("text").GetString()));
+        Assert.Equal("open", adaCase.GetProperty("status").GetString());
+        var bobText = await GetTextAsync(http, "api/cases/pd-case-bob", ct);
+        foreach (var value in BobCaseTexts) Assert.Contains(value, bobText, StringComparison.Ordinal);
+        // The cases list (the read table) holds no text of either.
+        var list = (await EventuallyReadAsync(http, "api/cases?limit=500", doc => doc.GetRawText().Contains("pd-case-bob", StringComparison.Ordinal), ct)).GetRawText();
+        Assert.Contains("pd-case-ada", list, StringComparison.Ordinal);
+        foreach (var value in AdaCaseTexts.Concat(BobCaseTexts)) Assert.DoesNotContain(value, list, StringComparison.Ordinal);
     }
 
     private static async Task<string> PlaceWithAddressAsync(HttpClient http, string key, string customer, object address, CancellationToken ct)

@@ -46,15 +46,24 @@ public sealed record CaseLine(string Sku, int Quantity);
 
 /// <summary>
 /// Opens a complaint about an existing order. The case id is the client's: a repeat with the same body is answered
-/// as before, another body under the same id is an idempotency conflict. The entity checks the order exists first.
+/// as before, another body under the same id is an idempotency conflict. The entity checks the order exists first and
+/// sets <paramref name="CustomerId"/> to the order's customer (callers do not give it).
 /// </summary>
-public sealed record OpenCase(string CaseId, string OrderId, CaseType Type, string Description, string? OpenedBy = null) : ICaseCommand;
+public sealed record OpenCase(string CaseId, string OrderId, CaseType Type, string Description, string? OpenedBy = null, string? CustomerId = null) : ICaseCommand
+{
+    /// <summary>Without the description and who opened it.</summary>
+    public override string ToString() => $"OpenCase {{ CaseId = {CaseId}, OrderId = {OrderId}, Type = {Type} }}";
+}
 
 /// <summary>An operator takes the case (open → in progress), or another operator takes it over.</summary>
 public sealed record StartCase(string CaseId, string Operator) : ICaseCommand;
 
 /// <summary>A message from the customer or an operator; the message id makes a retry count once.</summary>
-public sealed record AddCaseMessage(string CaseId, string MessageId, CaseAuthor Author, string Name, string Text) : ICaseCommand;
+public sealed record AddCaseMessage(string CaseId, string MessageId, CaseAuthor Author, string Name, string Text) : ICaseCommand
+{
+    /// <summary>Without the author's name and the text.</summary>
+    public override string ToString() => $"AddCaseMessage {{ CaseId = {CaseId}, MessageId = {MessageId}, Author = {Author} }}";
+}
 
 /// <summary>
 /// Asks for a resolution action: a refund (an amount, lines, or neither for all that is left), a reship of lines, or a

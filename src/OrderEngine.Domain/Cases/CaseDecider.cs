@@ -73,7 +73,7 @@ public static class CaseDecider
                 ? Done
                 : Reject(CaseRejectionCode.IdempotencyConflict, $"case {c.CaseId} was already opened with a different request; use a new caseId for a new case");
         }
-        return Accept(new CaseOpened(c.CaseId, c.OrderId, c.Type, c.Description, c.OpenedBy, rules.DueAt(c.Type, now), now));
+        return Accept(new CaseOpened(c.CaseId, c.OrderId, c.Type, c.Description, c.OpenedBy, rules.DueAt(c.Type, now), now, c.CustomerId));
     }
 
     // ---- work --------------------------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ public static class CaseDecider
         }
         if (s.Status == CaseStatus.Closed) return WrongState(s, "a closed case takes no more messages");
         if (s.Messages.Length >= rules.MaxMessages) return Reject(CaseRejectionCode.InvalidState, $"case {s.CaseId} has the most messages a case may have ({rules.MaxMessages})");
-        return Accept(new CaseMessageAdded(s.CaseId, c.MessageId, c.Author, c.Name, c.Text, now));
+        return Accept(new CaseMessageAdded(s.CaseId, c.MessageId, c.Author, c.Name, c.Text, now, s.CustomerId));
     }
 
     // ---- actions -----------------------------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ public static class CaseDecider
         if (s.Status != CaseStatus.InProgress)
             return WrongState(s, s.Status == CaseStatus.Open ? "start it (assign an operator) before acting on it" : "actions are taken on an inProgress case");
         if (s.Actions.Length >= rules.MaxActions) return Reject(CaseRejectionCode.InvalidState, $"case {s.CaseId} has the most actions a case may have ({rules.MaxActions})");
-        return Accept(new CaseActionRequested(s.CaseId, c.ActionId, c.Type, CaseRules.LinkedIdOf(s.CaseId, c.ActionId, c.Type), c.Amount, lines, c.By, c.Note, now));
+        return Accept(new CaseActionRequested(s.CaseId, c.ActionId, c.Type, CaseRules.LinkedIdOf(s.CaseId, c.ActionId, c.Type), c.Amount, lines, c.By, c.Note, now, s.CustomerId));
     }
 
     private static Decision<ICaseEvent, CaseRejection> DecideComplete(CaseState s, CompleteCaseAction c, DateTimeOffset now)
@@ -195,7 +195,7 @@ public static class CaseDecider
             return s.Resolution == c.Resolution ? Done : WrongState(s, "it was resolved with another resolution; reopen it first");
         if (s.Status != CaseStatus.InProgress) return WrongState(s, "only an inProgress case can be resolved");
         if (s.PendingActions.Any()) return WrongState(s, "an action is still waiting for its order's answer; retry shortly");
-        return Accept(new CaseResolved(s.CaseId, c.Resolution, c.By, now));
+        return Accept(new CaseResolved(s.CaseId, c.Resolution, c.By, now, s.CustomerId));
     }
 
     private static Decision<ICaseEvent, CaseRejection> DecideClose(CaseState s, CloseCase c, DateTimeOffset now)
@@ -222,7 +222,7 @@ public static class CaseDecider
         if (s.Status != CaseStatus.Resolved) return WrongState(s, "only a resolved case can be reopened");
         if (now > s.ResolvedAt!.Value + rules.ReopenWindow)
             return WrongState(s, $"it was resolved at {s.ResolvedAt:O}, more than {rules.ReopenWindow} ago; open a new case");
-        return Accept(new CaseReopened(s.CaseId, c.Reason, c.By, now));
+        return Accept(new CaseReopened(s.CaseId, c.Reason, c.By, now, s.CustomerId));
     }
 
     // ---- evolve ------------------------------------------------------------------------------------------------------

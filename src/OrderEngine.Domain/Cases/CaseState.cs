@@ -27,7 +27,11 @@ public enum CaseActionOutcome
 }
 
 /// <summary>A message on a case.</summary>
-public sealed record CaseMessage(string MessageId, CaseAuthor Author, string Name, string Text, DateTimeOffset At);
+public sealed record CaseMessage(string MessageId, CaseAuthor Author, string Name, string Text, DateTimeOffset At)
+{
+    /// <summary>Without the author's name and the text: free text about a customer must not reach a log line.</summary>
+    public override string ToString() => $"CaseMessage {{ MessageId = {MessageId}, Author = {Author}, At = {At:O} }}";
+}
 
 /// <summary>A resolution action and what it did; <paramref name="LinkedId"/> is the refund id, replacement order id or return id.</summary>
 public sealed record CaseAction(
@@ -65,6 +69,9 @@ public sealed record CaseState(
     public static CaseState Initial(string caseId) => new(caseId, CaseStatus.None, null, null, [], [], null, null, null, null, null, [], default);
 
     public bool Exists => Status != CaseStatus.None;
+
+    /// <summary>The customer of the case's order (whose key seals its texts at rest); null for cases opened before it was recorded.</summary>
+    public string? CustomerId => Opened?.CustomerId;
 
     /// <summary>Whether the case is past its SLA due time at <paramref name="now"/>: only an unresolved case can be.</summary>
     public bool IsOverdue(DateTimeOffset now) => Status is CaseStatus.Open or CaseStatus.InProgress && Opened is { } o && now > o.DueAt;

@@ -5,6 +5,7 @@ using Akka.Event;
 using Akka.Persistence;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Engine.Cases;
@@ -16,6 +17,9 @@ namespace OrderEngine.Engine.Cases;
 /// the order, then its answer is written; an action still waiting for its answer is asked again after a restart or a
 /// timeout, and the derived id makes the order count it once. While an order lookup that decides a command is in
 /// flight, other commands wait (stashed), so the case decides one thing at a time.
+/// The case's texts are sealed at rest with its order's customer's key (<see cref="CaseTextCipher"/>): the opening
+/// records the customer, the customer's key is made durable before a text is first written with it (the same wait as
+/// an order lookup, and none when this node holds the key), and an erasure of the customer drops the texts in memory.
 /// </summary>
 public sealed class CaseActor : UntypedPersistentActor, IWithTimers
 {
@@ -76,6 +80,7 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
     protected override void OnCommand(object message)
     {
         _idle.Observe(message);
+        ForgetErasedPersonalData();
         switch (message)
         {
             case IdleCheck:
@@ -96,6 +101,9 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
                 return;
             case ActionAnswered a:
                 OnActionAnswered(a);
+                return;
+            case KeyReady k:
+                OnKeyReady(k);
                 return;
             case RetryTick:
                 ResumeActions();
@@ -137,7 +145,7 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
             sender.Tell(new CaseAccepted(_caseId, _state.ToView(Now), Repeat: true));
             return;
         }
-        PersistThen(decision.Events, () => sender.Tell(new CaseAccepted(_caseId, _state.ToView(Now))));
+        PersistSealedThen(decision.Events, sender, () => sender.Tell(new CaseAccepted(_caseId, _state.ToView(Now))));
     }
 
     // ---- opening -------------------------------------------------------------------------------------------------
@@ -161,8 +169,9 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
         _busy = false;
         switch (c.Reply)
         {
-            case OrderAccepted:
-                OnCommand(c.Command, c.Sender);
+            case OrderAccepted accepted:
+                // The case's customer is its order's: the key its texts are sealed with.
+                OnCommand(c.Command with { CustomerId = accepted.View.CustomerId }, c.Sender);
                 break;
             case OrderRefused { Rejection.Code: OrderRejectionCode.NotFound }:
                 c.Sender.Tell(Refused(CaseRejection.Of(CaseRejectionCode.NotFound, $"order {c.Command.OrderId} does not exist; a case belongs to an existing order")));
@@ -219,7 +228,7 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
     /// <summary>Writes the action as requested, then carries it out (a return only waits for the returns lifecycle).</summary>
     private void Record(CaseActionRequested requested, IActorRef sender)
     {
-        PersistThen([requested], () =>
+        PersistSealedThen([requested], sender, () =>
         {
             Waiters(requested.ActionId).Add(sender);
             Call(_state.Actions.Single(a => a.ActionId == requested.ActionId));
@@ -245,7 +254,9 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
         var timeout = _with.AskTimeout;
         var orderId = _state.Opened!.OrderId;
         var caseId = _caseId;
-        var reason = $"case {caseId} ({_state.Opened.Type.ToString().ToLowerInvariant()})" + (string.IsNullOrWhiteSpace(action.Note) ? "" : ": " + action.Note);
+        // The note stays on the case, sealed with the customer's key: copied into the order's refund or return reason it
+        // would be kept there in clear, out of reach of an erasure.
+        var reason = $"case {caseId} ({_state.Opened.Type.ToString().ToLowerInvariant()})";
         Task<object> call = action.Type switch
         {
             CaseActionType.Refund => orders.Ask<object>(new RequestRefund(orderId, action.LinkedId, action.Amount,
@@ -324,6 +335,48 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
         foreach (var w in waiters) w.Tell(view);
     }
 
+    // ---- personal data -------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Persists events whose texts the serializer seals with the customer's key once that key is durable: this node
+    /// holds it (no wait), or it is made now while other commands wait; if it cannot be made, nothing is written and
+    /// the sender is told to retry.
+    /// </summary>
+    private void PersistSealedThen(ImmutableArray<ICaseEvent> events, IActorRef sender, Action after)
+    {
+        var customerId = events.Select(CaseTextCipher.CustomerToSeal).FirstOrDefault(c => c is not null);
+        if (_with.PersonalData is not { } keys || customerId is null || (keys.TryGetCached(customerId, out var key) && key is not null))
+        {
+            PersistThen(events, after);
+            return;
+        }
+        _busy = true;
+        keys.EnsureAsync(customerId).PipeTo(Self, success: () => new KeyReady(events, sender, after, null), failure: e => new KeyReady(events, sender, after, e));
+    }
+
+    private void OnKeyReady(KeyReady k)
+    {
+        _busy = false;
+        if (k.Error is null) PersistThen(k.Events, k.After);
+        else
+        {
+            _log.Warning("case {0}: the customer's personal data key could not be stored ({1}); nothing written", _caseId, k.Error.GetType().Name);
+            k.Sender.Tell(Refused(Unavailable("the customer's personal data key could not be stored", k.Error)));
+        }
+        Stash.UnstashAll();
+    }
+
+    /// <summary>
+    /// An entity still in memory when its customer's personal data is erased holds the texts in clear: it drops them at
+    /// its next message once this node knows of the erasure (at once on the erasing node, within the recheck interval on others).
+    /// </summary>
+    private void ForgetErasedPersonalData()
+    {
+        if (_with.PersonalData is { } keys && _state.CustomerId is { } customerId
+            && keys.TryGetCached(customerId, out var key) && key is null && CaseTextCipher.HoldsClearText(_state))
+            _state = CaseTextCipher.Forget(_state);
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------------
 
     private void PersistThen(ImmutableArray<ICaseEvent> events, Action after)
@@ -349,6 +402,8 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
 
     private sealed record ActionAnswered(string ActionId, object? Reply, Exception? Error);
 
+    private sealed record KeyReady(ImmutableArray<ICaseEvent> Events, IActorRef Sender, Action After, Exception? Error);
+
     private sealed class RetryTick : INotInfluenceReceiveTimeout
     {
         public static readonly RetryTick Instance = new();
@@ -360,4 +415,7 @@ public sealed record CaseCollaborators(IActorRef Orders, CaseRules Rules, TimeSp
 {
     /// <summary>The return region: a case's return action starts a return there.</summary>
     public IActorRef Returns { get; init; } = ActorRefs.Nobody;
+
+    /// <summary>The customer keys the case's texts are sealed with; null: no key is made beforehand (tests of the bare entity).</summary>
+    public CustomerKeyStore? PersonalData { get; init; }
 }

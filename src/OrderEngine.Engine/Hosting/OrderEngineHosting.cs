@@ -257,7 +257,7 @@ public static class OrderEngineHosting
             shardOptions);
         builder.WithShardRegion<CaseRegion>(
             "case",
-            (_, registry, _) =>
+            (_, registry, resolver) =>
             {
                 CaseCollaborators? with = null;
                 return caseId =>
@@ -265,6 +265,7 @@ public static class OrderEngineHosting
                     with ??= new CaseCollaborators(registry.Get<OrderRegion>(), options.Cases.ToRules(), options.AskTimeout, options.Cases.RetryInterval)
                     {
                         Returns = registry.Get<ReturnRegion>(),
+                        PersonalData = resolver.GetService<CustomerKeyStore>(),
                     };
                     return CaseActor.Props(caseId, with, options.EntityIdleTimeout, clock);
                 };

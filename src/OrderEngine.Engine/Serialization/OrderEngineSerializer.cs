@@ -66,6 +66,7 @@ public sealed class OrderEngineSerializer(ExtendedActorSystem system) : Serializ
             var key = keys.KeyForWrite(placed.CustomerId);
             obj = placed with { ShippingAddress = key is null ? PersonalDataCipher.Erase(address) : PersonalDataCipher.Seal(key, placed.CustomerId, address) };
         }
+        obj = CaseTextCipher.SealForWrite(obj, Keys);
         return JsonSerializer.SerializeToUtf8Bytes(obj, info);
     }
 
@@ -80,6 +81,6 @@ public sealed class OrderEngineSerializer(ExtendedActorSystem system) : Serializ
             var key = Keys?.KeyForRead(placed.CustomerId);
             obj = placed with { ShippingAddress = PersonalDataCipher.Open(key, placed.CustomerId, address) };
         }
-        return obj;
+        return CaseTextCipher.OpenOnRead(obj, Keys);
     }
 }
