@@ -26,7 +26,7 @@ public sealed class ChannelIntakeTests : TestKit, IDisposable
             new SqliteConnectionStringBuilder { DataSource = _directory.File("intake.db") }.ConnectionString);
         _database.Prepare();
         _stats = new ChannelStats(_database);
-        _quarantine = new QuarantineStore(_database);
+        _quarantine = IngestionTestKit.Quarantine(_database);
     }
 
     private static string Record(string externalId, string? channel) =>
