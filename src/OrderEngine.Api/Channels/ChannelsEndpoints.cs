@@ -83,7 +83,7 @@ public static class ChannelsEndpoints
         group.MapGet("/{channel}/quarantine", QuarantineAsync).WithSummary("The channel's quarantined records with their reasons and raw payloads")
             .WithName("listQuarantine")
             .ProducesProblem(400)
-            .WithDescription("The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only.");
+            .WithDescription("The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only. Payloads are stored sealed and shown clear here; one erased at a customer's request, or purged after the resolved retention, reads \"[erased]\".");
         group.MapPost("/{channel}/quarantine/{id}/retry", RetryAsync)
             .WithSummary("Takes a quarantined record in again, as stored or with a corrected payload")
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
