@@ -273,3 +273,11 @@ CREATE TABLE IF NOT EXISTS engine_secrets (
     name VARCHAR(64) PRIMARY KEY,
     value VARCHAR(200) NOT NULL,
     created_at BIGINT NOT NULL);
+-- The customers a quarantined record belongs to (docs/security.md, "The quarantine and the inbox"): the customer id its
+-- adapter gives, when it can be read, and the pseudonymous email: id of every email address in its payload. A record's
+-- payload is sealed with its own key (customer_keys, id 'quarantine/{id}'); erasing any of its customers overwrites the
+-- payload and destroys that key.
+CREATE TABLE IF NOT EXISTS quarantine_subjects (
+    customer_id VARCHAR(128) NOT NULL,
+    quarantine_id VARCHAR(40) NOT NULL,
+    PRIMARY KEY (customer_id, quarantine_id));

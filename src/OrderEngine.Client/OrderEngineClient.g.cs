@@ -670,7 +670,7 @@ namespace OrderEngine.Client
         /// The channel's quarantined records with their reasons and raw payloads
         /// </summary>
         /// <remarks>
-        /// The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only.
+        /// The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only. Payloads are stored sealed and shown clear here; one erased at a customer's request, or purged after the resolved retention, reads "[erased]".
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -681,7 +681,7 @@ namespace OrderEngine.Client
         /// Takes a quarantined record in again, as stored or with a corrected payload
         /// </summary>
         /// <remarks>
-        /// Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, one still refused 422 (it stays quarantined). Attributed to the authenticated caller (key:{name} or user:{name}): the quarantine listing shows who retried a record last and when (retriedBy, retriedAt).
+        /// Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, so is one whose payload was erased at a customer's request, one still refused 422 (it stays quarantined). Attributed to the authenticated caller (key:{name} or user:{name}): the quarantine listing shows who retried a record last and when (retriedBy, retriedAt).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -956,7 +956,7 @@ namespace OrderEngine.Client
         /// Erase a customer's personal data: destroy its key (crypto-shredding); the erasure is audited
         /// </summary>
         /// <remarks>
-        /// Destroys the customer's personal data key: names, street lines and phones of its orders read as "[erased]" everywhere from then on (order, timeline, rebuilt projections), while amounts, SKUs, stock, country and reports stay. Answers the audited erasure. Idempotent: erasing a customer without a key (unknown, or erased before) answers 200 with keysDestroyed 0 and is audited too.
+        /// Destroys the customer's personal data key: names, street lines and phones of its orders read as "[erased]" everywhere from then on (order, timeline, rebuilt projections), while amounts, SKUs, stock, country and reports stay. Quarantined records linked to the customer (its id, or an email in them) have their payloads overwritten and their keys destroyed too, counted in keysDestroyed. Answers the audited erasure. Idempotent: erasing a customer without a key (unknown, or erased before) answers 200 with keysDestroyed 0 and is audited too.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -9709,7 +9709,7 @@ namespace OrderEngine.Client
         /// The channel's quarantined records with their reasons and raw payloads
         /// </summary>
         /// <remarks>
-        /// The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only.
+        /// The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only. Payloads are stored sealed and shown clear here; one erased at a customer's request, or purged after the resolved retention, reads "[erased]".
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -9851,7 +9851,7 @@ namespace OrderEngine.Client
         /// Takes a quarantined record in again, as stored or with a corrected payload
         /// </summary>
         /// <remarks>
-        /// Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, one still refused 422 (it stays quarantined). Attributed to the authenticated caller (key:{name} or user:{name}): the quarantine listing shows who retried a record last and when (retriedBy, retriedAt).
+        /// Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, so is one whose payload was erased at a customer's request, one still refused 422 (it stays quarantined). Attributed to the authenticated caller (key:{name} or user:{name}): the quarantine listing shows who retried a record last and when (retriedBy, retriedAt).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -13454,7 +13454,7 @@ namespace OrderEngine.Client
         /// Erase a customer's personal data: destroy its key (crypto-shredding); the erasure is audited
         /// </summary>
         /// <remarks>
-        /// Destroys the customer's personal data key: names, street lines and phones of its orders read as "[erased]" everywhere from then on (order, timeline, rebuilt projections), while amounts, SKUs, stock, country and reports stay. Answers the audited erasure. Idempotent: erasing a customer without a key (unknown, or erased before) answers 200 with keysDestroyed 0 and is audited too.
+        /// Destroys the customer's personal data key: names, street lines and phones of its orders read as "[erased]" everywhere from then on (order, timeline, rebuilt projections), while amounts, SKUs, stock, country and reports stay. Quarantined records linked to the customer (its id, or an email in them) have their payloads overwritten and their keys destroyed too, counted in keysDestroyed. Answers the audited erasure. Idempotent: erasing a customer without a key (unknown, or erased before) answers 200 with keysDestroyed 0 and is audited too.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -16913,6 +16913,9 @@ namespace OrderEngine.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("retriedAt")]
         public System.DateTimeOffset? RetriedAt { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("isErased")]
+        public bool IsErased { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 

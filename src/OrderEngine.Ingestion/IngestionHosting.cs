@@ -23,7 +23,14 @@ public static class IngestionHosting
     public static IServiceCollection AddOrderEngineIngestion(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ChannelOptions>().Bind(configuration.GetSection(ChannelOptions.Section));
-        services.AddSingleton<QuarantineStore>();
+        services.AddSingleton(sp => new QuarantineStore(
+            sp.GetRequiredService<JournalDatabase>(),
+            sp.GetRequiredService<CustomerKeyStore>(),
+            // resolved on first use, when the schema (engine_secrets) exists
+            () => sp.GetRequiredService<CustomerIdPseudonymizer>(),
+            sp.GetRequiredService<IOptions<ChannelOptions>>().Value.QuarantineResolvedRetention));
+        services.AddSingleton<IPersonalDataHolder>(sp => new QuarantineErasure(() => sp.GetRequiredService<CustomerIdPseudonymizer>()));
+        services.AddHostedService<QuarantineSweep>();
         services.AddSingleton<ChannelStats>();
         services.AddHostedService<ChannelStatsFlusher>();
         services.AddSingleton(sp =>
@@ -80,7 +87,7 @@ internal sealed class InboxService(IServiceProvider services, IOptions<ChannelOp
         var root = Path.GetFullPath(inbox.Path);
         Directory.CreateDirectory(root);
         var system = services.GetRequiredService<ActorSystem>();
-        _watcher = system.ActorOf(InboxWatcher.Props(root, services.GetRequiredService<FeedIntake>(), inbox.PollInterval), "channel-inbox");
+        _watcher = system.ActorOf(InboxWatcher.Props(root, services.GetRequiredService<FeedIntake>(), inbox, services.GetRequiredService<TimeProvider>()), "channel-inbox");
         log.LogInformation("watching the inbox {Inbox} for channel feed files", root);
         return Task.CompletedTask;
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -29,7 +30,7 @@ public sealed class ChannelWebhookEngineFixture : EngineFixture, IAsyncLifetime
     public const string LongShop = "a-rather-long-shop-handle-of-forty-chars-x.myshopify.com";
 
     public static readonly string[] Shops =
-        ["jsmith.myshopify.com", "redelivery.myshopify.com", "unsigned.myshopify.com", "topics.myshopify.com", "legacy.myshopify.com", "mixedcase.myshopify.com", LongShop, "pseudonym.myshopify.com"];
+        ["jsmith.myshopify.com", "redelivery.myshopify.com", "unsigned.myshopify.com", "topics.myshopify.com", "legacy.myshopify.com", "mixedcase.myshopify.com", LongShop, "pseudonym.myshopify.com", "erasure.myshopify.com"];
 
     public static readonly string[] Stores = ["example.com", "asis.example.com", "unsigned.example.com", "topics.example.com"];
 
@@ -144,6 +145,83 @@ public sealed class ChannelWebhookTests(ChannelWebhookEngineFixture engine) : IC
         var customers = await Eventually(() => TextOf("/api/reports/customers?limit=10000"), t => t.Contains(customerId, StringComparison.Ordinal),
             TimeSpan.FromSeconds(20), "the customer in the customers report");
         Assert.DoesNotContain("norman@", customers.ToLowerInvariant());
+    }
+
+    /// <summary>The quarantine's payloads as the database holds them (every record of the channel).</summary>
+    private async Task<List<string>> RawQuarantinePayloads(string channel)
+    {
+        var database = engine.Services.GetRequiredService<OrderEngine.Engine.Hosting.JournalDatabase>();
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT payload FROM quarantine WHERE channel = @channel";
+        OrderEngine.Engine.Hosting.DbCommandExtensions.AddParameter(command, "channel", channel);
+        var payloads = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) payloads.Add(reader.GetString(0));
+        return payloads;
+    }
+
+    [Fact]
+    public async Task A_quarantined_Shopify_order_is_sealed_at_rest_shown_to_operators_and_erased_with_its_buyer_by_email()
+    {
+        const string shop = "erasure.myshopify.com";
+        // Two orders the adapter refuses (a line without a SKU) of two buyers known only by their emails.
+        byte[] BadOrder(long id, string email, string name, string street)
+        {
+            var node = FixtureNode(OrderGet);
+            node["order"]!["id"] = id;
+            node["order"]!["customer"] = null;
+            node["order"]!["email"] = email;
+            node["order"]!["contact_email"] = email;
+            node["order"]!["line_items"]![0]!["sku"] = "";
+            foreach (var address in new[] { "shipping_address", "billing_address" })
+            {
+                node["order"]![address]!["name"] = name;
+                node["order"]![address]!["last_name"] = name.Split(' ')[1];
+                node["order"]![address]!["address1"] = street;
+            }
+            return Encoding.UTF8.GetBytes(node.ToJsonString());
+        }
+        var erased = BadOrder(9001, "Carla.Quarantine@mail.example.com", "Carla Quarantinova", "Erasure Lane 7");
+        var kept = BadOrder(9002, "dora.keep@mail.example.com", "Dora Keepington", "Staying Road 9");
+        using (var response = await _client.PostShopify(shop, erased, Sign(Secret(shop), erased)))
+            Assert.Equal("quarantined", (await WebhookOutcome(response)).Outcome());
+        using (var response = await _client.PostShopify(shop, kept, Sign(Secret(shop), kept)))
+            Assert.Equal("quarantined", (await WebhookOutcome(response)).Outcome());
+
+        // At rest: no name, email or street in clear. To an operator: the payload as the shop sent it.
+        var raw = string.Join("\n", await RawQuarantinePayloads("shopify"));
+        foreach (var value in new[] { "Quarantinova", "carla.quarantine", "Carla.Quarantine", "Erasure Lane", "Keepington", "dora.keep", "Staying Road" })
+            Assert.DoesNotContain(value, raw, StringComparison.Ordinal);
+        var listed = (await _client.Quarantine("shopify")).Where(r => r.Str("source") == "webhook/shopify:" + shop).ToList();
+        var carla = listed.Single(r => r.Str("externalId") == shop + "/9001");
+        var dora = listed.Single(r => r.Str("externalId") == shop + "/9002");
+        Assert.Equal(Encoding.UTF8.GetString(erased), carla.Str("payload"));
+        Assert.DoesNotContain("Quarantinova", carla.Str("reason"));
+
+        // The data subject asks by email: id-of gives the id, the erasure takes the quarantined record with it.
+        var customerId = await IdOfEmail("carla.quarantine@mail.example.com");
+        using (var erase = await _client.DeleteAsync($"/api/customers/{Uri.EscapeDataString(customerId)}/personal-data"))
+        {
+            var erasure = JsonDocument.Parse(await erase.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(HttpStatusCode.OK, erase.StatusCode);
+            Assert.Equal(1, erasure.GetProperty("keysDestroyed").GetInt32()); // the record's key (no order, so no customer key)
+        }
+
+        var after = (await _client.Quarantine("shopify")).Where(r => r.Str("source") == "webhook/shopify:" + shop).ToList();
+        var gone = after.Single(r => r.Str("id") == carla.Str("id"));
+        Assert.Equal("[erased]", gone.Str("payload"));
+        Assert.Equal(carla.Str("reason"), gone.Str("reason")); // the record stays: channel, source, reason, times
+        Assert.Equal(Encoding.UTF8.GetString(kept), after.Single(r => r.Str("id") == dora.Str("id")).Str("payload")); // another buyer's: untouched
+        Assert.Contains("[erased]", await RawQuarantinePayloads("shopify"));
+        Assert.DoesNotContain("Quarantinova", string.Join("\n", await RawQuarantinePayloads("shopify")), StringComparison.Ordinal);
+        var status = JsonDocument.Parse(await TextOf($"/api/customers/{Uri.EscapeDataString(customerId)}/personal-data")).RootElement;
+        Assert.Equal(1, Assert.Single(status.GetProperty("erasures").EnumerateArray().ToList()).GetProperty("keysDestroyed").GetInt32());
+
+        using var asStored = await _client.Retry("shopify", carla.Str("id"));
+        await AssertProblem(asStored, HttpStatusCode.Conflict, "payload-erased");
+        using var withPayload = await _client.Retry("shopify", carla.Str("id"), Encoding.UTF8.GetString(erased));
+        await AssertProblem(withPayload, HttpStatusCode.Conflict, "payload-erased");
     }
 
     [Theory]

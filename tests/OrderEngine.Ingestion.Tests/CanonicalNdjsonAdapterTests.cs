@@ -147,7 +147,7 @@ public sealed class CanonicalNdjsonAdapterTests
     [Fact]
     public async Task An_amount_written_as_a_string_is_refused_as_in_the_api()
     {
-        AssertRefused(Assert.Single(await Read(Minimal.Replace("1200", "\"1200\""))), "lines[0].unitPrice: expected a JSON number, found the string '1200'");
+        AssertRefused(Assert.Single(await Read(Minimal.Replace("1200", "\"1200\""))), "lines[0].unitPrice: expected a JSON number, found a string");
     }
 
     [Fact]

@@ -13,6 +13,15 @@ internal static class IngestionTestKit
     /// <summary>The pseudonymizer adapters under test derive email-identified customers' ids with (a fixed test secret).</summary>
     public static readonly CustomerIdPseudonymizer CustomerIds = new([.. Enumerable.Range(1, 32).Select(i => (byte)i)]);
 
+    /// <summary>A quarantine on this database as the engine makes one: payloads sealed with keys of their own, emails linked by pseudonym.</summary>
+    public static OrderEngine.Ingestion.Intake.QuarantineStore Quarantine(OrderEngine.Engine.Hosting.JournalDatabase database, CustomerKeyStore? keys = null,
+        TimeSpan? resolvedRetention = null) =>
+        new(database, keys ?? Keys(database), () => CustomerIds, resolvedRetention);
+
+    /// <summary>The customer keys of this database, with the quarantine's erasure hooked in, as the engine wires them.</summary>
+    public static CustomerKeyStore Keys(OrderEngine.Engine.Hosting.JournalDatabase database, TimeProvider? clock = null) =>
+        new(database, new PersonalDataOptions(), clock ?? TimeProvider.System, [new OrderEngine.Ingestion.Intake.QuarantineErasure(() => CustomerIds)]);
+
     public static string FixturePath(string relative) => Path.Combine(AppContext.BaseDirectory, "Fixtures", relative);
 
     public static string Fixture(string relative) => File.ReadAllText(FixturePath(relative));

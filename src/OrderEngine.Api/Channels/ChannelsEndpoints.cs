@@ -83,14 +83,14 @@ public static class ChannelsEndpoints
         group.MapGet("/{channel}/quarantine", QuarantineAsync).WithSummary("The channel's quarantined records with their reasons and raw payloads")
             .WithName("listQuarantine")
             .ProducesProblem(400)
-            .WithDescription("The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only.");
+            .WithDescription("The channel's quarantined records with their reasons and raw payloads, and who retried each last and when (retriedBy, retriedAt). Read-only. Payloads are stored sealed and shown clear here; one erased at a customer's request, or purged after the resolved retention, reads \"[erased]\".");
         group.MapPost("/{channel}/quarantine/{id}/retry", RetryAsync)
             .WithSummary("Takes a quarantined record in again, as stored or with a corrected payload")
             .WithMetadata(new BodyLimit(o => o.MaxWebhookBodyBytes))
             .ProducesProblem(404).ProducesProblem(422).ProducesProblem(503)
             .WithName("retryQuarantined")
             .ProducesProblem(400)
-            .WithDescription("Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, one still refused 422 (it stays quarantined). Attributed to the authenticated caller (key:{name} or user:{name}): the quarantine listing shows who retried a record last and when (retriedBy, retriedAt).");
+            .WithDescription("Takes a quarantined record in again, as stored or with a corrected payload. On success the order is placed and the record resolved; a record already resolved is 409, so is one whose payload was erased at a customer's request, one still refused 422 (it stays quarantined). Attributed to the authenticated caller (key:{name} or user:{name}): the quarantine listing shows who retried a record last and when (retriedBy, retriedAt).");
         group.MapPost("/{channel}/reconcile", ReconcileAsync)
             .WithSummary("Compares the channel's list of external order ids for a period with the orders taken in")
             .WithMetadata(new BodyLimit(o => o.MaxReconcileBodyBytes))
@@ -263,6 +263,8 @@ public static class ChannelsEndpoints
         {
             QuarantineRetryResult.NotFound => Problems.Of(404, "NotFound", "No such quarantined record", $"channel {channel} has no quarantined record {id}"),
             QuarantineRetryResult.AlreadyResolved r => Problems.Of(409, "AlreadyResolved", "The record was already taken in", $"record {id} was resolved at {r.ResolvedAt:O}"),
+            QuarantineRetryResult.Erased => Problems.Of(409, "PayloadErased", "The record's personal data was erased",
+                $"record {id} was erased at a customer's request; it is not taken in again"),
             QuarantineRetryResult.UnknownFormat f => Problems.Of(422, "UnknownFormat", "The record cannot be read again", $"record {id} came in as '{f.Format}', which this node does not read"),
             QuarantineRetryResult.NotOneRecord n => Problems.Of(422, "NotOneRecord", "A retry takes exactly one record", $"the payload holds {n.Count} records"),
             QuarantineRetryResult.Taken { Outcome: var outcome } => outcome.Outcome switch

@@ -14,6 +14,9 @@ public abstract record QuarantineRetryResult
 
     public sealed record AlreadyResolved(DateTimeOffset ResolvedAt) : QuarantineRetryResult;
 
+    /// <summary>The record's payload was erased (a customer's erasure): it is not taken in again, not even with a payload given.</summary>
+    public sealed record Erased : QuarantineRetryResult;
+
     public sealed record UnknownFormat(string Format) : QuarantineRetryResult;
 
     public sealed record NotOneRecord(int Count) : QuarantineRetryResult;
@@ -32,6 +35,7 @@ public sealed class QuarantineRetry(QuarantineStore quarantine, ChannelIntake in
     {
         if (await quarantine.GetAsync(channel, id, ct) is not { } stored) return new QuarantineRetryResult.NotFound();
         if (stored.ResolvedAt is { } resolvedAt) return new QuarantineRetryResult.AlreadyResolved(resolvedAt);
+        if (stored.IsErased) return new QuarantineRetryResult.Erased();
         var source = IntakeSource.Parse(stored.Source);
         if (!RecordFormats.IsKnown(source.Format)) return new QuarantineRetryResult.UnknownFormat(source.Format);
         var text = payload ?? stored.Payload;

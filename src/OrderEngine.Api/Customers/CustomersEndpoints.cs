@@ -29,6 +29,8 @@ public static class CustomersEndpoints
             .WithName("erasePersonalData")
             .WithDescription("Destroys the customer's personal data key: names, street lines and phones of its orders read as \"[erased]\" "
                 + "everywhere from then on (order, timeline, rebuilt projections), while amounts, SKUs, stock, country and reports stay. "
+                + "Quarantined records linked to the customer (its id, or an email in them) have their payloads overwritten and their keys destroyed too, "
+                + "counted in keysDestroyed. "
                 + "Answers the audited erasure. Idempotent: erasing a customer without a key (unknown, or erased before) answers 200 "
                 + "with keysDestroyed 0 and is audited too.");
         group.MapGet("/{id}/personal-data", StatusAsync)

@@ -73,7 +73,7 @@ public sealed class DashboardData(
         var channels = await channelStats.ReadAsync(ct);
         var quarantined = 0;
         foreach (var channel in channels)
-            quarantined += (await quarantine.ListAsync(channel.Channel, false, 1000, ct)).Count;
+            quarantined += (await quarantine.ListAsync(channel.Channel, false, 1000, ct)).Count(r => !r.IsErased); // nobody can act on an erased one
         return new DashboardSummary(held.Items.Count, pastDue, low.Count, quarantined, channels);
     }
 
@@ -253,6 +253,7 @@ public sealed class DashboardData(
         {
             QuarantineRetryResult.NotFound => ActionResult.Refused($"channel {channel} has no quarantined record {id}"),
             QuarantineRetryResult.AlreadyResolved => ActionResult.Refused($"record {id} was already taken in"),
+            QuarantineRetryResult.Erased => ActionResult.Refused($"record {id} was erased at a customer's request; it is not taken in again"),
             QuarantineRetryResult.UnknownFormat f => ActionResult.Refused($"record {id} came in as '{f.Format}', which this node does not read"),
             QuarantineRetryResult.NotOneRecord n => ActionResult.Refused($"a retry takes exactly one record; the payload holds {n.Count}"),
             QuarantineRetryResult.Taken { Outcome: { Outcome: IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate } outcome } =>

@@ -102,10 +102,13 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         Channel.CreateUnbounded<(string, TaskCompletionSource<byte[]?>)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private long _lastRecheck;
+    private readonly IReadOnlyList<IPersonalDataHolder> _holders;
 
-    public CustomerKeyStore(JournalDatabase database, PersonalDataOptions options, TimeProvider clock)
+    /// <param name="holders">Stores outside the journal whose records of a customer an erasure overwrites too (the quarantine).</param>
+    public CustomerKeyStore(JournalDatabase database, PersonalDataOptions options, TimeProvider clock, IEnumerable<IPersonalDataHolder>? holders = null)
     {
         _database = database;
+        _holders = holders?.ToList() ?? [];
         _clock = clock;
         _masterKey = options.MasterKeyBytes();
         _ring = new MasterKeyRing(_masterKey, options.PreviousMasterKeyBytes());
@@ -125,6 +128,58 @@ public sealed class CustomerKeyStore : IAsyncDisposable
     {
         if (_cache.TryGetValue(customerId, out var cached) && cached is not null) return Task.CompletedTask;
         return CreateAsync(customerId);
+    }
+
+    /// <summary>
+    /// The key to seal a new record with, always through the key writer (a key erased on another node and still cached
+    /// here is never used): the live key, or a new one when there is none. For rare writes (quarantined records), not
+    /// for the hot path.
+    /// </summary>
+    public Task<byte[]?> KeyForNewRecordAsync(string keyId) => CreateAsync(keyId);
+
+    /// <summary>The keys to open with (null inside: erased or never made), from the cache, the rest read in one query.</summary>
+    public async Task<IReadOnlyDictionary<string, byte[]?>> KeysForReadAsync(IReadOnlyCollection<string> keyIds, CancellationToken ct)
+    {
+        var keys = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var id in keyIds.Distinct(StringComparer.Ordinal))
+            if (_cache.TryGetValue(id, out var key)) keys[id] = key;
+            else missing.Add(id);
+        if (missing.Count == 0) return keys;
+        await using var connection = await _database.OpenAsync(ct);
+        foreach (var chunk in missing.Chunk(MaxBatch))
+        {
+            var read = await ReadKeysAsync(connection, null, [.. chunk]);
+            foreach (var id in chunk)
+            {
+                read.TryGetValue(id, out var key);
+                Remember(id, key);
+                keys[id] = key;
+            }
+        }
+        return keys;
+    }
+
+    /// <summary>
+    /// Destroys keys (sets their material to NULL, <c>erased_at</c> to <paramref name="at"/>) inside the caller's
+    /// transaction and drops them from this node's cache; other nodes drop them at their next recheck. Answers how many
+    /// live keys were destroyed.
+    /// </summary>
+    public async Task<int> DestroyKeysAsync(DbTransaction transaction, IReadOnlyCollection<string> keyIds, long at, CancellationToken ct)
+    {
+        var destroyed = 0;
+        foreach (var chunk in keyIds.Distinct(StringComparer.Ordinal).Chunk(MaxBatch))
+        {
+            await using var update = transaction.Connection!.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE customer_keys SET key_material = NULL, erased_at = @at WHERE key_material IS NOT NULL AND customer_id IN ("
+                + string.Join(", ", chunk.Select((_, i) => "@k" + i)) + ")";
+            for (var i = 0; i < chunk.Length; i++) update.AddParameter("k" + i, chunk[i]);
+            update.AddParameter("at", at);
+            destroyed += await update.ExecuteNonQueryAsync(ct);
+            foreach (var id in chunk) _cache[id] = null;
+        }
+        return destroyed;
     }
 
     private Task<byte[]?> CreateAsync(string customerId)
@@ -241,7 +296,10 @@ public sealed class CustomerKeyStore : IAsyncDisposable
 
     // ---- erasure ----
 
-    /// <summary>Destroys the customer's key and audits the erasure (also when no key was left: it says 0).</summary>
+    /// <summary>
+    /// Destroys the customer's key, overwrites what every <see cref="IPersonalDataHolder"/> keeps of the customer and
+    /// destroys those records' keys, and audits the erasure with every key destroyed counted (also when none was left: it says 0).
+    /// </summary>
     public async Task<PersonalDataErasure> EraseAsync(string customerId, string erasedBy, CancellationToken ct)
     {
         var now = _clock.GetUtcNow();
@@ -257,6 +315,12 @@ public sealed class CustomerKeyStore : IAsyncDisposable
                 update.AddParameter("id", customerId);
                 update.AddParameter("at", at);
                 erasure = erasure with { KeysDestroyed = await update.ExecuteNonQueryAsync(ct) };
+            }
+            // What other stores keep of the customer goes in the same transaction, its keys counted with the customer's.
+            foreach (var holder in _holders)
+            {
+                var keys = await holder.EraseAsync(tx, customerId, at, ct);
+                if (keys.Count > 0) erasure = erasure with { KeysDestroyed = erasure.KeysDestroyed + await DestroyKeysAsync(tx, keys, at, ct) };
             }
             await using (var audit = connection.CreateCommand())
             {

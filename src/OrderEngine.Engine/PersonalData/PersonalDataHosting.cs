@@ -19,7 +19,8 @@ public static class PersonalDataHosting
             .Validate(o => EngineSecrets.IsValidConfiguredSecret(o.CustomerIdSecret), EngineSecrets.BadSecretMessage)
             .ValidateOnStart();
         services.TryAddSingleton(sp => new CustomerKeyStore(
-            sp.GetRequiredService<JournalDatabase>(), sp.GetRequiredService<IOptions<PersonalDataOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<JournalDatabase>(), sp.GetRequiredService<IOptions<PersonalDataOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            sp.GetServices<IPersonalDataHolder>()));
         services.TryAddSingleton(sp => new EngineSecrets(sp.GetRequiredService<JournalDatabase>(), sp.GetRequiredService<TimeProvider>()));
         // Resolved once, on first use (the schema exists by then: JournalDatabase.Prepare runs before Akka starts).
         services.TryAddSingleton(sp => EngineSecrets.Pseudonymizer(

@@ -125,7 +125,7 @@ public sealed class AmazonAdapter
 
     private AdapterResult MapOrder(JsonElement order, JsonElement[] pages)
     {
-        if (order.ValueKind != JsonValueKind.Object) return new Refused(null, "expected an order object, found " + Describe(order));
+        if (order.ValueKind != JsonValueKind.Object) return new Refused(null, "expected an order object, found " + Kind(order));
         var p = new Problems();
         var amazonOrderId = Text(order, "AmazonOrderId", "AmazonOrderId", p, required: true);
         if (amazonOrderId is null || p.Any) return new Refused(null, p.Join());

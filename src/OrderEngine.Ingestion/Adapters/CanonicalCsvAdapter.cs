@@ -38,6 +38,9 @@ public sealed class CanonicalCsvAdapter
 
     private static readonly string[] LineColumns = ["sku", "quantity", "unitPrice"];
 
+    /// <summary>Columns whose values may identify a person (the caller's customer id may be an email): never quoted in a reason.</summary>
+    private static readonly string[] PersonalColumns = ["customerId", "name", "line1", "line2", "phone"];
+
     private readonly OrderRules _rules;
     private readonly int _maxRecordLength;
     private readonly string? _channel;
@@ -124,8 +127,9 @@ public sealed class CanonicalCsvAdapter
         {
             var expected = first.Fields[columns.Index(column)];
             if (rows.Skip(1).FirstOrDefault(r => r.Fields[columns.Index(column)] != expected) is { } other)
-                p.Add($"line {other.Line}: {column}",
-                    $"{Amounts.Quote(other.Fields[columns.Index(column)])} differs from {Amounts.Quote(expected)} on line {first.Line}; the rows of one order must agree");
+                p.Add($"line {other.Line}: {column}", PersonalColumns.Contains(column)
+                    ? $"differs from line {first.Line}; the rows of one order must agree" // a reason is kept in clear after an erasure: no name, street, phone
+                    : $"{Amounts.Quote(other.Fields[columns.Index(column)])} differs from {Amounts.Quote(expected)} on line {first.Line}; the rows of one order must agree");
         }
 
         string? Value(Row r, string column) => columns.Has(column) && r.Fields[columns.Index(column)] is { Length: > 0 } v && !string.IsNullOrWhiteSpace(v) ? v : null;

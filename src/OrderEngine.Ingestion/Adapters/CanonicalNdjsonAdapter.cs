@@ -82,7 +82,7 @@ public sealed class CanonicalNdjsonAdapter
 
     private AdapterResult Map(JsonElement root, string at)
     {
-        if (root.ValueKind != JsonValueKind.Object) return new Refused(null, at + "expected an order object, found " + JsonFields.Describe(root));
+        if (root.ValueKind != JsonValueKind.Object) return new Refused(null, at + "expected an order object, found " + JsonFields.Kind(root));
         var p = new Problems();
         var o = Fields(root, "", OrderFields, p);
         var externalId = Canonical.ExternalId(String(o, "externalId", p), "externalId", p);
@@ -117,7 +117,7 @@ public sealed class CanonicalNdjsonAdapter
         Address? address = null;
         if (o.TryGetValue("shippingAddress", out var a) && a.ValueKind != JsonValueKind.Null)
         {
-            if (a.ValueKind != JsonValueKind.Object) p.Add("shippingAddress", "expected an object, found " + JsonFields.Describe(a));
+            if (a.ValueKind != JsonValueKind.Object) p.Add("shippingAddress", "expected an object, found " + JsonFields.Kind(a));
             else
             {
                 var f = Fields(a, "shippingAddress.", AddressFields, p);
@@ -186,7 +186,7 @@ public sealed class CanonicalNdjsonAdapter
     {
         if (!fields.TryGetValue(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind == JsonValueKind.String) return string.IsNullOrWhiteSpace(v.GetString()) ? null : v.GetString();
-        p.Add(prefix + name, "expected a string, found " + JsonFields.Describe(v));
+        p.Add(prefix + name, "expected a string, found " + JsonFields.Kind(v)); // names, streets, phones: never the value
         return null;
     }
 

@@ -71,10 +71,10 @@ public sealed class ShopifyAdapter
     public IReadOnlyList<AdapterResult> Read(JsonElement payload)
     {
         if (payload.ValueKind != JsonValueKind.Object)
-            return [new Refused(null, "payload: expected {\"order\": …}, {\"orders\": […]} or an order object, found " + Describe(payload))];
+            return [new Refused(null, "payload: expected {\"order\": …}, {\"orders\": […]} or an order object, found " + Kind(payload))];
         if (payload.TryGetProperty("orders", out var list))
         {
-            if (list.ValueKind != JsonValueKind.Array) return [new Refused(null, "orders: expected an array, found " + Describe(list))];
+            if (list.ValueKind != JsonValueKind.Array) return [new Refused(null, "orders: expected an array, found " + Kind(list))];
             return list.EnumerateArray().Select((o, i) => Prefixed(Map(o), $"orders[{i}]")).ToList();
         }
         return [Map(payload)];
@@ -97,7 +97,7 @@ public sealed class ShopifyAdapter
 
     private AdapterResult MapOrder(JsonElement order)
     {
-        if (order.ValueKind != JsonValueKind.Object) return new Refused(null, "expected an order object, found " + Describe(order));
+        if (order.ValueKind != JsonValueKind.Object) return new Refused(null, "expected an order object, found " + Kind(order));
         var p = new Problems();
         var id = Id(order, "id", "id", p);
         if (id is null) return new Refused(null, p.Join());

@@ -76,7 +76,7 @@ public sealed class WooCommerceAdapter
             })
             .ToList(),
         JsonValueKind.Object => [Map(payload)],
-        _ => [new Refused(null, "payload: expected an order object or an array of them, found " + Describe(payload))],
+        _ => [new Refused(null, "payload: expected an order object or an array of them, found " + Kind(payload))],
     };
 
     /// <summary>Maps one order object.</summary>
@@ -94,7 +94,7 @@ public sealed class WooCommerceAdapter
 
     private AdapterResult MapOrder(JsonElement order)
     {
-        if (order.ValueKind != JsonValueKind.Object) return new Refused(null, "expected an order object, found " + Describe(order));
+        if (order.ValueKind != JsonValueKind.Object) return new Refused(null, "expected an order object, found " + Kind(order));
         var p = new Problems();
         var id = Id(order, "id", "id", p);
         if (id is null) return new Refused(null, p.Join());
@@ -138,7 +138,7 @@ public sealed class WooCommerceAdapter
             return $"{Store}/customers/{number.ToString(CultureInfo.InvariantCulture)}";
         if (customer is { } c && !(c.ValueKind == JsonValueKind.Number && c.TryGetInt64(out var zero) && zero == 0))
         {
-            p.Add("customer_id", "expected a customer number, found " + Describe(c));
+            p.Add("customer_id", "expected a customer number, found " + Kind(c));
             return null;
         }
         if (Object(order, "billing", "billing", p) is { } billing && Text(billing, "email", "billing.email", p) is { } email)

@@ -20,6 +20,16 @@ public sealed class ChannelOptions
     /// <summary>Amazon seller ids whose orders may be handed over at POST /api/channels/amazon/{sellerId}/orders (values: no settings yet).</summary>
     public Dictionary<string, StoreOptions> Amazon { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// How long a quarantined record resolved by a retry keeps its payload (the order holds the data since, sealed);
+    /// after it the payload is purged: overwritten, its key destroyed. Zero: at once. Unresolved records are never purged
+    /// by time. Default 7 days.
+    /// </summary>
+    public TimeSpan QuarantineResolvedRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often each node looks for resolved records past their retention and for payloads an earlier version stored in clear.</summary>
+    public TimeSpan QuarantineSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     public InboxOptions Inbox { get; set; } = new();
 
     public RabbitMqOptions RabbitMq { get; set; } = new();
@@ -42,6 +52,20 @@ public sealed class InboxOptions
     public string Path { get; set; } = "";
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Keep a fed file in <c>.done</c> after every record of it was taken. False (the default): the file is deleted and
+    /// only its <c>.results.ndjson</c> is kept, since the journal and the quarantine hold its records, sealed; a kept
+    /// file is personal data in clear, the operator's to purge.
+    /// </summary>
+    public bool KeepFedFiles { get; set; }
+
+    /// <summary>
+    /// How long a file that could not be read on stays in <c>.failed</c> (it holds the records after the bad bytes, never
+    /// taken in, for the operator to fix and drop again); after it the file is deleted, its <c>.error.txt</c> and
+    /// results stay. Zero: at once. Default 30 days.
+    /// </summary>
+    public TimeSpan FailedFileRetention { get; set; } = TimeSpan.FromDays(30);
 }
 
 /// <summary>RabbitMQ intake: one consumer per configured queue.</summary>

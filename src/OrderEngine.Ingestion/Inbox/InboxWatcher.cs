@@ -16,10 +16,14 @@ namespace OrderEngine.Ingestion.Inbox;
 /// feeds it again: records already taken answer as duplicates, so nothing is missed or doubled. A file with records the
 /// engine could not take waits there and is fed again later (backing off), while other files go ahead; a file that cannot
 /// be read on (not UTF-8) moves to <c>.failed/{channel}</c> with the reason beside it. One node per inbox folder.
+/// A fed file holds personal data in clear: once every record of it was taken only its results are kept (unless
+/// <see cref="InboxOptions.KeepFedFiles"/>), and a failed file is deleted after <see cref="InboxOptions.FailedFileRetention"/>
+/// (<see cref="InboxRetention"/>, at start and every hour).
 /// </summary>
 public sealed class InboxWatcher : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromHours(1);
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private sealed record Tick
@@ -33,22 +37,34 @@ public sealed class InboxWatcher : ReceiveActor, IWithTimers
     private readonly string _root;
     private readonly FeedIntake _feed;
     private readonly TimeSpan _pollInterval;
+    private readonly InboxOptions _options;
+    private readonly TimeProvider _clock;
+    private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, (DateTime NotBefore, int Attempts)> _retry = new(StringComparer.Ordinal);
     private bool _busy;
 
-    public InboxWatcher(string root, FeedIntake feed, TimeSpan pollInterval)
+    public InboxWatcher(string root, FeedIntake feed, InboxOptions options, TimeProvider clock)
     {
         _root = Path.GetFullPath(root);
         _feed = feed;
-        _pollInterval = pollInterval;
+        _options = options;
+        _clock = clock;
+        var pollInterval = _pollInterval = options.PollInterval;
         Receive<Tick>(_ =>
         {
             if (_busy) return;
             _busy = true;
             var waiting = _retry.Where(r => r.Value.NotBefore > DateTime.UtcNow).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+            var now = _clock.GetUtcNow();
+            var sweep = now >= _nextSweep;
+            if (sweep) _nextSweep = now + SweepEvery;
             // Listing and moving files is I/O: it runs off the actor's thread, like the feed itself.
-            Task.Run(() => RoundAsync(waiting)).PipeTo(Self, failure: e => new Status.Failure(e));
+            Task.Run(() =>
+            {
+                if (sweep) InboxRetention.Sweep(_root, _options, now);
+                return RoundAsync(waiting);
+            }).PipeTo(Self, failure: e => new Status.Failure(e));
         });
         Receive<Round>(round =>
         {
@@ -83,8 +99,8 @@ public sealed class InboxWatcher : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string root, FeedIntake feed, TimeSpan pollInterval) =>
-        Akka.Actor.Props.Create(() => new InboxWatcher(root, feed, pollInterval));
+    public static Props Props(string root, FeedIntake feed, InboxOptions options, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new InboxWatcher(root, feed, options, clock));
 
     private string Processing => Path.Combine(_root, ".processing");
 
@@ -128,7 +144,7 @@ public sealed class InboxWatcher : ReceiveActor, IWithTimers
         return false;
     }
 
-    private static bool IsFeed(string path) => RecordFormats.OfFileName(path) is not null && !path.EndsWith(".results.ndjson", StringComparison.Ordinal);
+    internal static bool IsFeed(string path) => RecordFormats.OfFileName(path) is not null && !path.EndsWith(".results.ndjson", StringComparison.Ordinal);
 
     private async Task<Round> FeedAsync(string channel, string file)
     {
@@ -162,7 +178,7 @@ public sealed class InboxWatcher : ReceiveActor, IWithTimers
             }
         }
         if (failure is null && !complete) return new Round(file, false, records, null);
-        var stamp = DateTime.UtcNow.ToString("yyyyMMddTHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+        var stamp = _clock.GetUtcNow().UtcDateTime.ToString(InboxRetention.StampFormat, System.Globalization.CultureInfo.InvariantCulture);
         var target = Path.Combine(_root, failure is null ? ".done" : ".failed", channel);
         Directory.CreateDirectory(target);
         if (failure is not null)
@@ -170,7 +186,9 @@ public sealed class InboxWatcher : ReceiveActor, IWithTimers
                 $"{failure}\nThe {records} records before this point were answered (see the .results.ndjson file); the rest of the file was not read. " +
                 "Fix the file and drop it in again: the records already taken answer as duplicates.\n");
         File.Move(results, Path.Combine(target, $"{stamp}-{name}.results.ndjson"), overwrite: true);
-        File.Move(file, Path.Combine(target, $"{stamp}-{name}"), overwrite: true);
+        // Every record taken: the journal and the quarantine hold them, sealed; the file is only a copy in clear.
+        if (failure is null && !_options.KeepFedFiles) File.Delete(file);
+        else File.Move(file, Path.Combine(target, $"{stamp}-{name}"), overwrite: true);
         return new Round(file, failure is null, records, failure);
     }
 }

@@ -113,7 +113,9 @@ public sealed class ChannelIntake(
         if (!quarantineIt) return new IntakeOutcome(IntakeOutcomeKind.Quarantined, record.Channel, externalId, orderId, Reason: reason);
         try
         {
-            var id = await quarantine.AddAsync(record.Channel, record.Source.ToString(), externalId, reason, record.Raw, clock.GetUtcNow(), ct);
+            // The customer a mapped record names links its quarantined payload to that customer's erasure.
+            var id = await quarantine.AddAsync(record.Channel, record.Source.ToString(), externalId, reason, record.Raw, clock.GetUtcNow(), ct,
+                customerId: record.Result is Mapped m ? m.Command.CustomerId : null);
             return new IntakeOutcome(IntakeOutcomeKind.Quarantined, record.Channel, externalId, orderId, Reason: reason, QuarantineId: id);
         }
         catch (Exception e) when (e is not OperationCanceledException)

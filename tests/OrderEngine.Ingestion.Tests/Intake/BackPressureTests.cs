@@ -32,7 +32,7 @@ public sealed class BackPressureTests : TestKit, IDisposable
     {
         var region = CreateTestProbe();
         var stats = new ChannelStats(_database);
-        var intake = new ChannelIntake(() => region.Ref, new QuarantineStore(_database), stats, TimeSpan.FromMinutes(1), TimeProvider.System,
+        var intake = new ChannelIntake(() => region.Ref, IngestionTestKit.Quarantine(_database), stats, TimeSpan.FromMinutes(1), TimeProvider.System,
             NullLogger<ChannelIntake>.Instance);
         var feed = new FeedIntake(intake, Sys, OrderRules.Default, Parallelism, IngestionTestKit.CustomerIds);
         var reader = new GeneratedFeed(100_000);

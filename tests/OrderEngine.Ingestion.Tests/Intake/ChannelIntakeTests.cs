@@ -26,7 +26,7 @@ public sealed class ChannelIntakeTests : TestKit, IDisposable
             new SqliteConnectionStringBuilder { DataSource = _directory.File("intake.db") }.ConnectionString);
         _database.Prepare();
         _stats = new ChannelStats(_database);
-        _quarantine = new QuarantineStore(_database);
+        _quarantine = IngestionTestKit.Quarantine(_database);
     }
 
     private static string Record(string externalId, string? channel) =>
@@ -100,6 +100,73 @@ public sealed class ChannelIntakeTests : TestKit, IDisposable
         Assert.Equal("channel: the record says 'elsewhere' but arrived on channel 'store'", outcomes[1].Reason);
         var stored = Assert.Single(await _quarantine.ListAsync("store", includeResolved: false, 10, CancellationToken.None));
         Assert.Equal("u-2", stored.ExternalId);
+    }
+
+    [Fact]
+    public async Task A_mapped_record_set_aside_is_linked_to_the_customer_its_adapter_gave_and_stored_sealed()
+    {
+        var outcome = (await Feed("store", Record("l-1", "elsewhere"), Accepted)).Single();
+
+        Assert.Equal(["c-1"], await _quarantine.SubjectsAsync(outcome.QuarantineId!, CancellationToken.None));
+        await using var connection = await _database.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT payload FROM quarantine";
+        Assert.StartsWith(OrderEngine.Engine.PersonalData.PersonalDataCipher.Prefix, (string?)await command.ExecuteScalarAsync());
+    }
+
+    /// <summary>Runs an inbox watcher over a fresh folder whose order region accepts everything; answers the folder.</summary>
+    private string Inbox(bool keepFedFiles)
+    {
+        var root = _directory.File("inbox-" + Guid.NewGuid().ToString("N"));
+        var region = CreateTestProbe();
+        region.SetAutoPilot(new Akka.TestKit.DelegateAutoPilot((sender, message) =>
+        {
+            if (message is PlaceOrder p) sender.Tell(Accepted(p), Akka.Actor.ActorRefs.NoSender);
+            return Akka.TestKit.AutoPilot.KeepRunning;
+        }));
+        var intake = new ChannelIntake(() => region.Ref, _quarantine, _stats, TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger<ChannelIntake>.Instance);
+        var feed = new FeedIntake(intake, Sys, OrderRules.Default, 4, IngestionTestKit.CustomerIds);
+        Directory.CreateDirectory(Path.Combine(root, "store"));
+        var options = new OrderEngine.Ingestion.Channels.InboxOptions { Path = root, PollInterval = TimeSpan.FromMilliseconds(50), KeepFedFiles = keepFedFiles };
+        Sys.ActorOf(OrderEngine.Ingestion.Inbox.InboxWatcher.Props(root, feed, options, TimeProvider.System));
+        return root;
+    }
+
+    /// <summary>Drops a file (written beside, moved in) and waits until its results are in .done; answers the .done folder's file names.</summary>
+    private string[] FeedFile(string root, string name)
+    {
+        var staged = Path.Combine(root, name + ".tmp");
+        File.WriteAllText(staged, Record("f-1", "store") + Record("f-2", "store"));
+        File.Move(staged, Path.Combine(root, "store", name));
+        var done = Path.Combine(root, ".done", "store");
+        var processing = Path.Combine(root, ".processing", "store");
+        // Done once the results are in .done and the file has left .processing (the results move first).
+        AwaitAssert(() => Assert.True(Directory.Exists(done) && Directory.EnumerateFiles(done).Any(f => f.EndsWith(".results.ndjson", StringComparison.Ordinal))
+            && !Directory.EnumerateFiles(processing).Any()), TimeSpan.FromSeconds(20));
+        return [.. Directory.EnumerateFiles(done).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+    }
+
+    [Fact]
+    public void A_file_every_record_of_which_was_taken_leaves_only_its_results_in_done()
+    {
+        var root = Inbox(keepFedFiles: false);
+
+        var files = FeedFile(root, "orders.ndjson");
+
+        Assert.EndsWith("-orders.ndjson.results.ndjson", Assert.Single(files));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(root, "store")));
+    }
+
+    [Fact]
+    public void With_KeepFedFiles_a_fed_file_stays_in_done_beside_its_results()
+    {
+        var root = Inbox(keepFedFiles: true);
+
+        var files = FeedFile(root, "orders.ndjson");
+
+        Assert.Equal(2, files.Length);
+        Assert.EndsWith("-orders.ndjson", files[0]);
+        Assert.EndsWith("-orders.ndjson.results.ndjson", files[1]);
     }
 
     public new void Dispose()

@@ -12,7 +12,7 @@ public abstract class QuarantineStoreTests
 
     protected async Task A_record_with_a_nul_character_is_stored_with_the_nul_escaped()
     {
-        var store = new QuarantineStore(await DatabaseAsync());
+        var store = IngestionTestKit.Quarantine(await DatabaseAsync());
         var payload = "{\"externalId\":\"n-1\",\"sku\":\"A\u0000B\"}";
 
         var id = await store.AddAsync("store", "feed/ndjson", "n\u00001", "line 1: sku: 'A\u0000B' is not a SKU", payload, DateTimeOffset.UnixEpoch, CancellationToken.None);
@@ -26,7 +26,7 @@ public abstract class QuarantineStoreTests
 
     protected async Task The_same_bad_record_at_another_line_of_a_feed_is_stored_once()
     {
-        var store = new QuarantineStore(await DatabaseAsync());
+        var store = IngestionTestKit.Quarantine(await DatabaseAsync());
         const string payload = "{\"externalId\":\"d-1\",\"lines\":[]}";
 
         var first = await store.AddAsync("store", "feed/ndjson", "d-1", "line 1: lines: an order needs at least one line", payload, DateTimeOffset.UnixEpoch, CancellationToken.None);
@@ -44,7 +44,7 @@ public abstract class QuarantineStoreTests
     protected async Task A_retry_is_listed_with_who_retried_it_last_and_when()
     {
         var database = await DatabaseAsync();
-        var store = new QuarantineStore(database);
+        var store = IngestionTestKit.Quarantine(database);
         var retried = await store.AddAsync("store", "feed/ndjson", "r-1", "line 1: sku: '' is not a SKU", "{\"externalId\":\"r-1\"}", DateTimeOffset.UnixEpoch, CancellationToken.None);
         var untouched = await store.AddAsync("store", "feed/ndjson", "r-2", "line 2: sku: '' is not a SKU", "{\"externalId\":\"r-2\"}", DateTimeOffset.UnixEpoch, CancellationToken.None);
         var first = DateTimeOffset.UnixEpoch.AddMinutes(5);
@@ -71,7 +71,7 @@ public abstract class QuarantineStoreTests
     protected async Task A_database_an_earlier_version_created_gains_the_retry_record_when_prepared()
     {
         var database = await DatabaseAsync();
-        var store = new QuarantineStore(database);
+        var store = IngestionTestKit.Quarantine(database);
         var id = await store.AddAsync("store", "feed/ndjson", "e-1", "line 1: bad", "{\"externalId\":\"e-1\"}", DateTimeOffset.UnixEpoch, CancellationToken.None);
         await using (var connection = await database.OpenAsync(CancellationToken.None))
         await using (var drop = connection.CreateCommand())

@@ -25,7 +25,7 @@ internal static class JsonFields
             return null;
         }
         if (v.Value.ValueKind == JsonValueKind.Object) return v;
-        p.Add(path, "expected an object, found " + Describe(v.Value));
+        p.Add(path, "expected an object, found " + Kind(v.Value));
         return null;
     }
 
@@ -38,7 +38,7 @@ internal static class JsonFields
             return null;
         }
         if (v.Value.ValueKind == JsonValueKind.Array) return v;
-        p.Add(path, "expected an array, found " + Describe(v.Value));
+        p.Add(path, "expected an array, found " + Kind(v.Value));
         return null;
     }
 
@@ -53,7 +53,8 @@ internal static class JsonFields
         }
         if (v.Value.ValueKind != JsonValueKind.String)
         {
-            p.Add(path, "expected a string, found " + Describe(v.Value));
+            // Names, streets, phones and emails are read here: a reason names the kind found, never the value.
+            p.Add(path, "expected a string, found " + Kind(v.Value));
             return null;
         }
         var s = v.Value.GetString()!;
@@ -217,12 +218,23 @@ internal static class JsonFields
         return null;
     }
 
+    /// <summary>
+    /// What was found instead, for a reason: a number is quoted (amounts, quantities, ids), a string is not — a string in
+    /// the wrong place may be a name, a street or an email, and a reason is kept in clear after an erasure.
+    /// </summary>
     public static string Describe(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.Number => "the number " + Amounts.Quote(v.GetRawText()),
+        _ => Kind(v),
+    };
+
+    /// <summary>The kind of a JSON value only, never its value: for fields that may hold personal data.</summary>
+    public static string Kind(JsonElement v) => v.ValueKind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
-        JsonValueKind.String => "the string " + Amounts.Quote(v.GetString()!),
-        JsonValueKind.Number => "the number " + Amounts.Quote(v.GetRawText()),
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
         _ => "null",
