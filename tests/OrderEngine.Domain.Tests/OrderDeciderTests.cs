@@ -81,6 +81,8 @@ public class OrderDeciderTests
         ["missing customer"] = p => p with { CustomerId = "" },
         ["blank customer"] = p => p with { CustomerId = "   " },
         ["overlong customer"] = p => p with { CustomerId = new string('c', 129) },
+        ["customer with a control character"] = p => p with { CustomerId = "c-1\n" },
+        ["customer named like a quarantined record's key"] = p => p with { CustomerId = "quarantine/q-0123456789abcdef0123456789abcdef" },
         ["bad order id"] = p => p with { OrderId = "o/1" },
         ["lower-case country"] = p => p with { ShippingAddress = Shipping with { Country = "de" } },
         ["three-letter country"] = p => p with { ShippingAddress = Shipping with { Country = "DEU" } },
@@ -107,6 +109,8 @@ public class OrderDeciderTests
     [InlineData("missing customer", "customerId")]
     [InlineData("blank customer", "customerId")]
     [InlineData("overlong customer", "customerId")]
+    [InlineData("customer with a control character", "customerId")]
+    [InlineData("customer named like a quarantined record's key", "customerId")]
     [InlineData("bad order id", "id")]
     [InlineData("lower-case country", "shippingAddress.country")]
     [InlineData("three-letter country", "shippingAddress.country")]

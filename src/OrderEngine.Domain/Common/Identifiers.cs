@@ -25,6 +25,19 @@ public static partial class Identifiers
     public const string EntityIdRule = "1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit";
     public const string ChannelRule = "1-32 characters: lower-case letters, digits, '.', '_' or '-'";
 
+    /// <summary>
+    /// The beginning of the key ids the engine keeps for itself beside customers' keys (a quarantined record's key is
+    /// <c>quarantine/q-…</c>): no customer id may begin so, or its personal data would share that record's key.
+    /// </summary>
+    public const string ReservedKeyIdPrefix = "quarantine/q-";
+
+    /// <summary>A customer id as the engine keeps it: 1-128 characters, none a control character, not a reserved key id.</summary>
+    public static bool IsValidCustomerId(string? id) =>
+        !string.IsNullOrWhiteSpace(id) && id.Length <= 128 && !id.Any(char.IsControl)
+        && !id.StartsWith(ReservedKeyIdPrefix, StringComparison.Ordinal);
+
+    public const string CustomerIdRule = "customerId is required: at most 128 characters, no control characters, not beginning with '" + ReservedKeyIdPrefix + "' (kept for the engine's own keys)";
+
     /// <summary>The order id for a client's idempotency key: a retry with the same key reaches the same order entity.</summary>
     public static string OrderIdFromIdempotencyKey(string key) => Derive("key\n" + key);
 

@@ -95,8 +95,7 @@ public static class OrderDecider
         var errors = new List<FieldError>();
         if (!Identifiers.IsValidEntityId(c.OrderId)) errors.Add(new("id", "order id must be " + Identifiers.EntityIdRule));
         if (!Identifiers.IsValidChannel(c.Channel)) errors.Add(new("channel", "channel must be " + Identifiers.ChannelRule));
-        if (string.IsNullOrWhiteSpace(c.CustomerId) || c.CustomerId.Length > 128)
-            errors.Add(new("customerId", "customerId is required (at most 128 characters)"));
+        if (!Identifiers.IsValidCustomerId(c.CustomerId)) errors.Add(new("customerId", Identifiers.CustomerIdRule));
         if (!Enum.IsDefined(c.PaymentMethod)) errors.Add(new("paymentMethod", "unknown payment method"));
         if (c.ExternalId is not null && (c.ExternalId.Length is 0 or > 128 || c.ExternalId.Any(char.IsControl)))
             errors.Add(new("externalId", "externalId must be 1-128 printable characters"));

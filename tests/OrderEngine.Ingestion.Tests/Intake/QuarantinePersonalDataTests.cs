@@ -278,3 +278,15 @@ public sealed class PostgresQuarantinePersonalDataTests(PostgresFixture postgres
     [PostgresFact]
     public Task Clear_rows_are_read_and_sealed() => A_clear_row_of_an_earlier_version_reads_as_it_is_and_the_sweep_seals_and_links_it();
 }
+
+/// <summary>A quarantined record's key id is one no customer id may be, so no order's personal data shares its key.</summary>
+public sealed class QuarantineKeyIdTests
+{
+    [Fact]
+    public void A_record_key_id_is_refused_as_a_customer_id_and_a_shop_named_quarantine_is_not()
+    {
+        var keyId = QuarantineStore.KeyIdOf(QuarantineStore.IdOf("shopify", "webhook", "{\"id\":1}", "bad"));
+        Assert.False(OrderEngine.Domain.Identifiers.IsValidCustomerId(keyId));
+        Assert.True(OrderEngine.Domain.Identifiers.IsValidCustomerId("quarantine/customers/42"));
+    }
+}
