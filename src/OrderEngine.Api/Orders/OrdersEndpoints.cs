@@ -10,6 +10,7 @@ using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Engine.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Api.Orders;
@@ -72,6 +73,7 @@ public static class OrdersEndpoints
         IRequiredActor<RestaurantRegion> restaurants,
         IRequiredActor<OrderRegion> orders,
         EntityGateway gateway,
+        CustomerIdPseudonymizer customerIds,
         HttpContext http,
         CancellationToken ct)
     {
@@ -95,7 +97,8 @@ public static class OrdersEndpoints
         var command = new PlaceOrder(
             orderId,
             body.Channel ?? "",
-            body.CustomerId ?? "",
+            // An email given as the customer id is kept as its pseudonym, never in clear (docs/security.md, "Customer ids from emails").
+            customerIds.OfCustomerId(body.CustomerId) ?? "",
             body.Currency ?? "",
             body.Lines?.Select(l => l is null ? null! : new OrderLineRequest(l.Sku ?? "", l.Quantity, l.UnitPrice)).ToImmutableArray() ?? [],
             body.ShippingAddress is { } addr ? new Address(addr.Name, addr.Line1, addr.Line2, addr.City, addr.Region, addr.PostalCode, addr.Country, addr.Phone) : null,

@@ -248,6 +248,61 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         return erasure;
     }
 
+    /// <summary>
+    /// Erases the customer as <see cref="EraseAsync"/> does and, in the same transaction, each of <paramref name="formerIds"/>
+    /// that has a key row (held, or erased before): other ids the same person was kept under (an email kept as the customer
+    /// id by orders taken in before pseudonymous ids). A former id without a key row is left alone, so no audit row names it.
+    /// Returns the erasures, the customer's first.
+    /// </summary>
+    public async Task<ImmutableArray<PersonalDataErasure>> EraseWithFormerIdsAsync(
+        string customerId, IReadOnlyCollection<string> formerIds, string erasedBy, CancellationToken ct)
+    {
+        var at = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var erasures = ImmutableArray.CreateBuilder<PersonalDataErasure>();
+        await using (var connection = await _database.OpenAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            foreach (var id in formerIds.Prepend(customerId).Distinct(StringComparer.Ordinal))
+            {
+                if (id != customerId)
+                {
+                    await using var known = connection.CreateCommand();
+                    known.Transaction = tx;
+                    known.CommandText = "SELECT COUNT(*) FROM customer_keys WHERE customer_id = @id";
+                    known.AddParameter("id", id);
+                    if (Convert.ToInt64(await known.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) == 0) continue;
+                }
+                var erasure = new PersonalDataErasure(Guid.NewGuid().ToString("N"), id, DateTimeOffset.FromUnixTimeMilliseconds(at), erasedBy, 0);
+                await using (var update = connection.CreateCommand())
+                {
+                    update.Transaction = tx;
+                    update.CommandText = "UPDATE customer_keys SET key_material = NULL, erased_at = @at WHERE customer_id = @id AND key_material IS NOT NULL";
+                    update.AddParameter("id", id);
+                    update.AddParameter("at", at);
+                    erasure = erasure with { KeysDestroyed = await update.ExecuteNonQueryAsync(ct) };
+                }
+                await using (var audit = connection.CreateCommand())
+                {
+                    audit.Transaction = tx;
+                    audit.CommandText = """
+                        INSERT INTO personal_data_erasures (id, customer_id, erased_at, erased_by, keys_destroyed)
+                        VALUES (@id, @customer, @at, @by, @n)
+                        """;
+                    audit.AddParameter("id", erasure.Id);
+                    audit.AddParameter("customer", id);
+                    audit.AddParameter("at", at);
+                    audit.AddParameter("by", erasedBy);
+                    audit.AddParameter("n", erasure.KeysDestroyed);
+                    await audit.ExecuteNonQueryAsync(ct);
+                }
+                erasures.Add(erasure);
+            }
+            await tx.CommitAsync(ct);
+        }
+        foreach (var e in erasures) _cache[e.CustomerId] = null;
+        return erasures.ToImmutable();
+    }
+
     /// <summary>The customer's erasures, oldest first, and whether it has a live key now.</summary>
     public async Task<(bool HasKey, ImmutableArray<PersonalDataErasure> Erasures)> StatusAsync(string customerId, CancellationToken ct)
     {
