@@ -63,7 +63,7 @@ public static class CustomersEndpoints
     {
         if (Invalid(id) is { } problem) return problem;
         // An email erases its pseudonymous id and the email itself as an id (orders taken in before pseudonymous ids).
-        var ids = CustomerIds.LookupIds(id, customerIds);
+        var ids = CustomerEmails.LookupIds(id, customerIds);
         var erasures = await keys.EraseWithFormerIdsAsync(ids[0], ids.Skip(1).ToArray(), http.User.Actor(), ct);
         var e = erasures[0];
         return TypedResults.Ok(new PersonalDataErased(e.Id, e.CustomerId, e.ErasedAt, e.ErasedBy, e.KeysDestroyed, erasures.RemoveAt(0)));
@@ -74,7 +74,7 @@ public static class CustomersEndpoints
     {
         if (Invalid(id) is { } problem) return problem;
         // An email answers for its pseudonymous id, with what is held and was erased under the email itself as an id.
-        var ids = CustomerIds.LookupIds(id, customerIds);
+        var ids = CustomerEmails.LookupIds(id, customerIds);
         var held = false;
         var erasures = new List<PersonalDataErasure>();
         foreach (var customer in ids)
@@ -98,7 +98,7 @@ public static class CustomersEndpoints
     private const int MaxEmailLength = 320;
 
     private static ProblemHttpResult? Invalid(string id) =>
-        (string.IsNullOrWhiteSpace(id) || id.Length > MaxCustomerIdLength) && !CustomerIds.IsEmail(id)
+        (string.IsNullOrWhiteSpace(id) || id.Length > MaxCustomerIdLength) && !CustomerEmails.IsEmail(id)
             ? Problems.Validation("the customer id is not valid",
                 new Dictionary<string, string[]> { ["id"] = [$"a customer id is 1 to {MaxCustomerIdLength} characters, or an email"] })
             : null;

@@ -84,7 +84,7 @@ public sealed class DashboardData(
     /// <summary>The order search; a customer id that is an email finds its pseudonymous id's orders and its older ones under the email.</summary>
     public async Task<OrderSearchPage> SearchAsync(OrderSearchQuery query, CancellationToken ct) =>
         query.CustomerId is { } customer
-            ? await search.SearchAnyCustomerAsync(query, CustomerIds.LookupIds(customer, customerIds), ct)
+            ? await search.SearchAnyCustomerAsync(query, CustomerEmails.LookupIds(customer, customerIds), ct)
             : await search.SearchAsync(query, ct);
 
     public async Task<OrderView?> OrderAsync(string id, CancellationToken ct)

@@ -60,7 +60,7 @@ public static class OrderSearchEndpoints
         var q = new QueryReader(http.Request.Query, Parameters);
         var status = q.Raw("status") is { } s ? Statuses.ContainsKey(s) ? s : Invalid(q, "status", $"'{s}' is not one of {string.Join(", ", Statuses.Keys)}") : null;
         var channel = q.String("channel", Identifiers.IsValidChannel, Identifiers.ChannelRule);
-        var customer = q.String("customerId", c => CustomerIds.IsEmail(c) || (c.Length <= 128 && !c.Any(char.IsControl)), "at most 128 printable characters, or an email");
+        var customer = q.String("customerId", c => CustomerEmails.IsEmail(c) || (c.Length <= 128 && !c.Any(char.IsControl)), "at most 128 printable characters, or an email");
         var sku = q.String("sku", Identifiers.IsValidEntityId, Identifiers.EntityIdRule);
         var from = q.Instant("from");
         var to = q.Instant("to");
@@ -72,7 +72,7 @@ public static class OrderSearchEndpoints
         if (q.HasErrors) return q.Problem();
         var query = new OrderSearchQuery(status, channel, customer, sku, from, to, limit, after);
         // An email finds the orders of its pseudonymous id, and those taken in before pseudonymous ids under the email itself.
-        var page = customer is null ? await store.SearchAsync(query, ct) : await store.SearchAnyCustomerAsync(query, CustomerIds.LookupIds(customer, customerIds), ct);
+        var page = customer is null ? await store.SearchAsync(query, ct) : await store.SearchAnyCustomerAsync(query, CustomerEmails.LookupIds(customer, customerIds), ct);
         return TypedResults.Ok(new OrderSearchView(
             page.Items.Select(i => new OrderSearchItemView(i.OrderId, i.Channel, i.ExternalId, i.CustomerId, i.Country, i.Currency, i.Status,
                 i.Total, i.Refunded, i.Units, i.PaymentMethod, i.PlacedAt, i.PaidAt, i.ShippedAt, i.DeliveredAt)).ToList(),

@@ -222,7 +222,7 @@ public static class OrderEngineHosting
             {
                 OrderCollaborators? with = null;
                 // A blocked customer named by email is blocked under its pseudonymous id too (asked here, at start, not in an entity).
-                var orderRules = CustomerIds.WithPseudonymousBlockList(rules, () => resolver.GetService<CustomerIdPseudonymizer>());
+                var orderRules = CustomerEmails.WithPseudonymousBlockList(rules, () => resolver.GetService<CustomerIdPseudonymizer>());
                 return orderId =>
                 {
                     with ??= new OrderCollaborators(registry.Get<StockRegion>(), registry.Get<CustomerRegion>(), providers, orderRules)

@@ -37,8 +37,8 @@ public sealed class CustomerIdPseudonymizer
 
     /// <summary>
     /// The customer id to keep and look up for an id a caller gave: its pseudonym when it is an email
-    /// (<see cref="CustomerIds.IsEmail"/>), else the id unchanged (null stays null).
+    /// (<see cref="CustomerEmails.IsEmail"/>), else the id unchanged (null stays null).
     /// </summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(id))]
-    public string? OfCustomerId(string? id) => CustomerIds.IsEmail(id) ? OfEmail(id!) : id;
+    public string? OfCustomerId(string? id) => CustomerEmails.IsEmail(id) ? OfEmail(id!) : id;
 }

@@ -14,7 +14,7 @@ namespace OrderEngine.Ingestion.Adapters;
 /// <remarks>
 /// <para>Columns (names match case-insensitively, in any order): required <c>externalId, currency, sku, quantity,
 /// unitPrice</c>; optional <c>channel</c> (empty or absent: the file's channel), <c>customerId</c> (empty or absent: a
-/// guest, one per order; an email: its pseudonym, never the email, see <see cref="CustomerIds"/>), <c>paymentMethod, shipping, tax, discount, name, line1, line2, city, region, postalCode,
+/// guest, one per order; an email: its pseudonym, never the email, see <see cref="CustomerEmails"/>), <c>paymentMethod, shipping, tax, discount, name, line1, line2, city, region, postalCode,
 /// country, phone</c>, <c>placedAt</c> (the channel's order time, ISO 8601 with an offset) and <c>paymentAmount,
 /// paymentCurrency, paymentReference</c> (all three: what the channel already collected; the order arrives paid). Any other column is refused with the whole file, since a misspelt optional column would otherwise
 /// be silently empty. Quoting per RFC 4180. Amounts are plain decimals with a '.' (invariant culture); empty charges

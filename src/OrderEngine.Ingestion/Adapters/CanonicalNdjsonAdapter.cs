@@ -15,7 +15,7 @@ namespace OrderEngine.Ingestion.Adapters;
 /// channel's own order time) and <c>payment</c> ({amount, currency, reference, method?}: what the channel already
 /// collected, so the order arrives paid). <c>channel</c> may be left out: the record then takes the feed's channel.
 /// Without <c>customerId</c> the order is a guest's, one per order ("&lt;channel&gt;/guests/&lt;externalId&gt;").
-/// A <c>customerId</c> that is an email is kept as its pseudonym (<c>email:</c> + a keyed digest; see <see cref="OrderEngine.Engine.PersonalData.CustomerIds"/>),
+/// A <c>customerId</c> that is an email is kept as its pseudonym (<c>email:</c> + a keyed digest; see <see cref="OrderEngine.Engine.PersonalData.CustomerEmails"/>),
 /// never in clear, as in the API.
 /// </summary>
 /// <remarks>

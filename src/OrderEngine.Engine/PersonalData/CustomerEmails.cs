@@ -8,7 +8,7 @@ namespace OrderEngine.Engine.PersonalData;
 /// (<see cref="CustomerIdPseudonymizer.OfEmail"/>, <c>email:</c> + a keyed digest), the id channel adapters already give
 /// a buyer known only by email. One rule, <see cref="IsEmail"/>, decides what is an email, everywhere.
 /// </summary>
-public static class CustomerIds
+public static class CustomerEmails
 {
     /// <summary>The longest email taken as one (RFC 5321's 254 characters of a path's address).</summary>
     public const int MaxEmailLength = 254;
