@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrderEngine.Api.Http;
 using OrderEngine.Api.Security;
@@ -14,6 +15,7 @@ public sealed record PersonalDataStatus(string CustomerId, bool Held, ImmutableA
 /// erased with it (an email kept as the customer id by orders taken in before pseudonymous ids), each audited too.
 /// </summary>
 public sealed record PersonalDataErased(string Id, string CustomerId, DateTimeOffset ErasedAt, string ErasedBy, int KeysDestroyed,
+    [property: Description("Erasures of the email itself as a customer id (orders taken in before pseudonymous ids) that this call made too, each audited; empty for an id that is no email.")]
     ImmutableArray<PersonalDataErasure> AlsoErased);
 
 /// <summary>The pseudonymous customer id channel orders get for a buyer known only by this email.</summary>
@@ -51,7 +53,8 @@ public static class CustomersEndpoints
             .WithSummary("The pseudonymous customer id of a buyer known only by an email")
             .ProducesProblem(400)
             .WithName("getCustomerIdOfEmail")
-            .WithDescription("Channel orders of a buyer the shop knows only by email (no customer record) carry the customer id "
+            .WithDescription("Channel orders of a buyer the shop knows only by email (no customer record), and orders placed or "
+                + "fed with an email as their customerId, carry the customer id "
                 + "\"email:\" + a keyed digest of the email (trimmed, lower-cased), never the email itself. This answers that id, "
                 + "for a data subject request: erase with it (DELETE /api/customers/{id}/personal-data). Orders taken in before "
                 + "pseudonymous ids carry the email itself as their customer id. Computes only; reads and stores nothing, logs no email.");

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Ingestion.Adapters;
 
@@ -61,6 +62,7 @@ public sealed record IntakeOutcome(
     string? Reason = null,
     string? QuarantineId = null,
     long? Record = null,
+    [property: Description("The customer the order was placed under (accepted, duplicate, refused for stock); for a customerId that was an email, its pseudonymous id \"email:…\".")]
     string? CustomerId = null)
 {
     /// <summary>True when the source may drop (acknowledge) the record.</summary>
