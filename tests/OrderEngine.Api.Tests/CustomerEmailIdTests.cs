@@ -346,3 +346,39 @@ public sealed class CustomerEmailIdErasureTests(EngineFixture engine) : IClassFi
         Assert.Equal(JsonValueKind.Null, next.GetProperty("nextCursor").ValueKind);
     }
 }
+
+/// <summary>An engine whose review block list names a customer by email.</summary>
+public sealed class EmailBlockListEngineFixture : EngineFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["OrderEngine:Review:BlockedCustomers:0"] = "Blocked.Buyer@Example.com",
+    };
+}
+
+/// <summary>A block list entry that is an email holds that customer's orders, which now carry its pseudonym.</summary>
+public sealed class CustomerEmailIdBlockListTests(EmailBlockListEngineFixture engine) : IClassFixture<EmailBlockListEngineFixture>
+{
+    private readonly HttpClient _client = engine.Client;
+
+    [Fact]
+    public async Task An_order_of_a_customer_blocked_by_email_is_held_under_its_pseudonym_and_another_email_is_not()
+    {
+        var sku = Sku("blocked-email");
+        await _client.SetStock(sku, 10);
+
+        using var blocked = await _client.PlaceOrder(NewKey(), new { channel = "web", customerId = " blocked.buyer@EXAMPLE.com", currency = "EUR", lines = new[] { Line(sku, 1, 4m) } });
+        await ExpectStatus(blocked, HttpStatusCode.Created);
+        var held = await Body(blocked);
+        var pseudonym = held.GetProperty("customerId").GetString()!;
+        Assert.StartsWith("email:", pseudonym, StringComparison.Ordinal);
+        Assert.Equal("onHold", held.Status());
+        var reason = Assert.Single(held.HoldReasons());
+        Assert.Contains(pseudonym, reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("@", reason, StringComparison.Ordinal);
+
+        using var other = await _client.PlaceOrder(NewKey(), new { channel = "web", customerId = "free.buyer@example.com", currency = "EUR", lines = new[] { Line(sku, 1, 4m) } });
+        await ExpectStatus(other, HttpStatusCode.Created);
+        Assert.Equal("reserved", (await Body(other)).Status());
+    }
+}
