@@ -57,7 +57,7 @@ public sealed class DashboardData(
     IRequiredActor<CaseRegion> caseRegion,
     IOptions<OrderEngineOptions> options,
     TimeProvider clock,
-    CustomerIdPseudonymizer customerIds)
+    IServiceProvider services)
 {
     public const int QueueLimit = 200;
 
@@ -83,8 +83,8 @@ public sealed class DashboardData(
 
     /// <summary>The order search; a customer id that is an email finds its pseudonymous id's orders and its older ones under the email.</summary>
     public async Task<OrderSearchPage> SearchAsync(OrderSearchQuery query, CancellationToken ct) =>
-        query.CustomerId is { } customer
-            ? await search.SearchAnyCustomerAsync(query, CustomerEmails.LookupIds(customer, customerIds), ct)
+        query.CustomerId is { } customer && CustomerEmails.IsEmail(customer)
+            ? await search.SearchAnyCustomerAsync(query, CustomerEmails.LookupIds(customer, services.GetRequiredService<CustomerIdPseudonymizer>()), ct)
             : await search.SearchAsync(query, ct);
 
     public async Task<OrderView?> OrderAsync(string id, CancellationToken ct)

@@ -73,7 +73,6 @@ public static class OrdersEndpoints
         IRequiredActor<RestaurantRegion> restaurants,
         IRequiredActor<OrderRegion> orders,
         EntityGateway gateway,
-        CustomerIdPseudonymizer customerIds,
         HttpContext http,
         CancellationToken ct)
     {
@@ -97,8 +96,9 @@ public static class OrdersEndpoints
         var command = new PlaceOrder(
             orderId,
             body.Channel ?? "",
-            // An email given as the customer id is kept as its pseudonym, never in clear (docs/security.md, "Customer ids from emails").
-            customerIds.OfCustomerId(body.CustomerId) ?? "",
+            // An email given as the customer id is kept as its pseudonym, never in clear (docs/security.md, "Customer ids from
+            // emails"); the pseudonymizer (its secret may be read from the database once) is asked only then.
+            CustomerEmails.IsEmail(body.CustomerId) ? http.RequestServices.GetRequiredService<CustomerIdPseudonymizer>().OfEmail(body.CustomerId!) : body.CustomerId ?? "",
             body.Currency ?? "",
             body.Lines?.Select(l => l is null ? null! : new OrderLineRequest(l.Sku ?? "", l.Quantity, l.UnitPrice)).ToImmutableArray() ?? [],
             body.ShippingAddress is { } addr ? new Address(addr.Name, addr.Line1, addr.Line2, addr.City, addr.Region, addr.PostalCode, addr.Country, addr.Phone) : null,

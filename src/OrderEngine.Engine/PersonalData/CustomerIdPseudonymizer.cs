@@ -34,11 +34,4 @@ public sealed class CustomerIdPseudonymizer
         var mac = HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(normalized));
         return Prefix + Convert.ToHexStringLower(mac, 0, 16);
     }
-
-    /// <summary>
-    /// The customer id to keep and look up for an id a caller gave: its pseudonym when it is an email
-    /// (<see cref="CustomerEmails.IsEmail"/>), else the id unchanged (null stays null).
-    /// </summary>
-    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(id))]
-    public string? OfCustomerId(string? id) => CustomerEmails.IsEmail(id) ? OfEmail(id!) : id;
 }
