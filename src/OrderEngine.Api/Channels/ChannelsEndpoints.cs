@@ -76,7 +76,7 @@ public static class ChannelsEndpoints
             .ProducesProblem(400).ProducesProblem(415)
             .Produces(200, contentType: "application/x-ndjson")
             .WithName("submitChannelFeed")
-            .WithDescription("A bulk feed of canonical orders as application/x-ndjson or text/csv, streamed (up to 4 GiB). Answers one NDJSON line per record (accepted, duplicate, refused, quarantined, unavailable), then a summary. Idempotent per record by (channel, externalId): feeding a file twice makes no second order.");
+            .WithDescription("A bulk feed of canonical orders as application/x-ndjson or text/csv, streamed (up to 4 GiB). Answers one NDJSON line per record (accepted, duplicate, refused, quarantined, unavailable), then a summary. Idempotent per record by (channel, externalId): feeding a file twice makes no second order. A record's customerId that is an email address is replaced by its pseudonymous id (\"email:\" + a keyed digest), which its answer line's customerId shows; the email is kept nowhere.");
         group.MapGet("", ListAsync).WithSummary("Per channel: records received, accepted, duplicates, refused (for stock: no order), quarantined (bad data), last seen")
             .WithName("listChannels")
             .WithDescription("Per channel: records received, accepted, duplicates, refused for stock, quarantined and when one was last seen. Read-only.");

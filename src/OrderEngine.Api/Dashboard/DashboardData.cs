@@ -11,6 +11,7 @@ using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Cases;
 using OrderEngine.Engine.Hosting;
 using OrderEngine.Engine.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Engine.Reports;
 using OrderEngine.Engine.Sharding;
 using OrderEngine.Engine.Stock;
@@ -55,7 +56,8 @@ public sealed class DashboardData(
     IRequiredActor<ZoneRegion> zones,
     IRequiredActor<CaseRegion> caseRegion,
     IOptions<OrderEngineOptions> options,
-    TimeProvider clock)
+    TimeProvider clock,
+    IServiceProvider services)
 {
     public const int QueueLimit = 200;
 
@@ -79,7 +81,11 @@ public sealed class DashboardData(
 
     // ---- orders
 
-    public async Task<OrderSearchPage> SearchAsync(OrderSearchQuery query, CancellationToken ct) => await search.SearchAsync(query, ct);
+    /// <summary>The order search; a customer id that is an email finds its pseudonymous id's orders and its older ones under the email.</summary>
+    public async Task<OrderSearchPage> SearchAsync(OrderSearchQuery query, CancellationToken ct) =>
+        query.CustomerId is { } customer && CustomerEmails.IsEmail(customer)
+            ? await search.SearchAnyCustomerAsync(query, CustomerEmails.LookupIds(customer, services.GetRequiredService<CustomerIdPseudonymizer>()), ct)
+            : await search.SearchAsync(query, ct);
 
     public async Task<OrderView?> OrderAsync(string id, CancellationToken ct)
     {

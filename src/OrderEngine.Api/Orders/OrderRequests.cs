@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrderEngine.Domain.Payments;
@@ -14,7 +15,7 @@ public sealed record PlaceOrderRequest(
     string? Id,
     string? ExternalId,
     string? Channel,
-    string? CustomerId,
+    [property: Description(PlaceOrderRequest.CustomerIdDescription)] string? CustomerId,
     string? Currency,
     List<OrderLineBody?>? Lines,
     AddressBody? ShippingAddress,
@@ -22,6 +23,12 @@ public sealed record PlaceOrderRequest(
     ChargesBody? Charges = null,
     DeliveryBody? Delivery = null)
 {
+    /// <summary>What the API reference says of customerId (the order keeps an email's pseudonym, never the email).</summary>
+    public const string CustomerIdDescription =
+        "The customer: 1-128 characters. An email address (up to 254 characters) is replaced by its pseudonymous id, "
+        + "\"email:\" + a keyed digest of the email trimmed and lower-cased, before anything is stored: the answer's customerId "
+        + "is that id (the same GET /api/customers/id-of gives), and the email is kept nowhere.";
+
     /// <summary>The names the body has, as a client writes them; names match case-insensitively.</summary>
     public const string Fields = "id, externalId, channel, customerId, currency, lines, shippingAddress, paymentMethod, charges, delivery";
 

@@ -4,6 +4,7 @@ using OrderEngine.Api.Http;
 using OrderEngine.Api.Reports;
 using OrderEngine.Domain;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Engine.Reports;
 using OrderEngine.Api.Security;
 
@@ -49,17 +50,17 @@ public static class OrderSearchEndpoints
             .WithSummary("Search orders newest first (placed_at, then order id, descending), filtered by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor")
             .Produces<OrderSearchView>().ProducesProblem(400).ProducesProblem(406)
             .WithName("searchOrders").WithAccess()
-            .WithDescription("Searches orders newest first over the read tables (eventually consistent), by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor. Read-only.");
+            .WithDescription("Searches orders newest first over the read tables (eventually consistent), by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor. A customerId that is an email finds the orders of its pseudonymous id (\"email:\" + a keyed digest, the id an order placed with that email as customerId gets) and those taken in before pseudonymous ids under the email itself. Read-only.");
         return app;
     }
 
-    private static async Task<IResult> SearchAsync(HttpContext http, OrderSearchStore store, CancellationToken ct)
+    private static async Task<IResult> SearchAsync(HttpContext http, OrderSearchStore store, CustomerIdPseudonymizer customerIds, CancellationToken ct)
     {
         if (ResponseFormats.Choose(http.Request, csvAllowed: false) is null) return ResponseFormats.NotAcceptable(http.Request, csvAllowed: false);
         var q = new QueryReader(http.Request.Query, Parameters);
         var status = q.Raw("status") is { } s ? Statuses.ContainsKey(s) ? s : Invalid(q, "status", $"'{s}' is not one of {string.Join(", ", Statuses.Keys)}") : null;
         var channel = q.String("channel", Identifiers.IsValidChannel, Identifiers.ChannelRule);
-        var customer = q.String("customerId", c => c.Length <= 128 && !c.Any(char.IsControl), "at most 128 printable characters");
+        var customer = q.String("customerId", c => CustomerEmails.IsEmail(c) || (c.Length <= 128 && !c.Any(char.IsControl)), "at most 128 printable characters, or an email");
         var sku = q.String("sku", Identifiers.IsValidEntityId, Identifiers.EntityIdRule);
         var from = q.Instant("from");
         var to = q.Instant("to");
@@ -69,7 +70,9 @@ public static class OrderSearchEndpoints
             q.Add("cursor", "is not a cursor this search gave (pass nextCursor from the previous page unchanged)");
         if (from is { } f && to is { } t && f > t) q.Add("from", "is after to (from is inclusive, to exclusive)");
         if (q.HasErrors) return q.Problem();
-        var page = await store.SearchAsync(new OrderSearchQuery(status, channel, customer, sku, from, to, limit, after), ct);
+        var query = new OrderSearchQuery(status, channel, customer, sku, from, to, limit, after);
+        // An email finds the orders of its pseudonymous id, and those taken in before pseudonymous ids under the email itself.
+        var page = customer is null ? await store.SearchAsync(query, ct) : await store.SearchAnyCustomerAsync(query, CustomerEmails.LookupIds(customer, customerIds), ct);
         return TypedResults.Ok(new OrderSearchView(
             page.Items.Select(i => new OrderSearchItemView(i.OrderId, i.Channel, i.ExternalId, i.CustomerId, i.Country, i.Currency, i.Status,
                 i.Total, i.Refunded, i.Units, i.PaymentMethod, i.PlacedAt, i.PaidAt, i.ShippedAt, i.DeliveredAt)).ToList(),

@@ -10,6 +10,7 @@ using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
 using OrderEngine.Engine.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Api.Orders;
@@ -26,7 +27,7 @@ public static class OrdersEndpoints
             .WithSummary("Place an order: 201 once every line is reserved, 409 naming the lines that could not be (or a delivery's restaurant that takes no orders now)")
             .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503)
             .WithName("placeOrder")
-            .WithDescription("Prices the order and reserves every line's stock; answers 201 once every line is reserved and the order is durable. An order that cannot be covered is refused with 409 naming each line, and nothing stays reserved. Idempotent by the body's id, the Idempotency-Key header, or (channel, externalId): a retry returns the same order; without any of them a retry makes a second order. Too many placements of one SKU at once: 429 with Retry-After.");
+            .WithDescription("Prices the order and reserves every line's stock; answers 201 once every line is reserved and the order is durable. An order that cannot be covered is refused with 409 naming each line, and nothing stays reserved. Idempotent by the body's id, the Idempotency-Key header, or (channel, externalId): a retry returns the same order; without any of them a retry makes a second order. Too many placements of one SKU at once: 429 with Retry-After. A customerId that is an email address is replaced by its pseudonymous id (\"email:\" + a keyed digest), which the answer shows; the email is kept nowhere.");
         orders.MapGet("/{id}", GetAsync).WithSummary("Read an order").ProducesProblem(404)
             .WithName("getOrder")
             .WithDescription("Reads an order from its entity: status, lines, totals, payment, refunds, shipping and delivery. Read-only.");
@@ -95,7 +96,9 @@ public static class OrdersEndpoints
         var command = new PlaceOrder(
             orderId,
             body.Channel ?? "",
-            body.CustomerId ?? "",
+            // An email given as the customer id is kept as its pseudonym, never in clear (docs/security.md, "Customer ids from
+            // emails"); the pseudonymizer (its secret may be read from the database once) is asked only then.
+            CustomerEmails.IsEmail(body.CustomerId) ? http.RequestServices.GetRequiredService<CustomerIdPseudonymizer>().OfEmail(body.CustomerId!) : body.CustomerId ?? "",
             body.Currency ?? "",
             body.Lines?.Select(l => l is null ? null! : new OrderLineRequest(l.Sku ?? "", l.Quantity, l.UnitPrice)).ToImmutableArray() ?? [],
             body.ShippingAddress is { } addr ? new Address(addr.Name, addr.Line1, addr.Line2, addr.City, addr.Region, addr.PostalCode, addr.Country, addr.Phone) : null,

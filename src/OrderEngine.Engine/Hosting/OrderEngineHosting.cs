@@ -221,9 +221,11 @@ public static class OrderEngineHosting
             (_, registry, resolver) =>
             {
                 OrderCollaborators? with = null;
+                // A blocked customer named by email is blocked under its pseudonymous id too (asked here, at start, not in an entity).
+                var orderRules = CustomerEmails.WithPseudonymousBlockList(rules, () => resolver.GetService<CustomerIdPseudonymizer>());
                 return orderId =>
                 {
-                    with ??= new OrderCollaborators(registry.Get<StockRegion>(), registry.Get<CustomerRegion>(), providers, rules)
+                    with ??= new OrderCollaborators(registry.Get<StockRegion>(), registry.Get<CustomerRegion>(), providers, orderRules)
                     {
                         Parcels = registry.Get<ParcelRegion>(),
                         Shipping = resolver.GetService<ShippingQuotes>(),

@@ -127,7 +127,7 @@ public sealed class ReviewOptions
     /// <summary>Hold an order whose shipping address lacks name, line1, city, postal code or country.</summary>
     public bool RequireCompleteAddress { get; set; }
 
-    /// <summary>Customer ids whose orders are held.</summary>
+    /// <summary>Customer ids whose orders are held; an email here blocks its pseudonymous id (docs/security.md, "Customer ids from emails") too.</summary>
     public string[] BlockedCustomers { get; set; } = [];
 
     /// <summary>Hold a customer's order when they placed more than this many within <see cref="OrdersWindow"/>. Empty: off.</summary>

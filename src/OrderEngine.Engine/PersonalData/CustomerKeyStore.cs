@@ -300,45 +300,73 @@ public sealed class CustomerKeyStore : IAsyncDisposable
     /// Destroys the customer's key, overwrites what every <see cref="IPersonalDataHolder"/> keeps of the customer and
     /// destroys those records' keys, and audits the erasure with every key destroyed counted (also when none was left: it says 0).
     /// </summary>
-    public async Task<PersonalDataErasure> EraseAsync(string customerId, string erasedBy, CancellationToken ct)
+    public async Task<PersonalDataErasure> EraseAsync(string customerId, string erasedBy, CancellationToken ct) =>
+        (await EraseWithFormerIdsAsync(customerId, [], erasedBy, ct))[0];
+
+    /// <summary>
+    /// Erases the customer as <see cref="EraseAsync"/> does and, in the same transaction, each of <paramref name="formerIds"/>
+    /// that has a key row (held, or erased before): other ids the same person was kept under (an email kept as the customer
+    /// id by orders taken in before pseudonymous ids). A former id without a key row is left alone, so no audit row names it.
+    /// Returns the erasures, the customer's first.
+    /// </summary>
+    public async Task<ImmutableArray<PersonalDataErasure>> EraseWithFormerIdsAsync(
+        string customerId, IReadOnlyCollection<string> formerIds, string erasedBy, CancellationToken ct)
     {
-        var now = _clock.GetUtcNow();
-        var at = now.ToUnixTimeMilliseconds();
-        var erasure = new PersonalDataErasure(Guid.NewGuid().ToString("N"), customerId, DateTimeOffset.FromUnixTimeMilliseconds(at), erasedBy, 0);
+        var at = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var erasures = ImmutableArray.CreateBuilder<PersonalDataErasure>();
         await using (var connection = await _database.OpenAsync(ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
-            await using (var update = connection.CreateCommand())
+            foreach (var id in formerIds.Prepend(customerId).Distinct(StringComparer.Ordinal))
             {
-                update.Transaction = tx;
-                update.CommandText = "UPDATE customer_keys SET key_material = NULL, erased_at = @at WHERE customer_id = @id AND key_material IS NOT NULL";
-                update.AddParameter("id", customerId);
-                update.AddParameter("at", at);
-                erasure = erasure with { KeysDestroyed = await update.ExecuteNonQueryAsync(ct) };
-            }
-            // What other stores keep of the customer goes in the same transaction, its keys counted with the customer's.
-            foreach (var holder in _holders)
-            {
-                var keys = await holder.EraseAsync(tx, customerId, at, ct);
-                if (keys.Count > 0) erasure = erasure with { KeysDestroyed = erasure.KeysDestroyed + await DestroyKeysAsync(tx, keys, at, ct) };
-            }
-            await using (var audit = connection.CreateCommand())
-            {
-                audit.Transaction = tx;
-                audit.CommandText = """
-                    INSERT INTO personal_data_erasures (id, customer_id, erased_at, erased_by, keys_destroyed)
-                    VALUES (@id, @customer, @at, @by, @n)
-                    """;
-                audit.AddParameter("id", erasure.Id);
-                audit.AddParameter("customer", customerId);
-                audit.AddParameter("at", at);
-                audit.AddParameter("by", erasedBy);
-                audit.AddParameter("n", erasure.KeysDestroyed);
-                await audit.ExecuteNonQueryAsync(ct);
+                if (id != customerId)
+                {
+                    await using var known = connection.CreateCommand();
+                    known.Transaction = tx;
+                    known.CommandText = "SELECT COUNT(*) FROM customer_keys WHERE customer_id = @id";
+                    known.AddParameter("id", id);
+                    if (Convert.ToInt64(await known.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) == 0) continue;
+                }
+                erasures.Add(await EraseOneAsync(connection, tx, id, at, erasedBy, ct));
             }
             await tx.CommitAsync(ct);
         }
-        _cache[customerId] = null;
+        foreach (var e in erasures) _cache[e.CustomerId] = null;
+        return erasures.ToImmutable();
+    }
+
+    /// <summary>One id's erasure in the caller's transaction: its key, what the holders keep of it (their keys counted with its own), its audit row.</summary>
+    private async Task<PersonalDataErasure> EraseOneAsync(DbConnection connection, DbTransaction tx, string customerId, long at, string erasedBy, CancellationToken ct)
+    {
+        var erasure = new PersonalDataErasure(Guid.NewGuid().ToString("N"), customerId, DateTimeOffset.FromUnixTimeMilliseconds(at), erasedBy, 0);
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = tx;
+            update.CommandText = "UPDATE customer_keys SET key_material = NULL, erased_at = @at WHERE customer_id = @id AND key_material IS NOT NULL";
+            update.AddParameter("id", customerId);
+            update.AddParameter("at", at);
+            erasure = erasure with { KeysDestroyed = await update.ExecuteNonQueryAsync(ct) };
+        }
+        // What other stores keep of the customer goes in the same transaction, its keys counted with the customer's.
+        foreach (var holder in _holders)
+        {
+            var keys = await holder.EraseAsync(tx, customerId, at, ct);
+            if (keys.Count > 0) erasure = erasure with { KeysDestroyed = erasure.KeysDestroyed + await DestroyKeysAsync(tx, keys, at, ct) };
+        }
+        await using (var audit = connection.CreateCommand())
+        {
+            audit.Transaction = tx;
+            audit.CommandText = """
+                INSERT INTO personal_data_erasures (id, customer_id, erased_at, erased_by, keys_destroyed)
+                VALUES (@id, @customer, @at, @by, @n)
+                """;
+            audit.AddParameter("id", erasure.Id);
+            audit.AddParameter("customer", customerId);
+            audit.AddParameter("at", at);
+            audit.AddParameter("by", erasedBy);
+            audit.AddParameter("n", erasure.KeysDestroyed);
+            await audit.ExecuteNonQueryAsync(ct);
+        }
         return erasure;
     }
 

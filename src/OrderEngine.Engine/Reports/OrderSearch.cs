@@ -120,6 +120,27 @@ public sealed class OrderSearchStore(JournalDatabase database)
         return new OrderSearchPage(items, new OrderSearchKey(last.PlacedAt.ToUnixTimeMilliseconds(), last.OrderId));
     }
 
+    /// <summary>
+    /// The search for orders of any of several customer ids that are one customer (a pseudonymous <c>email:</c> id and the
+    /// email itself, kept as the id by orders taken in before pseudonymous ids): one keyset search per id, merged in the
+    /// search order. Each id's search reads at most a page past the cursor, so the first <see cref="OrderSearchQuery.Limit"/>
+    /// of the merge are the page, and its cursor serves every id's next page alike.
+    /// </summary>
+    public async Task<OrderSearchPage> SearchAnyCustomerAsync(OrderSearchQuery query, IReadOnlyList<string> customerIds, CancellationToken ct)
+    {
+        if (customerIds.Count == 0) throw new ArgumentException("at least one customer id", nameof(customerIds));
+        if (customerIds.Count == 1) return await SearchAsync(query with { CustomerId = customerIds[0] }, ct);
+        var pages = new List<OrderSearchPage>(customerIds.Count);
+        foreach (var id in customerIds.Distinct(StringComparer.Ordinal)) pages.Add(await SearchAsync(query with { CustomerId = id }, ct));
+        var merged = pages.SelectMany(p => p.Items)
+            .OrderByDescending(i => i.PlacedAt.ToUnixTimeMilliseconds()).ThenByDescending(i => i.OrderId, StringComparer.Ordinal)
+            .ToList();
+        if (merged.Count <= query.Limit && pages.All(p => p.Next is null)) return new OrderSearchPage(merged, null);
+        var items = merged.Take(query.Limit).ToList();
+        var last = items[^1];
+        return new OrderSearchPage(items, new OrderSearchKey(last.PlacedAt.ToUnixTimeMilliseconds(), last.OrderId));
+    }
+
     /// <summary>The statement a query runs (public for the plan checks in the tests).</summary>
     public static DbCommand Build(DbConnection connection, OrderSearchQuery query, int limit)
     {

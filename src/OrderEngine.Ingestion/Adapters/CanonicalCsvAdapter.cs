@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Ingestion.Adapters.Support;
 
 namespace OrderEngine.Ingestion.Adapters;
@@ -13,7 +14,7 @@ namespace OrderEngine.Ingestion.Adapters;
 /// <remarks>
 /// <para>Columns (names match case-insensitively, in any order): required <c>externalId, currency, sku, quantity,
 /// unitPrice</c>; optional <c>channel</c> (empty or absent: the file's channel), <c>customerId</c> (empty or absent: a
-/// guest, one per order), <c>paymentMethod, shipping, tax, discount, name, line1, line2, city, region, postalCode,
+/// guest, one per order; an email: its pseudonym, never the email, see <see cref="CustomerEmails"/>), <c>paymentMethod, shipping, tax, discount, name, line1, line2, city, region, postalCode,
 /// country, phone</c>, <c>placedAt</c> (the channel's order time, ISO 8601 with an offset) and <c>paymentAmount,
 /// paymentCurrency, paymentReference</c> (all three: what the channel already collected; the order arrives paid). Any other column is refused with the whole file, since a misspelt optional column would otherwise
 /// be silently empty. Quoting per RFC 4180. Amounts are plain decimals with a '.' (invariant culture); empty charges
@@ -44,14 +45,16 @@ public sealed class CanonicalCsvAdapter
     private readonly OrderRules _rules;
     private readonly int _maxRecordLength;
     private readonly string? _channel;
+    private readonly CustomerIdPseudonymizer? _customerIds;
 
     /// <param name="channel">The channel the file arrived on (the URL's, the inbox folder's, the queue's): the channel of an order whose row names none.</param>
-    public CanonicalCsvAdapter(OrderRules? rules = null, int maxRecordLength = DefaultMaxRecordLength, string? channel = null)
+    public CanonicalCsvAdapter(OrderRules? rules = null, int maxRecordLength = DefaultMaxRecordLength, string? channel = null, CustomerIdPseudonymizer? customerIds = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRecordLength, 16);
         _rules = rules ?? OrderRules.Default;
         _maxRecordLength = maxRecordLength;
         _channel = channel;
+        _customerIds = customerIds;
     }
 
     /// <summary>Reads the file as it arrives, one result per order (run of rows with one externalId), in file order.</summary>
@@ -135,7 +138,7 @@ public sealed class CanonicalCsvAdapter
         string? Value(Row r, string column) => columns.Has(column) && r.Fields[columns.Index(column)] is { Length: > 0 } v && !string.IsNullOrWhiteSpace(v) ? v : null;
         var head = At(first);
         var channel = Canonical.Channel(Value(first, "channel") ?? _channel, head + "channel", p);
-        var customerId = Canonical.CustomerId(Value(first, "customerId"), channel, g.ExternalId);
+        var customerId = Canonical.CustomerId(Value(first, "customerId"), channel, g.ExternalId, _customerIds, head + "customerId", p);
         var currency = Canonical.Currency(Value(first, "currency"), head + "currency", p);
         var payment = Value(first, "paymentMethod") is { } m ? Canonical.PaymentMethodOf(m, head + "paymentMethod", p) ?? PaymentMethod.Card : PaymentMethod.Card;
         decimal Charge(string column) => Value(first, column) is { } v ? JsonFields.Money(v, head + column, p, currency) ?? 0m : 0m;

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Ingestion.Adapters.Support;
 
 namespace OrderEngine.Ingestion.Adapters;
@@ -14,6 +15,8 @@ namespace OrderEngine.Ingestion.Adapters;
 /// channel's own order time) and <c>payment</c> ({amount, currency, reference, method?}: what the channel already
 /// collected, so the order arrives paid). <c>channel</c> may be left out: the record then takes the feed's channel.
 /// Without <c>customerId</c> the order is a guest's, one per order ("&lt;channel&gt;/guests/&lt;externalId&gt;").
+/// A <c>customerId</c> that is an email is kept as its pseudonym (<c>email:</c> + a keyed digest; see <see cref="OrderEngine.Engine.PersonalData.CustomerEmails"/>),
+/// never in clear, as in the API.
 /// </summary>
 /// <remarks>
 /// As in the API: property names match case-insensitively, payment methods are the camelCase enum names, amounts are JSON
@@ -36,14 +39,16 @@ public sealed class CanonicalNdjsonAdapter
     private readonly OrderRules _rules;
     private readonly int _maxLineLength;
     private readonly string? _channel;
+    private readonly CustomerIdPseudonymizer? _customerIds;
 
     /// <param name="channel">The channel the feed arrived on (the URL's, the inbox folder's, the queue's): the channel of a record that names none.</param>
-    public CanonicalNdjsonAdapter(OrderRules? rules = null, int maxLineLength = DefaultMaxLineLength, string? channel = null)
+    public CanonicalNdjsonAdapter(OrderRules? rules = null, int maxLineLength = DefaultMaxLineLength, string? channel = null, CustomerIdPseudonymizer? customerIds = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineLength, 2);
         _rules = rules ?? OrderRules.Default;
         _maxLineLength = maxLineLength;
         _channel = channel;
+        _customerIds = customerIds;
     }
 
     /// <summary>Reads the feed line by line as it arrives, one result per non-blank line; the whole feed is never held.</summary>
@@ -88,7 +93,7 @@ public sealed class CanonicalNdjsonAdapter
         var externalId = Canonical.ExternalId(String(o, "externalId", p), "externalId", p);
         if (o.ContainsKey("id")) p.Add("id", "a feed record is identified by channel and externalId; leave id out");
         var channel = Canonical.Channel(String(o, "channel", p) ?? _channel, "channel", p);
-        var customerId = Canonical.CustomerId(String(o, "customerId", p), channel, externalId);
+        var customerId = Canonical.CustomerId(String(o, "customerId", p), channel, externalId, _customerIds, "customerId", p);
         var currency = Canonical.Currency(String(o, "currency", p), "currency", p);
 
         var lines = ImmutableArray.CreateBuilder<OrderLineRequest>();

@@ -49,17 +49,17 @@ public static class RecordFormats
 
     /// <summary>Reads a payload in the named format, record by record as it arrives.</summary>
     /// <param name="channel">The channel the payload arrived on; a canonical record that names no channel takes it.</param>
-    /// <param name="customerIds">Derives the customer id of a buyer a channel knows only by email (never the email in clear); without it such orders are refused.</param>
+    /// <param name="customerIds">Derives the customer id of a buyer a channel knows only by email, and of a canonical record whose customerId is an email (never the email in clear); without it such orders are refused.</param>
     public static async IAsyncEnumerable<AdapterResult> ReadAsync(string format, TextReader reader, OrderRules rules, string? channel = null,
         [EnumeratorCancellation] CancellationToken ct = default, CustomerIdPseudonymizer? customerIds = null)
     {
         switch (format)
         {
             case Ndjson:
-                await foreach (var r in new CanonicalNdjsonAdapter(rules, channel: channel).ReadAsync(reader, ct)) yield return r;
+                await foreach (var r in new CanonicalNdjsonAdapter(rules, channel: channel, customerIds: customerIds).ReadAsync(reader, ct)) yield return r;
                 break;
             case Csv:
-                await foreach (var r in new CanonicalCsvAdapter(rules, channel: channel).ReadAsync(reader, ct)) yield return r;
+                await foreach (var r in new CanonicalCsvAdapter(rules, channel: channel, customerIds: customerIds).ReadAsync(reader, ct)) yield return r;
                 break;
             default:
                 foreach (var r in Read(format, await reader.ReadToEndAsync(ct), rules, channel, customerIds)) yield return r;
@@ -69,14 +69,14 @@ public static class RecordFormats
 
     /// <summary>Reads a whole payload (a webhook body, a message, a stored quarantine record) in the named format.</summary>
     /// <param name="channel">The channel the payload arrived on; a canonical record that names no channel takes it.</param>
-    /// <param name="customerIds">Derives the customer id of a buyer a channel knows only by email (never the email in clear); without it such orders are refused.</param>
+    /// <param name="customerIds">Derives the customer id of a buyer a channel knows only by email, and of a canonical record whose customerId is an email (never the email in clear); without it such orders are refused.</param>
     public static IReadOnlyList<AdapterResult> Read(string format, string payload, OrderRules rules, string? channel = null, CustomerIdPseudonymizer? customerIds = null)
     {
         if (format.StartsWith("shopify:", StringComparison.Ordinal)) return new ShopifyAdapter(format["shopify:".Length..], rules, customerIds).Read(payload);
         if (format.StartsWith("woocommerce:", StringComparison.Ordinal)) return new WooCommerceAdapter(format["woocommerce:".Length..], rules, customerIds).Read(payload);
         if (format.StartsWith("amazon:", StringComparison.Ordinal)) return [ReadAmazon(format["amazon:".Length..], payload, rules, customerIds)];
         if (format is not (Ndjson or Csv)) throw new ArgumentException($"unknown record format '{format}'", nameof(format));
-        var results = ReadAsync(format, new StringReader(payload), rules, channel).ToBlockingEnumerable().ToList();
+        var results = ReadAsync(format, new StringReader(payload), rules, channel, customerIds: customerIds).ToBlockingEnumerable().ToList();
         return format == Ndjson ? results.Select(r => r with { Raw = r.Raw ?? payload }).ToList() : results;
     }
 

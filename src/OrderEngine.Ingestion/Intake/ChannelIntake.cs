@@ -64,10 +64,22 @@ public sealed class ChannelIntake(
     private Task<IntakeOutcome> DecideAsync(IntakeRecord record, bool quarantineRefusals, CancellationToken ct) => record.Result switch
     {
         Mapped m when m.Channel != record.Channel => SetAsideAsync(record, m.ExternalId, Mismatch(m, record), quarantineRefusals, ct),
-        Mapped m => PlaceAsync(record, m, quarantineRefusals, ct),
+        Mapped m => WithCustomerAsync(PlaceAsync(record, m, quarantineRefusals, ct), m),
         Refused r => SetAsideAsync(record, r.ExternalId, r.Reason, quarantineRefusals, ct),
         _ => throw new InvalidOperationException($"unexpected adapter result {record.Result.GetType().Name}"),
     };
+
+    /// <summary>
+    /// A record that reached its order answers the customer id it was placed under: a feed's customerId that was an
+    /// email is its pseudonym (docs/security.md, "Customer ids from emails"), the id the source should use from then on.
+    /// </summary>
+    private static async Task<IntakeOutcome> WithCustomerAsync(Task<IntakeOutcome> placing, Mapped mapped)
+    {
+        var outcome = await placing;
+        return outcome.Outcome is IntakeOutcomeKind.Accepted or IntakeOutcomeKind.Duplicate or IntakeOutcomeKind.Refused
+            ? outcome with { CustomerId = mapped.Command.CustomerId }
+            : outcome;
+    }
 
     private async Task<IntakeOutcome> PlaceAsync(IntakeRecord record, Mapped mapped, bool quarantineRefusals, CancellationToken ct)
     {

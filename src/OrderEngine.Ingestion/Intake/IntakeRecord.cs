@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Ingestion.Adapters;
 
@@ -47,7 +48,11 @@ public enum IntakeOutcomeKind
     Refused,
 }
 
-/// <summary>The answer for one record. Every kind but <see cref="IntakeOutcomeKind.Unavailable"/> means the record was taken: the source may forget it.</summary>
+/// <summary>
+/// The answer for one record. Every kind but <see cref="IntakeOutcomeKind.Unavailable"/> means the record was taken: the source may forget it.
+/// <paramref name="CustomerId"/>: the customer the order was placed under (accepted, duplicate, refused for stock), e.g. the
+/// pseudonymous <c>email:</c> id of a record whose customerId was an email.
+/// </summary>
 public sealed record IntakeOutcome(
     IntakeOutcomeKind Outcome,
     string Channel,
@@ -56,7 +61,9 @@ public sealed record IntakeOutcome(
     OrderStatus? Status = null,
     string? Reason = null,
     string? QuarantineId = null,
-    long? Record = null)
+    long? Record = null,
+    [property: Description("The customer the order was placed under (accepted, duplicate, refused for stock); for a customerId that was an email, its pseudonymous id \"email:…\".")]
+    string? CustomerId = null)
 {
     /// <summary>True when the source may drop (acknowledge) the record.</summary>
     public bool Taken => Outcome != IntakeOutcomeKind.Unavailable;

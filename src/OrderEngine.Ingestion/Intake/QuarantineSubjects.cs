@@ -139,7 +139,7 @@ public static partial class QuarantineSubjects
         string? Field(string name) => root.EnumerateObject()
             .Where(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.String)
             .Select(p => p.Value.GetString()).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
-        yield return Canonical.CustomerId(Field("customerId"), Field("channel") ?? channel, Field("externalId"));
+        yield return CanonicalCustomerId(Field("customerId"), Field("channel") ?? channel, Field("externalId"));
     }
 
     private static IEnumerable<string> Csv(string channel, string payload)
@@ -152,6 +152,13 @@ public static partial class QuarantineSubjects
             var i = header.FindIndex(h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
             return i >= 0 && i < records[1].Fields.Count && !string.IsNullOrWhiteSpace(records[1].Fields[i]) ? records[1].Fields[i] : null;
         }
-        return Canonical.CustomerId(Field("customerId"), Field("channel") ?? channel, Field("externalId")) is { } id ? [id] : [];
+        return CanonicalCustomerId(Field("customerId"), Field("channel") ?? channel, Field("externalId")) is { } id ? [id] : [];
     }
+
+    /// <summary>
+    /// The canonical feeds' customer id; an email given as the id is left to the email scan, which links its pseudonym
+    /// (this reads without the pseudonymizer).
+    /// </summary>
+    private static string? CanonicalCustomerId(string? value, string channel, string? externalId) =>
+        CustomerEmails.IsEmail(value) ? null : Canonical.CustomerId(value, channel, externalId, null, "customerId", new Problems());
 }

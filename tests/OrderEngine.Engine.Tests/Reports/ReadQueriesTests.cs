@@ -95,6 +95,40 @@ public abstract class ReadQueriesCases
     }
 
     [Fact]
+    public async Task A_search_over_several_ids_of_one_customer_pages_through_their_orders_once_each_newest_first()
+    {
+        var (database, connection) = await EmptyAsync();
+        await using var _ = connection;
+        var orders = Orders(300, seed: 9);
+        await ReadRows.AddOrdersAsync(connection, orders);
+        var store = new OrderSearchStore(database);
+        string[] ids = ["cust-04", "cust-12", "cust-17", "nobody"];
+        var from = T0.AddDays(3);
+
+        foreach (var (query, limit) in new[] { (new OrderSearchQuery(), 5), (new OrderSearchQuery(Status: "paid", From: from), 3), (new OrderSearchQuery(Sku: "sku-2"), 4) })
+        {
+            var expected = Newest(orders.Where(o => ids.Contains(o.CustomerId)
+                && (query.Status is null || o.Status == query.Status) && (query.From is null || o.PlacedAt >= query.From)
+                && (query.Sku is null || o.Lines.Any(l => l.Sku == query.Sku)))).Select(o => o.OrderId).ToList();
+            Assert.NotEmpty(expected);
+            var seen = new List<string>();
+            var q = query with { Limit = limit };
+            while (true)
+            {
+                var page = await store.SearchAnyCustomerAsync(q, ids, CancellationToken.None);
+                seen.AddRange(page.Items.Select(i => i.OrderId));
+                if (page.Next is null) break;
+                Assert.Equal(limit, page.Items.Count);
+                q = q with { After = OrderSearchKey.Decode(page.Next.Encode()) };
+            }
+            Assert.Equal(expected, seen);
+        }
+        // One id is the plain search.
+        Assert.Equal(await WalkAsync(store, new OrderSearchQuery(CustomerId: "cust-04", Limit: 6)),
+            (await store.SearchAnyCustomerAsync(new OrderSearchQuery(Limit: 500), ["cust-04"], CancellationToken.None)).Items.Select(i => i.OrderId));
+    }
+
+    [Fact]
     public async Task Search_filters_combine_and_each_combination_pages_through_the_same_rows_as_a_full_filter()
     {
         var (database, connection) = await EmptyAsync();

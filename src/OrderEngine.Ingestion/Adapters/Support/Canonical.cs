@@ -1,5 +1,6 @@
 using OrderEngine.Domain;
 using OrderEngine.Domain.Payments;
+using OrderEngine.Engine.PersonalData;
 
 namespace OrderEngine.Ingestion.Adapters.Support;
 
@@ -67,9 +68,14 @@ internal static class Canonical
         return null;
     }
 
-    /// <summary>The record's customer, or — when it names none — a guest of its channel, one per order (see <see cref="OrderAssembly.GuestCustomerId"/>).</summary>
-    public static string? CustomerId(string? value, string? channel, string? externalId) =>
-        !string.IsNullOrWhiteSpace(value) ? value
+    /// <summary>
+    /// The record's customer, or — when it names none — a guest of its channel, one per order (see <see cref="OrderAssembly.GuestCustomerId"/>).
+    /// A customer id that is an email (<see cref="CustomerEmails.IsEmail"/>) becomes its pseudonym, as a channel's email-only
+    /// buyer does (<see cref="OrderAssembly.EmailCustomerId"/>): never kept in clear, refused by a reader without a pseudonymizer.
+    /// </summary>
+    public static string? CustomerId(string? value, string? channel, string? externalId, CustomerIdPseudonymizer? customerIds, string path, Problems p) =>
+        CustomerEmails.IsEmail(value) ? OrderAssembly.EmailCustomerId(customerIds, value!, path, p)
+        : !string.IsNullOrWhiteSpace(value) ? value
         : channel is not null && externalId is not null ? OrderAssembly.GuestCustomerId(channel, externalId)
         : null;
 
