@@ -32,7 +32,7 @@ namespace OrderEngine.Client
         /// Place an order: 201 once every line is reserved, 409 naming the lines that could not be (or a delivery's restaurant that takes no orders now)
         /// </summary>
         /// <remarks>
-        /// Prices the order and reserves every line's stock; answers 201 once every line is reserved and the order is durable. An order that cannot be covered is refused with 409 naming each line, and nothing stays reserved. Idempotent by the body's id, the Idempotency-Key header, or (channel, externalId): a retry returns the same order; without any of them a retry makes a second order. Too many placements of one SKU at once: 429 with Retry-After.
+        /// Prices the order and reserves every line's stock; answers 201 once every line is reserved and the order is durable. An order that cannot be covered is refused with 409 naming each line, and nothing stays reserved. Idempotent by the body's id, the Idempotency-Key header, or (channel, externalId): a retry returns the same order; without any of them a retry makes a second order. Too many placements of one SKU at once: 429 with Retry-After. A customerId that is an email address is replaced by its pseudonymous id ("email:" + a keyed digest), which the answer shows; the email is kept nowhere.
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -43,7 +43,7 @@ namespace OrderEngine.Client
         /// Search orders newest first (placed_at, then order id, descending), filtered by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor
         /// </summary>
         /// <remarks>
-        /// Searches orders newest first over the read tables (eventually consistent), by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor. Read-only.
+        /// Searches orders newest first over the read tables (eventually consistent), by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor. A customerId that is an email finds the orders of its pseudonymous id ("email:" + a keyed digest, the id an order placed with that email as customerId gets) and those taken in before pseudonymous ids under the email itself. Read-only.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -648,7 +648,7 @@ namespace OrderEngine.Client
         /// A bulk feed of canonical orders (application/x-ndjson or text/csv), streamed; answers one NDJSON line per record, then a summary (?answer=streamed: as each record is taken, for clients that read while they send)
         /// </summary>
         /// <remarks>
-        /// A bulk feed of canonical orders as application/x-ndjson or text/csv, streamed (up to 4 GiB). Answers one NDJSON line per record (accepted, duplicate, refused, quarantined, unavailable), then a summary. Idempotent per record by (channel, externalId): feeding a file twice makes no second order.
+        /// A bulk feed of canonical orders as application/x-ndjson or text/csv, streamed (up to 4 GiB). Answers one NDJSON line per record (accepted, duplicate, refused, quarantined, unavailable), then a summary. Idempotent per record by (channel, externalId): feeding a file twice makes no second order. A record's customerId that is an email address is replaced by its pseudonymous id ("email:" + a keyed digest), which its answer line's customerId shows; the email is kept nowhere.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -956,18 +956,18 @@ namespace OrderEngine.Client
         /// Erase a customer's personal data: destroy its key (crypto-shredding); the erasure is audited
         /// </summary>
         /// <remarks>
-        /// Destroys the customer's personal data key: names, street lines and phones of its orders read as "[erased]" everywhere from then on (order, timeline, rebuilt projections), while amounts, SKUs, stock, country and reports stay. Quarantined records linked to the customer (its id, or an email in them) have their payloads overwritten and their keys destroyed too, counted in keysDestroyed. Answers the audited erasure. Idempotent: erasing a customer without a key (unknown, or erased before) answers 200 with keysDestroyed 0 and is audited too.
+        /// Destroys the customer's personal data key: names, street lines and phones of its orders read as "[erased]" everywhere from then on (order, timeline, rebuilt projections), while amounts, SKUs, stock, country and reports stay. Quarantined records linked to the customer (its id, or an email in them) have their payloads overwritten and their keys destroyed too, counted in keysDestroyed. Answers the audited erasure. Idempotent: erasing a customer without a key (unknown, or erased before) answers 200 with keysDestroyed 0 and is audited too. An id that is an email erases its pseudonymous customer id ("email:" + a keyed digest; the answer's customerId) and, when orders taken in before pseudonymous ids kept the email itself as their customer id and it has a key, that id too, in the same transaction; each is audited, the latter listed in alsoErased.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PersonalDataErasure> ErasePersonalDataAsync(string id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<PersonalDataErased> ErasePersonalDataAsync(string id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
         /// Whether a customer's personal data is held, and the audit of its erasures
         /// </summary>
         /// <remarks>
-        /// Whether the engine holds a key for the customer's personal data, and every erasure of it (who, when, keys destroyed). Read-only.
+        /// Whether the engine holds a key for the customer's personal data, and every erasure of it (who, when, keys destroyed). An id that is an email answers for its pseudonymous customer id (the answer's customerId), counting also what is held and was erased under the email itself as an id (orders taken in before pseudonymous ids). Read-only.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -978,7 +978,7 @@ namespace OrderEngine.Client
         /// The pseudonymous customer id of a buyer known only by an email
         /// </summary>
         /// <remarks>
-        /// Channel orders of a buyer the shop knows only by email (no customer record) carry the customer id "email:" + a keyed digest of the email (trimmed, lower-cased), never the email itself. This answers that id, for a data subject request: erase with it (DELETE /api/customers/{id}/personal-data). Orders taken in before pseudonymous ids carry the email itself as their customer id. Computes only; reads and stores nothing, logs no email.
+        /// Channel orders of a buyer the shop knows only by email (no customer record), and orders placed or fed with an email as their customerId, carry the customer id "email:" + a keyed digest of the email (trimmed, lower-cased), never the email itself. This answers that id, for a data subject request: erase with it (DELETE /api/customers/{id}/personal-data). Orders taken in before pseudonymous ids carry the email itself as their customer id. Computes only; reads and stores nothing, logs no email.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -1056,7 +1056,7 @@ namespace OrderEngine.Client
         /// Place an order: 201 once every line is reserved, 409 naming the lines that could not be (or a delivery's restaurant that takes no orders now)
         /// </summary>
         /// <remarks>
-        /// Prices the order and reserves every line's stock; answers 201 once every line is reserved and the order is durable. An order that cannot be covered is refused with 409 naming each line, and nothing stays reserved. Idempotent by the body's id, the Idempotency-Key header, or (channel, externalId): a retry returns the same order; without any of them a retry makes a second order. Too many placements of one SKU at once: 429 with Retry-After.
+        /// Prices the order and reserves every line's stock; answers 201 once every line is reserved and the order is durable. An order that cannot be covered is refused with 409 naming each line, and nothing stays reserved. Idempotent by the body's id, the Idempotency-Key header, or (channel, externalId): a retry returns the same order; without any of them a retry makes a second order. Too many placements of one SKU at once: 429 with Retry-After. A customerId that is an email address is replaced by its pseudonymous id ("email:" + a keyed digest), which the answer shows; the email is kept nowhere.
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -1223,7 +1223,7 @@ namespace OrderEngine.Client
         /// Search orders newest first (placed_at, then order id, descending), filtered by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor
         /// </summary>
         /// <remarks>
-        /// Searches orders newest first over the read tables (eventually consistent), by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor. Read-only.
+        /// Searches orders newest first over the read tables (eventually consistent), by status, channel, customerId, sku and a placedAt range [from, to); keyset pages of limit (1-500, default 50) through nextCursor. A customerId that is an email finds the orders of its pseudonymous id ("email:" + a keyed digest, the id an order placed with that email as customerId gets) and those taken in before pseudonymous ids under the email itself. Read-only.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -9449,7 +9449,7 @@ namespace OrderEngine.Client
         /// A bulk feed of canonical orders (application/x-ndjson or text/csv), streamed; answers one NDJSON line per record, then a summary (?answer=streamed: as each record is taken, for clients that read while they send)
         /// </summary>
         /// <remarks>
-        /// A bulk feed of canonical orders as application/x-ndjson or text/csv, streamed (up to 4 GiB). Answers one NDJSON line per record (accepted, duplicate, refused, quarantined, unavailable), then a summary. Idempotent per record by (channel, externalId): feeding a file twice makes no second order.
+        /// A bulk feed of canonical orders as application/x-ndjson or text/csv, streamed (up to 4 GiB). Answers one NDJSON line per record (accepted, duplicate, refused, quarantined, unavailable), then a summary. Idempotent per record by (channel, externalId): feeding a file twice makes no second order. A record's customerId that is an email address is replaced by its pseudonymous id ("email:" + a keyed digest), which its answer line's customerId shows; the email is kept nowhere.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -13454,11 +13454,11 @@ namespace OrderEngine.Client
         /// Erase a customer's personal data: destroy its key (crypto-shredding); the erasure is audited
         /// </summary>
         /// <remarks>
-        /// Destroys the customer's personal data key: names, street lines and phones of its orders read as "[erased]" everywhere from then on (order, timeline, rebuilt projections), while amounts, SKUs, stock, country and reports stay. Quarantined records linked to the customer (its id, or an email in them) have their payloads overwritten and their keys destroyed too, counted in keysDestroyed. Answers the audited erasure. Idempotent: erasing a customer without a key (unknown, or erased before) answers 200 with keysDestroyed 0 and is audited too.
+        /// Destroys the customer's personal data key: names, street lines and phones of its orders read as "[erased]" everywhere from then on (order, timeline, rebuilt projections), while amounts, SKUs, stock, country and reports stay. Quarantined records linked to the customer (its id, or an email in them) have their payloads overwritten and their keys destroyed too, counted in keysDestroyed. Answers the audited erasure. Idempotent: erasing a customer without a key (unknown, or erased before) answers 200 with keysDestroyed 0 and is audited too. An id that is an email erases its pseudonymous customer id ("email:" + a keyed digest; the answer's customerId) and, when orders taken in before pseudonymous ids kept the email itself as their customer id and it has a key, that id too, in the same transaction; each is audited, the latter listed in alsoErased.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PersonalDataErasure> ErasePersonalDataAsync(string id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<PersonalDataErased> ErasePersonalDataAsync(string id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -13504,7 +13504,7 @@ namespace OrderEngine.Client
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<PersonalDataErasure>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<PersonalDataErased>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new OrderEngineApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -13586,7 +13586,7 @@ namespace OrderEngine.Client
         /// Whether a customer's personal data is held, and the audit of its erasures
         /// </summary>
         /// <remarks>
-        /// Whether the engine holds a key for the customer's personal data, and every erasure of it (who, when, keys destroyed). Read-only.
+        /// Whether the engine holds a key for the customer's personal data, and every erasure of it (who, when, keys destroyed). An id that is an email answers for its pseudonymous customer id (the answer's customerId), counting also what is held and was erased under the email itself as an id (orders taken in before pseudonymous ids). Read-only.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -13718,7 +13718,7 @@ namespace OrderEngine.Client
         /// The pseudonymous customer id of a buyer known only by an email
         /// </summary>
         /// <remarks>
-        /// Channel orders of a buyer the shop knows only by email (no customer record) carry the customer id "email:" + a keyed digest of the email (trimmed, lower-cased), never the email itself. This answers that id, for a data subject request: erase with it (DELETE /api/customers/{id}/personal-data). Orders taken in before pseudonymous ids carry the email itself as their customer id. Computes only; reads and stores nothing, logs no email.
+        /// Channel orders of a buyer the shop knows only by email (no customer record), and orders placed or fed with an email as their customerId, carry the customer id "email:" + a keyed digest of the email (trimmed, lower-cased), never the email itself. This answers that id, for a data subject request: erase with it (DELETE /api/customers/{id}/personal-data). Orders taken in before pseudonymous ids carry the email itself as their customer id. Computes only; reads and stores nothing, logs no email.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="OrderEngineApiException">A server side error occurred.</exception>
@@ -15693,6 +15693,12 @@ namespace OrderEngine.Client
         [System.Text.Json.Serialization.JsonPropertyName("record")]
         public long? Record { get; set; }
 
+        /// <summary>
+        /// The customer the order was placed under (accepted, duplicate, refused for stock); for a customerId that was an email, its pseudonymous id "email:…".
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("customerId")]
+        public string CustomerId { get; set; }
+
         [System.Text.Json.Serialization.JsonPropertyName("taken")]
         public bool Taken { get; set; }
 
@@ -16572,6 +16578,42 @@ namespace OrderEngine.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PersonalDataErased
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public string Id { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("customerId")]
+        public string CustomerId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("erasedAt")]
+        public System.DateTimeOffset ErasedAt { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("erasedBy")]
+        public string ErasedBy { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("keysDestroyed")]
+        public int KeysDestroyed { get; set; }
+
+        /// <summary>
+        /// Erasures of the email itself as a customer id (orders taken in before pseudonymous ids) that this call made too, each audited; empty for an id that is no email.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("alsoErased")]
+        public System.Collections.Generic.ICollection<PersonalDataErasure> AlsoErased { get; set; } = new System.Collections.ObjectModel.Collection<PersonalDataErasure>();
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class PersonalDataErasure
     {
 
@@ -16638,6 +16680,9 @@ namespace OrderEngine.Client
         [System.Text.Json.Serialization.JsonPropertyName("channel")]
         public string Channel { get; set; }
 
+        /// <summary>
+        /// The customer: 1-128 characters. An email address (up to 254 characters) is replaced by its pseudonymous id, "email:" + a keyed digest of the email trimmed and lower-cased, before anything is stored: the answer's customerId is that id (the same GET /api/customers/id-of gives), and the email is kept nowhere.
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("customerId")]
         public string CustomerId { get; set; }
 
