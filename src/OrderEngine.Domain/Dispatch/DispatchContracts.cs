@@ -30,7 +30,8 @@ public interface IRestaurantCommand : IRestaurantMessage;
 /// A paid (or cash-on-delivery confirmed) delivery order joins the restaurant's kitchen queue. Sent by the order, with
 /// timer-driven retries, until the restaurant answers <see cref="KitchenOrderReceived"/>; idempotent on the order id.
 /// <paramref name="PromisedBy"/> is the channel's promise, when it made one; otherwise the restaurant promises one from
-/// its preparation estimate and the trip.
+/// its preparation estimate and the trip. <paramref name="CustomerId"/> is the order's customer, whose key seals the
+/// drop-off point at rest (null: sent by a version before it was carried).
 /// </summary>
 public sealed record ReceiveKitchenOrder(
     string RestaurantId,
@@ -38,7 +39,8 @@ public sealed record ReceiveKitchenOrder(
     GeoPoint DropOff,
     DateTimeOffset? PromisedBy,
     int Items,
-    DateTimeOffset At) : IRestaurantCommand;
+    DateTimeOffset At,
+    string? CustomerId = null) : IRestaurantCommand;
 
 /// <summary>The restaurant has the order in its queue (the answer to every <see cref="ReceiveKitchenOrder"/>, repeats included).</summary>
 public sealed record KitchenOrderReceived(string RestaurantId, string OrderId) : IOrderEngineMessage;
@@ -64,7 +66,8 @@ public interface IZoneCommand : IZoneMessage;
 /// <summary>
 /// The kitchen accepted an order: the restaurant asks its zone for a courier. Sent by the restaurant, with retries,
 /// until the zone answers <see cref="DeliveryRequestReceived"/>; idempotent on the order id. The food is ready at
-/// <paramref name="ReadyAt"/>; the customer was promised it by <paramref name="PromisedBy"/>.
+/// <paramref name="ReadyAt"/>; the customer was promised it by <paramref name="PromisedBy"/>. <paramref name="CustomerId"/>
+/// is the order's customer, whose key seals the drop-off point at rest (null: not known to the restaurant).
 /// </summary>
 public sealed record RequestDelivery(
     string ZoneId,
@@ -74,7 +77,8 @@ public sealed record RequestDelivery(
     GeoPoint DropOff,
     DateTimeOffset ReadyAt,
     DateTimeOffset PromisedBy,
-    int Items) : IZoneCommand;
+    int Items,
+    string? CustomerId = null) : IZoneCommand;
 
 /// <summary>The zone has the delivery (the answer to every <see cref="RequestDelivery"/>, repeats included).</summary>
 public sealed record DeliveryRequestReceived(string ZoneId, string OrderId) : IOrderEngineMessage;

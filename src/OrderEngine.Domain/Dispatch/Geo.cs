@@ -54,5 +54,16 @@ public static class Geo
     /// <summary>Whether <paramref name="s"/> is a geohash (1–12 characters of its base-32 alphabet).</summary>
     public static bool IsGeohash(string? s) => s is { Length: >= 1 and <= 12 } && s.All(c => Base32.Contains(c));
 
+    /// <summary>Degrees of the coarse grid (about 1 km): what is left of a drop-off point once its precise value is gone.</summary>
+    public const int CoarseDecimals = 2;
+
+    /// <summary>The point rounded to <see cref="CoarseDecimals"/> decimals of a degree (about 1 km).</summary>
+    public static GeoPoint Coarse(GeoPoint p) => new(
+        Math.Round(p.Latitude, CoarseDecimals, MidpointRounding.AwayFromZero),
+        Math.Round(p.Longitude, CoarseDecimals, MidpointRounding.AwayFromZero));
+
+    /// <summary>Whether the point is finer than the coarse grid (so it is a precise location).</summary>
+    public static bool IsPrecise(GeoPoint p) => Coarse(p) != p;
+
     private static double Radians(double degrees) => degrees * Math.PI / 180;
 }

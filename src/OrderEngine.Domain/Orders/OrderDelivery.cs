@@ -212,7 +212,7 @@ public static class DeliveryDecider
     public static ReceiveKitchenOrder KitchenOrder(OrderState s, DateTimeOffset now)
     {
         var d = s.Delivery ?? throw new InvalidOperationException($"order {s.OrderId} is not a delivery order");
-        return new ReceiveKitchenOrder(d.RestaurantId, s.OrderId, d.DropOff, d.PromisedBy, s.Placement!.Lines.Sum(l => l.Quantity), now);
+        return new ReceiveKitchenOrder(d.RestaurantId, s.OrderId, d.DropOff, d.PromisedBy, s.Placement!.Lines.Sum(l => l.Quantity), now, s.Placement.CustomerId);
     }
 
     /// <summary>

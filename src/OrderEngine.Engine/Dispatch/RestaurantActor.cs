@@ -6,6 +6,7 @@ using OrderEngine.Domain;
 using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Dispatch.Restaurants;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Engine.Sharding;
 
 namespace OrderEngine.Engine.Dispatch;
@@ -19,6 +20,9 @@ public sealed record RestaurantCollaborators(IActorRef Orders, Func<IActorRef?> 
 {
     /// <summary>Events between snapshots (more when the kitchen queue is longer, see <see cref="RestaurantSnapshot.EventsBetween"/>).</summary>
     public int SnapshotEvery { get; init; } = 500;
+
+    /// <summary>The customers' keys: erased customers' drop-off points are forgotten in memory (null: no personal data protection).</summary>
+    public CustomerKeyStore? PersonalData { get; init; }
 }
 
 /// <summary>
@@ -44,6 +48,8 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
     private TimeSpan _retryDelay;
     // Events persisted or replayed since the last snapshot.
     private long _eventsSinceSnapshot;
+    // The key store's erasure count when the queue was last looked at for erased customers (-1: look at the next message).
+    private long _erasuresSeen = -1;
 
     public RestaurantActor(string restaurantId, RestaurantCollaborators with, TimeSpan idleTimeout, TimeSpan queueCheck, TimeSpan firstRetry, TimeSpan maxRetry,
         TimeProvider clock)
@@ -95,6 +101,7 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
     protected override void OnCommand(object message)
     {
         _idle.Observe(message);
+        ForgetErasedPersonalData();
         switch (message)
         {
             case IRestaurantCommand command:
@@ -167,6 +174,7 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
         PersistAll(decision.Events, e =>
         {
             _state = RestaurantDecider.Evolve(_state, e);
+            if (e is KitchenOrderQueued) _erasuresSeen = -1; // its customer may be erased already
             if (--remaining > 0) return;
             Persisted(decision.Events.Length);
             Reply(command, sender, existed, repeat: false);
@@ -216,6 +224,17 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
             Persisted(decision.Events.Length);
             answer(sender);
         });
+    }
+
+    /// <summary>
+    /// Drop-off points of customers erased since the last look become coarse in memory, as a restart reads them (at once
+    /// on the erasing node, within the recheck interval on others); looked for only when the node learnt of an erasure.
+    /// </summary>
+    private void ForgetErasedPersonalData()
+    {
+        if (_with.PersonalData is not { } keys || keys.ErasuresSeen == _erasuresSeen) return;
+        _erasuresSeen = keys.ErasuresSeen;
+        _state = DropOffCipher.Forget(_state, keys);
     }
 
     /// <summary>Counts durable events and saves a snapshot when one is due (the state is exactly as of the last event).</summary>

@@ -36,7 +36,7 @@ public static class RestaurantHosting
         var rules = kitchen.ToRules();
         builder.WithShardRegion<RestaurantRegion>(
             "restaurant",
-            (_, registry, _) =>
+            (_, registry, resolver) =>
             {
                 RestaurantCollaborators? with = null;
                 return restaurantId =>
@@ -44,6 +44,7 @@ public static class RestaurantHosting
                     with ??= new RestaurantCollaborators(registry.Get<OrderRegion>(), () => registry.TryGet<ZoneRegion>(out var zones) ? zones : null, rules)
                     {
                         SnapshotEvery = options.Persistence.SnapshotEvery,
+                        PersonalData = resolver.GetService<OrderEngine.Engine.PersonalData.CustomerKeyStore>(),
                     };
                     return RestaurantActor.Props(restaurantId, with, options.EntityIdleTimeout, kitchen.KitchenQueueCheckInterval,
                         kitchen.KitchenRetryInterval, kitchen.KitchenMaxRetryInterval, clock);

@@ -7,6 +7,7 @@ using OrderEngine.Domain.Dispatch;
 using OrderEngine.Domain.Dispatch.Couriers;
 using OrderEngine.Domain.Dispatch.Zones;
 using OrderEngine.Domain.Orders;
+using OrderEngine.Engine.PersonalData;
 using OrderEngine.Engine.Serialization;
 using OrderEngine.Engine.Sharding;
 
@@ -17,6 +18,9 @@ public sealed record ZoneCollaborators(IActorRef Orders, IActorRef Restaurants, 
 {
     /// <summary>A snapshot after this many events, so a recovery (after a crash in a rush) replays at most that many.</summary>
     public int SnapshotEvery { get; init; } = 500;
+
+    /// <summary>The customers' keys: erased customers' drop-off points are forgotten in memory (null: no personal data protection).</summary>
+    public CustomerKeyStore? PersonalData { get; init; }
 }
 
 /// <summary>
@@ -39,6 +43,8 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
     private ZoneState _state;
     private TimeSpan _retryDelay;
     private long _eventsSinceSnapshot;
+    // The key store's erasure count when the deliveries were last looked at for erased customers (-1: at the next message).
+    private long _erasuresSeen = -1;
 
     public ZoneActor(string zoneId, ZoneCollaborators with, TimeSpan idleTimeout, TimeProvider clock)
     {
@@ -87,6 +93,7 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
     protected override void OnCommand(object message)
     {
         _idle.Observe(message);
+        ForgetErasedPersonalData();
         switch (message)
         {
             case IZoneCommand command:
@@ -161,6 +168,7 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
         PersistAll(events, e =>
         {
             _state = ZoneDecider.Evolve(_state, e);
+            if (e is DeliveryRequested) _erasuresSeen = -1; // its customer may be erased already
             if (--remaining > 0) return;
             Reply(command, sender, null, decision.Repeat);
             Run(decision.Effects);
@@ -289,4 +297,15 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
     private sealed record NoticeAnswered(string NoticeId, object Reply);
 
     private sealed record NoticeUnanswered(string NoticeId) : INotInfluenceReceiveTimeout;
+
+    /// <summary>
+    /// Drop-off points of customers erased since the last look become coarse in memory, as a restart reads them (at once
+    /// on the erasing node, within the recheck interval on others); looked for only when the node learnt of an erasure.
+    /// </summary>
+    private void ForgetErasedPersonalData()
+    {
+        if (_with.PersonalData is not { } keys || keys.ErasuresSeen == _erasuresSeen) return;
+        _erasuresSeen = keys.ErasuresSeen;
+        _state = DropOffCipher.Forget(_state, keys);
+    }
 }

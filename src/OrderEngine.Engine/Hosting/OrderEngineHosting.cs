@@ -276,7 +276,7 @@ public static class OrderEngineHosting
             shardOptions);
         builder.WithShardRegion<ZoneRegion>(
             "zone",
-            (_, registry, _) =>
+            (_, registry, resolver) =>
             {
                 ZoneCollaborators? with = null;
                 return zoneId =>
@@ -285,7 +285,11 @@ public static class OrderEngineHosting
                         registry.Get<OrderRegion>(),
                         registry.TryGet<RestaurantRegion>(out var restaurants) ? restaurants : ActorRefs.Nobody,
                         options.Dispatch.ToZoneRules(), options.Dispatch.TickInterval, options.Dispatch.RetryInterval, options.Dispatch.MaxRetryInterval,
-                        options.AskTimeout / 2) { SnapshotEvery = options.Persistence.SnapshotEvery };
+                        options.AskTimeout / 2)
+                    {
+                        SnapshotEvery = options.Persistence.SnapshotEvery,
+                        PersonalData = resolver.GetService<CustomerKeyStore>(),
+                    };
                     return ZoneActor.Props(zoneId, with, options.Dispatch.IdleTimeout, clock);
                 };
             },

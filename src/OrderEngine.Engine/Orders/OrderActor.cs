@@ -314,7 +314,9 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
         _retryDelay = _options.RetryInterval;
         // Its customer's key must be durable before the placement is written sealed with it: asked now, beside the
         // reservations, so it costs no extra step (and nothing at all when this node has the key or there is no personal data).
-        if (_with.PersonalData is { } keys && PersonalDataCipher.HasPersonalFields(pending.ShippingAddress) && !keys.TryGetCached(pending.CustomerId, out _))
+        // A delivery's drop-off point is personal data too (DropOffCipher).
+        if (_with.PersonalData is { } keys && (PersonalDataCipher.HasPersonalFields(pending.ShippingAddress) || pending.Delivery is not null)
+            && !keys.TryGetCached(pending.CustomerId, out _))
         {
             _round.AwaitingKey = true;
             AskKey(_round);
@@ -332,6 +334,7 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
             && address.Name != PersonalDataCipher.Erased && PersonalDataCipher.HasPersonalFields(address)
             && keys.TryGetCached(placement.CustomerId, out var key) && key is null)
             _state = _state with { Placement = placement with { ShippingAddress = PersonalDataCipher.Erase(address) } };
+        if (_with.PersonalData is { } store && _state.Delivery is not null) _state = DropOffCipher.Forget(_state, store);
     }
 
     private void AskKey(PlacementRound round)

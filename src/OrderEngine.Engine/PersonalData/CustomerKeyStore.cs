@@ -215,6 +215,34 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         return key;
     }
 
+    /// <summary>
+    /// The key to seal with when this node did not ask for it first (a restaurant or zone writing a drop-off point): from
+    /// the cache, else read from the table (blocking, once per customer). Never creates a key, so an erasure this node
+    /// has not heard of yet is not undone by a new one; null when the customer has no live key (erased, or no row). A
+    /// missing row is not cached, unlike <see cref="KeyForRead"/>, so it never reads as an erasure to a later placement.
+    /// </summary>
+    public byte[]? KeyForSealing(string customerId)
+    {
+        if (_cache.TryGetValue(customerId, out var key)) return key;
+        using var connection = _database.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key_material FROM customer_keys WHERE customer_id = @id";
+        command.AddParameter("id", customerId);
+        var stored = command.ExecuteScalar();
+        if (stored is null) return null; // no row: nothing to seal with, and nothing to remember
+        key = stored is string material ? _ring.Unwrap(material, customerId) : null; // NULL material: erased
+        Remember(customerId, key);
+        return key;
+    }
+
+    /// <summary>
+    /// Counts the erasures this node has learnt of (its own, and others' at each recheck): an entity holding personal
+    /// data of many customers looks for erased ones only when this moved.
+    /// </summary>
+    public long ErasuresSeen => Interlocked.Read(ref _erasuresSeen);
+
+    private long _erasuresSeen;
+
     private void Remember(string customerId, byte[]? key)
     {
         if (Interlocked.Increment(ref _cached) > _maxCached)
@@ -332,6 +360,7 @@ public sealed class CustomerKeyStore : IAsyncDisposable
             await tx.CommitAsync(ct);
         }
         foreach (var e in erasures) _cache[e.CustomerId] = null;
+        Interlocked.Increment(ref _erasuresSeen);
         return erasures.ToImmutable();
     }
 
@@ -421,6 +450,7 @@ public sealed class CustomerKeyStore : IAsyncDisposable
                 var key = reader.IsDBNull(1) ? null : _ring.Unwrap(reader.GetString(1), id);
                 if (key is null ? cached is null : cached is not null && key.AsSpan().SequenceEqual(cached)) continue;
                 _cache[id] = key;
+                if (key is null) Interlocked.Increment(ref _erasuresSeen);
                 dropped++;
             }
         }

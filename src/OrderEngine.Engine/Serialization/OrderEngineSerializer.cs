@@ -67,7 +67,7 @@ public sealed class OrderEngineSerializer(ExtendedActorSystem system) : Serializ
             obj = placed with { ShippingAddress = key is null ? PersonalDataCipher.Erase(address) : PersonalDataCipher.Seal(key, placed.CustomerId, address) };
         }
         obj = CaseTextCipher.SealForWrite(obj, Keys);
-        return JsonSerializer.SerializeToUtf8Bytes(obj, info);
+        return DropOffCipher.SealForWrite(obj, JsonSerializer.SerializeToUtf8Bytes(obj, info), Keys);
     }
 
     public override object FromBinary(byte[] bytes, string manifest)
@@ -75,6 +75,7 @@ public sealed class OrderEngineSerializer(ExtendedActorSystem system) : Serializ
         var obj = MessageManifests.TryGet(manifest, out var info)
             ? JsonSerializer.Deserialize(bytes, info) ?? throw new SerializationException($"null payload for manifest {manifest}")
             : throw new SerializationException($"unknown manifest '{manifest}'");
+        obj = DropOffCipher.OpenOnRead(obj, bytes, Keys, b => JsonSerializer.Deserialize(b, info!)!);
         // Written before encryption existed: clear fields, read as they are. Sealed: opened, or erased when the key is gone.
         if (obj is OrderPlaced { ShippingAddress: { } address } placed && PersonalDataCipher.HasSealedFields(address))
         {

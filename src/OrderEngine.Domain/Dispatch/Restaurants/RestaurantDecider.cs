@@ -150,7 +150,7 @@ public static class RestaurantDecider
         if (s.Profile is not { } p) return Reject(RestaurantRejectionCode.NotFound, $"restaurant {s.RestaurantId} is not known");
         var promised = c.PromisedBy
             ?? now + RestaurantState.Minutes(p.PrepMinutes) + rules.Trip(p.Location, c.DropOff) + RestaurantState.Minutes(rules.PromiseSlackMinutes);
-        return Accept(new KitchenOrderQueued(s.RestaurantId, c.OrderId, c.DropOff, promised, c.PromisedBy is null, c.Items, now));
+        return Accept(new KitchenOrderQueued(s.RestaurantId, c.OrderId, c.DropOff, promised, c.PromisedBy is null, c.Items, now, c.CustomerId));
     }
 
     private static Decision<IRestaurantEvent, RestaurantRejection> DecideAccept(RestaurantState s, AcceptKitchenOrder c, DateTimeOffset now, RestaurantRules rules)
@@ -209,7 +209,7 @@ public static class RestaurantDecider
         RestaurantResumed => s with { AutoPauseReason = null },
         KitchenOrderQueued x => s with
         {
-            Orders = s.Orders.SetItem(x.OrderId, new KitchenOrder(x.OrderId, x.DropOff, x.PromisedBy, x.Items, x.At, KitchenOrderStatus.Received)),
+            Orders = s.Orders.SetItem(x.OrderId, new KitchenOrder(x.OrderId, x.DropOff, x.PromisedBy, x.Items, x.At, KitchenOrderStatus.Received) { CustomerId = x.CustomerId }),
         },
         KitchenOrderAccepted x => Update(s, x.OrderId, o => o with
         {

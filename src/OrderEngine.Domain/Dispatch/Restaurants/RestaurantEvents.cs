@@ -41,7 +41,8 @@ public sealed record KitchenOrderQueued(
     DateTimeOffset PromisedBy,
     bool Promised,
     int Items,
-    DateTimeOffset At) : IRestaurantEvent;
+    DateTimeOffset At,
+    string? CustomerId = null) : IRestaurantEvent;
 
 /// <summary>
 /// The kitchen accepted the order: it is ready at <paramref name="ReadyAt"/>, and the customer can expect it at

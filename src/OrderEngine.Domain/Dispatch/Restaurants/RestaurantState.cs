@@ -51,7 +51,7 @@ public sealed record RestaurantProfile(string Name, GeoPoint Location, string Zo
 /// <summary>
 /// One order of the kitchen queue: when it came, what was promised, the kitchen's decision, the zone's pickup estimate,
 /// and whether the zone (<see cref="DeliveryRequestAcked"/>) and the order (<see cref="ProgressAcked"/>) acknowledged
-/// what the restaurant owes them.
+/// what the restaurant owes them. <see cref="CustomerId"/>: the order's customer, whose key seals the drop-off point at rest.
 /// </summary>
 public sealed record KitchenOrder(
     string OrderId,
@@ -70,7 +70,8 @@ public sealed record KitchenOrder(
     DateTimeOffset? CollectedAt = null,
     DateTimeOffset? FinishedAt = null,
     bool DeliveryRequestAcked = false,
-    bool ProgressAcked = false)
+    bool ProgressAcked = false,
+    string? CustomerId = null)
 {
     /// <summary>Still the kitchen's concern: received or accepted, not collected.</summary>
     public bool IsOpen => Status is KitchenOrderStatus.Received or KitchenOrderStatus.Accepted;
@@ -142,7 +143,7 @@ public sealed record RestaurantState(
         foreach (var o in Orders.Values.OrderBy(o => o.ReceivedAt).ThenBy(o => o.OrderId, StringComparer.Ordinal))
         {
             if (o.Status == KitchenOrderStatus.Accepted && !o.DeliveryRequestAcked && Profile is not null)
-                due.Add(new RequestDelivery(o.ZoneId!, o.OrderId, RestaurantId, Profile.Location, o.DropOff, o.ReadyAt!.Value, o.PromisedBy, o.Items));
+                due.Add(new RequestDelivery(o.ZoneId!, o.OrderId, RestaurantId, Profile.Location, o.DropOff, o.ReadyAt!.Value, o.PromisedBy, o.Items, o.CustomerId));
             if (!o.ProgressAcked && o.Status is KitchenOrderStatus.Accepted or KitchenOrderStatus.Collected && o.ReadyAt is not null)
                 due.Add(new RecordDeliveryProgress(o.OrderId, StageIdOf(RestaurantId, DeliveryStage.KitchenAccepted), DeliveryStage.KitchenAccepted, null, o.Eta,
                     $"ready at {o.ReadyAt.Value.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture)} UTC (preparation {Format(o.PrepMinutes ?? 0)} min)",

@@ -197,7 +197,7 @@ public static class ZoneDecider
     {
         if (Problem(c) is { } problem) return Decision<IZoneEvent, ZoneRejection>.Reject(problem);
         if (s.Deliveries.ContainsKey(c.OrderId)) return Done;
-        var requested = new DeliveryRequested(s.ZoneId, c.OrderId, c.RestaurantId, c.Pickup, c.DropOff, c.ReadyAt, c.PromisedBy, c.Items, null, now);
+        var requested = new DeliveryRequested(s.ZoneId, c.OrderId, c.RestaurantId, c.Pickup, c.DropOff, c.ReadyAt, c.PromisedBy, c.Items, null, now, c.CustomerId);
         var eta = ZonePlanner.QueueEstimates(Evolve(s, requested), now, rules).GetValueOrDefault(c.OrderId).Eta;
         return Accept(requested with { Eta = eta });
     }
@@ -281,7 +281,7 @@ public static class ZoneDecider
             case DeliveryRequested x:
             {
                 var d = new ZoneDelivery(x.OrderId, x.RestaurantId, x.Pickup, x.DropOff, x.ReadyAt, x.PromisedBy, x.Items, x.At, DeliveryStatus.Waiting,
-                    null, null, null, x.Eta, [], [], null);
+                    null, null, null, x.Eta, [], [], null, x.CustomerId);
                 s = s with { Deliveries = s.Deliveries.SetItem(x.OrderId, d) };
                 return Notice(s, NoticeKind.Order, d, DeliveryStage.AwaitingCourier, null, x.Eta, "waiting for a courier", x.At);
             }

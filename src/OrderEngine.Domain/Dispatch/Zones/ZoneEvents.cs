@@ -28,7 +28,8 @@ public sealed record DeliveryRequested(
     DateTimeOffset PromisedBy,
     int Items,
     DateTimeOffset? Eta,
-    DateTimeOffset At) : IZoneEvent;
+    DateTimeOffset At,
+    string? CustomerId = null) : IZoneEvent;
 
 /// <summary>
 /// The delivery is offered to a courier until <paramref name="ExpiresAt"/>. <paramref name="BatchedWith"/> names the

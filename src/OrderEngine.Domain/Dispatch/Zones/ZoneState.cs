@@ -21,6 +21,7 @@ public sealed record ZoneCourier(string CourierId, string? Name, Vehicle Vehicle
 /// <summary>
 /// A delivery of the zone. <paramref name="CourierId"/> is the one courier that holds it (offered, assigned or picked
 /// up); <paramref name="Declined"/> and <paramref name="TimedOut"/> are the couriers it is never offered to again.
+/// <paramref name="CustomerId"/> is the order's customer, whose key seals the drop-off point at rest.
 /// </summary>
 public sealed record ZoneDelivery(
     string OrderId,
@@ -38,7 +39,8 @@ public sealed record ZoneDelivery(
     DateTimeOffset? Eta,
     ImmutableArray<string> Declined,
     ImmutableArray<string> TimedOut,
-    DateTimeOffset? ClosedAt)
+    DateTimeOffset? ClosedAt,
+    string? CustomerId = null)
 {
     /// <summary>Held by a courier: offered to it, assigned to it, or in its bag.</summary>
     public bool IsHeld => Status is DeliveryStatus.Offered or DeliveryStatus.Assigned or DeliveryStatus.PickedUp;
