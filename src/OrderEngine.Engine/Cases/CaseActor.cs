@@ -350,7 +350,7 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
         var customerId = events.Select(CaseTextCipher.CustomerToSeal).FirstOrDefault(c => c is not null);
         if (_with.PersonalData is not { } keys || customerId is null || (keys.TryGetCached(customerId, out var key) && key is not null))
         {
-            if (customerId is not null) NoteTakenIn(customerId);
+            if (customerId is not null && _with.PersonalData is not null) NoteTakenIn(customerId);
             PersistThen(events, after);
             return;
         }
