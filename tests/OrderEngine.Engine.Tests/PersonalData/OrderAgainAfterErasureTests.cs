@@ -4,7 +4,9 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using OrderEngine.Domain.Cases;
 using OrderEngine.Domain.Dispatch;
+using OrderEngine.Domain.Dispatch.Couriers;
 using OrderEngine.Domain.Dispatch.Restaurants;
+using OrderEngine.Domain.Dispatch.Zones;
 using OrderEngine.Domain.Orders;
 using OrderEngine.Domain.Stock;
 using OrderEngine.Engine.Hosting;
@@ -46,6 +48,34 @@ public sealed class OrderAgainAfterErasureTests : IDisposable
         return new GeoPoint(view.Delivery!.DropOff.Latitude, view.Delivery.DropOff.Longitude);
     }
 
+    private static IActorRef Restaurants(EngineHost engine) => engine.Services.GetRequiredService<ActorRegistry>().Get<RestaurantRegion>();
+
+    private static IActorRef Zones(EngineHost engine) => engine.Services.GetRequiredService<ActorRegistry>().Get<ZoneRegion>();
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail("never happened: " + what);
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Pays the delivery order, has the kitchen accept it and the courier take it.</summary>
+    private static async Task ToCourierAsync(EngineHost engine, string zone, string orderId)
+    {
+        Assert.IsType<OrderAccepted>(await engine.Orders.Ask<IOrderReply>(new ConfirmPayment(orderId, 5m, "EUR", "psp-" + orderId), Timeout));
+        await Eventually(async () => await Restaurants(engine).Ask<IRestaurantReply>(new GetRestaurant("r-again"), Timeout) is RestaurantAccepted a
+            && a.View.Orders.Any(o => o.OrderId == orderId), "the restaurant received " + orderId);
+        Assert.IsType<RestaurantAccepted>(await Restaurants(engine).Ask<IRestaurantReply>(new AcceptKitchenOrder("r-again", orderId, 10m), Timeout));
+        await Eventually(async () => await Zones(engine).Ask<ICourierReply>(new AcceptOffer(zone, "c-1", orderId), Timeout) is CourierAccepted,
+            "the courier took " + orderId);
+    }
+
+    private static async Task<GeoPoint> CourierDropOff(EngineHost engine, string zone, string orderId) =>
+        ((CourierAccepted)await Zones(engine).Ask<ICourierReply>(new GetZoneCourier(zone, "c-1"), Timeout)).View.Deliveries.Single(d => d.OrderId == orderId).DropOff;
+
     private static IActorRef Cases(EngineHost engine) => engine.Services.GetRequiredService<ActorRegistry>().Get<CaseRegion>();
 
     private static async Task<CaseView> CaseOf(EngineHost engine, ICaseMessage message) =>
@@ -70,15 +100,19 @@ public sealed class OrderAgainAfterErasureTests : IDisposable
     public async Task A_customer_ordering_again_after_an_erasure_gets_a_new_key_and_only_the_old_orders_and_case_stay_erased()
     {
         var settings = EngineHost.Sqlite(_dir.File("oe.db"));
+        string zone;
         await using (var engine = await EngineHost.StartAsync(settings))
         {
             Assert.IsType<StockAccepted>(await engine.Stock.Ask<IStockReply>(new SetOnHand("again-sku", 10, 1), Timeout));
             Assert.IsType<StockAccepted>(await engine.Stock.Ask<IStockReply>(new SetOnHand("again-dish", 10, 1), Timeout));
-            Assert.IsType<RestaurantAccepted>(await engine.Services.GetRequiredService<ActorRegistry>().Get<RestaurantRegion>().Ask<IRestaurantReply>(
-                new DefineRestaurant("r-again", "Again Kitchen", Kitchen, 12m, ["again-dish"]), Timeout));
+            zone = Assert.IsType<RestaurantAccepted>(await Restaurants(engine).Ask<IRestaurantReply>(
+                new DefineRestaurant("r-again", "Again Kitchen", Kitchen, 12m, ["again-dish"]), Timeout)).View.ZoneId;
+            Assert.IsType<CourierAccepted>(await Zones(engine).Ask<ICourierReply>(new CourierOnline(zone, "c-1", "Ann", Vehicle.Bike, 15, 2, Kitchen), Timeout));
 
             Assert.Equal(OldAddress, Assert.IsType<OrderAccepted>(await Place(engine, "o-old", OldAddress)).View.ShippingAddress);
             Assert.IsType<OrderAccepted>(await Place(engine, "o-old-drop", null, new DeliveryRequest("r-again", AdaHome)));
+            await ToCourierAsync(engine, zone, "o-old-drop");
+            Assert.Equal(AdaHome, await CourierDropOff(engine, zone, "o-old-drop"));
             await CaseOf(engine, new OpenCase("case-old", "o-old", CaseType.Damaged, "the old parcel arrived soaked", "Ada herself"));
 
             var keys = engine.Services.GetRequiredService<CustomerKeyStore>();
@@ -89,6 +123,10 @@ public sealed class OrderAgainAfterErasureTests : IDisposable
             var placed = Assert.IsType<OrderAccepted>(await Place(engine, "o-new", NewAddress)).View;
             Assert.Equal(NewAddress, placed.ShippingAddress);
             Assert.IsType<OrderAccepted>(await Place(engine, "o-new-drop", null, new DeliveryRequest("r-again", AdaHome)));
+            await ToCourierAsync(engine, zone, "o-new-drop");
+            // The zone took the new delivery in after the erasure: it keeps the precise point; the old one it makes coarse.
+            Assert.Equal(AdaHome, await CourierDropOff(engine, zone, "o-new-drop"));
+            Assert.Equal(AdaCoarse, await CourierDropOff(engine, zone, "o-old-drop"));
             Assert.True((await keys.StatusAsync("c-ada", CancellationToken.None)).HasKey);
             Assert.True(keys.TryGetCached("c-ada", out var newKey) && newKey is not null);
 
@@ -116,6 +154,8 @@ public sealed class OrderAgainAfterErasureTests : IDisposable
             Assert.Equal(AdaHome, await DropOffOf(engine, "o-new-drop"));
             AssertErased((await OrderOf(engine, "o-old")).ShippingAddress);
             Assert.Equal(AdaCoarse, await DropOffOf(engine, "o-old-drop"));
+            Assert.Equal(AdaHome, await CourierDropOff(engine, zone, "o-new-drop"));
+            Assert.Equal(AdaCoarse, await CourierDropOff(engine, zone, "o-old-drop"));
             var oldCase = await CaseOf(engine, new GetCase("case-old"));
             Assert.Equal((PersonalDataCipher.Erased, PersonalDataCipher.Erased), (oldCase.Description, oldCase.OpenedBy));
             Assert.Equal("still waiting", Assert.Single(oldCase.Messages).Text);
