@@ -32,6 +32,8 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private CaseState _state;
+    // The customer's erasure stamp (CustomerKeyStore.ErasureStampOf) as of when this entity took its texts in.
+    private long _erasureStamp;
 
     // An order lookup deciding a command (an opening, a reship's lines) is in flight: other commands are stashed.
     private bool _busy;
@@ -72,6 +74,7 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
                 _state = CaseDecider.Evolve(_state, e);
                 break;
             case RecoveryCompleted:
+                if (_with.PersonalData is { } keys && _state.CustomerId is { } customer) _erasureStamp = keys.ErasureStampOf(customer);
                 ResumeActions();
                 break;
         }
@@ -347,6 +350,7 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
         var customerId = events.Select(CaseTextCipher.CustomerToSeal).FirstOrDefault(c => c is not null);
         if (_with.PersonalData is not { } keys || customerId is null || (keys.TryGetCached(customerId, out var key) && key is not null))
         {
+            if (customerId is not null && _with.PersonalData is not null) NoteTakenIn(customerId);
             PersistThen(events, after);
             return;
         }
@@ -357,7 +361,11 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
     private void OnKeyReady(KeyReady k)
     {
         _busy = false;
-        if (k.Error is null) PersistThen(k.Events, k.After);
+        if (k.Error is null)
+        {
+            if (k.Events.Select(CaseTextCipher.CustomerToSeal).FirstOrDefault(c => c is not null) is { } customerId) NoteTakenIn(customerId);
+            PersistThen(k.Events, k.After);
+        }
         else
         {
             _log.Warning("case {0}: the customer's personal data key could not be stored ({1}); nothing written", _caseId, k.Error.GetType().Name);
@@ -370,11 +378,28 @@ public sealed class CaseActor : UntypedPersistentActor, IWithTimers
     /// An entity still in memory when its customer's personal data is erased holds the texts in clear: it drops them at
     /// its next message once this node knows of the erasure (at once on the erasing node, within the recheck interval on others).
     /// </summary>
+    /// <remarks>
+    /// Erased means erased after this entity took the texts in (the customer's erasure stamp moved past the one it
+    /// recorded): texts written after an erasure, with the customer's new key, are kept; older ones are forgotten even
+    /// once a later order made a new key.
+    /// </remarks>
     private void ForgetErasedPersonalData()
     {
-        if (_with.PersonalData is { } keys && _state.CustomerId is { } customerId
-            && keys.TryGetCached(customerId, out var key) && key is null && CaseTextCipher.HoldsClearText(_state))
-            _state = CaseTextCipher.Forget(_state);
+        if (_with.PersonalData is not { } keys || _state.CustomerId is not { } customerId) return;
+        var stamp = keys.ErasureStampOf(customerId);
+        if (stamp <= _erasureStamp) return;
+        _erasureStamp = stamp;
+        if (CaseTextCipher.HoldsClearText(_state)) _state = CaseTextCipher.Forget(_state);
+    }
+
+    /// <summary>
+    /// Texts of the customer are about to be written with its live key: what this entity held from before an erasure is
+    /// forgotten first, then the current stamp is what the new texts are measured against.
+    /// </summary>
+    private void NoteTakenIn(string customerId)
+    {
+        ForgetErasedPersonalData();
+        _erasureStamp = _with.PersonalData!.ErasureStampOf(customerId);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------

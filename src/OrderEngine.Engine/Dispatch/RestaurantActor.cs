@@ -48,8 +48,8 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
     private TimeSpan _retryDelay;
     // Events persisted or replayed since the last snapshot.
     private long _eventsSinceSnapshot;
-    // The key store's erasure count when the queue was last looked at for erased customers (-1: look at the next message).
-    private long _erasuresSeen = -1;
+    // Each customer's erasure stamp as of when this entity took its drop-off points in.
+    private readonly ErasureStamps _erasureStamps = new();
 
     public RestaurantActor(string restaurantId, RestaurantCollaborators with, TimeSpan idleTimeout, TimeSpan queueCheck, TimeSpan firstRetry, TimeSpan maxRetry,
         TimeProvider clock)
@@ -92,6 +92,7 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
                 _eventsSinceSnapshot++;
                 break;
             case RecoveryCompleted:
+                if (_with.PersonalData is { } keys) _erasureStamps.Settle(_state.Orders.Values.Select(x => x.CustomerId), keys);
                 SendOutbox();
                 WatchQueue();
                 break;
@@ -174,7 +175,7 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
         PersistAll(decision.Events, e =>
         {
             _state = RestaurantDecider.Evolve(_state, e);
-            if (e is KitchenOrderQueued) _erasuresSeen = -1; // its customer may be erased already
+            if (e is KitchenOrderQueued { CustomerId: { } customer }) HoldPersonalData(customer);
             if (--remaining > 0) return;
             Persisted(decision.Events.Length);
             Reply(command, sender, existed, repeat: false);
@@ -232,9 +233,20 @@ public sealed class RestaurantActor : UntypedPersistentActor, IWithTimers
     /// </summary>
     private void ForgetErasedPersonalData()
     {
-        if (_with.PersonalData is not { } keys || keys.ErasuresSeen == _erasuresSeen) return;
-        _erasuresSeen = keys.ErasuresSeen;
-        _state = DropOffCipher.Forget(_state, keys);
+        if (_with.PersonalData is not { } keys || !_erasureStamps.Moved(keys)) return;
+        _state = DropOffCipher.Forget(_state, c => _erasureStamps.ErasedSince(c, keys));
+        _erasureStamps.Settle(_state.Orders.Values.Select(x => x.CustomerId), keys);
+    }
+
+    /// <summary>
+    /// A new entry's customer: its stamp recorded if this entity held none of its data yet (a customer erased before
+    /// and keyed again keeps this entry); when it has no live key now its point was written coarse, so memory keeps it coarse too.
+    /// </summary>
+    private void HoldPersonalData(string customerId)
+    {
+        if (_with.PersonalData is not { } keys) return;
+        _erasureStamps.Hold(customerId, keys);
+        if (keys.TryGetCached(customerId, out var key) && key is null) _state = DropOffCipher.Forget(_state, c => c == customerId);
     }
 
     /// <summary>Counts durable events and saves a snapshot when one is due (the state is exactly as of the last event).</summary>

@@ -43,8 +43,8 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
     private ZoneState _state;
     private TimeSpan _retryDelay;
     private long _eventsSinceSnapshot;
-    // The key store's erasure count when the deliveries were last looked at for erased customers (-1: at the next message).
-    private long _erasuresSeen = -1;
+    // Each customer's erasure stamp as of when this entity took its drop-off points in.
+    private readonly ErasureStamps _erasureStamps = new();
 
     public ZoneActor(string zoneId, ZoneCollaborators with, TimeSpan idleTimeout, TimeProvider clock)
     {
@@ -84,6 +84,7 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
                 _eventsSinceSnapshot++;
                 break;
             case RecoveryCompleted:
+                if (_with.PersonalData is { } keys) _erasureStamps.Settle(_state.Deliveries.Values.Select(x => x.CustomerId), keys);
                 ArmTick();
                 SendOutbox();
                 break;
@@ -168,7 +169,7 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
         PersistAll(events, e =>
         {
             _state = ZoneDecider.Evolve(_state, e);
-            if (e is DeliveryRequested) _erasuresSeen = -1; // its customer may be erased already
+            if (e is DeliveryRequested { CustomerId: { } customer }) HoldPersonalData(customer);
             if (--remaining > 0) return;
             Reply(command, sender, null, decision.Repeat);
             Run(decision.Effects);
@@ -304,8 +305,19 @@ public sealed class ZoneActor : UntypedPersistentActor, IWithTimers
     /// </summary>
     private void ForgetErasedPersonalData()
     {
-        if (_with.PersonalData is not { } keys || keys.ErasuresSeen == _erasuresSeen) return;
-        _erasuresSeen = keys.ErasuresSeen;
-        _state = DropOffCipher.Forget(_state, keys);
+        if (_with.PersonalData is not { } keys || !_erasureStamps.Moved(keys)) return;
+        _state = DropOffCipher.Forget(_state, c => _erasureStamps.ErasedSince(c, keys));
+        _erasureStamps.Settle(_state.Deliveries.Values.Select(x => x.CustomerId), keys);
+    }
+
+    /// <summary>
+    /// A new entry's customer: its stamp recorded if this entity held none of its data yet (a customer erased before
+    /// and keyed again keeps this entry); when it has no live key now its point was written coarse, so memory keeps it coarse too.
+    /// </summary>
+    private void HoldPersonalData(string customerId)
+    {
+        if (_with.PersonalData is not { } keys) return;
+        _erasureStamps.Hold(customerId, keys);
+        if (keys.TryGetCached(customerId, out var key) && key is null) _state = DropOffCipher.Forget(_state, c => c == customerId);
     }
 }

@@ -48,6 +48,8 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
 
     // A placement being reserved before its one write (nothing durable yet: a client that lost its answer retries).
     private PlacementRound? _round;
+    // The customer's erasure stamp (CustomerKeyStore.ErasureStampOf) as of when this entity took its personal data in.
+    private long _erasureStamp;
 
     // After a refused placement: the SKUs whose reservation is being given back, the refusal's waiters (answered once
     // it is given back, so a refusal never leaves units held), and placements that arrived meanwhile.
@@ -131,6 +133,7 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
                 _state = OrderDecider.Evolve(_state, e);
                 break;
             case RecoveryCompleted:
+                if (_with.PersonalData is { } keys && _state.Placement is { } recovered) _erasureStamp = keys.ErasureStampOf(recovered.CustomerId);
                 ContinueObligations();
                 break;
         }
@@ -314,9 +317,12 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
         _retryDelay = _options.RetryInterval;
         // Its customer's key must be durable before the placement is written sealed with it: asked now, beside the
         // reservations, so it costs no extra step (and nothing at all when this node has the key or there is no personal data).
-        // A delivery's drop-off point is personal data too (DropOffCipher).
-        if (_with.PersonalData is { } keys && (PersonalDataCipher.HasPersonalFields(pending.ShippingAddress) || pending.Delivery is not null)
-            && !keys.TryGetCached(pending.CustomerId, out _))
+        // A delivery's drop-off point is personal data too (DropOffCipher). A customer known as erased gets a new key: a
+        // later order after an erasure is new processing. The stamp is taken now and again once the key is made, so
+        // an erasure landing after that (the placement then written erased) is forgotten in memory too.
+        if (_with.PersonalData is { } keys) _erasureStamp = keys.ErasureStampOf(pending.CustomerId);
+        if (_with.PersonalData is { } store && (PersonalDataCipher.HasPersonalFields(pending.ShippingAddress) || pending.Delivery is not null)
+            && !(store.TryGetCached(pending.CustomerId, out var cachedKey) && cachedKey is not null))
         {
             _round.AwaitingKey = true;
             AskKey(_round);
@@ -328,13 +334,20 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
     /// An entity still in memory when its customer's personal data is erased holds it in clear: it drops it at its next
     /// message once this node knows of the erasure (at once on the erasing node, within the recheck interval on others).
     /// </summary>
+    /// <remarks>
+    /// Erased means erased after this entity took the data in (the customer's erasure stamp moved past the one it
+    /// recorded), not "has no key now": an order placed after an erasure, with the customer's new key, keeps its data,
+    /// and an order taken in before it forgets its data even once a later order made a new key.
+    /// </remarks>
     private void ForgetErasedPersonalData()
     {
-        if (_with.PersonalData is { } keys && _state.Placement is { ShippingAddress: { } address } placement
-            && address.Name != PersonalDataCipher.Erased && PersonalDataCipher.HasPersonalFields(address)
-            && keys.TryGetCached(placement.CustomerId, out var key) && key is null)
+        if (_with.PersonalData is not { } keys || _state.Placement is not { } placement) return;
+        var stamp = keys.ErasureStampOf(placement.CustomerId);
+        if (stamp <= _erasureStamp) return;
+        _erasureStamp = stamp;
+        if (placement.ShippingAddress is { } address && address.Name != PersonalDataCipher.Erased && PersonalDataCipher.HasPersonalFields(address))
             _state = _state with { Placement = placement with { ShippingAddress = PersonalDataCipher.Erase(address) } };
-        if (_with.PersonalData is { } store && _state.Delivery is not null) _state = DropOffCipher.Forget(_state, store);
+        if (_state.Delivery is not null) _state = DropOffCipher.Forget(_state, _ => true);
     }
 
     private void AskKey(PlacementRound round)
@@ -350,6 +363,7 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
     {
         if (_round is not { AwaitingKey: true } round || round.Pending.CustomerId != customerId) return;
         round.AwaitingKey = false;
+        _erasureStamp = _with.PersonalData!.ErasureStampOf(customerId);
         if (round.IsComplete) FinishPlacement(round);
     }
 

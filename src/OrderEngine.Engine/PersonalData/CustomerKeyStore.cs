@@ -113,6 +113,7 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         _masterKey = options.MasterKeyBytes();
         _ring = new MasterKeyRing(_masterKey, options.PreviousMasterKeyBytes());
         _maxCached = Math.Max(1, options.PersonalDataMaxCachedKeys);
+        _maxStamps = _maxCached;
         _lastRecheck = clock.GetUtcNow().ToUnixTimeMilliseconds();
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -177,7 +178,11 @@ public sealed class CustomerKeyStore : IAsyncDisposable
             for (var i = 0; i < chunk.Length; i++) update.AddParameter("k" + i, chunk[i]);
             update.AddParameter("at", at);
             destroyed += await update.ExecuteNonQueryAsync(ct);
-            foreach (var id in chunk) _cache[id] = null;
+            foreach (var id in chunk)
+            {
+                _cache[id] = null;
+                NoteErasure(id, at);
+            }
         }
         return destroyed;
     }
@@ -207,9 +212,15 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         if (_cache.TryGetValue(customerId, out var key)) return key;
         using var connection = _database.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT key_material FROM customer_keys WHERE customer_id = @id";
+        command.CommandText = "SELECT key_material, erased_at FROM customer_keys WHERE customer_id = @id";
         command.AddParameter("id", customerId);
-        var stored = command.ExecuteScalar() as string;
+        string? stored = null;
+        using (var reader = command.ExecuteReader())
+            if (reader.Read())
+            {
+                stored = reader.IsDBNull(0) ? null : reader.GetString(0);
+                if (!reader.IsDBNull(1)) NoteErasure(customerId, Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
+            }
         key = stored is null ? null : _ring.Unwrap(stored, customerId);
         Remember(customerId, key);
         return key;
@@ -221,16 +232,21 @@ public sealed class CustomerKeyStore : IAsyncDisposable
     /// has not heard of yet is not undone by a new one; null when the customer has no live key (erased, or no row). A
     /// missing row is not cached, unlike <see cref="KeyForRead"/>, so it never reads as an erasure to a later placement.
     /// </summary>
+    /// <remarks>
+    /// A customer cached as erased is looked up again (erasures are rare): a later placement may have keyed it again on
+    /// another node, and its new entries are then sealed with the new key rather than written coarse.
+    /// </remarks>
     public byte[]? KeyForSealing(string customerId)
     {
-        if (_cache.TryGetValue(customerId, out var key)) return key;
+        if (_cache.TryGetValue(customerId, out var key) && key is not null) return key;
         using var connection = _database.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT key_material FROM customer_keys WHERE customer_id = @id";
+        command.CommandText = "SELECT key_material, erased_at FROM customer_keys WHERE customer_id = @id";
         command.AddParameter("id", customerId);
-        var stored = command.ExecuteScalar();
-        if (stored is null) return null; // no row: nothing to seal with, and nothing to remember
-        key = stored is string material ? _ring.Unwrap(material, customerId) : null; // NULL material: erased
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null; // no row: nothing to seal with, and nothing to remember
+        if (!reader.IsDBNull(1)) NoteErasure(customerId, Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
+        key = reader.IsDBNull(0) ? null : _ring.Unwrap(reader.GetString(0), customerId); // NULL material: erased
         Remember(customerId, key);
         return key;
     }
@@ -242,6 +258,31 @@ public sealed class CustomerKeyStore : IAsyncDisposable
     public long ErasuresSeen => Interlocked.Read(ref _erasuresSeen);
 
     private long _erasuresSeen;
+
+    private readonly ConcurrentDictionary<string, long> _erasureStamps = new(StringComparer.Ordinal);
+    private readonly int _maxStamps;
+
+    /// <summary>
+    /// The erasure stamp of a customer on this node: <c>erased_at</c> (ms) of its newest erasure this node knows of (its
+    /// own, one seen at a recheck, or one read with the key row), 0 when none. No I/O. An entity holding the customer's
+    /// data in clear records the stamp when it takes the data in and forgets its clear copy once the stamp moves past it:
+    /// a new key made for a later order does not make the data of older orders readable again, and that later order
+    /// (which records the stamp after the erasure) is not forgotten.
+    /// </summary>
+    /// <remarks>
+    /// Kept apart from the key cache, bounded by <see cref="PersonalDataOptions.PersonalDataMaxCachedKeys"/> and emptied
+    /// past it (erasures are rare): an entity that took its data in before an erasure and gets no message until the
+    /// stamps were emptied keeps its clear copy until it is passivated (it then reads erased from the journal).
+    /// </remarks>
+    public long ErasureStampOf(string customerId) => _erasureStamps.TryGetValue(customerId, out var at) ? at : 0;
+
+    private void NoteErasure(string customerId, long erasedAt)
+    {
+        if (erasedAt <= 0 || ErasureStampOf(customerId) >= erasedAt) return;
+        if (_erasureStamps.Count >= _maxStamps && !_erasureStamps.ContainsKey(customerId)) _erasureStamps.Clear();
+        _erasureStamps.AddOrUpdate(customerId, erasedAt, (_, was) => Math.Max(was, erasedAt));
+        Interlocked.Increment(ref _erasuresSeen);
+    }
 
     private void Remember(string customerId, byte[]? key)
     {
@@ -310,7 +351,7 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         var keys = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
         await using var select = connection.CreateCommand();
         select.Transaction = tx;
-        select.CommandText = "SELECT customer_id, key_material FROM customer_keys WHERE customer_id IN ("
+        select.CommandText = "SELECT customer_id, key_material, erased_at FROM customer_keys WHERE customer_id IN ("
             + string.Join(", ", customerIds.Select((_, i) => "@c" + i)) + ")";
         for (var i = 0; i < customerIds.Count; i++) select.AddParameter("c" + i, customerIds[i]);
         await using var reader = await select.ExecuteReaderAsync();
@@ -318,6 +359,7 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         {
             var id = reader.GetString(0);
             keys[id] = reader.IsDBNull(1) ? null : _ring.Unwrap(reader.GetString(1), id);
+            if (!reader.IsDBNull(2)) NoteErasure(id, Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture));
         }
         return keys;
     }
@@ -359,8 +401,11 @@ public sealed class CustomerKeyStore : IAsyncDisposable
             }
             await tx.CommitAsync(ct);
         }
-        foreach (var e in erasures) _cache[e.CustomerId] = null;
-        Interlocked.Increment(ref _erasuresSeen);
+        foreach (var e in erasures)
+        {
+            _cache[e.CustomerId] = null;
+            NoteErasure(e.CustomerId, at); // counted in ErasuresSeen
+        }
         return erasures.ToImmutable();
     }
 
@@ -440,17 +485,17 @@ public sealed class CustomerKeyStore : IAsyncDisposable
         await using (var connection = await _database.OpenAsync(ct))
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT customer_id, key_material FROM customer_keys WHERE erased_at IS NOT NULL AND (erased_at >= @since OR created_at >= @since)";
+            command.CommandText = "SELECT customer_id, key_material, erased_at FROM customer_keys WHERE erased_at IS NOT NULL AND (erased_at >= @since OR created_at >= @since)";
             command.AddParameter("since", since);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 var id = reader.GetString(0);
+                NoteErasure(id, Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture));
                 if (!_cache.TryGetValue(id, out var cached)) continue;
                 var key = reader.IsDBNull(1) ? null : _ring.Unwrap(reader.GetString(1), id);
                 if (key is null ? cached is null : cached is not null && key.AsSpan().SequenceEqual(cached)) continue;
                 _cache[id] = key;
-                if (key is null) Interlocked.Increment(ref _erasuresSeen);
                 dropped++;
             }
         }

@@ -115,36 +115,35 @@ public static class DropOffCipher
 
     // ---- in memory ----
 
-    /// <summary>Whether the customer is known to this node as erased (no I/O).</summary>
-    private static bool Erased(CustomerKeyStore keys, string? customerId) =>
-        customerId is not null && keys.TryGetCached(customerId, out var key) && key is null;
-
-    /// <summary>The order with its delivery's drop-off point coarse once its customer is erased, as a restart reads it.</summary>
-    public static OrderState Forget(OrderState s, CustomerKeyStore keys)
+    /// <summary>
+    /// The order with its delivery's drop-off point coarse when <paramref name="erased"/> says its customer was erased
+    /// after the entity took the point in, as a restart reads it.
+    /// </summary>
+    public static OrderState Forget(OrderState s, Func<string, bool> erased)
     {
-        if (s.Placement is not { } placement || !Erased(keys, placement.CustomerId)) return s;
+        if (s.Placement is not { } placement || !erased(placement.CustomerId)) return s;
         if (s.Delivery is { } d && Geo.IsPrecise(d.DropOff)) s = s with { Delivery = d with { DropOff = Geo.Coarse(d.DropOff) } };
         if (placement.Delivery is { } r && Geo.IsPrecise(r.DropOff))
             s = s with { Placement = placement with { Delivery = r with { DropOff = Geo.Coarse(r.DropOff) } } };
         return s;
     }
 
-    /// <summary>The kitchen queue with the drop-off points of erased customers coarse.</summary>
-    public static RestaurantState Forget(RestaurantState s, CustomerKeyStore keys)
+    /// <summary>The kitchen queue with the drop-off points of customers <paramref name="erased"/> says were erased coarse.</summary>
+    public static RestaurantState Forget(RestaurantState s, Func<string, bool> erased)
     {
         var orders = s.Orders;
         foreach (var o in s.Orders.Values)
-            if (Geo.IsPrecise(o.DropOff) && Erased(keys, o.CustomerId))
+            if (Geo.IsPrecise(o.DropOff) && o.CustomerId is { } c && erased(c))
                 orders = orders.SetItem(o.OrderId, o with { DropOff = Geo.Coarse(o.DropOff) });
         return orders == s.Orders ? s : s with { Orders = orders };
     }
 
-    /// <summary>The zone's deliveries with the drop-off points of erased customers coarse.</summary>
-    public static ZoneState Forget(ZoneState s, CustomerKeyStore keys)
+    /// <summary>The zone's deliveries with the drop-off points of customers <paramref name="erased"/> says were erased coarse.</summary>
+    public static ZoneState Forget(ZoneState s, Func<string, bool> erased)
     {
         var deliveries = s.Deliveries;
         foreach (var d in s.Deliveries.Values)
-            if (Geo.IsPrecise(d.DropOff) && Erased(keys, d.CustomerId))
+            if (Geo.IsPrecise(d.DropOff) && d.CustomerId is { } c && erased(c))
                 deliveries = deliveries.SetItem(d.OrderId, d with { DropOff = Geo.Coarse(d.DropOff) });
         return deliveries == s.Deliveries ? s : s with { Deliveries = deliveries };
     }
