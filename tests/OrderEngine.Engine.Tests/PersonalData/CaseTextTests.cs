@@ -12,7 +12,7 @@ using OrderEngine.Testing;
 namespace OrderEngine.Engine.Tests.PersonalData;
 
 /// <summary>A case's texts sealed with its customer's key at rest, opened on reading, and erased with the customer's key.</summary>
-public sealed class CaseTextTests() : TestKit(TestConfig.WithTestJournal), IAsyncLifetime
+public sealed class CaseTextTests : SealingTestKit
 {
     private static readonly DateTimeOffset T = new(2026, 12, 4, 10, 0, 0, TimeSpan.Zero);
 
@@ -31,31 +31,6 @@ public sealed class CaseTextTests() : TestKit(TestConfig.WithTestJournal), IAsyn
     private static string[] TextsOf(string who) =>
         [who + "'s parcel", "Analytical", who + " herself", who + " Lovelace", "7946", "goodwill for " + who, "refunded " + who, who + " says"];
 
-    private readonly TempDirectory _dir = new();
-    private JournalDatabase _database = null!;
-    private CustomerKeyStore _keys = null!;
-
-    public Task InitializeAsync()
-    {
-        _database = JournalDatabase.From(new PersistenceOptions { SqlitePath = _dir.File("pii.db") });
-        _database.Prepare();
-        _keys = NewStore();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _keys.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        _dir.Dispose();
-    }
-
-    private CustomerKeyStore NewStore() => new(_database, new PersonalDataOptions(), TimeProvider.System);
-
-    private OrderEngineSerializer SerializerWith(CustomerKeyStore? keys) => new((ExtendedActorSystem)Sys, keys);
-
-    private static string Json(object o) => JsonSerializer.Serialize(o, o.GetType());
-
     private static string ViewJson(IEnumerable<ICaseEvent> events) =>
         JsonSerializer.Serialize(CaseDecider.Fold(CaseState.Initial(events.First().CaseId), events).ToView(T));
 
@@ -68,8 +43,8 @@ public sealed class CaseTextTests() : TestKit(TestConfig.WithTestJournal), IAsyn
     [Fact]
     public async Task Case_texts_are_stored_without_their_values_and_read_back_whole_on_any_node()
     {
-        await _keys.EnsureAsync("c-ada");
-        var serializer = SerializerWith(_keys);
+        await Keys.EnsureAsync("c-ada");
+        var serializer = SerializerWith(Keys);
         var events = CaseOf("case-ada", "c-ada", "Ada");
 
         var stored = Write(serializer, events);
@@ -89,15 +64,15 @@ public sealed class CaseTextTests() : TestKit(TestConfig.WithTestJournal), IAsyn
     [Fact]
     public async Task After_an_erasure_the_case_texts_read_as_erased_and_another_customers_case_is_intact()
     {
-        await _keys.EnsureAsync("c-ada");
-        await _keys.EnsureAsync("c-bob");
-        var serializer = SerializerWith(_keys);
+        await Keys.EnsureAsync("c-ada");
+        await Keys.EnsureAsync("c-bob");
+        var serializer = SerializerWith(Keys);
         var ada = CaseOf("case-ada", "c-ada", "Ada");
         var bob = CaseOf("case-bob", "c-bob", "Bob");
         var adaStored = Write(serializer, ada);
         var bobStored = Write(serializer, bob);
 
-        await _keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
+        await Keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
 
         foreach (var s in new[] { serializer, SerializerWith(NewStore()) })
         {
@@ -136,9 +111,9 @@ public sealed class CaseTextTests() : TestKit(TestConfig.WithTestJournal), IAsyn
     [Fact]
     public async Task A_case_text_written_for_a_customer_known_as_erased_holds_no_value()
     {
-        await _keys.EnsureAsync("c-ada");
-        await _keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
-        var serializer = SerializerWith(_keys);
+        await Keys.EnsureAsync("c-ada");
+        await Keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
+        var serializer = SerializerWith(Keys);
 
         var stored = Write(serializer, CaseOf("case-ada", "c-ada", "Ada"));
 
@@ -161,7 +136,7 @@ public sealed class CaseTextTests() : TestKit(TestConfig.WithTestJournal), IAsyn
             ("case.resolved", """{"caseId":"case-old","resolution":"refunded","by":"alice","at":"2026-12-04T10:00:00+00:00"}""",
                 new CaseResolved("case-old", "refunded", "alice", T)),
         ];
-        var serializer = SerializerWith(_keys);
+        var serializer = SerializerWith(Keys);
         foreach (var (manifest, json, expected) in stored)
             Assert.Equal(Json(expected), Json(serializer.FromBinary(Encoding.UTF8.GetBytes(json), manifest)));
         // And a case without a customer is written as it is (its texts have no key to be sealed with).

@@ -17,7 +17,7 @@ using OrderEngine.Testing;
 namespace OrderEngine.Engine.Tests.PersonalData;
 
 /// <summary>A delivery's drop-off point at rest: coarse in clear, precise only sealed with the customer's key, coarse after an erasure.</summary>
-public sealed class DropOffTests() : TestKit(TestConfig.WithTestJournal), IAsyncLifetime
+public sealed class DropOffTests : SealingTestKit
 {
     private static readonly DateTimeOffset T = new(2026, 12, 4, 19, 0, 0, TimeSpan.Zero);
     private static readonly GeoPoint Kitchen = new(52.52, 13.405);
@@ -27,31 +27,6 @@ public sealed class DropOffTests() : TestKit(TestConfig.WithTestJournal), IAsync
     // Digits of the precise points that the coarse ones (52.54, 13.42; 48.86, 2.35) do not have.
     private static readonly string[] AdaDigits = ["52.538", "13.4204", "538172", "420491"];
     private static readonly string[] BobDigits = ["48.856", "2.3522", "856613", "352222"];
-
-    private readonly TempDirectory _dir = new();
-    private JournalDatabase _database = null!;
-    private CustomerKeyStore _keys = null!;
-
-    public Task InitializeAsync()
-    {
-        _database = JournalDatabase.From(new PersistenceOptions { SqlitePath = _dir.File("pii.db") });
-        _database.Prepare();
-        _keys = NewStore();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _keys.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        _dir.Dispose();
-    }
-
-    private CustomerKeyStore NewStore() => new(_database, new PersonalDataOptions(), TimeProvider.System);
-
-    private OrderEngineSerializer SerializerWith(CustomerKeyStore? keys) => new((ExtendedActorSystem)Sys, keys);
-
-    private static string Json(object o) => JsonSerializer.Serialize(o, o.GetType());
 
     /// <summary>The four places a drop-off point is kept, for Ada and Bob.</summary>
     private static object[] Samples() =>
@@ -91,9 +66,9 @@ public sealed class DropOffTests() : TestKit(TestConfig.WithTestJournal), IAsync
     [Fact]
     public async Task The_four_places_keep_the_precise_point_only_sealed_and_read_it_back_on_any_node()
     {
-        await _keys.EnsureAsync("c-ada");
-        await _keys.EnsureAsync("c-bob");
-        var serializer = SerializerWith(_keys);
+        await Keys.EnsureAsync("c-ada");
+        await Keys.EnsureAsync("c-bob");
+        var serializer = SerializerWith(Keys);
         var samples = Samples();
 
         var stored = Write(serializer, samples);
@@ -120,14 +95,14 @@ public sealed class DropOffTests() : TestKit(TestConfig.WithTestJournal), IAsync
     [Fact]
     public async Task After_an_erasure_only_the_coarse_point_is_left_and_another_customers_point_is_intact()
     {
-        await _keys.EnsureAsync("c-ada");
-        await _keys.EnsureAsync("c-bob");
-        var stored = Write(SerializerWith(_keys), Samples());
+        await Keys.EnsureAsync("c-ada");
+        await Keys.EnsureAsync("c-bob");
+        var stored = Write(SerializerWith(Keys), Samples());
 
-        await _keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
+        await Keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
 
         await using var other = NewStore();
-        foreach (var serializer in new[] { SerializerWith(_keys), SerializerWith(other) })
+        foreach (var serializer in new[] { SerializerWith(Keys), SerializerWith(other) })
         {
             var points = Read(serializer, stored).SelectMany(DropOffs).ToList();
             Assert.Equal(5, points.Count(p => p.OrderId == "o-ada"));
@@ -137,7 +112,7 @@ public sealed class DropOffTests() : TestKit(TestConfig.WithTestJournal), IAsync
         }
 
         // Written again (a later snapshot, another node's write) after the erasure: only the coarse point, nothing sealed.
-        var rewritten = Write(SerializerWith(_keys), [new KitchenOrderQueued("r-1", "o-ada2", AdaHome, T, true, 1, T, "c-ada")]);
+        var rewritten = Write(SerializerWith(Keys), [new KitchenOrderQueued("r-1", "o-ada2", AdaHome, T, true, 1, T, "c-ada")]);
         var text = Encoding.UTF8.GetString(rewritten[0].Bytes);
         foreach (var digits in AdaDigits) Assert.DoesNotContain(digits, text, StringComparison.Ordinal);
         Assert.DoesNotContain(DropOffCipher.SealedProperty, text, StringComparison.Ordinal);
@@ -146,7 +121,7 @@ public sealed class DropOffTests() : TestKit(TestConfig.WithTestJournal), IAsync
     [Fact]
     public void Events_and_snapshots_written_before_sealing_read_as_they_are()
     {
-        var serializer = SerializerWith(_keys);
+        var serializer = SerializerWith(Keys);
         var queued = (KitchenOrderQueued)serializer.FromBinary(Encoding.UTF8.GetBytes(
             """{"restaurantId":"r-1","orderId":"o-old","dropOff":{"latitude":52.538172,"longitude":13.420491},"promisedBy":"2026-12-04T19:40:00+00:00","promised":true,"items":2,"at":"2026-12-04T19:00:00+00:00"}"""),
             "restaurant.kitchen-order-queued");
@@ -173,7 +148,7 @@ public sealed class DropOffTests() : TestKit(TestConfig.WithTestJournal), IAsync
     [Fact]
     public async Task A_restaurant_or_zone_write_for_a_customer_without_a_key_keeps_the_coarse_point_and_makes_no_key()
     {
-        var serializer = SerializerWith(_keys);
+        var serializer = SerializerWith(Keys);
         var stored = Write(serializer, [new DeliveryRequested("u33db", "o-nokey", "r-1", Kitchen, AdaHome, T, T.AddMinutes(40), 1, null, T, "c-nokey")]);
 
         var text = Encoding.UTF8.GetString(stored[0].Bytes);
@@ -181,19 +156,19 @@ public sealed class DropOffTests() : TestKit(TestConfig.WithTestJournal), IAsync
         Assert.DoesNotContain(DropOffCipher.SealedProperty, text, StringComparison.Ordinal);
         Assert.Equal(AdaCoarse, ((DeliveryRequested)Read(serializer, stored)[0]).DropOff);
         // No key was made, and the missing one is not remembered as an erasure: a later placement still gets a key.
-        Assert.False(_keys.TryGetCached("c-nokey", out _));
-        Assert.False((await _keys.StatusAsync("c-nokey", CancellationToken.None)).HasKey);
-        await _keys.EnsureAsync("c-nokey");
-        Assert.True(_keys.TryGetCached("c-nokey", out var key) && key is not null);
+        Assert.False(Keys.TryGetCached("c-nokey", out _));
+        Assert.False((await Keys.StatusAsync("c-nokey", CancellationToken.None)).HasKey);
+        await Keys.EnsureAsync("c-nokey");
+        Assert.True(Keys.TryGetCached("c-nokey", out var key) && key is not null);
     }
 
-    private bool KnownErased(string customerId) => _keys.TryGetCached(customerId, out var key) && key is null;
+    private bool KnownErased(string customerId) => Keys.TryGetCached(customerId, out var key) && key is null;
 
     [Fact]
     public async Task Entities_in_memory_forget_exactly_the_erased_customers_precise_points()
     {
-        await _keys.EnsureAsync("c-ada");
-        await _keys.EnsureAsync("c-bob");
+        await Keys.EnsureAsync("c-ada");
+        await Keys.EnsureAsync("c-bob");
         var samples = Samples();
         var restaurant = ((RestaurantSnapshot)samples[3]).ToState();
         var zone = ((ZoneSnapshot)samples[4]).ToState();
@@ -201,12 +176,12 @@ public sealed class DropOffTests() : TestKit(TestConfig.WithTestJournal), IAsync
         Assert.Same(restaurant, DropOffCipher.Forget(restaurant, KnownErased));
         Assert.Same(zone, DropOffCipher.Forget(zone, KnownErased));
         Assert.Same(order, DropOffCipher.Forget(order, KnownErased));
-        var before = _keys.ErasuresSeen;
-        var stored = Write(SerializerWith(_keys), [RestaurantSnapshot.From(restaurant), ZoneSnapshot.From(zone)]);
+        var before = Keys.ErasuresSeen;
+        var stored = Write(SerializerWith(Keys), [RestaurantSnapshot.From(restaurant), ZoneSnapshot.From(zone)]);
 
-        await _keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
+        await Keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
 
-        Assert.Equal(before + 1, _keys.ErasuresSeen);
+        Assert.Equal(before + 1, Keys.ErasuresSeen);
         var forgotten = DropOffCipher.Forget(restaurant, KnownErased);
         Assert.Equal((AdaCoarse, BobHome), (forgotten.Orders["o-ada"].DropOff, forgotten.Orders["o-bob"].DropOff));
         var zoneForgotten = DropOffCipher.Forget(zone, KnownErased);
@@ -216,6 +191,6 @@ public sealed class DropOffTests() : TestKit(TestConfig.WithTestJournal), IAsync
         Assert.Equal(AdaCoarse, orderForgotten.Placement!.Delivery!.DropOff);
         Assert.Equal(new DropOffPoint(52.54, 13.42), orderForgotten.Delivery.ToView().DropOff);
         // What a restart reads is the same.
-        Assert.Equal([Json(RestaurantSnapshot.From(forgotten)), Json(ZoneSnapshot.From(zoneForgotten))], Read(SerializerWith(_keys), stored).Select(Json));
+        Assert.Equal([Json(RestaurantSnapshot.From(forgotten)), Json(ZoneSnapshot.From(zoneForgotten))], Read(SerializerWith(Keys), stored).Select(Json));
     }
 }

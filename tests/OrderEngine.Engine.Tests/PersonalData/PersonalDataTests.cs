@@ -13,35 +13,11 @@ using OrderEngine.Testing;
 namespace OrderEngine.Engine.Tests.PersonalData;
 
 /// <summary>Personal fields sealed per customer (AES-GCM), opened on reading, and unreadable once the customer's key is erased.</summary>
-public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), IAsyncLifetime
+public sealed class PersonalDataTests : SealingTestKit
 {
     private static readonly DateTimeOffset T = new(2026, 12, 4, 10, 0, 0, TimeSpan.Zero);
     private static readonly Address AdaAddress = new("Ada Lovelace", "12 Analytical Row", "Flat 3", "London", "LDN", "N1 9GU", "GB", "+44 20 7946 0001");
     private static readonly Address BobAddress = new("Bob Babbage", "7 Difference Lane", null, "Paris", null, "75001", "FR", "+33 1 2345 6789");
-
-    private readonly TempDirectory _dir = new();
-    private JournalDatabase _database = null!;
-    private CustomerKeyStore _keys = null!;
-
-    public Task InitializeAsync()
-    {
-        _database = JournalDatabase.From(new PersistenceOptions { SqlitePath = _dir.File("pii.db") });
-        _database.Prepare();
-        _keys = NewStore();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _keys.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        _dir.Dispose();
-    }
-
-    private CustomerKeyStore NewStore(string? masterKey = null) =>
-        new(_database, new PersonalDataOptions { PersonalDataMasterKey = masterKey }, TimeProvider.System);
-
-    private OrderEngineSerializer SerializerWith(CustomerKeyStore? keys) => new((ExtendedActorSystem)Sys, keys);
 
     private static OrderPlaced Placed(string orderId, string customerId, Address address) =>
         new(orderId, "web", customerId, "EUR", [new OrderLine("SKU-1", 2, 10m, 20m)], 20m, address, T.AddMinutes(15), T);
@@ -119,8 +95,8 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
     [Fact]
     public async Task A_placement_is_stored_without_its_personal_values_and_reads_back_whole()
     {
-        await _keys.EnsureAsync("c-ada");
-        var serializer = SerializerWith(_keys);
+        await Keys.EnsureAsync("c-ada");
+        var serializer = SerializerWith(Keys);
         var placed = Placed("o-1", "c-ada", AdaAddress);
 
         var bytes = serializer.ToBinary(placed);
@@ -141,15 +117,15 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
     [Fact]
     public async Task After_an_erasure_the_personal_fields_read_as_erased_and_everything_else_is_intact()
     {
-        await _keys.EnsureAsync("c-ada");
-        await _keys.EnsureAsync("c-bob");
-        var serializer = SerializerWith(_keys);
+        await Keys.EnsureAsync("c-ada");
+        await Keys.EnsureAsync("c-bob");
+        var serializer = SerializerWith(Keys);
         var ada = Placed("o-ada", "c-ada", AdaAddress);
         var bob = Placed("o-bob", "c-bob", BobAddress);
         var adaBytes = serializer.ToBinary(ada);
         var bobBytes = serializer.ToBinary(bob);
 
-        var erasure = await _keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
+        var erasure = await Keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
         Assert.Equal(1, erasure.KeysDestroyed);
 
         var read = (OrderPlaced)serializer.FromBinary(adaBytes, "order.placed");
@@ -164,7 +140,7 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
         AssertSamePlacement(bob, SerializerWith(fresh).FromBinary(bobBytes, "order.placed"));
 
         // The key material is gone from the table, not flagged.
-        await using var connection = await _database.OpenAsync(CancellationToken.None);
+        await using var connection = await Database.OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT key_material IS NULL, erased_at IS NOT NULL FROM customer_keys WHERE customer_id = 'c-ada'";
         await using var reader = await command.ExecuteReaderAsync();
@@ -176,12 +152,12 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
     [Fact]
     public async Task A_node_that_cached_the_key_drops_it_at_its_recheck_after_an_erasure_elsewhere()
     {
-        await _keys.EnsureAsync("c-ada");
-        var bytes = SerializerWith(_keys).ToBinary(Placed("o-1", "c-ada", AdaAddress));
+        await Keys.EnsureAsync("c-ada");
+        var bytes = SerializerWith(Keys).ToBinary(Placed("o-1", "c-ada", AdaAddress));
         await using var otherNode = NewStore();
         Assert.Equal(AdaAddress, ((OrderPlaced)SerializerWith(otherNode).FromBinary(bytes, "order.placed")).ShippingAddress);
 
-        await _keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
+        await Keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
         Assert.Equal(1, await otherNode.RecheckAsync(CancellationToken.None));
 
         Assert.True(otherNode.TryGetCached("c-ada", out var cached));
@@ -192,9 +168,9 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
     [Fact]
     public async Task A_placement_written_for_a_customer_known_as_erased_holds_no_personal_value()
     {
-        await _keys.EnsureAsync("c-ada");
-        await _keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
-        var serializer = SerializerWith(_keys);
+        await Keys.EnsureAsync("c-ada");
+        await Keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
+        var serializer = SerializerWith(Keys);
         var bytes = serializer.ToBinary(Placed("o-2", "c-ada", AdaAddress));
         AssertNoPersonalValue(bytes, AdaAddress);
         Assert.Equal(PersonalDataCipher.Erased, ((OrderPlaced)serializer.FromBinary(bytes, "order.placed")).ShippingAddress!.Phone);
@@ -203,12 +179,12 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
     [Fact]
     public async Task A_customer_erased_and_keyed_again_gets_a_new_key_that_does_not_open_the_old_data()
     {
-        await _keys.EnsureAsync("c-ada");
-        var serializer = SerializerWith(_keys);
+        await Keys.EnsureAsync("c-ada");
+        var serializer = SerializerWith(Keys);
         var before = serializer.ToBinary(Placed("o-1", "c-ada", AdaAddress));
-        await _keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
+        await Keys.EraseAsync("c-ada", "key:admin", CancellationToken.None);
 
-        await _keys.EnsureAsync("c-ada");
+        await Keys.EnsureAsync("c-ada");
         var after = serializer.ToBinary(Placed("o-2", "c-ada", BobAddress));
 
         Assert.Equal(PersonalDataCipher.Erased, ((OrderPlaced)serializer.FromBinary(before, "order.placed")).ShippingAddress!.Name);
@@ -218,10 +194,10 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
     [Fact]
     public async Task Erasing_a_customer_without_a_key_is_audited_with_no_key_destroyed()
     {
-        var first = await _keys.EraseAsync("c-nobody", "user:dpo", CancellationToken.None);
-        var again = await _keys.EraseAsync("c-nobody", "user:dpo", CancellationToken.None);
+        var first = await Keys.EraseAsync("c-nobody", "user:dpo", CancellationToken.None);
+        var again = await Keys.EraseAsync("c-nobody", "user:dpo", CancellationToken.None);
         Assert.Equal(0, first.KeysDestroyed);
-        var (held, erasures) = await _keys.StatusAsync("c-nobody", CancellationToken.None);
+        var (held, erasures) = await Keys.StatusAsync("c-nobody", CancellationToken.None);
         Assert.False(held);
         Assert.Equal(new[] { first.Id, again.Id }.Order(), erasures.Select(e => e.Id).Order());
         Assert.All(erasures, e => Assert.Equal("user:dpo", e.ErasedBy));
@@ -233,7 +209,7 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
         var placed = Placed("o-old", "c-old", AdaAddress);
         var clearBytes = SerializerWith(null).ToBinary(placed);
         Assert.Contains("Ada Lovelace", Encoding.UTF8.GetString(clearBytes), StringComparison.Ordinal);
-        AssertSamePlacement(placed, SerializerWith(_keys).FromBinary(clearBytes, "order.placed"));
+        AssertSamePlacement(placed, SerializerWith(Keys).FromBinary(clearBytes, "order.placed"));
     }
 
     // ---- the key writer ----
@@ -243,16 +219,16 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
     {
         await using var otherNode = NewStore();
         var customers = Enumerable.Range(0, 300).Select(i => $"c-{i % 150}").ToArray();
-        await Task.WhenAll(customers.Select((c, i) => (i % 2 == 0 ? _keys : otherNode).EnsureAsync(c)));
+        await Task.WhenAll(customers.Select((c, i) => (i % 2 == 0 ? Keys : otherNode).EnsureAsync(c)));
 
-        await using var connection = await _database.OpenAsync(CancellationToken.None);
+        await using var connection = await Database.OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM customer_keys WHERE key_material IS NOT NULL";
         Assert.Equal(150L, Convert.ToInt64(await command.ExecuteScalarAsync()));
         // What one node sealed, the other opens: both hold the key that won.
         foreach (var c in customers.Distinct().Take(20))
         {
-            var bytes = SerializerWith(_keys).ToBinary(Placed("o-" + c, c, AdaAddress));
+            var bytes = SerializerWith(Keys).ToBinary(Placed("o-" + c, c, AdaAddress));
             Assert.Equal(AdaAddress, ((OrderPlaced)SerializerWith(otherNode).FromBinary(bytes, "order.placed")).ShippingAddress);
         }
     }
@@ -265,7 +241,7 @@ public sealed class PersonalDataTests() : TestKit(TestConfig.WithTestJournal), I
         await wrapping.EnsureAsync("c-w");
         var bytes = SerializerWith(wrapping).ToBinary(Placed("o-w", "c-w", AdaAddress));
 
-        await using var connection = await _database.OpenAsync(CancellationToken.None);
+        await using var connection = await Database.OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT key_material FROM customer_keys WHERE customer_id = 'c-w'";
         Assert.StartsWith("w1:", (string)(await command.ExecuteScalarAsync())!);
