@@ -35,18 +35,13 @@ public static class PersonalDataCli
     public static Task<int> RunAsync(string[] args)
     {
         var verbArgs = args.Skip(1).ToArray();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            // Only --Section:Key=value pairs reach the configuration; the verb's own options are read below.
-            Args = ["--hostBuilder:reloadConfigOnChange=false", .. verbArgs.Where(a => a.Contains(':') && a.Contains('='))],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        return RunAsync(verbArgs, builder.Configuration, Console.Out, Console.Error);
+        // Only --Section:Key=value pairs reach the configuration; the verb's own options are read below.
+        return RunAsync(verbArgs, Hosting.NodeVerbs.ConfigurationOf(verbArgs), Console.Out, Console.Error);
     }
 
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter error)
     {
-        var own = args.Where(a => !(a.Contains(':') && a.Contains('='))).ToArray();
+        var own = args.Where(a => !Hosting.NodeVerbs.IsSetting(a)).ToArray();
         var command = own.FirstOrDefault();
         if (command is not ("reseal" or "rewrap"))
         {

@@ -320,12 +320,15 @@ public sealed partial class OrderActor : UntypedPersistentActor, IWithTimers
         // A delivery's drop-off point is personal data too (DropOffCipher). A customer known as erased gets a new key: a
         // later order after an erasure is new processing. The stamp is taken now and again once the key is made, so
         // an erasure landing after that (the placement then written erased) is forgotten in memory too.
-        if (_with.PersonalData is { } keys) _erasureStamp = keys.ErasureStampOf(pending.CustomerId);
-        if (_with.PersonalData is { } store && (PersonalDataCipher.HasPersonalFields(pending.ShippingAddress) || pending.Delivery is not null)
-            && !(store.TryGetCached(pending.CustomerId, out var cachedKey) && cachedKey is not null))
+        if (_with.PersonalData is { } keys)
         {
-            _round.AwaitingKey = true;
-            AskKey(_round);
+            _erasureStamp = keys.ErasureStampOf(pending.CustomerId);
+            if ((PersonalDataCipher.HasPersonalFields(pending.ShippingAddress) || pending.Delivery is not null)
+                && !(keys.TryGetCached(pending.CustomerId, out var cachedKey) && cachedKey is not null))
+            {
+                _round.AwaitingKey = true;
+                AskKey(_round);
+            }
         }
         SendReservations(_round);
     }
